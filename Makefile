@@ -1,0 +1,44 @@
+# The two commands: `make demo` and `make test`. Everything else is a helper for them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HPF_PORT ?= 8000
+DEMO_DEPOSITORS ?= 400
+DEMO_YEARS ?= 6
+export HPF_GENERATE_SECRETS ?= 1
+
+.PHONY: demo test venv lint typecheck pytest serve seed-demo clean bench
+
+$(BIN)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+venv: $(BIN)/.installed
+
+demo: export DEBUG ?= 1
+demo: venv
+	$(BIN)/hpf migrate --no-input
+	$(BIN)/hpf seed --depositors $(DEMO_DEPOSITORS) --years $(DEMO_YEARS) --seed 1 --if-empty
+	$(BIN)/hpf demo-logins
+	$(BIN)/hpf runserver 127.0.0.1:$(HPF_PORT)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+typecheck: venv
+	$(BIN)/mypy hpf
+
+pytest: venv
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+bench: venv
+	$(BIN)/python -m bench.foundation
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3*

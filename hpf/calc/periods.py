@@ -1,0 +1,85 @@
+"""Year-month periods (缴存年月) as integers ``YYYYMM``.
+
+Deposits are due, paid and counted per calendar month; the ledger stores the month a
+remittance is for as an integer such as ``202501`` so that it sorts, indexes and compares
+cheaply.  This module parses, validates, formats and steps such periods; nothing else in the
+system does month arithmetic by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+
+from hpf.calc.errors import PeriodError
+
+__all__ = [
+    "check_period",
+    "format_period",
+    "parse_period",
+    "period_add",
+    "period_first_day",
+    "period_of",
+    "period_range",
+]
+
+_PERIOD_RE = re.compile(r"([0-9]{4})-?([0-9]{2})")
+
+
+def check_period(period: int) -> int:
+    """Return ``period`` if it is a valid ``YYYYMM`` (years 1900–9999, months 01–12).
+
+    Raises ``PeriodError("PERIOD_FORMAT")`` otherwise.
+    """
+    if isinstance(period, bool) or not isinstance(period, int):
+        raise PeriodError("PERIOD_FORMAT", f"年月应为整数 YYYYMM：{period!r}")
+    year, month = divmod(period, 100)
+    if not (1900 <= year <= 9999 and 1 <= month <= 12):
+        raise PeriodError("PERIOD_FORMAT", f"年月不正确：{period}（应为 YYYYMM，月份 01–12）")
+    return period
+
+
+def parse_period(raw: str) -> int:
+    """Parse ``"202501"`` or ``"2025-01"`` into ``202501``.
+
+    Refuses anything else (``"2025-1"``, ``"202513"``, ``"2025/01"``) with
+    ``PeriodError("PERIOD_FORMAT")``: a one-digit month is ambiguous in a six-digit field.
+    """
+    match = _PERIOD_RE.fullmatch(raw.strip()) if isinstance(raw, str) else None
+    if match is None:
+        raise PeriodError("PERIOD_FORMAT", f"年月格式不正确：{raw!r}，应为如 202501 或 2025-01")
+    return check_period(int(match.group(1)) * 100 + int(match.group(2)))
+
+
+def format_period(period: int) -> str:
+    """Format ``202501`` as ``"2025-01"`` for display and the wire."""
+    year, month = divmod(check_period(period), 100)
+    return f"{year:04d}-{month:02d}"
+
+
+def period_of(d: date) -> int:
+    """The period ``YYYYMM`` that contains the date ``d``."""
+    return d.year * 100 + d.month
+
+
+def period_first_day(period: int) -> date:
+    """The first calendar day of ``period``."""
+    year, month = divmod(check_period(period), 100)
+    return date(year, month, 1)
+
+
+def period_add(period: int, months: int) -> int:
+    """Step ``period`` by ``months`` (negative steps back): ``period_add(202512, 1) == 202601``."""
+    year, month = divmod(check_period(period), 100)
+    index = year * 12 + (month - 1) + months
+    return check_period((index // 12) * 100 + index % 12 + 1)
+
+
+def period_range(start: int, end: int) -> Iterator[int]:
+    """Yield every period from ``start`` to ``end``, both inclusive; nothing if end < start."""
+    current = check_period(start)
+    check_period(end)
+    while current <= end:
+        yield current
+        current = period_add(current, 1)

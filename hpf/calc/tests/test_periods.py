@@ -1,0 +1,65 @@
+"""periods and continuity: YYYYMM arithmetic and months of continuous full deposits."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hpf.calc.continuity import continuous_full_months
+from hpf.calc.errors import CalcError
+from hpf.calc.periods import (
+    format_period,
+    parse_period,
+    period_add,
+    period_of,
+    period_range,
+)
+
+
+@pytest.mark.parametrize(("raw", "period"), [("202501", 202501), ("2025-12", 202512)])
+def test_parse_period(raw: str, period: int) -> None:
+    """YYYYMM and YYYY-MM parse."""
+    assert parse_period(raw) == period
+
+
+@pytest.mark.parametrize("raw", ["202513", "202500", "2025-1", "2025/01", "25-01", "", "abcdef"])
+def test_parse_period_refuses(raw: str) -> None:
+    """Impossible months and ambiguous forms are PERIOD_FORMAT."""
+    with pytest.raises(CalcError) as info:
+        parse_period(raw)
+    assert info.value.code == "PERIOD_FORMAT"
+
+
+def test_period_helpers() -> None:
+    """Stepping crosses year ends both ways; ranges are inclusive."""
+    assert period_add(202512, 1) == 202601
+    assert period_add(202501, -1) == 202412
+    assert period_add(202506, -18) == 202312
+    assert format_period(202501) == "2025-01"
+    assert period_of(date(2025, 3, 31)) == 202503
+    assert list(period_range(202411, 202502)) == [202411, 202412, 202501, 202502]
+    assert list(period_range(202502, 202501)) == []
+
+
+@given(st.integers(1950, 2100), st.integers(1, 12), st.integers(-600, 600))
+def test_period_add_inverse(year: int, month: int, months: int) -> None:
+    """Adding then subtracting the same number of months is the identity."""
+    period = year * 100 + month
+    assert period_add(period_add(period, months), -months) == period
+
+
+def test_continuous_full_months() -> None:
+    """Counts back from as_of and stops at the first short or missing month."""
+    due = {p: 1000 for p in period_range(202401, 202412)}
+    paid = dict(due)
+    assert continuous_full_months(paid, due, 202412) == 12
+    paid[202409] = 999  # short by one fen
+    assert continuous_full_months(paid, due, 202412) == 3
+    del paid[202411]
+    assert continuous_full_months(paid, due, 202412) == 1
+    assert continuous_full_months(paid, due, 202501) == 0  # nothing due yet
+    paid[202412] = 5000  # overpaying a month is still full
+    assert continuous_full_months(paid, due, 202412) == 1

@@ -1,0 +1,76 @@
+"""Reading configuration from the environment, strictly.
+
+A bad value stops the program with a message naming the variable: a service that guesses at
+its configuration is worse than one that does not start.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, *, default: bool) -> bool:
+    """Read a yes/no variable; anything but 1/0/true/false/yes/no/on/off is refused."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no).")
+
+
+def env_list(name: str, *, default: list[str]) -> list[str]:
+    """Read a comma-separated list; empty items are refused as a likely typo."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    items = [item.strip() for item in raw.split(",")]
+    if any(not item for item in items):
+        raise ImproperlyConfigured(f"{name}={raw!r} has an empty item; use a comma-separated list.")
+    return items
+
+
+def env_secret(name: str, var_dir: Path, *, generate: bool, nbytes: int) -> str:
+    """Read a secret from NAME, or from the file named by NAME_FILE.
+
+    With ``generate`` (demo and tests only) a missing secret is created once with the
+    operating system's random source and kept in ``var/secrets/NAME`` (mode 0600), so a
+    restarted demo can still decrypt its own data. Otherwise a missing secret is fatal.
+    """
+    value = os.environ.get(name)
+    file_name = os.environ.get(f"{name}_FILE")
+    if value is not None and file_name is not None:
+        raise ImproperlyConfigured(f"Set {name} or {name}_FILE, not both.")
+    if file_name is not None:
+        try:
+            value = Path(file_name).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE={file_name!r} cannot be read: {exc}") from exc
+    if value is None and generate:
+        stored = var_dir / "secrets" / name
+        if stored.exists():
+            value = stored.read_text(encoding="utf-8").strip()
+        else:
+            stored.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            value = secrets.token_urlsafe(nbytes)
+            fd = os.open(stored, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(value + "\n")
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} is not set. Set it (or {name}_FILE) in the environment; "
+            "for a demo, HPF_GENERATE_SECRETS=1 generates one under var/secrets/."
+        )
+    if len(value) < 32:
+        raise ImproperlyConfigured(f"{name} is too short ({len(value)} characters; at least 32).")
+    return value

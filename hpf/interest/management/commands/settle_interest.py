@@ -1,0 +1,49 @@
+"""hpf settle-interest --date YYYY-06-30 [--dry-run]: the yearly interest settlement."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from hpf.audit.services import Actor
+from hpf.calc.money import format_yuan_grouped
+from hpf.common.errors import DomainError
+from hpf.interest.services import interest_settle
+
+
+class Command(BaseCommand):
+    help = "Settle interest for every account for the interest year ending on --date (30 June)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--date", required=True, help="settlement date, YYYY-06-30")
+        parser.add_argument("--dry-run", action="store_true", help="compute and report, post nothing")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            date = dt.date.fromisoformat(options["date"])
+        except ValueError as exc:
+            raise CommandError(f"--date {options['date']!r} is not a date (YYYY-06-30)") from exc
+        started = time.perf_counter()
+        with Progress(TextColumn("结息 settle"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
+            task = bar.add_task("settle", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            try:
+                totals = interest_settle(
+                    settlement_date=date, actor=Actor.cli("settle-interest"),
+                    dry_run=options["dry_run"], progress=progress,
+                )
+            except DomainError as exc:
+                raise CommandError(f"{exc.code}: {exc.message}") from exc
+        elapsed = time.perf_counter() - started
+        verb = "would settle" if totals.dry_run else "settled"
+        self.stdout.write(
+            f"{verb} {totals.accounts} accounts, interest {format_yuan_grouped(totals.interest_fen)} 元; "
+            f"{totals.skipped} already settled for {date.year}; {elapsed:.1f}s"
+        )

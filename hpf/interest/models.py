@@ -1,0 +1,56 @@
+"""Yearly interest settlements (年终结息): one per account per interest year, by unique key."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from hpf.ledger.models import JournalEntry
+from hpf.registry.models import FundAccount
+
+
+class InterestSettlement(models.Model):
+    fund_account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, db_index=False)
+    interest_year = models.IntegerField("结息年度")  # the year of the 30 June settlement date
+    settlement_date = models.DateField("结息日")
+    carried_balance_fen = models.BigIntegerField("上年结转余额(分)")
+    movements_fen = models.BigIntegerField("本年发生额(分)")
+    balance_days_fen = models.BigIntegerField("本年发生额积数(分·天)")
+    annual_rate = models.DecimalField("年利率", max_digits=7, decimal_places=6)
+    interest_fen = models.BigIntegerField("利息(分)")
+    entry = models.ForeignKey(JournalEntry, null=True, on_delete=models.PROTECT, db_index=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fund_account", "interest_year"], name="one_settlement_per_account_year"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(interest_fen__gte=0), name="settlement_interest_nonneg"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund_account_id}/{self.interest_year}: {self.interest_fen}"
+
+
+class SettlementRun(models.Model):
+    """One run of the 30 June settlement: what it did, for the operations view and resumes."""
+
+    class Result(models.TextChoices):
+        RUNNING = "RUNNING", "进行中"
+        DONE = "DONE", "完成"
+        DRY_RUN = "DRY_RUN", "试算"
+        FAILED = "FAILED", "失败"
+
+    settlement_date = models.DateField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    actor = models.CharField(max_length=80)
+    result = models.CharField(max_length=8, choices=Result.choices)
+    accounts = models.BigIntegerField(default=0)
+    interest_fen = models.BigIntegerField(default=0)
+    skipped_already_settled = models.BigIntegerField(default=0)
+    note = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"settlement {self.settlement_date} {self.result}"

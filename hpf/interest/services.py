@@ -1,0 +1,282 @@
+"""The 30 June interest settlement (年终结息), set-based.
+
+For one settlement date D (the end of the interest year that began on 1 July), every account
+that is not closed gets one ``InterestSettlement`` row and, when the interest is not zero, one
+interest posting, by a handful of SQL statements per chunk of accounts — never a Python loop
+over accounts. For each account:
+
+* carried-over balance (上年结转) = balance at the end of the previous 30 June, taken as the
+  proven cached balance less every posting valued after that day;
+* balance-days (积数) = Σ amount × days over this year's postings, days per the policy's
+  day-count switch (default D − value date);
+* interest = carried × rate + balance-days × rate / 360, in integer arithmetic, rounded once,
+  half up (hpf.calc.interest.interest_fen_integer is the same formula and the tests hold the
+  SQL to it).
+
+Idempotent and crash-safe: each chunk is one transaction, and an account already settled for
+the year is skipped (and the database refuses a second row for it), so a rerun after a crash
+finishes the job and a second run posts nothing. Years with a rate change inside them (the
+2015/16 year's split rates) go through hpf.calc.interest per account in the same chunks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection, transaction
+
+from hpf.audit.services import Actor, record_event
+from hpf.calc.interest import interest_fen_integer, rate_as_fraction, settle_interest_year
+from hpf.common import clock
+from hpf.common.errors import InvalidInput
+from hpf.common.policy import get_policy
+from hpf.interest.models import InterestSettlement, SettlementRun
+from hpf.ledger.models import CentreCode, JournalEntry, Reason
+from hpf.registry.models import FundAccount
+
+CHUNK = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementTotals:
+    accounts: int
+    interest_fen: int
+    skipped: int
+    dry_run: bool
+    run_id: int | None
+
+
+def _days_sql(settlement: dt.date) -> str:
+    if connection.vendor == "postgresql":
+        return f"(DATE '{settlement.isoformat()}' - p.value_date)"
+    return f"CAST(julianday('{settlement.isoformat()}') - julianday(p.value_date) AS INTEGER)"
+
+
+def _half_up_div(num: str, den: int) -> str:
+    """SQL for round-half-up(num / den) in integers (symmetric for negatives)."""
+    return (
+        f"(CASE WHEN ({num}) >= 0 THEN (2 * ({num}) + {den}) / {2 * den} "
+        f"ELSE -((-2 * ({num}) + {den}) / {2 * den}) END)"
+    )
+
+
+def _stage_chunk(lo: int, hi: int, settlement: dt.date, year: int, extra_days: int) -> None:
+    """Fill the temp table with this chunk's per-account aggregates."""
+    prev = settlement.replace(year=settlement.year - 1)
+    days = _days_sql(settlement)
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM hpf_settle_chunk")
+        cur.execute(
+            f"""
+            INSERT INTO hpf_settle_chunk (account_id, carried, moves, fen_days)
+            SELECT a.id,
+                   a.balance_fen - COALESCE(agg.after_prev, 0),
+                   COALESCE(agg.moves, 0),
+                   COALESCE(agg.fen_days, 0)
+              FROM registry_fundaccount a
+              LEFT JOIN (
+                SELECT p.fund_account_id AS account_id,
+                       SUM(p.amount_fen) AS after_prev,
+                       SUM(CASE WHEN p.value_date <= %s THEN p.amount_fen ELSE 0 END) AS moves,
+                       SUM(CASE WHEN p.value_date <= %s
+                                THEN p.amount_fen * ({days} + {extra_days}) ELSE 0 END) AS fen_days
+                  FROM ledger_posting p
+                 WHERE p.fund_account_id BETWEEN %s AND %s AND p.value_date > %s
+                 GROUP BY p.fund_account_id
+              ) agg ON agg.account_id = a.id
+             WHERE a.id BETWEEN %s AND %s
+               AND a.status <> 'CLOSED'
+               AND a.opened_on <= %s
+               AND NOT EXISTS (
+                   SELECT 1 FROM interest_interestsettlement s
+                    WHERE s.fund_account_id = a.id AND s.interest_year = %s)
+            """,
+            [settlement, settlement, lo, hi, prev, lo, hi, settlement, year],
+        )
+
+
+def _ensure_temp_table() -> None:
+    with connection.cursor() as cur:
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS hpf_settle_chunk ("
+            " account_id BIGINT PRIMARY KEY, carried BIGINT NOT NULL, moves BIGINT NOT NULL,"
+            " fen_days BIGINT NOT NULL, interest BIGINT)"
+        )
+
+
+def _compute_single_rate(rate: Decimal, days_in_year: int) -> None:
+    num, den = rate_as_fraction(rate)
+    expr = _half_up_div(f"carried * {num * days_in_year} + fen_days * {num}", days_in_year * den)
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE hpf_settle_chunk SET interest = {expr}")
+        cur.execute("UPDATE hpf_settle_chunk SET interest = 0 WHERE interest < 0")
+
+
+def _compute_per_account(settlement: dt.date, policy_rates: tuple, day_count: str, days_in_year: int) -> None:  # type: ignore[type-arg]
+    """Rate-change years: each account through hpf.calc.interest (a few thousand a chunk)."""
+    prev = settlement.replace(year=settlement.year - 1)
+    with connection.cursor() as cur:
+        cur.execute("SELECT account_id, carried FROM hpf_settle_chunk ORDER BY account_id")
+        carried = dict(cur.fetchall())
+        cur.execute(
+            "SELECT p.fund_account_id, p.value_date, p.amount_fen FROM ledger_posting p"
+            " JOIN hpf_settle_chunk c ON c.account_id = p.fund_account_id"
+            " WHERE p.value_date > %s AND p.value_date <= %s",
+            [prev, settlement],
+        )
+        movements: dict[int, list[tuple[dt.date, int]]] = {}
+        for account_id, value_date, amount in cur.fetchall():
+            if isinstance(value_date, str):
+                value_date = dt.date.fromisoformat(value_date)
+            movements.setdefault(account_id, []).append((value_date, amount))
+        updates = []
+        for account_id, carried_fen in carried.items():
+            result = settle_interest_year(
+                settlement_date=settlement,
+                carried_balance_fen=carried_fen,
+                movements=movements.get(account_id, []),
+                rates=policy_rates,
+                day_count=day_count,  # type: ignore[arg-type]
+                days_in_year=days_in_year,
+            )
+            updates.append((max(result.interest_fen, 0), account_id))
+        cur.executemany("UPDATE hpf_settle_chunk SET interest = %s WHERE account_id = %s", updates)
+
+
+def interest_settle(
+    *,
+    settlement_date: dt.date,
+    actor: Actor,
+    dry_run: bool = False,
+    chunk: int = CHUNK,
+    progress: Callable[[int, int], None] | None = None,
+) -> SettlementTotals:
+    """Settle the interest year ending ``settlement_date`` for every account not yet settled."""
+    policy = get_policy()
+    if (settlement_date.month, settlement_date.day) != (6, 30):
+        raise InvalidInput("结息日必须为 6 月 30 日")
+    if settlement_date > clock.today():
+        raise InvalidInput("不能对未来日期结息")
+    year = settlement_date.year
+    rates = policy.interest_rates_for_year(settlement_date)
+    day_count = policy.interest.day_count
+    days_in_year = policy.interest.days_in_year
+    extra_days = 1 if day_count == "both_inclusive" else 0
+    single = len(rates) == 1 and rates[0].current_rate is None
+    rate_label = rates[-1].rate
+
+    bounds = FundAccount.objects.order_by("pk").values_list("pk", flat=True)
+    first = bounds.first()
+    last = FundAccount.objects.order_by("-pk").values_list("pk", flat=True).first()
+    skipped = InterestSettlement.objects.filter(interest_year=year).count()
+    run = None
+    if not dry_run:
+        run = SettlementRun.objects.create(
+            settlement_date=settlement_date, started_at=clock.now(), actor=actor.ident,
+            result=SettlementRun.Result.RUNNING, skipped_already_settled=skipped,
+        )
+    total_accounts = total_interest = 0
+    if first is not None and last is not None:
+        lo = first
+        while lo <= last:
+            hi = lo + chunk - 1
+            with transaction.atomic():
+                _ensure_temp_table()
+                _stage_chunk(lo, hi, settlement_date, year, extra_days)
+                if single:
+                    _compute_single_rate(rate_label, days_in_year)
+                else:
+                    _compute_per_account(settlement_date, rates, day_count, days_in_year)
+                with connection.cursor() as cur:
+                    cur.execute("SELECT COUNT(*), COALESCE(SUM(interest), 0) FROM hpf_settle_chunk")
+                    n, interest = cur.fetchone()
+                if not dry_run and n:
+                    _post_chunk(lo, hi, settlement_date, year, rate_label, int(interest), run, actor)
+                total_accounts += n
+                total_interest += int(interest)
+                if dry_run:
+                    transaction.set_rollback(True)
+            if progress:
+                progress(min(hi, last) - first + 1, last - first + 1)
+            lo = hi + 1
+    if run is not None:
+        with transaction.atomic():
+            SettlementRun.objects.filter(pk=run.pk).update(
+                finished_at=clock.now(), result=SettlementRun.Result.DONE,
+                accounts=total_accounts, interest_fen=total_interest,
+            )
+            record_event(
+                actor, "interest.settle",
+                details={"date": settlement_date.isoformat(), "accounts": total_accounts,
+                         "interest_fen": total_interest, "run": run.pk},
+            )
+    return SettlementTotals(total_accounts, total_interest, skipped, dry_run, run.pk if run else None)
+
+
+def _post_chunk(
+    lo: int, hi: int, settlement: dt.date, year: int, rate: Decimal, interest: int,
+    run: SettlementRun | None, actor: Actor,
+) -> None:
+    entry_id = None
+    if interest:
+        entry = JournalEntry.objects.create(
+            reason=Reason.INTEREST, value_date=settlement, period=None,
+            source_key=f"interest:{year}:{lo}-{hi}:run{run.pk if run else 0}",
+            description=f"{year} 年度结息", posted_at=clock.now(), actor=actor.ident,
+        )
+        entry_id = entry.pk
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO interest_interestsettlement (fund_account_id, interest_year,"
+            " settlement_date, carried_balance_fen, movements_fen, balance_days_fen, annual_rate,"
+            " interest_fen, entry_id)"
+            " SELECT account_id, %s, %s, carried, moves, fen_days, %s, interest, %s"
+            " FROM hpf_settle_chunk",
+            [year, settlement, rate, entry_id],
+        )
+        if not interest:
+            return
+        cur.execute(
+            "INSERT INTO ledger_posting (entry_id, fund_account_id, centre_account_id, amount_fen,"
+            " value_date, period, reason)"
+            " SELECT %s, account_id, NULL, interest, %s, NULL, %s FROM hpf_settle_chunk"
+            " WHERE interest > 0",
+            [entry_id, settlement, Reason.INTEREST],
+        )
+        cur.execute(
+            "INSERT INTO ledger_posting (entry_id, fund_account_id, centre_account_id, amount_fen,"
+            " value_date, period, reason) VALUES (%s, NULL, %s, %s, %s, NULL, %s)",
+            [entry_id, CentreCode.INTEREST_EXPENSE, -interest, settlement, Reason.INTEREST],
+        )
+        cur.execute(
+            "UPDATE registry_fundaccount SET balance_fen = balance_fen + ("
+            " SELECT c.interest FROM hpf_settle_chunk c WHERE c.account_id = registry_fundaccount.id)"
+            " WHERE id IN (SELECT account_id FROM hpf_settle_chunk WHERE interest > 0)"
+        )
+
+
+def interest_reference(account_id: int, settlement_date: dt.date) -> int:
+    """The same account's interest by hpf.calc.interest from its postings (for tests and
+    for explaining a figure to a depositor): the fast path must always agree with it."""
+    policy = get_policy()
+    prev = settlement_date.replace(year=settlement_date.year - 1)
+    from hpf.ledger.models import Posting
+
+    rows = Posting.objects.filter(fund_account_id=account_id, value_date__lte=settlement_date).exclude(
+        reason=Reason.INTEREST, value_date=settlement_date
+    ).values_list("value_date", "amount_fen")
+    carried = sum(a for d, a in rows if d <= prev)
+    movements = [(d, a) for d, a in rows if d > prev]
+    result = settle_interest_year(
+        settlement_date=settlement_date, carried_balance_fen=carried, movements=movements,
+        rates=policy.interest_rates_for_year(settlement_date),
+        day_count=policy.interest.day_count,  # type: ignore[arg-type]
+        days_in_year=policy.interest.days_in_year,
+    )
+    return max(result.interest_fen, 0)
+
+
+__all__ = ["SettlementTotals", "interest_fen_integer", "interest_reference", "interest_settle"]

@@ -1,0 +1,364 @@
+"""Posting to the ledger: the one place where journal entries and postings are written.
+
+``entry_post`` checks that the lines balance, writes the entry and its postings, and moves
+the cached balances of the fund accounts it touches, all in the caller's transaction. The
+services that depositors' money goes through (remittance, back payment, reversal) are here
+too; each is one durable transaction that locks the accounts it touches in id order, checks,
+posts and writes its audit row last.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from hpf.audit.services import Actor, record_event
+from hpf.calc.errors import CalcError
+from hpf.calc.deposits import monthly_deposit
+from hpf.calc.money import format_yuan
+from hpf.calc.periods import format_period, period_add, period_of
+from hpf.common import clock
+from hpf.common.amounts import amount_to_fen
+from hpf.common.errors import (
+    AccountClosed,
+    AccountFrozen,
+    AccountSealed,
+    AlreadyReversed,
+    DuplicateSourceKey,
+    EmployerMismatch,
+    FuturePeriod,
+    InvalidAmount,
+    InvalidInput,
+    NotFound,
+    PeriodAlreadyPaid,
+    PeriodNotDue,
+    PolicyViolation,
+)
+from hpf.common.policy import get_policy
+from hpf.ledger.models import DEPOSIT_REASONS, CentreCode, JournalEntry, Posting, Reason
+from hpf.registry.models import AccountStatus, Employer, FreezeMode, FundAccount
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One side of an entry: a fund account or a centre account, and a signed amount."""
+
+    amount_fen: int
+    fund_account_id: int | None = None
+    centre: str | None = None
+    employer_id: int | None = None
+    deposit_base_fen: int | None = None
+    employer_ratio: Decimal | None = None
+    employee_ratio: Decimal | None = None
+    employer_fen: int | None = None
+    reverses_id: int | None = None
+
+
+def entry_post(
+    *,
+    reason: str,
+    value_date: dt.date,
+    source_key: str,
+    actor: Actor,
+    lines: Sequence[Line],
+    period: int | None = None,
+    description: str = "",
+    reverses: JournalEntry | None = None,
+) -> JournalEntry:
+    """Write one balanced entry. The caller holds the locks and has checked the business rules."""
+    if len(lines) < 2:
+        raise InvalidInput("一笔分录至少需要两条明细")
+    if any(line.amount_fen == 0 for line in lines):
+        raise InvalidAmount("分录明细金额不能为零")
+    if sum(line.amount_fen for line in lines) != 0:
+        raise InvalidInput("借贷不平衡：分录明细合计必须为零")
+    if JournalEntry.objects.filter(source_key=source_key).exists():
+        raise DuplicateSourceKey(source_key=source_key)
+    try:
+        with transaction.atomic():
+            entry = JournalEntry.objects.create(
+                reason=reason,
+                value_date=value_date,
+                period=period,
+                source_key=source_key,
+                description=description,
+                posted_at=clock.now(),
+                actor=actor.ident,
+                reverses=reverses,
+            )
+    except IntegrityError as exc:  # a concurrent writer posted the same source key first
+        raise DuplicateSourceKey(source_key=source_key) from exc
+    Posting.objects.bulk_create(
+        Posting(
+            entry=entry,
+            fund_account_id=line.fund_account_id,
+            centre_account_id=line.centre,
+            amount_fen=line.amount_fen,
+            value_date=value_date,
+            period=period,
+            reason=reason,
+            employer_id=line.employer_id,
+            deposit_base_fen=line.deposit_base_fen,
+            employer_ratio=line.employer_ratio,
+            employee_ratio=line.employee_ratio,
+            employer_fen=line.employer_fen,
+            reverses_id=line.reverses_id,
+        )
+        for line in lines
+    )
+    deltas: dict[int, int] = defaultdict(int)
+    for line in lines:
+        if line.fund_account_id is not None:
+            deltas[line.fund_account_id] += line.amount_fen
+    for account_id, delta in sorted(deltas.items()):
+        FundAccount.objects.filter(pk=account_id).update(balance_fen=F("balance_fen") + delta)
+    return entry
+
+
+def lock_account(account_id: int) -> FundAccount:
+    try:
+        return FundAccount.objects.select_for_update().select_related("depositor").get(pk=account_id)
+    except FundAccount.DoesNotExist as exc:
+        raise NotFound("个人账户不存在") from exc
+
+
+def ensure_can_receive(account: FundAccount, *, remittance: bool) -> None:
+    """Money may come in unless the account is closed or frozen without movement; a new
+    month's remittance additionally needs an employer relationship, so not a sealed account."""
+    if account.status == AccountStatus.CLOSED:
+        raise AccountClosed()
+    if account.status == AccountStatus.FROZEN and account.freeze_mode == FreezeMode.NO_MOVEMENT:
+        raise AccountFrozen("该账户已冻结（不收不付），不能入账")
+    if remittance and (
+        account.status == AccountStatus.SEALED
+        or account.status_before_freeze == AccountStatus.SEALED
+    ):
+        raise AccountSealed("该账户已封存，不能办理汇缴；请先由新单位启封")
+
+
+def ensure_can_pay_out(account: FundAccount) -> None:
+    if account.status == AccountStatus.CLOSED:
+        raise AccountClosed()
+    if account.status == AccountStatus.FROZEN:
+        raise AccountFrozen("该账户已冻结，不能支取")
+
+
+def _check_period(period: int, account: FundAccount) -> None:
+    try:
+        format_period(period)
+    except CalcError as exc:
+        raise InvalidInput(str(exc)) from exc
+    if period > clock.current_period():
+        raise FuturePeriod(f"所属年月 {format_period(period)} 晚于本月，不能预缴")
+    if period < period_of(account.opened_on):
+        raise PeriodNotDue(f"所属年月 {format_period(period)} 早于开户月份")
+
+
+def _deposit_lines(
+    account: FundAccount,
+    employer: Employer,
+    *,
+    period: int,
+    base_fen: int,
+    employer_ratio: Decimal,
+    employee_ratio: Decimal,
+) -> list[Line]:
+    rules = get_policy().deposit_rules(period)
+    try:
+        split = monthly_deposit(base_fen, employer_ratio, employee_ratio, rules)
+    except CalcError as exc:
+        raise PolicyViolation(str(exc)) from exc
+    if split.base_clamped is not None:
+        raise PolicyViolation(
+            f"缴存基数 {format_yuan(base_fen)} 元超出 {format_period(period)} 的上下限"
+            f"（{format_yuan(rules.base_floor_fen)}–{format_yuan(rules.base_cap_fen)} 元）"
+        )
+    return [
+        Line(
+            split.total_fen,
+            fund_account_id=account.pk,
+            employer_id=employer.pk,
+            deposit_base_fen=split.base_fen,
+            employer_ratio=employer_ratio,
+            employee_ratio=employee_ratio,
+            employer_fen=split.employer_fen,
+        ),
+        Line(-split.total_fen, centre=CentreCode.REMITTANCE_CLEARING),
+    ]
+
+
+def remittance_post(
+    *,
+    account_id: int,
+    employer_id: int,
+    period: int,
+    actor: Actor,
+    value_date: dt.date | None = None,
+    source_key: str | None = None,
+) -> JournalEntry:
+    """Post one employee's monthly remittance (汇缴) for ``period`` on the account's current
+    base and ratios. The period must be the next unpaid month (paid-through + 1): no gap, no
+    paying ahead, no month twice."""
+    with transaction.atomic(durable=True):
+        account = lock_account(account_id)
+        ensure_can_receive(account, remittance=True)
+        if account.employer_id != employer_id:
+            raise EmployerMismatch()
+        employer = Employer.objects.get(pk=employer_id)
+        _check_period(period, account)
+        due = period_add(account.paid_through, 1) if account.paid_through else period_of(account.opened_on)
+        if account.paid_through is not None and period <= account.paid_through:
+            raise PeriodAlreadyPaid(f"{format_period(period)} 已缴存（缴至 {format_period(account.paid_through)}）")
+        if period != due:
+            raise PeriodNotDue(f"应缴月份为 {format_period(due)}，不能跳月缴存 {format_period(period)}")
+        lines = _deposit_lines(
+            account, employer, period=period, base_fen=account.deposit_base_fen,
+            employer_ratio=account.employer_ratio, employee_ratio=account.employee_ratio,
+        )
+        entry = entry_post(
+            reason=Reason.REMITTANCE,
+            value_date=value_date or clock.today(),
+            period=period,
+            source_key=source_key or f"remit:{account.pk}:{period}",
+            actor=actor,
+            lines=lines,
+            description=f"{format_period(period)} 汇缴",
+        )
+        FundAccount.objects.filter(pk=account.pk).update(paid_through=period)
+        record_event(
+            actor, "deposit.remittance", subject_account_id=account.pk,
+            details={"entry": entry.pk, "period": period, "amount_fen": lines[0].amount_fen},
+        )
+        return entry
+
+
+def back_payment_post(
+    *,
+    account_id: int,
+    employer_id: int,
+    period: int,
+    base: Decimal | str,
+    employer_ratio: Decimal,
+    employee_ratio: Decimal,
+    actor: Actor,
+    value_date: dt.date | None = None,
+    source_key: str | None = None,
+) -> JournalEntry:
+    """Post a back payment (补缴) for a past month that has no standing deposit: a deferred
+    month, a month the employer missed, or one whose deposit was reversed."""
+    base_fen = amount_to_fen(base)
+    with transaction.atomic(durable=True):
+        account = lock_account(account_id)
+        ensure_can_receive(account, remittance=False)
+        employer = Employer.objects.filter(pk=employer_id).first()
+        if employer is None:
+            raise NotFound("缴存单位不存在")
+        _check_period(period, account)
+        if account.paid_through is None or period > account.paid_through:
+            raise PeriodNotDue(f"{format_period(period)} 尚未到补缴范围，应办理汇缴")
+        standing = (
+            Posting.objects.filter(fund_account=account, period=period, reason__in=DEPOSIT_REASONS)
+            .filter(reversed_by__isnull=True)
+            .exists()
+        )
+        if standing:
+            raise PeriodAlreadyPaid(f"{format_period(period)} 已有缴存记录，不能重复补缴")
+        lines = _deposit_lines(
+            account, employer, period=period, base_fen=base_fen,
+            employer_ratio=employer_ratio, employee_ratio=employee_ratio,
+        )
+        entry = entry_post(
+            reason=Reason.BACK_PAYMENT,
+            value_date=value_date or clock.today(),
+            period=period,
+            source_key=source_key or f"backpay:{account.pk}:{period}:{clock.now().timestamp()}",
+            actor=actor,
+            lines=lines,
+            description=f"{format_period(period)} 补缴",
+        )
+        record_event(
+            actor, "deposit.back_payment", subject_account_id=account.pk,
+            details={"entry": entry.pk, "period": period, "amount_fen": lines[0].amount_fen},
+        )
+        return entry
+
+
+def entry_reverse(
+    *,
+    entry_id: int,
+    actor: Actor,
+    reason_text: str,
+    fund_account_id: int | None = None,
+    value_date: dt.date | None = None,
+) -> JournalEntry:
+    """Reverse (冲正) an entry, or only one depositor's line of a batch entry.
+
+    Each reversing posting points at the posting it cancels, with the opposite amount; the
+    centre side is cancelled by the same total, so the reversal balances on its own. The
+    database refuses a second reversal of the same posting.
+    """
+    if not reason_text.strip():
+        raise InvalidInput("冲正必须填写原因")
+    with transaction.atomic(durable=True):
+        original = JournalEntry.objects.filter(pk=entry_id).first()
+        if original is None:
+            raise NotFound("原分录不存在")
+        if original.reason == Reason.REVERSAL:
+            raise InvalidInput("冲正分录不能再冲正；请重新入账")
+        postings = list(original.postings.all())
+        personal = [p for p in postings if p.fund_account_id is not None]
+        if fund_account_id is not None:
+            personal = [p for p in personal if p.fund_account_id == fund_account_id]
+            if not personal:
+                raise NotFound("该分录中没有此账户的明细")
+        accounts = {}
+        for account_id in sorted({p.fund_account_id for p in personal if p.fund_account_id}):
+            accounts[account_id] = lock_account(account_id)
+        if Posting.objects.filter(reverses__in=[p.pk for p in personal]).exists():
+            raise AlreadyReversed()
+        for p in personal:
+            account = accounts[p.fund_account_id]  # type: ignore[index]
+            if account.status == AccountStatus.CLOSED:
+                raise AccountClosed("账户已销户，不能冲正")
+            if p.amount_fen > 0 and account.balance_fen < p.amount_fen:
+                raise PolicyViolation("冲正后账户余额将为负数，需先处理后续业务")
+        centre = [p for p in postings if p.centre_account_id is not None]
+        lines = [Line(-p.amount_fen, fund_account_id=p.fund_account_id, reverses_id=p.pk) for p in personal]
+        personal_total = sum(p.amount_fen for p in personal)
+        if fund_account_id is None and not personal:
+            lines = [Line(-p.amount_fen, centre=p.centre_account_id, reverses_id=p.pk) for p in centre]
+        elif personal_total:
+            lines.append(Line(personal_total, centre=centre[0].centre_account_id))
+        scope = f":{fund_account_id}" if fund_account_id is not None else ""
+        entry = entry_post(
+            reason=Reason.REVERSAL,
+            value_date=value_date or clock.today(),
+            period=original.period,
+            source_key=f"reverse:{original.pk}{scope}",
+            actor=actor,
+            lines=lines,
+            description=f"冲正：{reason_text}"[:200],
+            reverses=original,
+        )
+        # Reversing the last month's remittance reopens that month for payment.
+        for p in personal:
+            account = accounts[p.fund_account_id]  # type: ignore[index]
+            if p.reason == Reason.REMITTANCE and p.period == account.paid_through:
+                FundAccount.objects.filter(pk=account.pk).update(
+                    paid_through=period_add(p.period, -1)
+                )
+        for account_id in accounts:
+            record_event(
+                actor, "ledger.reverse", subject_account_id=account_id,
+                details={"entry": entry.pk, "reverses": original.pk},
+                purpose=reason_text[:200],
+            )
+        if not accounts:
+            record_event(actor, "ledger.reverse", details={"entry": entry.pk, "reverses": original.pk})
+        return entry

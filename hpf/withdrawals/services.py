@@ -1,0 +1,204 @@
+"""The withdrawal state machine (提取): submitted → under review → approved → paid, or
+rejected / cancelled / failed. Each step is timestamped and audited; the ledger moves only
+when the money is paid, and a closing ground (retirement, emigration, …) pays out the whole
+balance and closes the account (提取销户).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from hpf.audit.services import Actor, record_event
+from hpf.common import clock
+from hpf.common.amounts import amount_to_fen
+from hpf.common.errors import InsufficientBalance, InvalidInput, InvalidTransition, NotFound
+from hpf.ledger.models import CentreCode, Reason
+from hpf.ledger.services import Line, ensure_can_pay_out, entry_post, lock_account
+from hpf.registry.models import AccountStatus, ClosingReason, FundAccount
+from hpf.withdrawals.models import (
+    CLOSING_TYPES,
+    Withdrawal,
+    WithdrawalMethod,
+    WithdrawalState,
+    WithdrawalType,
+)
+
+# Which state may follow which; everything else is refused.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    WithdrawalState.SUBMITTED: frozenset(
+        {WithdrawalState.UNDER_REVIEW, WithdrawalState.CANCELLED, WithdrawalState.REJECTED}
+    ),
+    WithdrawalState.UNDER_REVIEW: frozenset({WithdrawalState.APPROVED, WithdrawalState.REJECTED}),
+    WithdrawalState.APPROVED: frozenset({WithdrawalState.PAID, WithdrawalState.FAILED}),
+    WithdrawalState.FAILED: frozenset({WithdrawalState.APPROVED}),
+}
+
+
+def _available(account: FundAccount) -> int:
+    """Balance less what approved-but-unpaid withdrawals already promise."""
+    promised = sum(
+        Withdrawal.objects.filter(
+            fund_account=account, state__in=[WithdrawalState.APPROVED]
+        ).values_list("amount_fen", flat=True)
+    )
+    return account.balance_fen - promised
+
+
+def withdrawal_submit(
+    *,
+    account_id: int,
+    type: str,
+    method: str,
+    actor: Actor,
+    amount: Decimal | str | None = None,
+) -> Withdrawal:
+    """File an application. A closing ground takes the whole balance (amount omitted)."""
+    if type not in WithdrawalType.values:
+        raise InvalidInput("提取类型不正确")
+    if method not in WithdrawalMethod.values:
+        raise InvalidInput("提取方式不正确")
+    closing = type in CLOSING_TYPES
+    with transaction.atomic(durable=True):
+        account = lock_account(account_id)
+        ensure_can_pay_out(account)
+        if closing:
+            if amount is not None and amount_to_fen(amount) != account.balance_fen:
+                raise InvalidInput("销户类提取须提取全部余额")
+            amount_fen = account.balance_fen
+            if amount_fen <= 0:
+                raise InsufficientBalance("账户余额为零，无可提取金额")
+        else:
+            if amount is None:
+                raise InvalidInput("请填写提取金额")
+            amount_fen = amount_to_fen(amount)
+        if amount_fen > _available(account):
+            raise InsufficientBalance()
+        withdrawal = Withdrawal.objects.create(
+            fund_account=account,
+            type=type,
+            method=method,
+            amount_fen=amount_fen,
+            state=WithdrawalState.SUBMITTED,
+            bank_card_masked=account.depositor.bank_card_masked,
+            submitted_at=clock.now(),
+        )
+        record_event(
+            actor, "withdrawal.submit", subject_account_id=account.pk,
+            details={"withdrawal": withdrawal.pk, "type": type, "amount_fen": amount_fen},
+        )
+        return withdrawal
+
+
+def _move(withdrawal_id: int, to: str, actor: Actor, *, note: str = "") -> Withdrawal:
+    withdrawal = Withdrawal.objects.select_for_update().filter(pk=withdrawal_id).first()
+    if withdrawal is None:
+        raise NotFound("提取申请不存在")
+    if to not in TRANSITIONS.get(withdrawal.state, frozenset()):
+        raise InvalidTransition(
+            f"提取申请当前为「{withdrawal.get_state_display()}」，不能变为「{WithdrawalState(to).label}」"
+        )
+    withdrawal.state = to
+    return withdrawal
+
+
+def withdrawal_review(*, withdrawal_id: int, actor: Actor) -> Withdrawal:
+    with transaction.atomic(durable=True):
+        w = _move(withdrawal_id, WithdrawalState.UNDER_REVIEW, actor)
+        w.reviewed_at = clock.now()
+        w.save(update_fields=["state", "reviewed_at"])
+        record_event(actor, "withdrawal.review", subject_account_id=w.fund_account_id, details={"withdrawal": w.pk})
+        return w
+
+
+def withdrawal_approve(*, withdrawal_id: int, actor: Actor) -> Withdrawal:
+    with transaction.atomic(durable=True):
+        w = Withdrawal.objects.filter(pk=withdrawal_id).first()
+        if w is None:
+            raise NotFound("提取申请不存在")
+        account = lock_account(w.fund_account_id)  # account before withdrawal: fixed lock order
+        w = _move(withdrawal_id, WithdrawalState.APPROVED, actor)
+        ensure_can_pay_out(account)
+        if w.amount_fen > _available(account):
+            raise InsufficientBalance()
+        w.decided_at = clock.now()
+        w.save(update_fields=["state", "decided_at"])
+        record_event(actor, "withdrawal.approve", subject_account_id=w.fund_account_id, details={"withdrawal": w.pk})
+        return w
+
+
+def withdrawal_reject(*, withdrawal_id: int, reason: str, actor: Actor) -> Withdrawal:
+    if not reason.strip():
+        raise InvalidInput("驳回必须填写原因")
+    with transaction.atomic(durable=True):
+        w = _move(withdrawal_id, WithdrawalState.REJECTED, actor)
+        w.decided_at = clock.now()
+        w.reject_reason = reason.strip()[:200]
+        w.save(update_fields=["state", "decided_at", "reject_reason"])
+        record_event(actor, "withdrawal.reject", subject_account_id=w.fund_account_id, details={"withdrawal": w.pk})
+        return w
+
+
+def withdrawal_cancel(*, withdrawal_id: int, actor: Actor) -> Withdrawal:
+    with transaction.atomic(durable=True):
+        w = _move(withdrawal_id, WithdrawalState.CANCELLED, actor)
+        w.decided_at = clock.now()
+        w.save(update_fields=["state", "decided_at"])
+        record_event(actor, "withdrawal.cancel", subject_account_id=w.fund_account_id, details={"withdrawal": w.pk})
+        return w
+
+
+def withdrawal_fail(*, withdrawal_id: int, reason: str, actor: Actor) -> Withdrawal:
+    """The bank returned the transfer (e.g. card closed): nothing was posted."""
+    with transaction.atomic(durable=True):
+        w = _move(withdrawal_id, WithdrawalState.FAILED, actor)
+        w.reject_reason = reason[:200]
+        w.save(update_fields=["state", "reject_reason"])
+        record_event(actor, "withdrawal.fail", subject_account_id=w.fund_account_id, details={"withdrawal": w.pk})
+        return w
+
+
+def withdrawal_pay(*, withdrawal_id: int, actor: Actor) -> Withdrawal:
+    """Post the payout and, for a closing ground, close the account."""
+    with transaction.atomic(durable=True):
+        w = Withdrawal.objects.filter(pk=withdrawal_id).first()
+        if w is None:
+            raise NotFound("提取申请不存在")
+        account = lock_account(w.fund_account_id)
+        w = _move(withdrawal_id, WithdrawalState.PAID, actor)
+        ensure_can_pay_out(account)
+        if w.amount_fen > account.balance_fen:
+            raise InsufficientBalance()
+        closing = w.type in CLOSING_TYPES
+        if closing and w.amount_fen != account.balance_fen:
+            raise InvalidTransition("销户提取金额与账户余额不符（审批后余额有变动），请重新申请")
+        today = clock.today()
+        entry = entry_post(
+            reason=Reason.CLOSING_WITHDRAWAL if closing else Reason.WITHDRAWAL,
+            value_date=today,
+            source_key=f"withdrawal:{w.pk}",
+            actor=actor,
+            lines=[
+                Line(-w.amount_fen, fund_account_id=account.pk),
+                Line(w.amount_fen, centre=CentreCode.WITHDRAWAL_PAYOUT),
+            ],
+            description=f"提取：{w.get_type_display()}",
+        )
+        w.entry = entry
+        w.paid_at = clock.now()
+        w.save(update_fields=["state", "entry", "paid_at"])
+        if closing:
+            FundAccount.objects.filter(pk=account.pk).update(
+                status=AccountStatus.CLOSED,
+                closing_reason=ClosingReason.WITHDRAWN,
+                closed_on=today,
+                status_reason=f"提取销户：{w.get_type_display()}",
+                freeze_mode="",
+                status_before_freeze="",
+            )
+        record_event(
+            actor, "withdrawal.pay", subject_account_id=account.pk,
+            details={"withdrawal": w.pk, "entry": entry.pk, "closed": closing},
+        )
+        return w
