@@ -6,6 +6,8 @@ HPF_PORT ?= 8000
 DEMO_DEPOSITORS ?= 400
 DEMO_YEARS ?= 6
 export HPF_GENERATE_SECRETS ?= 1
+# The suite and the type checker load settings without DEBUG: hosts the test client uses.
+export ALLOWED_HOSTS ?= 127.0.0.1,localhost,testserver
 
 .PHONY: demo test venv lint typecheck pytest serve seed-demo clean bench
 

@@ -29,7 +29,11 @@ HPF_DATA_KEYS = env_secret("HPF_DATA_KEYS", VAR_DIR, generate=GENERATE_SECRETS, 
 HPF_LOOKUP_KEY = env_secret("HPF_LOOKUP_KEY", VAR_DIR, generate=GENERATE_SECRETS, nbytes=32)
 HPF_AUDIT_KEY = env_secret("HPF_AUDIT_KEY", VAR_DIR, generate=GENERATE_SECRETS, nbytes=32)
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+# Demo and test runs (DEBUG, or HPF_GENERATE_SECRETS which production never sets) serve the
+# local host by default; production must name its hosts.
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG or GENERATE_SECRETS else []
+)
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off (comma-separated).")
 
@@ -99,7 +103,9 @@ if _engine == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 elif _engine != "django.db.backends.postgresql":
-    raise ImproperlyConfigured(f"DATABASE_URL: only sqlite and postgres are supported, not {_engine}")
+    raise ImproperlyConfigured(
+        f"DATABASE_URL: only sqlite and postgres are supported, not {_engine}"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -108,7 +114,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

@@ -56,7 +56,7 @@ def encrypt(plaintext: str, *, context: bytes) -> bytes:
     return _VERSION + key_id + nonce + aead.encrypt(nonce, plaintext.encode(), context)
 
 
-def decrypt(blob: bytes, *, context: bytes) -> str:
+def decrypt(blob: bytes | memoryview, *, context: bytes) -> str:
     blob = bytes(blob)
     if blob[:1] != _VERSION:
         raise DecryptionError("unknown ciphertext version")

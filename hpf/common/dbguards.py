@@ -13,11 +13,18 @@ from typing import Any
 from django.db import migrations
 
 
+def _run(schema_editor: Any, sql: str) -> None:
+    # Straight to the cursor without parameters: PL/pgSQL bodies contain '%' placeholders of
+    # their own, which the schema editor's parameter handling would try to interpolate.
+    with schema_editor.connection.cursor() as cur:
+        cur.execute(sql)
+
+
 def _append_only_sql(vendor: str, table: str) -> tuple[list[str], list[str]]:
     if vendor == "postgresql":
         return (
             [
-                f"""CREATE OR REPLACE FUNCTION hpf_append_only() RETURNS trigger AS $$
+                """CREATE OR REPLACE FUNCTION hpf_append_only() RETURNS trigger AS $$
                 BEGIN
                   RAISE EXCEPTION 'HPF_APPEND_ONLY: % on % is not allowed (append-only ledger)',
                     TG_OP, TG_TABLE_NAME USING ERRCODE = 'integrity_constraint_violation';
@@ -43,12 +50,12 @@ def append_only(*tables: str) -> migrations.RunPython:
     def forward(apps: Any, schema_editor: Any) -> None:
         for table in tables:
             for sql in _append_only_sql(schema_editor.connection.vendor, table)[0]:
-                schema_editor.execute(sql)
+                _run(schema_editor, sql)
 
     def backward(apps: Any, schema_editor: Any) -> None:
         for table in tables:
             for sql in _append_only_sql(schema_editor.connection.vendor, table)[1]:
-                schema_editor.execute(sql)
+                _run(schema_editor, sql)
 
     return migrations.RunPython(forward, backward)
 
@@ -96,11 +103,11 @@ def ledger_balance_guards() -> migrations.RunPython:
     def forward(apps: Any, schema_editor: Any) -> None:
         if schema_editor.connection.vendor == "postgresql":
             for sql in LEDGER_PG:
-                schema_editor.execute(sql)
+                _run(schema_editor, sql)
 
     def backward(apps: Any, schema_editor: Any) -> None:
         if schema_editor.connection.vendor == "postgresql":
             for sql in LEDGER_PG_REVERSE:
-                schema_editor.execute(sql)
+                _run(schema_editor, sql)
 
     return migrations.RunPython(forward, backward)

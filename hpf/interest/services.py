@@ -115,7 +115,9 @@ def _compute_single_rate(rate: Decimal, days_in_year: int) -> None:
         cur.execute("UPDATE hpf_settle_chunk SET interest = 0 WHERE interest < 0")
 
 
-def _compute_per_account(settlement: dt.date, policy_rates: tuple, day_count: str, days_in_year: int) -> None:  # type: ignore[type-arg]
+def _compute_per_account(
+    settlement: dt.date, policy_rates: tuple, day_count: str, days_in_year: int
+) -> None:  # type: ignore[type-arg]
     """Rate-change years: each account through hpf.calc.interest (a few thousand a chunk)."""
     prev = settlement.replace(year=settlement.year - 1)
     with connection.cursor() as cur:
@@ -175,8 +177,11 @@ def interest_settle(
     run = None
     if not dry_run:
         run = SettlementRun.objects.create(
-            settlement_date=settlement_date, started_at=clock.now(), actor=actor.ident,
-            result=SettlementRun.Result.RUNNING, skipped_already_settled=skipped,
+            settlement_date=settlement_date,
+            started_at=clock.now(),
+            actor=actor.ident,
+            result=SettlementRun.Result.RUNNING,
+            skipped_already_settled=skipped,
         )
     total_accounts = total_interest = 0
     if first is not None and last is not None:
@@ -194,7 +199,9 @@ def interest_settle(
                     cur.execute("SELECT COUNT(*), COALESCE(SUM(interest), 0) FROM hpf_settle_chunk")
                     n, interest = cur.fetchone()
                 if not dry_run and n:
-                    _post_chunk(lo, hi, settlement_date, year, rate_label, int(interest), run, actor)
+                    _post_chunk(
+                        lo, hi, settlement_date, year, rate_label, int(interest), run, actor
+                    )
                 total_accounts += n
                 total_interest += int(interest)
                 if dry_run:
@@ -205,27 +212,46 @@ def interest_settle(
     if run is not None:
         with transaction.atomic():
             SettlementRun.objects.filter(pk=run.pk).update(
-                finished_at=clock.now(), result=SettlementRun.Result.DONE,
-                accounts=total_accounts, interest_fen=total_interest,
+                finished_at=clock.now(),
+                result=SettlementRun.Result.DONE,
+                accounts=total_accounts,
+                interest_fen=total_interest,
             )
             record_event(
-                actor, "interest.settle",
-                details={"date": settlement_date.isoformat(), "accounts": total_accounts,
-                         "interest_fen": total_interest, "run": run.pk},
+                actor,
+                "interest.settle",
+                details={
+                    "date": settlement_date.isoformat(),
+                    "accounts": total_accounts,
+                    "interest_fen": total_interest,
+                    "run": run.pk,
+                },
             )
-    return SettlementTotals(total_accounts, total_interest, skipped, dry_run, run.pk if run else None)
+    return SettlementTotals(
+        total_accounts, total_interest, skipped, dry_run, run.pk if run else None
+    )
 
 
 def _post_chunk(
-    lo: int, hi: int, settlement: dt.date, year: int, rate: Decimal, interest: int,
-    run: SettlementRun | None, actor: Actor,
+    lo: int,
+    hi: int,
+    settlement: dt.date,
+    year: int,
+    rate: Decimal,
+    interest: int,
+    run: SettlementRun | None,
+    actor: Actor,
 ) -> None:
     entry_id = None
     if interest:
         entry = JournalEntry.objects.create(
-            reason=Reason.INTEREST, value_date=settlement, period=None,
+            reason=Reason.INTEREST,
+            value_date=settlement,
+            period=None,
             source_key=f"interest:{year}:{lo}-{hi}:run{run.pk if run else 0}",
-            description=f"{year} 年度结息", posted_at=clock.now(), actor=actor.ident,
+            description=f"{year} 年度结息",
+            posted_at=clock.now(),
+            actor=actor.ident,
         )
         entry_id = entry.pk
     with connection.cursor() as cur:
@@ -265,15 +291,19 @@ def interest_reference(account_id: int, settlement_date: dt.date) -> int:
     prev = settlement_date.replace(year=settlement_date.year - 1)
     from hpf.ledger.models import Posting
 
-    rows = Posting.objects.filter(fund_account_id=account_id, value_date__lte=settlement_date).exclude(
-        reason=Reason.INTEREST, value_date=settlement_date
-    ).values_list("value_date", "amount_fen")
+    rows = (
+        Posting.objects.filter(fund_account_id=account_id, value_date__lte=settlement_date)
+        .exclude(reason=Reason.INTEREST, value_date=settlement_date)
+        .values_list("value_date", "amount_fen")
+    )
     carried = sum(a for d, a in rows if d <= prev)
     movements = [(d, a) for d, a in rows if d > prev]
     result = settle_interest_year(
-        settlement_date=settlement_date, carried_balance_fen=carried, movements=movements,
+        settlement_date=settlement_date,
+        carried_balance_fen=carried,
+        movements=movements,
         rates=policy.interest_rates_for_year(settlement_date),
-        day_count=policy.interest.day_count,  # type: ignore[arg-type]
+        day_count=policy.interest.day_count,
         days_in_year=policy.interest.days_in_year,
     )
     return max(result.interest_fen, 0)

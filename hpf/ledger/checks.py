@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 
@@ -27,10 +28,10 @@ class Violation:
         return f"[{self.check}] {self.subject}: {self.problem}"
 
 
-def _rows(sql: str, params: list[object] | None = None) -> list[tuple]:  # type: ignore[type-arg]
+def _rows(sql: str) -> list[tuple[Any, ...]]:
     with connection.cursor() as cur:
-        cur.execute(sql, params or [])
-        return cur.fetchall()
+        cur.execute(sql)
+        return list(cur.fetchall())
 
 
 def entries_balance() -> Iterator[Violation]:
@@ -41,7 +42,8 @@ def entries_balance() -> Iterator[Violation]:
              LIMIT {LIMIT}"""
     ):
         yield Violation(
-            "entry-balance", f"entry {entry_id}",
+            "entry-balance",
+            f"entry {entry_id}",
             f"{n} postings sum to {format_yuan(int(total))} yuan (must be 0.00, at least 2 postings)",
         )
 
@@ -57,7 +59,8 @@ def balances_match_postings() -> Iterator[Violation]:
              LIMIT {LIMIT}"""
     ):
         yield Violation(
-            "account-balance", f"account {account_no} (id {account_id})",
+            "account-balance",
+            f"account {account_no} (id {account_id})",
             f"recorded balance {format_yuan(cached)} ≠ sum of postings {format_yuan(int(actual))}",
         )
 
@@ -66,8 +69,11 @@ def no_negative_balances() -> Iterator[Violation]:
     for account_id, account_no, balance in _rows(
         f"SELECT id, account_no, balance_fen FROM registry_fundaccount WHERE balance_fen < 0 LIMIT {LIMIT}"
     ):
-        yield Violation("negative-balance", f"account {account_no} (id {account_id})",
-                        f"balance {format_yuan(balance)} is negative")
+        yield Violation(
+            "negative-balance",
+            f"account {account_no} (id {account_id})",
+            f"balance {format_yuan(balance)} is negative",
+        )
 
 
 def control_total() -> Iterator[Violation]:
@@ -81,16 +87,20 @@ def control_total() -> Iterator[Violation]:
     personal, centre, cached = int(personal), int(centre), int(cached)
     if personal != -centre:
         yield Violation(
-            "control-total", "fund control account",
+            "control-total",
+            "fund control account",
             f"personal accounts total {format_yuan(personal)} ≠ control account {format_yuan(-centre)}",
         )
     if cached != personal:
         yield Violation(
-            "control-total", "cached balances",
+            "control-total",
+            "cached balances",
             f"sum of recorded balances {format_yuan(cached)} ≠ personal postings {format_yuan(personal)}",
         )
     if orphans:
-        yield Violation("control-total", "postings", f"{orphans} postings belong to no journal entry")
+        yield Violation(
+            "control-total", "postings", f"{orphans} postings belong to no journal entry"
+        )
 
 
 def one_settlement_per_year() -> Iterator[Violation]:
@@ -108,7 +118,8 @@ def one_settlement_per_year() -> Iterator[Violation]:
             HAVING s.interest_fen <> COALESCE(SUM(p.amount_fen), 0) LIMIT {LIMIT}"""
     ):
         yield Violation(
-            "interest-once", f"account id {account_id}",
+            "interest-once",
+            f"account id {account_id}",
             f"{year} settlement says {format_yuan(expected)} but {format_yuan(int(posted))} was posted",
         )
 
@@ -119,8 +130,11 @@ def nothing_after_closing() -> Iterator[Violation]:
               FROM registry_fundaccount a JOIN ledger_posting p ON p.fund_account_id = a.id
              WHERE a.status = 'CLOSED' AND p.value_date > a.closed_on LIMIT {LIMIT}"""
     ):
-        yield Violation("closed-account", f"account {account_no}",
-                        f"entry {entry_id} posted on {value_date} after closing on {closed_on}")
+        yield Violation(
+            "closed-account",
+            f"account {account_no}",
+            f"entry {entry_id} posted on {value_date} after closing on {closed_on}",
+        )
 
 
 def reversals_pair_up() -> Iterator[Violation]:
@@ -138,7 +152,8 @@ def reversals_pair_up() -> Iterator[Violation]:
              LIMIT {LIMIT}"""
     ):
         yield Violation(
-            "reversal-pairs", f"posting {rid}",
+            "reversal-pairs",
+            f"posting {rid}",
             f"does not cancel posting {oid} exactly (amount {r_amt} vs {o_amt}, "
             f"account {r_fa or r_ca} vs {o_fa or o_ca}, entry link {r_entry_rev} vs {o_entry})",
         )
@@ -148,8 +163,11 @@ def reversals_pair_up() -> Iterator[Violation]:
              WHERE e.reason = 'REVERSAL' AND p.fund_account_id IS NOT NULL AND p.reverses_id IS NULL
              GROUP BY e.id LIMIT {LIMIT}"""
     ):
-        yield Violation("reversal-pairs", f"entry {entry_id}",
-                        f"reversal entry has {n} account postings that cancel nothing")
+        yield Violation(
+            "reversal-pairs",
+            f"entry {entry_id}",
+            f"reversal entry has {n} account postings that cancel nothing",
+        )
 
 
 CHECKS: dict[str, Callable[[], Iterator[Violation]]] = {

@@ -115,7 +115,11 @@ class Posting(models.Model):
     employee_ratio = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
     employer_fen = models.BigIntegerField(null=True, blank=True)
     reverses = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, db_index=False,
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,
         related_name="reversed_by",
     )
 
@@ -123,7 +127,8 @@ class Posting(models.Model):
         indexes = [
             models.Index(fields=["fund_account", "value_date"], name="posting_account_date"),
             models.Index(
-                fields=["centre_account"], name="posting_centre",
+                fields=["centre_account"],
+                name="posting_centre",
                 condition=Q(centre_account__isnull=False),
             ),
         ]
@@ -136,7 +141,8 @@ class Posting(models.Model):
             ),
             # A posting can be cancelled once; a second reversal is refused by the database.
             models.UniqueConstraint(
-                fields=["reverses"], name="posting_reversed_once",
+                fields=["reverses"],
+                name="posting_reversed_once",
                 condition=Q(reverses__isnull=False),
             ),
         ]

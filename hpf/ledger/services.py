@@ -19,8 +19,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from hpf.audit.services import Actor, record_event
-from hpf.calc.errors import CalcError
 from hpf.calc.deposits import monthly_deposit
+from hpf.calc.errors import CalcError
 from hpf.calc.money import format_yuan
 from hpf.calc.periods import format_period, period_add, period_of
 from hpf.common import clock
@@ -123,7 +123,9 @@ def entry_post(
 
 def lock_account(account_id: int) -> FundAccount:
     try:
-        return FundAccount.objects.select_for_update().select_related("depositor").get(pk=account_id)
+        return (
+            FundAccount.objects.select_for_update().select_related("depositor").get(pk=account_id)
+        )
     except FundAccount.DoesNotExist as exc:
         raise NotFound("个人账户不存在") from exc
 
@@ -212,14 +214,26 @@ def remittance_post(
             raise EmployerMismatch()
         employer = Employer.objects.get(pk=employer_id)
         _check_period(period, account)
-        due = period_add(account.paid_through, 1) if account.paid_through else period_of(account.opened_on)
+        due = (
+            period_add(account.paid_through, 1)
+            if account.paid_through
+            else period_of(account.opened_on)
+        )
         if account.paid_through is not None and period <= account.paid_through:
-            raise PeriodAlreadyPaid(f"{format_period(period)} 已缴存（缴至 {format_period(account.paid_through)}）")
+            raise PeriodAlreadyPaid(
+                f"{format_period(period)} 已缴存（缴至 {format_period(account.paid_through)}）"
+            )
         if period != due:
-            raise PeriodNotDue(f"应缴月份为 {format_period(due)}，不能跳月缴存 {format_period(period)}")
+            raise PeriodNotDue(
+                f"应缴月份为 {format_period(due)}，不能跳月缴存 {format_period(period)}"
+            )
         lines = _deposit_lines(
-            account, employer, period=period, base_fen=account.deposit_base_fen,
-            employer_ratio=account.employer_ratio, employee_ratio=account.employee_ratio,
+            account,
+            employer,
+            period=period,
+            base_fen=account.deposit_base_fen,
+            employer_ratio=account.employer_ratio,
+            employee_ratio=account.employee_ratio,
         )
         entry = entry_post(
             reason=Reason.REMITTANCE,
@@ -232,7 +246,9 @@ def remittance_post(
         )
         FundAccount.objects.filter(pk=account.pk).update(paid_through=period)
         record_event(
-            actor, "deposit.remittance", subject_account_id=account.pk,
+            actor,
+            "deposit.remittance",
+            subject_account_id=account.pk,
             details={"entry": entry.pk, "period": period, "amount_fen": lines[0].amount_fen},
         )
         return entry
@@ -270,8 +286,12 @@ def back_payment_post(
         if standing:
             raise PeriodAlreadyPaid(f"{format_period(period)} 已有缴存记录，不能重复补缴")
         lines = _deposit_lines(
-            account, employer, period=period, base_fen=base_fen,
-            employer_ratio=employer_ratio, employee_ratio=employee_ratio,
+            account,
+            employer,
+            period=period,
+            base_fen=base_fen,
+            employer_ratio=employer_ratio,
+            employee_ratio=employee_ratio,
         )
         entry = entry_post(
             reason=Reason.BACK_PAYMENT,
@@ -283,7 +303,9 @@ def back_payment_post(
             description=f"{format_period(period)} 补缴",
         )
         record_event(
-            actor, "deposit.back_payment", subject_account_id=account.pk,
+            actor,
+            "deposit.back_payment",
+            subject_account_id=account.pk,
             details={"entry": entry.pk, "period": period, "amount_fen": lines[0].amount_fen},
         )
         return entry
@@ -329,10 +351,15 @@ def entry_reverse(
             if p.amount_fen > 0 and account.balance_fen < p.amount_fen:
                 raise PolicyViolation("冲正后账户余额将为负数，需先处理后续业务")
         centre = [p for p in postings if p.centre_account_id is not None]
-        lines = [Line(-p.amount_fen, fund_account_id=p.fund_account_id, reverses_id=p.pk) for p in personal]
+        lines = [
+            Line(-p.amount_fen, fund_account_id=p.fund_account_id, reverses_id=p.pk)
+            for p in personal
+        ]
         personal_total = sum(p.amount_fen for p in personal)
         if fund_account_id is None and not personal:
-            lines = [Line(-p.amount_fen, centre=p.centre_account_id, reverses_id=p.pk) for p in centre]
+            lines = [
+                Line(-p.amount_fen, centre=p.centre_account_id, reverses_id=p.pk) for p in centre
+            ]
         elif personal_total:
             lines.append(Line(personal_total, centre=centre[0].centre_account_id))
         scope = f":{fund_account_id}" if fund_account_id is not None else ""
@@ -349,16 +376,24 @@ def entry_reverse(
         # Reversing the last month's remittance reopens that month for payment.
         for p in personal:
             account = accounts[p.fund_account_id]  # type: ignore[index]
-            if p.reason == Reason.REMITTANCE and p.period == account.paid_through:
+            if (
+                p.reason == Reason.REMITTANCE
+                and p.period is not None
+                and p.period == account.paid_through
+            ):
                 FundAccount.objects.filter(pk=account.pk).update(
                     paid_through=period_add(p.period, -1)
                 )
         for account_id in accounts:
             record_event(
-                actor, "ledger.reverse", subject_account_id=account_id,
+                actor,
+                "ledger.reverse",
+                subject_account_id=account_id,
                 details={"entry": entry.pk, "reverses": original.pk},
                 purpose=reason_text[:200],
             )
         if not accounts:
-            record_event(actor, "ledger.reverse", details={"entry": entry.pk, "reverses": original.pk})
+            record_event(
+                actor, "ledger.reverse", details={"entry": entry.pk, "reverses": original.pk}
+            )
         return entry

@@ -87,9 +87,12 @@ class LoanRepayment(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["loan", "instalment_no"], name="one_repayment_per_instalment"),
+            models.UniqueConstraint(
+                fields=["loan", "instalment_no"], name="one_repayment_per_instalment"
+            ),
             models.CheckConstraint(
-                condition=models.Q(principal_fen__gte=0) & models.Q(interest_fen__gte=0)
+                condition=models.Q(principal_fen__gte=0)
+                & models.Q(interest_fen__gte=0)
                 & models.Q(penalty_fen__gte=0),
                 name="repayment_parts_nonneg",
             ),

@@ -49,12 +49,18 @@ def schedule_of(loan: Loan) -> Schedule:
     )
 
 
-def loan_rates(disbursed_on: dt.date, *, first_home: bool, term_months: int) -> list[tuple[dt.date, Decimal]]:
+def loan_rates(
+    disbursed_on: dt.date, *, first_home: bool, term_months: int
+) -> list[tuple[dt.date, Decimal]]:
     """The loan's rate history: the policy rate on the disbursement date, then each later
     national change from the date the policy reprices existing loans (1 January after)."""
     policy = get_policy()
-    rates = {disbursed_on: policy.loan_rate(disbursed_on, first_home=first_home, term_months=term_months)}
-    for change in policy.loan_rate_changes(disbursed_on, first_home=first_home, term_months=term_months):
+    rates = {
+        disbursed_on: policy.loan_rate(disbursed_on, first_home=first_home, term_months=term_months)
+    }
+    for change in policy.loan_rate_changes(
+        disbursed_on, first_home=first_home, term_months=term_months
+    ):
         # Stored as the date the loan's rate actually changes; two changes in one year
         # meet on the same 1 January, where the later one wins.
         rates[repricing_date(change.effective)] = change.annual_rate
@@ -115,7 +121,8 @@ def loan_create(
             offset_from_fund=offset_from_fund,
         )
         LoanRate.objects.bulk_create(
-            LoanRate(loan=loan, effective=effective, annual_rate=annual) for effective, annual in rates
+            LoanRate(loan=loan, effective=effective, annual_rate=annual)
+            for effective, annual in rates
         )
         entry_post(
             reason=Reason.LOAN_DISBURSEMENT,
@@ -129,7 +136,9 @@ def loan_create(
             description=f"贷款发放 {contract_no}",
         )
         record_event(
-            actor, "loan.create", subject_account_id=borrower_account_id,
+            actor,
+            "loan.create",
+            subject_account_id=borrower_account_id,
             details={"loan": loan.pk, "principal_fen": principal_fen, "rate": str(rate)},
         )
         return loan
@@ -198,7 +207,9 @@ def loan_repayment_post(
             loan.paid_off_on = paid_on
             loan.save(update_fields=["status", "paid_off_on"])
         record_event(
-            actor, "loan.repayment", subject_account_id=loan.borrower_id,
+            actor,
+            "loan.repayment",
+            subject_account_id=loan.borrower_id,
             details={"loan": loan.pk, "instalment": instalment_no, "amount_fen": total},
         )
         return repayment
@@ -208,6 +219,4 @@ def overdue_instalments(loan: Loan, *, as_of: dt.date | None = None) -> list[int
     """Numbers of the instalments that are due before ``as_of`` and not repaid."""
     as_of = as_of or clock.today()
     paid = LoanRepayment.objects.filter(loan=loan).count()
-    return [
-        i.no for i in schedule_of(loan).instalments[paid:] if i.due_date < as_of
-    ]
+    return [i.no for i in schedule_of(loan).instalments[paid:] if i.due_date < as_of]

@@ -31,8 +31,10 @@ class Employer(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(employer_ratio__gte=0) & Q(employer_ratio__lte=1)
-                & Q(employee_ratio__gte=0) & Q(employee_ratio__lte=1),
+                condition=Q(employer_ratio__gte=0)
+                & Q(employer_ratio__lte=1)
+                & Q(employee_ratio__gte=0)
+                & Q(employee_ratio__lte=1),
                 name="employer_ratios_in_range",
             ),
         ]
@@ -117,10 +119,14 @@ class FundAccount(models.Model):
                 condition=Q(status="CLOSED", closed_on__isnull=False) | ~Q(status="CLOSED"),
                 name="account_closed_has_date",
             ),
-            models.CheckConstraint(condition=Q(deposit_base_fen__gte=0), name="account_base_nonneg"),
             models.CheckConstraint(
-                condition=Q(employer_ratio__gte=0) & Q(employer_ratio__lte=1)
-                & Q(employee_ratio__gte=0) & Q(employee_ratio__lte=1),
+                condition=Q(deposit_base_fen__gte=0), name="account_base_nonneg"
+            ),
+            models.CheckConstraint(
+                condition=Q(employer_ratio__gte=0)
+                & Q(employer_ratio__lte=1)
+                & Q(employee_ratio__gte=0)
+                & Q(employee_ratio__lte=1),
                 name="account_ratios_in_range",
             ),
         ]

@@ -57,11 +57,13 @@ def _ratio(value: Decimal | str, who: str, period: int) -> Decimal:
         ratio = Decimal(str(value))
     except ArithmeticError as exc:
         raise InvalidInput(f"{who}缴存比例格式不正确") from exc
-    low, high = get_policy().deposit_rules(period).ratio_bounds(
-        "employer" if who == "单位" else "employee"
+    low, high = (
+        get_policy().deposit_rules(period).ratio_bounds("employer" if who == "单位" else "employee")
     )
     if not low <= ratio <= high:
-        raise PolicyViolation(f"{who}缴存比例 {ratio * 100:.2f}% 超出允许范围（{low * 100:.0f}%–{high * 100:.0f}%）")
+        raise PolicyViolation(
+            f"{who}缴存比例 {ratio * 100:.2f}% 超出允许范围（{low * 100:.0f}%–{high * 100:.0f}%）"
+        )
     return ratio
 
 
@@ -161,7 +163,9 @@ def account_open(
             opened_on=opened,
         )
         record_event(
-            actor, "account.open", subject_account_id=account.pk,
+            actor,
+            "account.open",
+            subject_account_id=account.pk,
             details={"employer": employer.pk, "card_luhn_ok": card.luhn_ok},
         )
         return account
@@ -204,7 +208,9 @@ def account_change_employer(
         account.employee_ratio = employer.employee_ratio
         account.save()
         record_event(
-            actor, "account.change_employer", subject_account_id=account.pk,
+            actor,
+            "account.change_employer",
+            subject_account_id=account.pk,
             details={"from": previous, "to": employer.pk},
         )
         return account
@@ -250,9 +256,14 @@ def account_freeze(*, account_id: int, mode: str, reason: str, actor: Actor) -> 
         account.status = AccountStatus.FROZEN
         account.freeze_mode = mode
         account.status_reason = reason.strip()[:200]
-        account.save(update_fields=["status", "status_before_freeze", "freeze_mode", "status_reason"])
+        account.save(
+            update_fields=["status", "status_before_freeze", "freeze_mode", "status_reason"]
+        )
         record_event(
-            actor, "account.freeze", subject_account_id=account.pk, purpose=reason[:200],
+            actor,
+            "account.freeze",
+            subject_account_id=account.pk,
+            purpose=reason[:200],
             details={"mode": mode},
         )
         return account
@@ -268,7 +279,11 @@ def account_unfreeze(*, account_id: int, reason: str, actor: Actor) -> FundAccou
         account.status = account.status_before_freeze or AccountStatus.ACTIVE
         account.status_before_freeze = ""
         account.freeze_mode = ""
-        account.status_reason = "" if account.status == AccountStatus.ACTIVE else account.status_reason
-        account.save(update_fields=["status", "status_before_freeze", "freeze_mode", "status_reason"])
+        account.status_reason = (
+            "" if account.status == AccountStatus.ACTIVE else account.status_reason
+        )
+        account.save(
+            update_fields=["status", "status_before_freeze", "freeze_mode", "status_reason"]
+        )
         record_event(actor, "account.unfreeze", subject_account_id=account.pk, purpose=reason[:200])
         return account

@@ -45,16 +45,68 @@ from hpf.withdrawals.models import WithdrawalMethod, WithdrawalState, Withdrawal
 
 # Kunming districts. 530121 (呈贡县) became 530114 (呈贡区) in 2011 and 530181 安宁 was a
 # county before: numbers issued under an old code stay valid for life.
-REGIONS = ("530102", "530103", "530111", "530112", "530113", "530114", "530115", "530124",
-           "530125", "530126", "530127", "530128", "530129", "530181", "530121", "530122")
-OFFICES = ("五华管理部", "盘龙管理部", "官渡管理部", "西山管理部", "呈贡管理部", "安宁管理部",
-           "晋宁管理部", "宜良管理部", "嵩明管理部", "东川管理部")
-EMPLOYER_KINDS = ("有限公司", "股份有限公司", "医院", "学校", "研究院", "集团有限公司", "商贸有限公司")
+REGIONS = (
+    "530102",
+    "530103",
+    "530111",
+    "530112",
+    "530113",
+    "530114",
+    "530115",
+    "530124",
+    "530125",
+    "530126",
+    "530127",
+    "530128",
+    "530129",
+    "530181",
+    "530121",
+    "530122",
+)
+OFFICES = (
+    "五华管理部",
+    "盘龙管理部",
+    "官渡管理部",
+    "西山管理部",
+    "呈贡管理部",
+    "安宁管理部",
+    "晋宁管理部",
+    "宜良管理部",
+    "嵩明管理部",
+    "东川管理部",
+)
+EMPLOYER_KINDS = (
+    "有限公司",
+    "股份有限公司",
+    "医院",
+    "学校",
+    "研究院",
+    "集团有限公司",
+    "商贸有限公司",
+)
 PLACES = ("昆明", "云南", "滇池", "春城", "翠湖", "金马", "碧鸡", "呈贡", "官渡", "螺蛳湾")
-TRADES = ("建设", "科技", "物流", "能源", "医药", "旅游", "食品", "电力", "烟草", "教育", "信息", "环保")
+TRADES = (
+    "建设",
+    "科技",
+    "物流",
+    "能源",
+    "医药",
+    "旅游",
+    "食品",
+    "电力",
+    "烟草",
+    "教育",
+    "信息",
+    "环保",
+)
 RATIOS = (Decimal("0.05"), Decimal("0.07"), Decimal("0.08"), Decimal("0.10"), Decimal("0.12"))
-ORDINARY_WITHDRAWALS = (WithdrawalType.PURCHASE, WithdrawalType.RENT, WithdrawalType.BUILD_RENOVATE,
-                        WithdrawalType.LOAN_REPAYMENT, WithdrawalType.ILLNESS)
+ORDINARY_WITHDRAWALS = (
+    WithdrawalType.PURCHASE,
+    WithdrawalType.RENT,
+    WithdrawalType.BUILD_RENOVATE,
+    WithdrawalType.LOAN_REPAYMENT,
+    WithdrawalType.ILLNESS,
+)
 CLOSING_WITHDRAWALS = (WithdrawalType.RETIREMENT, WithdrawalType.LEFT_CITY)
 SEED_ACTOR = Actor.system("seed")
 NONE = -1
@@ -106,11 +158,33 @@ class BulkWriter:
         return n
 
 
-POSTING_COLS = ("id", "entry_id", "fund_account_id", "centre_account_id", "amount_fen", "value_date",
-                "period", "reason", "employer_id", "deposit_base_fen", "employer_ratio",
-                "employee_ratio", "employer_fen", "reverses_id")
-ENTRY_COLS = ("id", "reason", "value_date", "period", "source_key", "description", "posted_at",
-              "actor", "reverses_id")
+POSTING_COLS = (
+    "id",
+    "entry_id",
+    "fund_account_id",
+    "centre_account_id",
+    "amount_fen",
+    "value_date",
+    "period",
+    "reason",
+    "employer_id",
+    "deposit_base_fen",
+    "employer_ratio",
+    "employee_ratio",
+    "employer_fen",
+    "reverses_id",
+)
+ENTRY_COLS = (
+    "id",
+    "reason",
+    "value_date",
+    "period",
+    "source_key",
+    "description",
+    "posted_at",
+    "actor",
+    "reverses_id",
+)
 
 
 def _permute(i: int, modulus: int, multiplier: int) -> int:
@@ -119,8 +193,14 @@ def _permute(i: int, modulus: int, multiplier: int) -> int:
 
 
 class CityBuilder:
-    def __init__(self, *, depositors: int, years: int, seed: int,
-                 progress: Callable[[str, int, int], None] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        depositors: int,
+        years: int,
+        seed: int,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> None:
         self.n = depositors
         self.years = years
         self.rng = random.Random(seed)
@@ -136,6 +216,33 @@ class CityBuilder:
         self.next_posting = 1
         self.counts = dict(entries=0, postings=0, withdrawals=0, loans=0, repayments=0)
         self.now = clock.now()
+        # Small writes (single entries, withdrawals, loans) wait here and go out in one bulk
+        # write per table at the end of the month: thousands of tiny COPYs would dominate.
+        self.buffers: dict[str, tuple[Sequence[str], list[Sequence[Any]]]] = {}
+        self.paid_off: list[tuple[dt.date, int]] = []
+
+    def _buffer(self, table: str, columns: Sequence[str], row: Sequence[Any]) -> None:
+        self.buffers.setdefault(table, (columns, []))[1].append(row)
+
+    def flush(self) -> None:
+        for table in (
+            "ledger_journalentry",
+            "ledger_posting",
+            "withdrawals_withdrawal",
+            "loans_loan",
+            "loans_loanrate",
+            "loans_loanrepayment",
+        ):
+            if table in self.buffers:
+                columns, rows = self.buffers.pop(table)
+                self.writer.write(table, columns, rows)
+        if self.paid_off:
+            with connection.cursor() as cur:
+                cur.executemany(
+                    "UPDATE loans_loan SET status = 'PAID_OFF', paid_off_on = %s WHERE id = %s",
+                    self.paid_off,
+                )
+            self.paid_off.clear()
 
     # ---- ids -------------------------------------------------------------------------
     def _entry_id(self) -> int:
@@ -161,12 +268,34 @@ class CityBuilder:
                 name = f"{name}（{e}）"
             region = REGIONS[e % 14]
             opened = period_first_day(self.start_period) - dt.timedelta(days=rng.randint(30, 3000))
-            rows.append((e + 1, unit_no_for(e + 1), make_credit_code_from_seed(e + 1, region), name,
-                         OFFICES[e % len(OFFICES)], ratio, ratio, None, "ACTIVE", opened))
+            rows.append(
+                (
+                    e + 1,
+                    unit_no_for(e + 1),
+                    make_credit_code_from_seed(e + 1, region),
+                    name,
+                    OFFICES[e % len(OFFICES)],
+                    ratio,
+                    ratio,
+                    None,
+                    "ACTIVE",
+                    opened,
+                )
+            )
         self.writer.write(
             "registry_employer",
-            ("id", "unit_no", "uscc", "name", "office", "employer_ratio", "employee_ratio",
-             "paid_through", "status", "opened_on"),
+            (
+                "id",
+                "unit_no",
+                "uscc",
+                "name",
+                "office",
+                "employer_ratio",
+                "employee_ratio",
+                "paid_through",
+                "status",
+                "opened_on",
+            ),
             rows,
         )
         fake = Faker("zh_CN")
@@ -177,16 +306,16 @@ class CityBuilder:
         self.emp = array("i", [0]) * n
         self.join = array("i", [0]) * n
         self.base = array("q", [0]) * n
-        self.leave_at = array("i", [NONE]) * n       # month index the job ends
-        self.gap = array("i", [0]) * n               # sealed months before the next job (-1: never)
+        self.leave_at = array("i", [NONE]) * n  # month index the job ends
+        self.gap = array("i", [0]) * n  # sealed months before the next job (-1: never)
         self.next_emp = array("i", [0]) * n
-        self.skip = array("i", [NONE]) * n           # a deferred month, paid back later
-        self.reverse_at = array("i", [NONE]) * n     # a remittance reversed and corrected
-        self.close_at = array("i", [NONE]) * n       # closing withdrawal
+        self.skip = array("i", [NONE]) * n  # a deferred month, paid back later
+        self.reverse_at = array("i", [NONE]) * n  # a remittance reversed and corrected
+        self.close_at = array("i", [NONE]) * n  # closing withdrawal
         self.withdraw_at = array("i", [NONE]) * n
         self.loan_at = array("i", [NONE]) * n
         self.paid_through = array("i", [0]) * n
-        self.deposited = array("q", [0]) * n         # running deposits − payouts (≤ balance)
+        self.deposited = array("q", [0]) * n  # running deposits − payouts (≤ balance)
         self.closed = array("b", [0]) * n
         start_day = period_first_day(self.start_period)
         id_space = len(REGIONS) * 14_600 * 1000
@@ -203,7 +332,9 @@ class CityBuilder:
             self.base[d] = max(floor, min(cap, (base // 1000) * 1000))
             r = rng.random()
             if r < 0.10 and months > 6:
-                self.leave_at[d] = rng.randrange(self.join[d] + 1, months) if self.join[d] + 1 < months else NONE
+                self.leave_at[d] = (
+                    rng.randrange(self.join[d] + 1, months) if self.join[d] + 1 < months else NONE
+                )
                 self.gap[d] = rng.choice((0, 0, 1, 2, 3, 6))
                 self.next_emp[d] = rng.randrange(self.n_employers)
             elif r < 0.13 and months > 3 and self.join[d] + 1 < months:
@@ -217,7 +348,12 @@ class CityBuilder:
                 self.withdraw_at[d] = rng.randrange(self.join[d] + 12, months)
             if rng.random() < 0.04 and self.join[d] + 6 < months:
                 self.loan_at[d] = rng.randrange(self.join[d] + 6, months)
-            if rng.random() < 0.006 and months > 13 and self.leave_at[d] == NONE and self.loan_at[d] == NONE:
+            if (
+                rng.random() < 0.006
+                and months > 13
+                and self.leave_at[d] == NONE
+                and self.loan_at[d] == NONE
+            ):
                 self.close_at[d] = rng.randrange(max(self.join[d] + 1, months - 12), months)
             # Unique, scattered ID numbers: a bijection of d onto (region, birthday, sequence).
             k = _permute(d, id_space, 2_654_435_761 % id_space | 1)
@@ -226,23 +362,54 @@ class CityBuilder:
             if region in ("530121", "530122") and birth.year > 2005:
                 region = "530114"
             id_number = make_resident_id(region, birth, (k // (len(REGIONS) * 14_600)) % 1000)
-            card = make_bank_card(rng.choice(("622202", "621700", "622848", "621226", "623058")),
-                                  _permute(d, 10**12, 1_000_003), 19)
+            card = make_bank_card(
+                rng.choice(("622202", "621700", "622848", "621226", "623058")),
+                _permute(d, 10**12, 1_000_003),
+                19,
+            )
             mobile = f"1{rng.choice('3456789')}{_permute(d, 10**9, 999_999_937):09d}"
             gender = "M" if int(id_number[16]) % 2 else "F"
-            dep_rows.append((
-                d + 1, rng.choice(surnames) + rng.choice(given),
-                encrypt(id_number, context=b"id_number"), lookup_hash(id_number, context="id_number"),
-                mask_id_number(id_number), birth, gender, mobile,
-                encrypt(card, context=b"bank_card"), lookup_hash(card, context="bank_card"),
-                mask_bank_card(card), self.now,
-            ))
-            opened = period_first_day(self.periods[self.join[d]]) if self.join[d] else (
-                start_day - dt.timedelta(days=rng.randint(0, 2000)))
-            acc_rows.append((
-                d + 1, account_no_for(d + 1), d + 1, e + 1, "ACTIVE", "", "", "", "", None,
-                self.base[d], self.emp_er[e], self.emp_ee[e], None, opened, 0,
-            ))
+            dep_rows.append(
+                (
+                    d + 1,
+                    rng.choice(surnames) + rng.choice(given),
+                    encrypt(id_number, context=b"id_number"),
+                    lookup_hash(id_number, context="id_number"),
+                    mask_id_number(id_number),
+                    birth,
+                    gender,
+                    mobile,
+                    encrypt(card, context=b"bank_card"),
+                    lookup_hash(card, context="bank_card"),
+                    mask_bank_card(card),
+                    self.now,
+                )
+            )
+            opened = (
+                period_first_day(self.periods[self.join[d]])
+                if self.join[d]
+                else (start_day - dt.timedelta(days=rng.randint(0, 2000)))
+            )
+            acc_rows.append(
+                (
+                    d + 1,
+                    account_no_for(d + 1),
+                    d + 1,
+                    e + 1,
+                    "ACTIVE",
+                    "",
+                    "",
+                    "",
+                    "",
+                    None,
+                    self.base[d],
+                    self.emp_er[e],
+                    self.emp_ee[e],
+                    None,
+                    opened,
+                    0,
+                )
+            )
             if len(dep_rows) >= 20_000 or d == n - 1:
                 with transaction.atomic():
                     self._write_people(dep_rows, acc_rows)
@@ -250,19 +417,47 @@ class CityBuilder:
                 acc_rows.clear()
                 self.progress("registry", d + 1, n)
 
-    def _write_people(self, dep_rows: list[tuple[Any, ...]], acc_rows: list[tuple[Any, ...]]) -> None:
+    def _write_people(
+        self, dep_rows: list[tuple[Any, ...]], acc_rows: list[tuple[Any, ...]]
+    ) -> None:
         self.writer.write(
             "registry_depositor",
-            ("id", "name", "id_number_enc", "id_number_hash", "id_number_masked", "birth_date",
-             "gender", "mobile", "bank_card_enc", "bank_card_hash", "bank_card_masked", "created_at"),
+            (
+                "id",
+                "name",
+                "id_number_enc",
+                "id_number_hash",
+                "id_number_masked",
+                "birth_date",
+                "gender",
+                "mobile",
+                "bank_card_enc",
+                "bank_card_hash",
+                "bank_card_masked",
+                "created_at",
+            ),
             dep_rows,
         )
         self.writer.write(
             "registry_fundaccount",
-            ("id", "account_no", "depositor_id", "employer_id", "status", "freeze_mode",
-             "status_before_freeze", "status_reason", "closing_reason", "closed_on",
-             "deposit_base_fen", "employer_ratio", "employee_ratio", "paid_through", "opened_on",
-             "balance_fen"),
+            (
+                "id",
+                "account_no",
+                "depositor_id",
+                "employer_id",
+                "status",
+                "freeze_mode",
+                "status_before_freeze",
+                "status_reason",
+                "closing_reason",
+                "closed_on",
+                "deposit_base_fen",
+                "employer_ratio",
+                "employee_ratio",
+                "paid_through",
+                "opened_on",
+                "balance_fen",
+            ),
             acc_rows,
         )
 
@@ -286,7 +481,10 @@ class CityBuilder:
         entry_base = self.next_entry
         self.next_entry += self.n_employers
         totals = [0] * self.n_employers
-        value_dates = [period_first_day(period) + dt.timedelta(days=9 + e % 10) for e in range(self.n_employers)]
+        value_dates = [
+            period_first_day(period) + dt.timedelta(days=9 + e % 10)
+            for e in range(self.n_employers)
+        ]
         reversals: list[tuple[int, int, int, int, int]] = []
         backpays: list[int] = []
         events: list[int] = []
@@ -304,7 +502,9 @@ class CityBuilder:
                         self.emp[d] = self.next_emp[d]
                 if july and m > self.join[d]:
                     grown = int(self.base[d] * (1 + rng.random() * 0.08))
-                    self.base[d] = max(rules.base_floor_fen, min(rules.base_cap_fen, grown // 1000 * 1000))
+                    self.base[d] = max(
+                        rules.base_floor_fen, min(rules.base_cap_fen, grown // 1000 * 1000)
+                    )
                 if self.skip[d] == m:
                     continue
                 if self.skip[d] != NONE and m == self.skip[d] + 4:
@@ -319,27 +519,65 @@ class CityBuilder:
                 self.paid_through[d] = period
                 if self.withdraw_at[d] == m or self.close_at[d] == m or self.loan_at[d] == m:
                     events.append(d)
-                yield (pid, entry_base + e, d + 1, None, split[1], value_dates[e], period,
-                       Reason.REMITTANCE, e + 1, self.base[d], self.emp_er[e], self.emp_ee[e],
-                       split[0], None)
+                yield (
+                    pid,
+                    entry_base + e,
+                    d + 1,
+                    None,
+                    split[1],
+                    value_dates[e],
+                    period,
+                    Reason.REMITTANCE,
+                    e + 1,
+                    self.base[d],
+                    self.emp_er[e],
+                    self.emp_ee[e],
+                    split[0],
+                    None,
+                )
 
         self.counts["postings"] += self.writer.write("ledger_posting", POSTING_COLS, remittances())
         entries = []
         centre = []
         for e, total in enumerate(totals):
             if total:
-                entries.append((entry_base + e, Reason.REMITTANCE, value_dates[e], period,
-                                f"seed:remit:{unit_no_for(e + 1)}:{period}", f"{period} 汇缴",
-                                self.now, SEED_ACTOR.ident, None))
-                centre.append((self._posting_id(), entry_base + e, None, CentreCode.REMITTANCE_CLEARING,
-                               -total, value_dates[e], period, Reason.REMITTANCE, None, None, None,
-                               None, None, None))
+                entries.append(
+                    (
+                        entry_base + e,
+                        Reason.REMITTANCE,
+                        value_dates[e],
+                        period,
+                        f"seed:remit:{unit_no_for(e + 1)}:{period}",
+                        f"{period} 汇缴",
+                        self.now,
+                        SEED_ACTOR.ident,
+                        None,
+                    )
+                )
+                centre.append(
+                    (
+                        self._posting_id(),
+                        entry_base + e,
+                        None,
+                        CentreCode.REMITTANCE_CLEARING,
+                        -total,
+                        value_dates[e],
+                        period,
+                        Reason.REMITTANCE,
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                    )
+                )
         self.writer.write("ledger_journalentry", ENTRY_COLS, entries)
         self.writer.write("ledger_posting", POSTING_COLS, centre)
         self.counts["entries"] += len(entries)
         self.counts["postings"] += len(centre)
         day = period_first_day(period) + dt.timedelta(days=20)
-        for d, pid, amount, entry_id, employer_fen in reversals:
+        for d, pid, amount, entry_id, _employer_fen in reversals:
             self._reverse_and_correct(d, pid, amount, entry_id, period, day, rules)
         for d in backpays:
             self._back_payment(d, self.periods[self.skip[d]], day)
@@ -351,46 +589,88 @@ class CityBuilder:
             if self.close_at[d] == m:
                 self._closing_withdrawal(d, day)
         self._repayments(period)
+        self.flush()
 
-    def _simple_entry(self, reason: str, day: dt.date, period: int | None, key: str, text: str,
-                      lines: Sequence[tuple[int | None, str | None, int, int | None]],
-                      reverses_entry: int | None = None,
-                      deposit: tuple[int, int, Decimal, Decimal, int] | None = None) -> int:
+    def _simple_entry(
+        self,
+        reason: str,
+        day: dt.date,
+        period: int | None,
+        key: str,
+        text: str,
+        lines: Sequence[tuple[int | None, str | None, int, int | None]],
+        reverses_entry: int | None = None,
+        deposit: tuple[int, int, Decimal, Decimal, int] | None = None,
+    ) -> int:
         entry_id = self._entry_id()
-        self.writer.write("ledger_journalentry", ENTRY_COLS, [
-            (entry_id, reason, day, period, key, text, self.now, SEED_ACTOR.ident, reverses_entry)])
-        rows = []
+        self._buffer(
+            "ledger_journalentry",
+            ENTRY_COLS,
+            (entry_id, reason, day, period, key, text, self.now, SEED_ACTOR.ident, reverses_entry),
+        )
         for account, centre, amount, reverses in lines:
             detail: tuple[Any, ...] = (None, None, None, None, None)
             if deposit is not None and account is not None:
                 detail = deposit
-            rows.append((self._posting_id(), entry_id, account, centre, amount, day, period, reason,
-                         *detail, reverses))
-        self.writer.write("ledger_posting", POSTING_COLS, rows)
+            self._buffer(
+                "ledger_posting",
+                POSTING_COLS,
+                (
+                    self._posting_id(),
+                    entry_id,
+                    account,
+                    centre,
+                    amount,
+                    day,
+                    period,
+                    reason,
+                    *detail,
+                    reverses,
+                ),
+            )
         self.counts["entries"] += 1
-        self.counts["postings"] += len(rows)
+        self.counts["postings"] += len(lines)
         return entry_id
 
-    def _reverse_and_correct(self, d: int, pid: int, amount: int, entry_id: int, period: int,
-                             day: dt.date, rules: Any) -> None:
-        self._simple_entry(Reason.REVERSAL, day, period, f"reverse:{entry_id}:{d + 1}", "冲正：基数报错",
-                           [(d + 1, None, -amount, pid), (None, CentreCode.REMITTANCE_CLEARING, amount, None)],
-                           reverses_entry=entry_id)
+    def _reverse_and_correct(
+        self, d: int, pid: int, amount: int, entry_id: int, period: int, day: dt.date, rules: Any
+    ) -> None:
+        self._simple_entry(
+            Reason.REVERSAL,
+            day,
+            period,
+            f"reverse:{entry_id}:{d + 1}",
+            "冲正：基数报错",
+            [(d + 1, None, -amount, pid), (None, CentreCode.REMITTANCE_CLEARING, amount, None)],
+            reverses_entry=entry_id,
+        )
         e = self.emp[d]
         base = min(rules.base_cap_fen, self.base[d] + 50_000)
         employer_fen, total = _split(base, self.emp_er[e], self.emp_ee[e], rules)
-        self._simple_entry(Reason.CORRECTION, day, period, f"seed:correct:{d + 1}:{period}", "错缴更正",
-                           [(d + 1, None, total, None), (None, CentreCode.REMITTANCE_CLEARING, -total, None)],
-                           deposit=(e + 1, base, self.emp_er[e], self.emp_ee[e], employer_fen))
+        self._simple_entry(
+            Reason.CORRECTION,
+            day,
+            period,
+            f"seed:correct:{d + 1}:{period}",
+            "错缴更正",
+            [(d + 1, None, total, None), (None, CentreCode.REMITTANCE_CLEARING, -total, None)],
+            deposit=(e + 1, base, self.emp_er[e], self.emp_ee[e], employer_fen),
+        )
         self.deposited[d] += total - amount
 
     def _back_payment(self, d: int, period: int, day: dt.date) -> None:
         rules = self.policy.deposit_rules(period)
         e = self.emp[d]
         employer_fen, total = _split(self.base[d], self.emp_er[e], self.emp_ee[e], rules)
-        self._simple_entry(Reason.BACK_PAYMENT, day, period, f"seed:backpay:{d + 1}:{period}", "缓缴后补缴",
-                           [(d + 1, None, total, None), (None, CentreCode.REMITTANCE_CLEARING, -total, None)],
-                           deposit=(e + 1, self.base[d], self.emp_er[e], self.emp_ee[e], employer_fen))
+        self._simple_entry(
+            Reason.BACK_PAYMENT,
+            day,
+            period,
+            f"seed:backpay:{d + 1}:{period}",
+            "缓缴后补缴",
+            [(d + 1, None, total, None), (None, CentreCode.REMITTANCE_CLEARING, -total, None)],
+            deposit=(e + 1, self.base[d], self.emp_er[e], self.emp_ee[e], employer_fen),
+        )
         self.deposited[d] += total
 
     def _withdrawal(self, d: int, day: dt.date, m: int) -> None:
@@ -402,48 +682,98 @@ class CityBuilder:
             return
         recent = m >= len(self.periods) - 2
         state = rng.choices(
-            [WithdrawalState.PAID, WithdrawalState.SUBMITTED, WithdrawalState.UNDER_REVIEW,
-             WithdrawalState.APPROVED, WithdrawalState.REJECTED, WithdrawalState.CANCELLED,
-             WithdrawalState.FAILED],
+            [
+                WithdrawalState.PAID,
+                WithdrawalState.SUBMITTED,
+                WithdrawalState.UNDER_REVIEW,
+                WithdrawalState.APPROVED,
+                WithdrawalState.REJECTED,
+                WithdrawalState.CANCELLED,
+                WithdrawalState.FAILED,
+            ],
             weights=[80, 5, 4, 3, 4, 2, 2] if recent else [85, 0, 0, 0, 9, 4, 2],
         )[0]
         self._write_withdrawal(d, kind, WithdrawalMethod.BANK_TRANSFER, amount, state, day)
 
-    def _write_withdrawal(self, d: int, kind: str, method: str, amount: int, state: str,
-                          day: dt.date) -> None:
+    def _write_withdrawal(
+        self, d: int, kind: str, method: str, amount: int, state: str, day: dt.date
+    ) -> None:
         submitted = dt.datetime.combine(day - dt.timedelta(days=6), dt.time(9, 30), tzinfo=dt.UTC)
-        reviewed = submitted + dt.timedelta(days=1) if state not in ("SUBMITTED", "CANCELLED") else None
-        decided = submitted + dt.timedelta(days=3) if state in ("APPROVED", "PAID", "REJECTED", "FAILED", "CANCELLED") else None
+        reviewed = (
+            submitted + dt.timedelta(days=1) if state not in ("SUBMITTED", "CANCELLED") else None
+        )
+        decided = (
+            submitted + dt.timedelta(days=3)
+            if state in ("APPROVED", "PAID", "REJECTED", "FAILED", "CANCELLED")
+            else None
+        )
         if state == WithdrawalState.REJECTED and reviewed is None:
             reviewed = submitted + dt.timedelta(days=1)
         entry_id = paid = None
         if state == WithdrawalState.PAID:
             reason = Reason.CLOSING_WITHDRAWAL if kind in CLOSING_WITHDRAWALS else Reason.WITHDRAWAL
             wid_key = f"seed:withdrawal:{d + 1}:{day.isoformat()}"
-            entry_id = self._simple_entry(reason, day, None, wid_key, "提取",
-                                          [(d + 1, None, -amount, None),
-                                           (None, CentreCode.WITHDRAWAL_PAYOUT, amount, None)])
+            entry_id = self._simple_entry(
+                reason,
+                day,
+                None,
+                wid_key,
+                "提取",
+                [(d + 1, None, -amount, None), (None, CentreCode.WITHDRAWAL_PAYOUT, amount, None)],
+            )
             paid = submitted + dt.timedelta(days=5)
             self.deposited[d] -= amount
-        reject = {"REJECTED": "提供的购房合同未备案，请补充材料后重新申请",
-                  "FAILED": "收款银行卡状态异常，退回"}.get(state, "")
-        self.writer.write(
+        reject = {
+            "REJECTED": "提供的购房合同未备案，请补充材料后重新申请",
+            "FAILED": "收款银行卡状态异常，退回",
+        }.get(state, "")
+        self._buffer(
             "withdrawals_withdrawal",
-            ("fund_account_id", "type", "method", "amount_fen", "state", "bank_card_masked",
-             "submitted_at", "reviewed_at", "decided_at", "paid_at", "reject_reason", "entry_id"),
-            [(d + 1, kind, method, amount, state, "", submitted, reviewed, decided, paid, reject, entry_id)],
+            (
+                "fund_account_id",
+                "type",
+                "method",
+                "amount_fen",
+                "state",
+                "bank_card_masked",
+                "submitted_at",
+                "reviewed_at",
+                "decided_at",
+                "paid_at",
+                "reject_reason",
+                "entry_id",
+            ),
+            (
+                d + 1,
+                kind,
+                method,
+                amount,
+                state,
+                "",
+                submitted,
+                reviewed,
+                decided,
+                paid,
+                reject,
+                entry_id,
+            ),
         )
         self.counts["withdrawals"] += 1
 
     def _closing_withdrawal(self, d: int, day: dt.date) -> None:
+        self.flush()
         with connection.cursor() as cur:
-            cur.execute("SELECT COALESCE(SUM(amount_fen), 0) FROM ledger_posting WHERE fund_account_id = %s",
-                        [d + 1])
+            cur.execute(
+                "SELECT COALESCE(SUM(amount_fen), 0) FROM ledger_posting WHERE fund_account_id = %s",
+                [d + 1],
+            )
             balance = int(cur.fetchone()[0])
         if balance <= 0:
             return
         kind = self.rng.choice(CLOSING_WITHDRAWALS)
-        self._write_withdrawal(d, kind, WithdrawalMethod.BANK_TRANSFER, balance, WithdrawalState.PAID, day)
+        self._write_withdrawal(
+            d, kind, WithdrawalMethod.BANK_TRANSFER, balance, WithdrawalState.PAID, day
+        )
         self.closed[d] = 1
         self.close_day = getattr(self, "close_day", {})
         self.close_day[d] = (day, kind)
@@ -467,22 +797,59 @@ class CityBuilder:
         schedule = _schedule(principal, term, method, first_due, rates)
         loan_id = self.counts["loans"] + 1
         contract = f"KM{disbursed.year}{loan_id:08d}"
-        self._simple_entry(Reason.LOAN_DISBURSEMENT, disbursed, None, f"loan:{contract}:disburse",
-                           f"贷款发放 {contract}",
-                           [(None, CentreCode.LOAN_RECEIVABLE, -principal, None),
-                            (None, CentreCode.BANK_SETTLEMENT, principal, None)])
-        self.writer.write(
-            "loans_loan",
-            ("id", "contract_no", "borrower_id", "co_borrower_id", "principal_fen", "term_months",
-             "method", "first_home", "disbursed_on", "first_due_date", "offset_from_fund", "status",
-             "paid_off_on"),
-            [(loan_id, contract, d + 1, None, principal, term, method, first_home, disbursed,
-              first_due, rng.random() < 0.3, "ACTIVE", None)],
+        self._simple_entry(
+            Reason.LOAN_DISBURSEMENT,
+            disbursed,
+            None,
+            f"loan:{contract}:disburse",
+            f"贷款发放 {contract}",
+            [
+                (None, CentreCode.LOAN_RECEIVABLE, -principal, None),
+                (None, CentreCode.BANK_SETTLEMENT, principal, None),
+            ],
         )
-        self.writer.write("loans_loanrate", ("loan_id", "effective", "annual_rate"),
-                          [(loan_id, eff, rate) for eff, rate in rates])
+        offset = rng.random() < 0.3
+        self._buffer(
+            "loans_loan",
+            (
+                "id",
+                "contract_no",
+                "borrower_id",
+                "co_borrower_id",
+                "principal_fen",
+                "term_months",
+                "method",
+                "first_home",
+                "disbursed_on",
+                "first_due_date",
+                "offset_from_fund",
+                "status",
+                "paid_off_on",
+            ),
+            (
+                loan_id,
+                contract,
+                d + 1,
+                None,
+                principal,
+                term,
+                method,
+                first_home,
+                disbursed,
+                first_due,
+                offset,
+                "ACTIVE",
+                None,
+            ),
+        )
+        for eff, rate in rates:
+            self._buffer(
+                "loans_loanrate", ("loan_id", "effective", "annual_rate"), (loan_id, eff, rate)
+            )
         self.counts["loans"] += 1
         self.loans = getattr(self, "loans", {})
+        self.offsets = getattr(self, "offsets", {})
+        self.offsets[loan_id] = offset
         # Some borrowers fall behind: they stop paying one to three months before the end.
         stop = None
         if rng.random() < 0.08:
@@ -493,42 +860,67 @@ class CityBuilder:
         loans = getattr(self, "loans", {})
         month_end = period_first_day(period_add(period, 1))
         done = []
-        with connection.cursor() as cur:
-            cur.execute("SELECT id, offset_from_fund FROM loans_loan WHERE status = 'ACTIVE'")
-            offsets = dict(cur.fetchall())
+        offsets = getattr(self, "offsets", {})
         for loan_id, (d, schedule, stop, paid) in loans.items():
             while paid < len(schedule.instalments):
                 inst = schedule.instalments[paid]
                 if inst.due_date >= month_end or (stop is not None and inst.due_date >= stop):
                     break
                 total = inst.payment_fen
-                offset = bool(offsets.get(loan_id)) and self.deposited[d] >= total and not self.closed[d]
+                offset = (
+                    bool(offsets.get(loan_id)) and self.deposited[d] >= total and not self.closed[d]
+                )
                 lines: list[tuple[int | None, str | None, int, int | None]] = [
                     (None, CentreCode.LOAN_RECEIVABLE, inst.principal_fen, None),
                     (None, CentreCode.LOAN_INTEREST_INCOME, inst.interest_fen, None),
-                    ((d + 1, None, -total, None) if offset else (None, CentreCode.BANK_SETTLEMENT, -total, None)),
+                    (
+                        (d + 1, None, -total, None)
+                        if offset
+                        else (None, CentreCode.BANK_SETTLEMENT, -total, None)
+                    ),
                 ]
                 lines = [line for line in lines if line[2] != 0]
                 entry_id = self._simple_entry(
-                    Reason.LOAN_OFFSET if offset else Reason.LOAN_REPAYMENT, inst.due_date, None,
-                    f"loan:{loan_id}:{inst.no}", f"贷款第 {inst.no} 期还款", lines)
+                    Reason.LOAN_OFFSET if offset else Reason.LOAN_REPAYMENT,
+                    inst.due_date,
+                    None,
+                    f"loan:{loan_id}:{inst.no}",
+                    f"贷款第 {inst.no} 期还款",
+                    lines,
+                )
                 if offset:
                     self.deposited[d] -= total
-                self.writer.write(
+                self._buffer(
                     "loans_loanrepayment",
-                    ("loan_id", "instalment_no", "due_date", "paid_on", "principal_fen", "interest_fen",
-                     "penalty_fen", "source", "entry_id"),
-                    [(loan_id, inst.no, inst.due_date, inst.due_date, inst.principal_fen,
-                      inst.interest_fen, 0, "FUND_OFFSET" if offset else "BANK", entry_id)],
+                    (
+                        "loan_id",
+                        "instalment_no",
+                        "due_date",
+                        "paid_on",
+                        "principal_fen",
+                        "interest_fen",
+                        "penalty_fen",
+                        "source",
+                        "entry_id",
+                    ),
+                    (
+                        loan_id,
+                        inst.no,
+                        inst.due_date,
+                        inst.due_date,
+                        inst.principal_fen,
+                        inst.interest_fen,
+                        0,
+                        "FUND_OFFSET" if offset else "BANK",
+                        entry_id,
+                    ),
                 )
                 self.counts["repayments"] += 1
                 paid += 1
             loans[loan_id] = (d, schedule, stop, paid)
             if paid == len(schedule.instalments):
                 done.append(loan_id)
-                with connection.cursor() as cur:
-                    cur.execute("UPDATE loans_loan SET status = 'PAID_OFF', paid_off_on = %s WHERE id = %s",
-                                [schedule.instalments[-1].due_date, loan_id])
+                self.paid_off.append((schedule.instalments[-1].due_date, loan_id))
         for loan_id in done:
             del loans[loan_id]
 
@@ -548,8 +940,14 @@ class CityBuilder:
         if connection.vendor != "postgresql":
             return
         with connection.cursor() as cur:
-            for table in ("ledger_journalentry", "ledger_posting", "registry_employer",
-                          "registry_depositor", "registry_fundaccount", "loans_loan"):
+            for table in (
+                "ledger_journalentry",
+                "ledger_posting",
+                "registry_employer",
+                "registry_depositor",
+                "registry_fundaccount",
+                "loans_loan",
+            ):
                 cur.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
                     f" COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
@@ -580,7 +978,9 @@ class CityBuilder:
                 status, reason = "SEALED", "与单位终止劳动关系，账户封存"
             e = self.emp[d]
             paid = self.paid_through[d] or None
-            rows.append((d + 1, e + 1, status, reason, self.base[d], self.emp_er[e], self.emp_ee[e], paid))
+            rows.append(
+                (d + 1, e + 1, status, reason, self.base[d], self.emp_er[e], self.emp_ee[e], paid)
+            )
         with transaction.atomic():
             with connection.cursor() as cur:
                 cur.execute("DROP TABLE IF EXISTS hpf_seed_final")
@@ -589,8 +989,11 @@ class CityBuilder:
                     " status VARCHAR(8), reason VARCHAR(200), base BIGINT, er NUMERIC(5,4),"
                     " ee NUMERIC(5,4), paid INTEGER)"
                 )
-            self.writer.write("hpf_seed_final", ("id", "employer_id", "status", "reason", "base", "er",
-                                                 "ee", "paid"), rows)
+            self.writer.write(
+                "hpf_seed_final",
+                ("id", "employer_id", "status", "reason", "base", "er", "ee", "paid"),
+                rows,
+            )
             with connection.cursor() as cur:
                 cur.execute(
                     "UPDATE registry_fundaccount SET employer_id = f.employer_id, status = f.status,"
@@ -604,20 +1007,33 @@ class CityBuilder:
                     [self.end_period],
                 )
                 # A few accounts end frozen: judicial (no movement) or suspected fraud (receive only).
-                frozen = [d + 1 for d in range(self.n) if not self.closed[d] and self.rng.random() < 0.003]
+                frozen = [
+                    d + 1 for d in range(self.n) if not self.closed[d] and self.rng.random() < 0.003
+                ]
                 for account_id in frozen:
                     mode = "NO_MOVEMENT" if account_id % 2 else "RECEIVE_ONLY"
-                    why = ("司法冻结：昆明市官渡区人民法院协助执行通知书" if mode == "NO_MOVEMENT"
-                           else "疑似冒名提取，中心风控冻结待核查")
+                    why = (
+                        "司法冻结：昆明市官渡区人民法院协助执行通知书"
+                        if mode == "NO_MOVEMENT"
+                        else "疑似冒名提取，中心风控冻结待核查"
+                    )
                     cur.execute(
                         "UPDATE registry_fundaccount SET status_before_freeze = status, status = 'FROZEN',"
                         " freeze_mode = %s, status_reason = %s WHERE id = %s",
                         [mode, why, account_id],
                     )
                 cur.execute("DROP TABLE IF EXISTS hpf_seed_final")
-            record_event(SEED_ACTOR, "seed.city", details={
-                "depositors": self.n, "years": self.years, "seed": self.seed,
-                "entries": self.counts["entries"], "postings": self.counts["postings"]})
+            record_event(
+                SEED_ACTOR,
+                "seed.city",
+                details={
+                    "depositors": self.n,
+                    "years": self.years,
+                    "seed": self.seed,
+                    "entries": self.counts["entries"],
+                    "postings": self.counts["postings"],
+                },
+            )
 
     def report(self) -> SeedReport:
         with connection.cursor() as cur:
@@ -627,9 +1043,18 @@ class CityBuilder:
             postings = int(cur.fetchone()[0])
             cur.execute("SELECT COUNT(*) FROM ledger_journalentry")
             entries = int(cur.fetchone()[0])
-        return SeedReport(self.n_employers, self.n, entries, postings, self.counts["withdrawals"],
-                          self.counts["loans"], self.counts["repayments"], settlements,
-                          self.start_period, self.end_period)
+        return SeedReport(
+            self.n_employers,
+            self.n,
+            entries,
+            postings,
+            self.counts["withdrawals"],
+            self.counts["loans"],
+            self.counts["repayments"],
+            settlements,
+            self.start_period,
+            self.end_period,
+        )
 
 
 @lru_cache(maxsize=65_536)
@@ -639,15 +1064,30 @@ def _split(base_fen: int, er: Decimal, ee: Decimal, rules: Any) -> tuple[int, in
 
 
 @lru_cache(maxsize=4096)
-def _schedule(principal: int, term: int, method: str, first_due: dt.date,
-              rates: tuple[tuple[dt.date, Decimal], ...]) -> Schedule:
-    return loan_schedule(principal_fen=principal, annual_rate=rates[0][1], months=term,
-                         method=method, first_due_date=first_due,  # type: ignore[arg-type]
-                         rate_changes=[RateChange(e, r) for e, r in rates[1:]])
+def _schedule(
+    principal: int,
+    term: int,
+    method: str,
+    first_due: dt.date,
+    rates: tuple[tuple[dt.date, Decimal], ...],
+) -> Schedule:
+    return loan_schedule(
+        principal_fen=principal,
+        annual_rate=rates[0][1],
+        months=term,
+        method=method,
+        first_due_date=first_due,  # type: ignore[arg-type]
+        rate_changes=[RateChange(e, r) for e, r in rates[1:]],
+    )
 
 
-def build_city(*, depositors: int, years: int, seed: int,
-               progress: Callable[[str, int, int], None] | None = None) -> SeedReport:
+def build_city(
+    *,
+    depositors: int,
+    years: int,
+    seed: int,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> SeedReport:
     builder = CityBuilder(depositors=depositors, years=years, seed=seed, progress=progress)
     builder.build_registry()
     builder.run_months()

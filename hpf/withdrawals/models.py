@@ -25,7 +25,12 @@ class WithdrawalType(models.TextChoices):
 
 # Grounds on which the account is closed after paying out the whole balance.
 CLOSING_TYPES = frozenset(
-    {WithdrawalType.RETIREMENT, WithdrawalType.INCAPACITY, WithdrawalType.LEFT_CITY, WithdrawalType.DEATH}
+    {
+        WithdrawalType.RETIREMENT,
+        WithdrawalType.INCAPACITY,
+        WithdrawalType.LEFT_CITY,
+        WithdrawalType.DEATH,
+    }
 )
 
 
@@ -46,7 +51,9 @@ class WithdrawalMethod(models.TextChoices):
 
 
 class Withdrawal(models.Model):
-    fund_account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="withdrawals")
+    fund_account = models.ForeignKey(
+        FundAccount, on_delete=models.PROTECT, related_name="withdrawals"
+    )
     type = models.CharField(max_length=2, choices=WithdrawalType.choices)
     method = models.CharField(max_length=16, choices=WithdrawalMethod.choices)
     amount_fen = models.BigIntegerField()
@@ -61,7 +68,9 @@ class Withdrawal(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="withdrawal_positive"),
+            models.CheckConstraint(
+                condition=models.Q(amount_fen__gt=0), name="withdrawal_positive"
+            ),
             models.CheckConstraint(
                 condition=models.Q(state="PAID", entry__isnull=False)
                 | (~models.Q(state="PAID") & models.Q(entry__isnull=True)),

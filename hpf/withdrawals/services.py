@@ -85,7 +85,9 @@ def withdrawal_submit(
             submitted_at=clock.now(),
         )
         record_event(
-            actor, "withdrawal.submit", subject_account_id=account.pk,
+            actor,
+            "withdrawal.submit",
+            subject_account_id=account.pk,
             details={"withdrawal": withdrawal.pk, "type": type, "amount_fen": amount_fen},
         )
         return withdrawal
@@ -108,7 +110,12 @@ def withdrawal_review(*, withdrawal_id: int, actor: Actor) -> Withdrawal:
         w = _move(withdrawal_id, WithdrawalState.UNDER_REVIEW, actor)
         w.reviewed_at = clock.now()
         w.save(update_fields=["state", "reviewed_at"])
-        record_event(actor, "withdrawal.review", subject_account_id=w.fund_account_id, details={"withdrawal": w.pk})
+        record_event(
+            actor,
+            "withdrawal.review",
+            subject_account_id=w.fund_account_id,
+            details={"withdrawal": w.pk},
+        )
         return w
 
 
@@ -124,7 +131,12 @@ def withdrawal_approve(*, withdrawal_id: int, actor: Actor) -> Withdrawal:
             raise InsufficientBalance()
         w.decided_at = clock.now()
         w.save(update_fields=["state", "decided_at"])
-        record_event(actor, "withdrawal.approve", subject_account_id=w.fund_account_id, details={"withdrawal": w.pk})
+        record_event(
+            actor,
+            "withdrawal.approve",
+            subject_account_id=w.fund_account_id,
+            details={"withdrawal": w.pk},
+        )
         return w
 
 
@@ -136,7 +148,12 @@ def withdrawal_reject(*, withdrawal_id: int, reason: str, actor: Actor) -> Withd
         w.decided_at = clock.now()
         w.reject_reason = reason.strip()[:200]
         w.save(update_fields=["state", "decided_at", "reject_reason"])
-        record_event(actor, "withdrawal.reject", subject_account_id=w.fund_account_id, details={"withdrawal": w.pk})
+        record_event(
+            actor,
+            "withdrawal.reject",
+            subject_account_id=w.fund_account_id,
+            details={"withdrawal": w.pk},
+        )
         return w
 
 
@@ -145,7 +162,12 @@ def withdrawal_cancel(*, withdrawal_id: int, actor: Actor) -> Withdrawal:
         w = _move(withdrawal_id, WithdrawalState.CANCELLED, actor)
         w.decided_at = clock.now()
         w.save(update_fields=["state", "decided_at"])
-        record_event(actor, "withdrawal.cancel", subject_account_id=w.fund_account_id, details={"withdrawal": w.pk})
+        record_event(
+            actor,
+            "withdrawal.cancel",
+            subject_account_id=w.fund_account_id,
+            details={"withdrawal": w.pk},
+        )
         return w
 
 
@@ -155,7 +177,12 @@ def withdrawal_fail(*, withdrawal_id: int, reason: str, actor: Actor) -> Withdra
         w = _move(withdrawal_id, WithdrawalState.FAILED, actor)
         w.reject_reason = reason[:200]
         w.save(update_fields=["state", "reject_reason"])
-        record_event(actor, "withdrawal.fail", subject_account_id=w.fund_account_id, details={"withdrawal": w.pk})
+        record_event(
+            actor,
+            "withdrawal.fail",
+            subject_account_id=w.fund_account_id,
+            details={"withdrawal": w.pk},
+        )
         return w
 
 
@@ -198,7 +225,9 @@ def withdrawal_pay(*, withdrawal_id: int, actor: Actor) -> Withdrawal:
                 status_before_freeze="",
             )
         record_event(
-            actor, "withdrawal.pay", subject_account_id=account.pk,
+            actor,
+            "withdrawal.pay",
+            subject_account_id=account.pk,
             details={"withdrawal": w.pk, "entry": entry.pk, "closed": closing},
         )
         return w

@@ -4,39 +4,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_seq', models.BigIntegerField(default=0)),
-                ('last_hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("last_seq", models.BigIntegerField(default=0)),
+                (
+                    "last_hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000",
+                        max_length=64,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField(unique=True)),
-                ('occurred_at', models.DateTimeField()),
-                ('actor', models.CharField(max_length=80)),
-                ('channel', models.CharField(choices=[('web', '网上业务大厅'), ('mobile', '手机应用'), ('api', '接口'), ('counter', '服务大厅柜台'), ('kiosk', '智慧柜员机'), ('hotline', '12329热线'), ('govapp', '一部手机办事通'), ('backoffice', '中心后台'), ('batch', '批量作业'), ('cli', '命令行'), ('system', '系统')], max_length=16)),
-                ('action', models.CharField(max_length=60)),
-                ('subject_account_id', models.BigIntegerField(blank=True, null=True)),
-                ('purpose', models.CharField(blank=True, max_length=200)),
-                ('client_addr', models.GenericIPAddressField(blank=True, null=True)),
-                ('details', models.JSONField(default=dict)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.BigIntegerField(unique=True)),
+                ("occurred_at", models.DateTimeField()),
+                ("actor", models.CharField(max_length=80)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("web", "网上业务大厅"),
+                            ("mobile", "手机应用"),
+                            ("api", "接口"),
+                            ("counter", "服务大厅柜台"),
+                            ("kiosk", "智慧柜员机"),
+                            ("hotline", "12329热线"),
+                            ("govapp", "一部手机办事通"),
+                            ("backoffice", "中心后台"),
+                            ("batch", "批量作业"),
+                            ("cli", "命令行"),
+                            ("system", "系统"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("action", models.CharField(max_length=60)),
+                ("subject_account_id", models.BigIntegerField(blank=True, null=True)),
+                ("purpose", models.CharField(blank=True, max_length=200)),
+                ("client_addr", models.GenericIPAddressField(blank=True, null=True)),
+                ("details", models.JSONField(default=dict)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64)),
             ],
             options={
-                'indexes': [models.Index(fields=['subject_account_id', 'occurred_at'], name='audit_subject_time'), models.Index(fields=['actor', 'occurred_at'], name='audit_actor_time')],
+                "indexes": [
+                    models.Index(
+                        fields=["subject_account_id", "occurred_at"], name="audit_subject_time"
+                    ),
+                    models.Index(fields=["actor", "occurred_at"], name="audit_actor_time"),
+                ],
             },
         ),
     ]

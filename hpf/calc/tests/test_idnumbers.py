@@ -153,7 +153,7 @@ def test_bank_cards() -> None:
         assert info.value.code == code
 
 
-@given(st.integers(0, 10**9), st.integers(16, 19))
+@given(st.integers(0, 10**9 - 1), st.integers(16, 19))
 def test_made_cards_pass_luhn(body: int, length: int) -> None:
     """Generated card numbers have the requested length and a valid Luhn digit."""
     card = parse_bank_card(make_bank_card("622848", body, length))

@@ -5,46 +5,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('ledger', '0001_initial'),
-        ('registry', '0001_initial'),
+        ("ledger", "0001_initial"),
+        ("registry", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SettlementRun',
+            name="SettlementRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('settlement_date', models.DateField()),
-                ('started_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('actor', models.CharField(max_length=80)),
-                ('result', models.CharField(choices=[('RUNNING', '进行中'), ('DONE', '完成'), ('DRY_RUN', '试算'), ('FAILED', '失败')], max_length=8)),
-                ('accounts', models.BigIntegerField(default=0)),
-                ('interest_fen', models.BigIntegerField(default=0)),
-                ('skipped_already_settled', models.BigIntegerField(default=0)),
-                ('note', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("settlement_date", models.DateField()),
+                ("started_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("actor", models.CharField(max_length=80)),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("RUNNING", "进行中"),
+                            ("DONE", "完成"),
+                            ("DRY_RUN", "试算"),
+                            ("FAILED", "失败"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("accounts", models.BigIntegerField(default=0)),
+                ("interest_fen", models.BigIntegerField(default=0)),
+                ("skipped_already_settled", models.BigIntegerField(default=0)),
+                ("note", models.TextField(blank=True)),
             ],
         ),
         migrations.CreateModel(
-            name='InterestSettlement',
+            name="InterestSettlement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('interest_year', models.IntegerField(verbose_name='结息年度')),
-                ('settlement_date', models.DateField(verbose_name='结息日')),
-                ('carried_balance_fen', models.BigIntegerField(verbose_name='上年结转余额(分)')),
-                ('movements_fen', models.BigIntegerField(verbose_name='本年发生额(分)')),
-                ('balance_days_fen', models.BigIntegerField(verbose_name='本年发生额积数(分·天)')),
-                ('annual_rate', models.DecimalField(decimal_places=6, max_digits=7, verbose_name='年利率')),
-                ('interest_fen', models.BigIntegerField(verbose_name='利息(分)')),
-                ('entry', models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, to='ledger.journalentry')),
-                ('fund_account', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, to='registry.fundaccount')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("interest_year", models.IntegerField(verbose_name="结息年度")),
+                ("settlement_date", models.DateField(verbose_name="结息日")),
+                ("carried_balance_fen", models.BigIntegerField(verbose_name="上年结转余额(分)")),
+                ("movements_fen", models.BigIntegerField(verbose_name="本年发生额(分)")),
+                ("balance_days_fen", models.BigIntegerField(verbose_name="本年发生额积数(分·天)")),
+                (
+                    "annual_rate",
+                    models.DecimalField(decimal_places=6, max_digits=7, verbose_name="年利率"),
+                ),
+                ("interest_fen", models.BigIntegerField(verbose_name="利息(分)")),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="ledger.journalentry",
+                    ),
+                ),
+                (
+                    "fund_account",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="registry.fundaccount",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('fund_account', 'interest_year'), name='one_settlement_per_account_year'), models.CheckConstraint(condition=models.Q(('interest_fen__gte', 0)), name='settlement_interest_nonneg')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("fund_account", "interest_year"),
+                        name="one_settlement_per_account_year",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("interest_fen__gte", 0)),
+                        name="settlement_interest_nonneg",
+                    ),
+                ],
             },
         ),
     ]

@@ -5,59 +5,195 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0001_initial'),
+        ("registry", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CentreAccount',
+            name="CentreAccount",
             fields=[
-                ('code', models.CharField(max_length=32, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=60)),
+                ("code", models.CharField(max_length=32, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=60)),
             ],
         ),
         migrations.CreateModel(
-            name='JournalEntry',
+            name="JournalEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('REMITTANCE', '汇缴'), ('BACK_PAYMENT', '补缴'), ('CORRECTION', '错缴更正'), ('INTEREST', '结息'), ('WITHDRAWAL', '提取'), ('CLOSING_WITHDRAWAL', '销户提取'), ('LOAN_OFFSET', '冲还贷'), ('LOAN_REPAYMENT', '贷款还款'), ('LOAN_DISBURSEMENT', '贷款发放'), ('TRANSFER_IN', '转入'), ('TRANSFER_OUT', '转出'), ('REVERSAL', '冲正')], max_length=24)),
-                ('value_date', models.DateField(verbose_name='起息日')),
-                ('period', models.IntegerField(blank=True, null=True, verbose_name='所属年月')),
-                ('source_key', models.CharField(max_length=120, unique=True)),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('posted_at', models.DateTimeField(verbose_name='记账时间')),
-                ('actor', models.CharField(max_length=80)),
-                ('reverses', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversals', to='ledger.journalentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("REMITTANCE", "汇缴"),
+                            ("BACK_PAYMENT", "补缴"),
+                            ("CORRECTION", "错缴更正"),
+                            ("INTEREST", "结息"),
+                            ("WITHDRAWAL", "提取"),
+                            ("CLOSING_WITHDRAWAL", "销户提取"),
+                            ("LOAN_OFFSET", "冲还贷"),
+                            ("LOAN_REPAYMENT", "贷款还款"),
+                            ("LOAN_DISBURSEMENT", "贷款发放"),
+                            ("TRANSFER_IN", "转入"),
+                            ("TRANSFER_OUT", "转出"),
+                            ("REVERSAL", "冲正"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("value_date", models.DateField(verbose_name="起息日")),
+                ("period", models.IntegerField(blank=True, null=True, verbose_name="所属年月")),
+                ("source_key", models.CharField(max_length=120, unique=True)),
+                ("description", models.CharField(blank=True, max_length=200)),
+                ("posted_at", models.DateTimeField(verbose_name="记账时间")),
+                ("actor", models.CharField(max_length=80)),
+                (
+                    "reverses",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reversals",
+                        to="ledger.journalentry",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'journal entries',
+                "verbose_name_plural": "journal entries",
             },
         ),
         migrations.CreateModel(
-            name='Posting',
+            name="Posting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount_fen', models.BigIntegerField()),
-                ('value_date', models.DateField()),
-                ('period', models.IntegerField(blank=True, null=True)),
-                ('reason', models.CharField(choices=[('REMITTANCE', '汇缴'), ('BACK_PAYMENT', '补缴'), ('CORRECTION', '错缴更正'), ('INTEREST', '结息'), ('WITHDRAWAL', '提取'), ('CLOSING_WITHDRAWAL', '销户提取'), ('LOAN_OFFSET', '冲还贷'), ('LOAN_REPAYMENT', '贷款还款'), ('LOAN_DISBURSEMENT', '贷款发放'), ('TRANSFER_IN', '转入'), ('TRANSFER_OUT', '转出'), ('REVERSAL', '冲正')], max_length=24)),
-                ('deposit_base_fen', models.BigIntegerField(blank=True, null=True)),
-                ('employer_ratio', models.DecimalField(blank=True, decimal_places=4, max_digits=5, null=True)),
-                ('employee_ratio', models.DecimalField(blank=True, decimal_places=4, max_digits=5, null=True)),
-                ('employer_fen', models.BigIntegerField(blank=True, null=True)),
-                ('centre_account', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, to='ledger.centreaccount')),
-                ('employer', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, to='registry.employer')),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='postings', to='ledger.journalentry')),
-                ('fund_account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='postings', to='registry.fundaccount')),
-                ('reverses', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversed_by', to='ledger.posting')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount_fen", models.BigIntegerField()),
+                ("value_date", models.DateField()),
+                ("period", models.IntegerField(blank=True, null=True)),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("REMITTANCE", "汇缴"),
+                            ("BACK_PAYMENT", "补缴"),
+                            ("CORRECTION", "错缴更正"),
+                            ("INTEREST", "结息"),
+                            ("WITHDRAWAL", "提取"),
+                            ("CLOSING_WITHDRAWAL", "销户提取"),
+                            ("LOAN_OFFSET", "冲还贷"),
+                            ("LOAN_REPAYMENT", "贷款还款"),
+                            ("LOAN_DISBURSEMENT", "贷款发放"),
+                            ("TRANSFER_IN", "转入"),
+                            ("TRANSFER_OUT", "转出"),
+                            ("REVERSAL", "冲正"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("deposit_base_fen", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "employer_ratio",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=5, null=True),
+                ),
+                (
+                    "employee_ratio",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=5, null=True),
+                ),
+                ("employer_fen", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "centre_account",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="ledger.centreaccount",
+                    ),
+                ),
+                (
+                    "employer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="registry.employer",
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="postings",
+                        to="ledger.journalentry",
+                    ),
+                ),
+                (
+                    "fund_account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="postings",
+                        to="registry.fundaccount",
+                    ),
+                ),
+                (
+                    "reverses",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reversed_by",
+                        to="ledger.posting",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['fund_account', 'value_date'], name='posting_account_date'), models.Index(condition=models.Q(('centre_account__isnull', False)), fields=['centre_account'], name='posting_centre')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('amount_fen', 0), _negated=True), name='posting_nonzero'), models.CheckConstraint(condition=models.Q(models.Q(('centre_account__isnull', True), ('fund_account__isnull', False)), models.Q(('centre_account__isnull', False), ('fund_account__isnull', True)), _connector='OR'), name='posting_one_side'), models.UniqueConstraint(condition=models.Q(('reverses__isnull', False)), fields=('reverses',), name='posting_reversed_once')],
+                "indexes": [
+                    models.Index(
+                        fields=["fund_account", "value_date"], name="posting_account_date"
+                    ),
+                    models.Index(
+                        condition=models.Q(("centre_account__isnull", False)),
+                        fields=["centre_account"],
+                        name="posting_centre",
+                    ),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("amount_fen", 0), _negated=True), name="posting_nonzero"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("centre_account__isnull", True), ("fund_account__isnull", False)
+                            ),
+                            models.Q(
+                                ("centre_account__isnull", False), ("fund_account__isnull", True)
+                            ),
+                            _connector="OR",
+                        ),
+                        name="posting_one_side",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("reverses__isnull", False)),
+                        fields=("reverses",),
+                        name="posting_reversed_once",
+                    ),
+                ],
             },
         ),
     ]

@@ -5,75 +5,164 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('ledger', '0001_initial'),
-        ('registry', '0001_initial'),
+        ("ledger", "0001_initial"),
+        ("registry", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Loan',
+            name="Loan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('contract_no', models.CharField(max_length=20, unique=True, verbose_name='合同号')),
-                ('principal_fen', models.BigIntegerField(verbose_name='贷款本金(分)')),
-                ('term_months', models.IntegerField(verbose_name='期限(月)')),
-                ('method', models.CharField(choices=[('ANNUITY', '等额本息'), ('EQUAL_PRINCIPAL', '等额本金')], max_length=16)),
-                ('first_home', models.BooleanField(default=True, verbose_name='首套房')),
-                ('disbursed_on', models.DateField(verbose_name='放款日')),
-                ('first_due_date', models.DateField(verbose_name='首期还款日')),
-                ('offset_from_fund', models.BooleanField(default=False)),
-                ('status', models.CharField(choices=[('ACTIVE', '还款中'), ('PAID_OFF', '已结清')], default='ACTIVE', max_length=8)),
-                ('paid_off_on', models.DateField(blank=True, null=True)),
-                ('borrower', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='loans', to='registry.fundaccount')),
-                ('co_borrower', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='co_loans', to='registry.fundaccount')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "contract_no",
+                    models.CharField(max_length=20, unique=True, verbose_name="合同号"),
+                ),
+                ("principal_fen", models.BigIntegerField(verbose_name="贷款本金(分)")),
+                ("term_months", models.IntegerField(verbose_name="期限(月)")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[("ANNUITY", "等额本息"), ("EQUAL_PRINCIPAL", "等额本金")],
+                        max_length=16,
+                    ),
+                ),
+                ("first_home", models.BooleanField(default=True, verbose_name="首套房")),
+                ("disbursed_on", models.DateField(verbose_name="放款日")),
+                ("first_due_date", models.DateField(verbose_name="首期还款日")),
+                ("offset_from_fund", models.BooleanField(default=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("ACTIVE", "还款中"), ("PAID_OFF", "已结清")],
+                        default="ACTIVE",
+                        max_length=8,
+                    ),
+                ),
+                ("paid_off_on", models.DateField(blank=True, null=True)),
+                (
+                    "borrower",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="loans",
+                        to="registry.fundaccount",
+                    ),
+                ),
+                (
+                    "co_borrower",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="co_loans",
+                        to="registry.fundaccount",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='LoanRate',
+            name="LoanRate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('effective', models.DateField()),
-                ('annual_rate', models.DecimalField(decimal_places=6, max_digits=7)),
-                ('loan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rates', to='loans.loan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("effective", models.DateField()),
+                ("annual_rate", models.DecimalField(decimal_places=6, max_digits=7)),
+                (
+                    "loan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rates",
+                        to="loans.loan",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='LoanRepayment',
+            name="LoanRepayment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('instalment_no', models.IntegerField(verbose_name='期次')),
-                ('due_date', models.DateField(verbose_name='应还日')),
-                ('paid_on', models.DateField(verbose_name='实还日')),
-                ('principal_fen', models.BigIntegerField()),
-                ('interest_fen', models.BigIntegerField()),
-                ('penalty_fen', models.BigIntegerField(default=0)),
-                ('source', models.CharField(choices=[('BANK', '银行代扣'), ('FUND_OFFSET', '公积金冲还'), ('EARLY', '提前还款')], max_length=12)),
-                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, to='ledger.journalentry')),
-                ('loan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='repayments', to='loans.loan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("instalment_no", models.IntegerField(verbose_name="期次")),
+                ("due_date", models.DateField(verbose_name="应还日")),
+                ("paid_on", models.DateField(verbose_name="实还日")),
+                ("principal_fen", models.BigIntegerField()),
+                ("interest_fen", models.BigIntegerField()),
+                ("penalty_fen", models.BigIntegerField(default=0)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("BANK", "银行代扣"),
+                            ("FUND_OFFSET", "公积金冲还"),
+                            ("EARLY", "提前还款"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, to="ledger.journalentry"
+                    ),
+                ),
+                (
+                    "loan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="repayments",
+                        to="loans.loan",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='loan',
-            constraint=models.CheckConstraint(condition=models.Q(('principal_fen__gt', 0)), name='loan_positive'),
+            model_name="loan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("principal_fen__gt", 0)), name="loan_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='loan',
-            constraint=models.CheckConstraint(condition=models.Q(('term_months__gt', 0), ('term_months__lte', 360)), name='loan_term_range'),
+            model_name="loan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("term_months__gt", 0), ("term_months__lte", 360)),
+                name="loan_term_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='loanrate',
-            constraint=models.UniqueConstraint(fields=('loan', 'effective'), name='one_rate_per_loan_date'),
+            model_name="loanrate",
+            constraint=models.UniqueConstraint(
+                fields=("loan", "effective"), name="one_rate_per_loan_date"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='loanrepayment',
-            constraint=models.UniqueConstraint(fields=('loan', 'instalment_no'), name='one_repayment_per_instalment'),
+            model_name="loanrepayment",
+            constraint=models.UniqueConstraint(
+                fields=("loan", "instalment_no"), name="one_repayment_per_instalment"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='loanrepayment',
-            constraint=models.CheckConstraint(condition=models.Q(('principal_fen__gte', 0), ('interest_fen__gte', 0), ('penalty_fen__gte', 0)), name='repayment_parts_nonneg'),
+            model_name="loanrepayment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("principal_fen__gte", 0), ("interest_fen__gte", 0), ("penalty_fen__gte", 0)
+                ),
+                name="repayment_parts_nonneg",
+            ),
         ),
     ]

@@ -5,71 +5,228 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Depositor',
+            name="Depositor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, verbose_name='姓名')),
-                ('id_number_enc', models.BinaryField(verbose_name='身份证号(密文)')),
-                ('id_number_hash', models.CharField(max_length=64, unique=True)),
-                ('id_number_masked', models.CharField(max_length=18, verbose_name='身份证号')),
-                ('birth_date', models.DateField(verbose_name='出生日期')),
-                ('gender', models.CharField(choices=[('M', '男'), ('F', '女')], max_length=1, verbose_name='性别')),
-                ('mobile', models.CharField(max_length=11, verbose_name='手机号')),
-                ('bank_card_enc', models.BinaryField(verbose_name='银行卡号(密文)')),
-                ('bank_card_hash', models.CharField(db_index=True, max_length=64)),
-                ('bank_card_masked', models.CharField(max_length=24, verbose_name='银行卡号')),
-                ('created_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="姓名")),
+                ("id_number_enc", models.BinaryField(verbose_name="身份证号(密文)")),
+                ("id_number_hash", models.CharField(max_length=64, unique=True)),
+                ("id_number_masked", models.CharField(max_length=18, verbose_name="身份证号")),
+                ("birth_date", models.DateField(verbose_name="出生日期")),
+                (
+                    "gender",
+                    models.CharField(
+                        choices=[("M", "男"), ("F", "女")], max_length=1, verbose_name="性别"
+                    ),
+                ),
+                ("mobile", models.CharField(max_length=11, verbose_name="手机号")),
+                ("bank_card_enc", models.BinaryField(verbose_name="银行卡号(密文)")),
+                ("bank_card_hash", models.CharField(db_index=True, max_length=64)),
+                ("bank_card_masked", models.CharField(max_length=24, verbose_name="银行卡号")),
+                ("created_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='Employer',
+            name="Employer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('unit_no', models.CharField(max_length=12, unique=True, verbose_name='单位账号')),
-                ('uscc', models.CharField(max_length=18, unique=True, verbose_name='统一社会信用代码')),
-                ('name', models.CharField(max_length=120, verbose_name='单位名称')),
-                ('office', models.CharField(max_length=40, verbose_name='管理部')),
-                ('employer_ratio', models.DecimalField(decimal_places=4, max_digits=5, verbose_name='单位缴存比例')),
-                ('employee_ratio', models.DecimalField(decimal_places=4, max_digits=5, verbose_name='个人缴存比例')),
-                ('paid_through', models.IntegerField(blank=True, null=True, verbose_name='缴至年月')),
-                ('status', models.CharField(choices=[('ACTIVE', '正常'), ('CLOSED', '注销')], default='ACTIVE', max_length=8)),
-                ('opened_on', models.DateField(verbose_name='开户日期')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("unit_no", models.CharField(max_length=12, unique=True, verbose_name="单位账号")),
+                (
+                    "uscc",
+                    models.CharField(max_length=18, unique=True, verbose_name="统一社会信用代码"),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="单位名称")),
+                ("office", models.CharField(max_length=40, verbose_name="管理部")),
+                (
+                    "employer_ratio",
+                    models.DecimalField(
+                        decimal_places=4, max_digits=5, verbose_name="单位缴存比例"
+                    ),
+                ),
+                (
+                    "employee_ratio",
+                    models.DecimalField(
+                        decimal_places=4, max_digits=5, verbose_name="个人缴存比例"
+                    ),
+                ),
+                (
+                    "paid_through",
+                    models.IntegerField(blank=True, null=True, verbose_name="缴至年月"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("ACTIVE", "正常"), ("CLOSED", "注销")],
+                        default="ACTIVE",
+                        max_length=8,
+                    ),
+                ),
+                ("opened_on", models.DateField(verbose_name="开户日期")),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('employer_ratio__gte', 0), ('employer_ratio__lte', 1), ('employee_ratio__gte', 0), ('employee_ratio__lte', 1)), name='employer_ratios_in_range')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("employer_ratio__gte", 0),
+                            ("employer_ratio__lte", 1),
+                            ("employee_ratio__gte", 0),
+                            ("employee_ratio__lte", 1),
+                        ),
+                        name="employer_ratios_in_range",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='FundAccount',
+            name="FundAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('account_no', models.CharField(max_length=12, unique=True, verbose_name='个人账号')),
-                ('status', models.CharField(choices=[('ACTIVE', '正常'), ('SEALED', '封存'), ('FROZEN', '冻结'), ('CLOSED', '销户')], max_length=8)),
-                ('freeze_mode', models.CharField(blank=True, choices=[('RECEIVE_ONLY', '只收不付'), ('NO_MOVEMENT', '不收不付')], max_length=16)),
-                ('status_before_freeze', models.CharField(blank=True, choices=[('ACTIVE', '正常'), ('SEALED', '封存'), ('FROZEN', '冻结'), ('CLOSED', '销户')], max_length=8)),
-                ('status_reason', models.CharField(blank=True, max_length=200, verbose_name='状态原因')),
-                ('closing_reason', models.CharField(blank=True, choices=[('03', '合并销户'), ('04', '外部转出销户'), ('05', '提取销户')], max_length=2)),
-                ('closed_on', models.DateField(blank=True, null=True)),
-                ('deposit_base_fen', models.BigIntegerField(verbose_name='缴存基数(分)')),
-                ('employer_ratio', models.DecimalField(decimal_places=4, max_digits=5, verbose_name='单位缴存比例')),
-                ('employee_ratio', models.DecimalField(decimal_places=4, max_digits=5, verbose_name='个人缴存比例')),
-                ('paid_through', models.IntegerField(blank=True, null=True, verbose_name='缴至年月')),
-                ('opened_on', models.DateField(verbose_name='开户日期')),
-                ('balance_fen', models.BigIntegerField(default=0, verbose_name='余额(分)')),
-                ('depositor', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='account', to='registry.depositor')),
-                ('employer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='registry.employer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "account_no",
+                    models.CharField(max_length=12, unique=True, verbose_name="个人账号"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("ACTIVE", "正常"),
+                            ("SEALED", "封存"),
+                            ("FROZEN", "冻结"),
+                            ("CLOSED", "销户"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "freeze_mode",
+                    models.CharField(
+                        blank=True,
+                        choices=[("RECEIVE_ONLY", "只收不付"), ("NO_MOVEMENT", "不收不付")],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "status_before_freeze",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("ACTIVE", "正常"),
+                            ("SEALED", "封存"),
+                            ("FROZEN", "冻结"),
+                            ("CLOSED", "销户"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "status_reason",
+                    models.CharField(blank=True, max_length=200, verbose_name="状态原因"),
+                ),
+                (
+                    "closing_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[("03", "合并销户"), ("04", "外部转出销户"), ("05", "提取销户")],
+                        max_length=2,
+                    ),
+                ),
+                ("closed_on", models.DateField(blank=True, null=True)),
+                ("deposit_base_fen", models.BigIntegerField(verbose_name="缴存基数(分)")),
+                (
+                    "employer_ratio",
+                    models.DecimalField(
+                        decimal_places=4, max_digits=5, verbose_name="单位缴存比例"
+                    ),
+                ),
+                (
+                    "employee_ratio",
+                    models.DecimalField(
+                        decimal_places=4, max_digits=5, verbose_name="个人缴存比例"
+                    ),
+                ),
+                (
+                    "paid_through",
+                    models.IntegerField(blank=True, null=True, verbose_name="缴至年月"),
+                ),
+                ("opened_on", models.DateField(verbose_name="开户日期")),
+                ("balance_fen", models.BigIntegerField(default=0, verbose_name="余额(分)")),
+                (
+                    "depositor",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="account",
+                        to="registry.depositor",
+                    ),
+                ),
+                (
+                    "employer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="accounts",
+                        to="registry.employer",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['employer', 'status'], name='account_employer_status')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('freeze_mode__in', ['RECEIVE_ONLY', 'NO_MOVEMENT']), ('status', 'FROZEN')), models.Q(models.Q(('status', 'FROZEN'), _negated=True), ('freeze_mode', '')), _connector='OR'), name='account_freeze_mode_iff_frozen'), models.CheckConstraint(condition=models.Q(models.Q(('closed_on__isnull', False), ('status', 'CLOSED')), models.Q(('status', 'CLOSED'), _negated=True), _connector='OR'), name='account_closed_has_date'), models.CheckConstraint(condition=models.Q(('deposit_base_fen__gte', 0)), name='account_base_nonneg'), models.CheckConstraint(condition=models.Q(('employer_ratio__gte', 0), ('employer_ratio__lte', 1), ('employee_ratio__gte', 0), ('employee_ratio__lte', 1)), name='account_ratios_in_range')],
+                "indexes": [
+                    models.Index(fields=["employer", "status"], name="account_employer_status")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("freeze_mode__in", ["RECEIVE_ONLY", "NO_MOVEMENT"]),
+                                ("status", "FROZEN"),
+                            ),
+                            models.Q(
+                                models.Q(("status", "FROZEN"), _negated=True), ("freeze_mode", "")
+                            ),
+                            _connector="OR",
+                        ),
+                        name="account_freeze_mode_iff_frozen",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("closed_on__isnull", False), ("status", "CLOSED")),
+                            models.Q(("status", "CLOSED"), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="account_closed_has_date",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("deposit_base_fen__gte", 0)), name="account_base_nonneg"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("employer_ratio__gte", 0),
+                            ("employer_ratio__lte", 1),
+                            ("employee_ratio__gte", 0),
+                            ("employee_ratio__lte", 1),
+                        ),
+                        name="account_ratios_in_range",
+                    ),
+                ],
             },
         ),
     ]

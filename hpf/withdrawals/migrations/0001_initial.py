@@ -5,34 +5,108 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('ledger', '0001_initial'),
-        ('registry', '0001_initial'),
+        ("ledger", "0001_initial"),
+        ("registry", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Withdrawal',
+            name="Withdrawal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('type', models.CharField(choices=[('01', '购买住房'), ('02', '建造、翻建、大修自住住房'), ('03', '离休、退休'), ('04', '丧失劳动能力并终止劳动关系'), ('05', '户口迁出或出境定居'), ('06', '偿还购房贷款本息'), ('07', '租房'), ('08', '死亡'), ('09', '大病医疗'), ('99', '其他')], max_length=2)),
-                ('method', models.CharField(choices=[('BANK_TRANSFER', '转入本人银行卡'), ('CASH', '现金'), ('LOAN_OFFSET', '冲还公积金贷款')], max_length=16)),
-                ('amount_fen', models.BigIntegerField()),
-                ('state', models.CharField(choices=[('SUBMITTED', '已提交'), ('UNDER_REVIEW', '审核中'), ('APPROVED', '已审批，待入账'), ('PAID', '已入账'), ('REJECTED', '审核不通过'), ('CANCELLED', '已撤销'), ('FAILED', '支付失败')], max_length=16)),
-                ('bank_card_masked', models.CharField(blank=True, max_length=24)),
-                ('submitted_at', models.DateTimeField()),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('reject_reason', models.CharField(blank=True, max_length=200)),
-                ('entry', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='ledger.journalentry')),
-                ('fund_account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='withdrawals', to='registry.fundaccount')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("01", "购买住房"),
+                            ("02", "建造、翻建、大修自住住房"),
+                            ("03", "离休、退休"),
+                            ("04", "丧失劳动能力并终止劳动关系"),
+                            ("05", "户口迁出或出境定居"),
+                            ("06", "偿还购房贷款本息"),
+                            ("07", "租房"),
+                            ("08", "死亡"),
+                            ("09", "大病医疗"),
+                            ("99", "其他"),
+                        ],
+                        max_length=2,
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("BANK_TRANSFER", "转入本人银行卡"),
+                            ("CASH", "现金"),
+                            ("LOAN_OFFSET", "冲还公积金贷款"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("amount_fen", models.BigIntegerField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("SUBMITTED", "已提交"),
+                            ("UNDER_REVIEW", "审核中"),
+                            ("APPROVED", "已审批，待入账"),
+                            ("PAID", "已入账"),
+                            ("REJECTED", "审核不通过"),
+                            ("CANCELLED", "已撤销"),
+                            ("FAILED", "支付失败"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("bank_card_masked", models.CharField(blank=True, max_length=24)),
+                ("submitted_at", models.DateTimeField()),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                ("reject_reason", models.CharField(blank=True, max_length=200)),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="ledger.journalentry",
+                    ),
+                ),
+                (
+                    "fund_account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="withdrawals",
+                        to="registry.fundaccount",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('amount_fen__gt', 0)), name='withdrawal_positive'), models.CheckConstraint(condition=models.Q(models.Q(('entry__isnull', False), ('state', 'PAID')), models.Q(models.Q(('state', 'PAID'), _negated=True), ('entry__isnull', True)), _connector='OR'), name='withdrawal_paid_iff_posted')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("amount_fen__gt", 0)), name="withdrawal_positive"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("entry__isnull", False), ("state", "PAID")),
+                            models.Q(
+                                models.Q(("state", "PAID"), _negated=True), ("entry__isnull", True)
+                            ),
+                            _connector="OR",
+                        ),
+                        name="withdrawal_paid_iff_posted",
+                    ),
+                ],
             },
         ),
     ]

@@ -20,7 +20,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--date", required=True, help="settlement date, YYYY-06-30")
-        parser.add_argument("--dry-run", action="store_true", help="compute and report, post nothing")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="compute and report, post nothing"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -28,7 +30,9 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(f"--date {options['date']!r} is not a date (YYYY-06-30)") from exc
         started = time.perf_counter()
-        with Progress(TextColumn("结息 settle"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
+        with Progress(
+            TextColumn("结息 settle"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+        ) as bar:
             task = bar.add_task("settle", total=None)
 
             def progress(done: int, total: int) -> None:
@@ -36,8 +40,10 @@ class Command(BaseCommand):
 
             try:
                 totals = interest_settle(
-                    settlement_date=date, actor=Actor.cli("settle-interest"),
-                    dry_run=options["dry_run"], progress=progress,
+                    settlement_date=date,
+                    actor=Actor.cli("settle-interest"),
+                    dry_run=options["dry_run"],
+                    progress=progress,
                 )
             except DomainError as exc:
                 raise CommandError(f"{exc.code}: {exc.message}") from exc

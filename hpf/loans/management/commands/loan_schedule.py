@@ -33,11 +33,14 @@ class Command(BaseCommand):
             principal = yuan_to_fen(options["principal"])
             rate = Decimal(options["annual_rate"])
             first_due = (
-                dt.date.fromisoformat(options["first_due"]) if options["first_due"]
+                dt.date.fromisoformat(options["first_due"])
+                if options["first_due"]
                 else _next_month(clock.today())
             )
             schedule = loan_schedule(
-                principal_fen=principal, annual_rate=rate, months=options["months"],
+                principal_fen=principal,
+                annual_rate=rate,
+                months=options["months"],
                 method=METHODS[options["method"]],  # type: ignore[arg-type]
                 first_due_date=first_due,
             )
@@ -46,7 +49,9 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(schedule.to_json_dict(), ensure_ascii=False))
             return
-        self.stdout.write(f"{'期次':>4} {'还款日':>10} {'月供':>12} {'本金':>12} {'利息':>10} {'剩余本金':>14}")
+        self.stdout.write(
+            f"{'期次':>4} {'还款日':>10} {'月供':>12} {'本金':>12} {'利息':>10} {'剩余本金':>14}"
+        )
         for i in schedule.instalments:
             self.stdout.write(
                 f"{i.no:>6} {i.due_date.isoformat():>12} {format_yuan(i.payment_fen):>14} "

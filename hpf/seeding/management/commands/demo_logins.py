@@ -37,12 +37,16 @@ class Command(BaseCommand):
         self.stdout.write(f"HPF demo is at http://127.0.0.1:{port}/")
         self.stdout.write(f"  centre administration  http://127.0.0.1:{port}/admin/")
         self.stdout.write(f"    user: admin   password: {password}")
-        self.stdout.write("  demo depositors (synthetic people; the portal registers them by these):")
+        self.stdout.write(
+            "  demo depositors (synthetic people; the portal registers them by these):"
+        )
         shown = 0
         for status in (AccountStatus.ACTIVE, AccountStatus.SEALED, AccountStatus.FROZEN):
-            for account in FundAccount.objects.filter(status=status).select_related(
-                "depositor", "employer"
-            ).order_by("pk")[: 3 if status == AccountStatus.ACTIVE else 1]:
+            for account in (
+                FundAccount.objects.filter(status=status)
+                .select_related("depositor", "employer")
+                .order_by("pk")[: 3 if status == AccountStatus.ACTIVE else 1]
+            ):
                 dep = account.depositor
                 id_number = decrypt(dep.id_number_enc, context=b"id_number")
                 self.stdout.write(

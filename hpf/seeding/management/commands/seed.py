@@ -20,9 +20,14 @@ class Command(BaseCommand):
         parser.add_argument("--depositors", type=int, required=True)
         parser.add_argument("--years", type=int, default=2)
         parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument("--if-empty", action="store_true",
-                            help="do nothing (and succeed) when the database already has accounts")
-        parser.add_argument("--no-check", action="store_true", help="skip the ledger check at the end")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing (and succeed) when the database already has accounts",
+        )
+        parser.add_argument(
+            "--no-check", action="store_true", help="skip the ledger check at the end"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         n, years = options["depositors"], options["years"]
@@ -34,8 +39,13 @@ class Command(BaseCommand):
                 return
             raise CommandError("the database already has accounts; seed an empty database")
         started = time.perf_counter()
-        with Progress(TextColumn("{task.description:10}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), transient=False) as bar:
+        with Progress(
+            TextColumn("{task.description:10}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            transient=False,
+        ) as bar:
             tasks: dict[str, Any] = {}
 
             def progress(stage: str, done: int, total: int) -> None:
