@@ -67,6 +67,10 @@ def _stage_chunk(lo: int, hi: int, settlement: dt.date, year: int, extra_days: i
     """Fill the temp table with this chunk's per-account aggregates."""
     prev = settlement.replace(year=settlement.year - 1)
     days = _days_sql(settlement)
+    # OFFSET 0 keeps PostgreSQL from flattening the NOT EXISTS into an anti-join planned on
+    # statistics taken before this run's first chunks: a per-account probe of the unique
+    # (account, year) index stays linear however many rows earlier chunks added.
+    probe = "OFFSET 0" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cur:
         cur.execute("DELETE FROM hpf_settle_chunk")
         cur.execute(
@@ -92,7 +96,7 @@ def _stage_chunk(lo: int, hi: int, settlement: dt.date, year: int, extra_days: i
                AND a.opened_on <= %s
                AND NOT EXISTS (
                    SELECT 1 FROM interest_interestsettlement s
-                    WHERE s.fund_account_id = a.id AND s.interest_year = %s)
+                    WHERE s.fund_account_id = a.id AND s.interest_year = %s {probe})
             """,
             [settlement, settlement, lo, hi, prev, lo, hi, settlement, year],
         )

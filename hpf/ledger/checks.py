@@ -109,18 +109,33 @@ def one_settlement_per_year() -> Iterator[Violation]:
              GROUP BY fund_account_id, interest_year HAVING COUNT(*) > 1 LIMIT {LIMIT}"""
     ):
         yield Violation("interest-once", f"account id {account_id}", f"{n} settlements for {year}")
+    # The value date joins through the (account, value date) index: an interest entry holds
+    # a whole chunk of accounts, so joining by entry alone would rescan it per settlement.
     for account_id, year, expected, posted in _rows(
-        f"""SELECT s.fund_account_id, s.interest_year, s.interest_fen, COALESCE(SUM(p.amount_fen), 0)
+        f"""SELECT s.fund_account_id, s.interest_year, s.interest_fen, COALESCE(p.amount_fen, 0)
               FROM interest_interestsettlement s
-              LEFT JOIN ledger_posting p ON p.entry_id = s.entry_id
-                   AND p.fund_account_id = s.fund_account_id
-             GROUP BY s.id, s.fund_account_id, s.interest_year, s.interest_fen
-            HAVING s.interest_fen <> COALESCE(SUM(p.amount_fen), 0) LIMIT {LIMIT}"""
+              LEFT JOIN ledger_posting p ON p.fund_account_id = s.fund_account_id
+                   AND p.value_date = s.settlement_date AND p.entry_id = s.entry_id
+                   AND p.reason = 'INTEREST'
+             WHERE s.interest_fen <> COALESCE(p.amount_fen, 0) LIMIT {LIMIT}"""
     ):
         yield Violation(
             "interest-once",
             f"account id {account_id}",
             f"{year} settlement says {format_yuan(expected)} but {format_yuan(int(posted))} was posted",
+        )
+    for posting_id, account_id, value_date in _rows(
+        f"""SELECT p.id, p.fund_account_id, p.value_date FROM ledger_posting p
+             WHERE p.reason = 'INTEREST' AND p.fund_account_id IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM interest_interestsettlement s
+                                WHERE s.fund_account_id = p.fund_account_id
+                                  AND s.entry_id = p.entry_id)
+             LIMIT {LIMIT}"""
+    ):
+        yield Violation(
+            "interest-once",
+            f"account id {account_id}",
+            f"interest posting {posting_id} of {value_date} has no settlement record",
         )
 
 

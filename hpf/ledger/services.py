@@ -235,11 +235,16 @@ def remittance_post(
             employer_ratio=account.employer_ratio,
             employee_ratio=account.employee_ratio,
         )
+        # A month reopened by reversing its remittance is remitted again under a new key.
+        earlier = Posting.objects.filter(
+            fund_account=account, period=period, reason=Reason.REMITTANCE
+        ).count()
         entry = entry_post(
             reason=Reason.REMITTANCE,
             value_date=value_date or clock.today(),
             period=period,
-            source_key=source_key or f"remit:{account.pk}:{period}",
+            source_key=source_key
+            or f"remit:{account.pk}:{period}" + (f":{earlier + 1}" if earlier else ""),
             actor=actor,
             lines=lines,
             description=f"{format_period(period)} 汇缴",

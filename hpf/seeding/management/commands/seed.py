@@ -9,6 +9,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from hpf.calc.errors import CalcError
+from hpf.calc.periods import parse_period
+from hpf.common import clock
 from hpf.registry.models import FundAccount
 from hpf.seeding.city import build_city
 
@@ -26,6 +29,11 @@ class Command(BaseCommand):
             help="do nothing (and succeed) when the database already has accounts",
         )
         parser.add_argument(
+            "--end-period",
+            help="last month of history, YYYYMM (default: last month); earlier leaves later "
+            "30 June settlements to `hpf settle-interest`",
+        )
+        parser.add_argument(
             "--no-check", action="store_true", help="skip the ledger check at the end"
         )
 
@@ -33,6 +41,14 @@ class Command(BaseCommand):
         n, years = options["depositors"], options["years"]
         if n < 1 or not 1 <= years <= 30:
             raise CommandError("--depositors must be ≥ 1 and --years between 1 and 30")
+        end_period = None
+        if options["end_period"]:
+            try:
+                end_period = parse_period(options["end_period"])
+            except CalcError as exc:
+                raise CommandError(f"--end-period: {exc}") from exc
+            if end_period >= clock.current_period():
+                raise CommandError("--end-period must be a month before this one")
         if FundAccount.objects.exists():
             if options["if_empty"]:
                 self.stdout.write("database already seeded; leaving it as it is")
@@ -53,7 +69,13 @@ class Command(BaseCommand):
                     tasks[stage] = bar.add_task(stage, total=total)
                 bar.update(tasks[stage], completed=done)
 
-            report = build_city(depositors=n, years=years, seed=options["seed"], progress=progress)
+            report = build_city(
+                depositors=n,
+                years=years,
+                seed=options["seed"],
+                end_period=end_period,
+                progress=progress,
+            )
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"seeded {report.depositors} depositors, {report.employers} employers, "

@@ -1,0 +1,155 @@
+"""Configuration is read strictly: a bad value stops the program naming the variable."""
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from hpf.common.envconfig import env_bool, env_list, env_secret
+
+ROOT = Path(__file__).resolve().parents[3]
+HPF = Path(sys.executable).parent / "hpf"
+SECRET = "s" * 40
+
+
+@pytest.mark.parametrize(("raw", "value"), [("1", True), (" Yes ", True), ("on", True),
+                                            ("0", False), ("false", False), ("", False)])
+def test_env_bool_accepts(monkeypatch, raw, value):
+    monkeypatch.setenv("HPF_T_FLAG", raw)
+    assert env_bool("HPF_T_FLAG", default=not value) is value
+
+
+def test_env_bool_default(monkeypatch):
+    monkeypatch.delenv("HPF_T_FLAG", raising=False)
+    assert env_bool("HPF_T_FLAG", default=True) is True
+
+
+@pytest.mark.parametrize("raw", ["maybe", "2", "y", "TRUE!"])
+def test_env_bool_refuses(monkeypatch, raw):
+    monkeypatch.setenv("HPF_T_FLAG", raw)
+    with pytest.raises(ImproperlyConfigured, match=r"HPF_T_FLAG=.* is not a boolean"):
+        env_bool("HPF_T_FLAG", default=False)
+
+
+def test_env_list(monkeypatch):
+    monkeypatch.delenv("HPF_T_LIST", raising=False)
+    assert env_list("HPF_T_LIST", default=["x"]) == ["x"]
+    monkeypatch.setenv("HPF_T_LIST", " a.example , b.example")
+    assert env_list("HPF_T_LIST", default=[]) == ["a.example", "b.example"]
+
+
+@pytest.mark.parametrize("raw", ["a,,b", "a,", ",", ""])
+def test_env_list_refuses_empty_items(monkeypatch, raw):
+    monkeypatch.setenv("HPF_T_LIST", raw)
+    with pytest.raises(ImproperlyConfigured, match="HPF_T_LIST"):
+        env_list("HPF_T_LIST", default=[])
+
+
+@pytest.fixture
+def no_secret(monkeypatch):
+    monkeypatch.delenv("HPF_T_SECRET", raising=False)
+    monkeypatch.delenv("HPF_T_SECRET_FILE", raising=False)
+
+
+def test_env_secret_from_variable_and_file(monkeypatch, tmp_path, no_secret):
+    monkeypatch.setenv("HPF_T_SECRET", SECRET)
+    assert env_secret("HPF_T_SECRET", tmp_path, generate=False, nbytes=32) == SECRET
+    monkeypatch.delenv("HPF_T_SECRET")
+    (tmp_path / "s.txt").write_text(SECRET + "\n", encoding="utf-8")
+    monkeypatch.setenv("HPF_T_SECRET_FILE", str(tmp_path / "s.txt"))
+    assert env_secret("HPF_T_SECRET", tmp_path, generate=False, nbytes=32) == SECRET
+
+
+def test_env_secret_missing_is_fatal(tmp_path, no_secret):
+    with pytest.raises(ImproperlyConfigured, match="HPF_T_SECRET is not set"):
+        env_secret("HPF_T_SECRET", tmp_path, generate=False, nbytes=32)
+    assert not (tmp_path / "secrets").exists()
+
+
+def test_env_secret_refusals(monkeypatch, tmp_path, no_secret):
+    monkeypatch.setenv("HPF_T_SECRET", "short")
+    with pytest.raises(ImproperlyConfigured, match=r"HPF_T_SECRET is too short \(5"):
+        env_secret("HPF_T_SECRET", tmp_path, generate=False, nbytes=32)
+    monkeypatch.setenv("HPF_T_SECRET_FILE", str(tmp_path / "nope"))
+    with pytest.raises(ImproperlyConfigured, match="HPF_T_SECRET or HPF_T_SECRET_FILE, not both"):
+        env_secret("HPF_T_SECRET", tmp_path, generate=False, nbytes=32)
+    monkeypatch.delenv("HPF_T_SECRET")
+    with pytest.raises(ImproperlyConfigured, match="HPF_T_SECRET_FILE=.* cannot be read"):
+        env_secret("HPF_T_SECRET", tmp_path, generate=True, nbytes=32)
+
+
+def test_env_secret_generated_once_and_private(tmp_path, no_secret):
+    first = env_secret("HPF_T_SECRET", tmp_path, generate=True, nbytes=32)
+    stored = tmp_path / "secrets" / "HPF_T_SECRET"
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    assert len(first) >= 32
+    assert env_secret("HPF_T_SECRET", tmp_path, generate=True, nbytes=32) == first
+
+
+def run(args, tmp_path, **env):
+    """Run a fresh process with only the given configuration (nothing inherited; a None
+    value leaves the variable unset)."""
+    clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
+             "DJANGO_SETTINGS_MODULE": "hpf.settings", "HPF_VAR_DIR": str(tmp_path),
+             "PYTHONPATH": str(ROOT)}
+    merged = {k: v for k, v in (clean | env).items() if v is not None}
+    result = subprocess.run(args, env=merged, capture_output=True, text=True, timeout=60,
+                            cwd=ROOT, check=False)
+    return result.returncode, result.stdout + result.stderr
+
+
+SETUP = [sys.executable, "-c", "import django; django.setup(); print('started')"]
+PRODUCTION = {"SECRET_KEY": SECRET, "HPF_DATA_KEYS": SECRET, "HPF_LOOKUP_KEY": SECRET,
+              "HPF_AUDIT_KEY": SECRET, "ALLOWED_HOSTS": "gjj.km.example"}
+
+
+@pytest.mark.slow
+def test_program_starts_with_good_configuration(tmp_path):
+    assert run(SETUP, tmp_path, **PRODUCTION) == (0, "started\n")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
+        ({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS must be set"),
+        ({"ALLOWED_HOSTS": "a,,b"}, "ALLOWED_HOSTS="),
+        ({"SECRET_KEY": None}, "SECRET_KEY is not set"),
+        ({"SECRET_KEY": ""}, "SECRET_KEY is not set"),
+        ({"HPF_AUDIT_KEY": "x" * 10}, "HPF_AUDIT_KEY is too short"),
+        ({"DATABASE_URL": "mysql://u@h/db"}, "DATABASE_URL"),
+    ],
+)
+def test_program_refuses_to_start(tmp_path, env, named):
+    """A fresh process with one bad variable stops before doing anything, naming it."""
+    code, output = run(SETUP, tmp_path, **(PRODUCTION | env))
+    assert code != 0
+    assert "started" not in output
+    assert "ImproperlyConfigured" in output
+    assert named in output
+
+
+@pytest.mark.slow
+def test_malformed_policy_file_stops_hpf_check(tmp_path):
+    """hpf check loads the policy at start: an out-of-range value stops it naming the key;
+    the shipped file passes."""
+    good = ROOT / "policy" / "kunming.toml"
+    text = good.read_text(encoding="utf-8")
+    old = 'employer_ratio_max = { value = "0.12"'
+    assert old in text
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace(old, 'employer_ratio_max = { value = "1.50"'), encoding="utf-8")
+    code, output = run([str(HPF), "check"], tmp_path, HPF_GENERATE_SECRETS="1",
+                       HPF_POLICY_FILE=str(bad))
+    assert code != 0
+    assert "deposit.employer_ratio_max" in output
+    assert '"1.50"' in output
+    code, output = run([str(HPF), "check"], tmp_path, HPF_GENERATE_SECRETS="1",
+                       HPF_POLICY_FILE=str(good))
+    assert code == 0, output
+    assert "no issues" in output

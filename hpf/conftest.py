@@ -1,0 +1,228 @@
+"""Fixtures shared by the Django tests: a frozen business clock, an employer, an owner
+account with three months of deposits, another account, and helpers that prove a refused
+request wrote nothing and a successful one was audited and left the ledger consistent."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+
+from hpf.audit.models import AuditEvent
+from hpf.audit.services import Actor
+from hpf.calc.idnumbers import make_bank_card, make_credit_code_from_seed, make_resident_id
+from hpf.common.clock import frozen_clock
+
+TODAY = dt.date(2026, 11, 15)
+# Months the owner has paid before TODAY; 202611 is the next one due.
+OWNER_PERIODS = (202608, 202609, 202610)
+
+
+@pytest.fixture(autouse=True)
+def business_day() -> Iterator[dt.date]:
+    """Every test runs on 2026-11-15 in business time unless it freezes another day."""
+    with frozen_clock(TODAY):
+        yield TODAY
+
+
+@pytest.fixture
+def actor() -> Actor:
+    return Actor("staff:7", "counter", "10.1.2.3")
+
+
+def _person(n: int) -> dict[str, str]:
+    """Valid, distinct personal numbers for test depositor ``n``."""
+    return {
+        "name": f"测试{n}",
+        "id_number": make_resident_id(
+            "530102", dt.date(1990, 1, 1) + dt.timedelta(days=n), n % 1000
+        ),
+        "mobile": f"139{n:08d}",
+        "bank_card": make_bank_card("622202", 12345 + n, 19),
+    }
+
+
+@pytest.fixture
+def person() -> Callable[[int], dict[str, str]]:
+    """``person(n)``: name, ID number, mobile and bank card of test depositor ``n``."""
+    return _person
+
+
+@pytest.fixture
+def make_employer(actor: Actor) -> Callable[..., Any]:
+    from hpf.registry.services import employer_create
+
+    def make(n: int = 1, ratio: str = "0.12") -> Any:
+        return employer_create(
+            uscc=make_credit_code_from_seed(n, "530102"),
+            name=f"昆明测试单位{n}",
+            office="五华管理部",
+            employer_ratio=ratio,
+            employee_ratio=ratio,
+            actor=actor,
+            opened_on=dt.date(2020, 1, 1),
+        )
+
+    return make
+
+
+@pytest.fixture
+def employer(make_employer: Callable[..., Any]) -> Any:
+    return make_employer(1)
+
+
+@pytest.fixture
+def employer2(make_employer: Callable[..., Any]) -> Any:
+    return make_employer(2, "0.08")
+
+
+@pytest.fixture
+def open_account(actor: Actor) -> Callable[..., Any]:
+    from hpf.registry.services import account_open
+
+    def open_(
+        employer: Any, n: int, *, base: str = "10000.00", opened_on: dt.date = dt.date(2026, 8, 1)
+    ) -> Any:
+        return account_open(
+            employer_id=employer.pk,
+            deposit_base=base,
+            actor=actor,
+            opened_on=opened_on,
+            **_person(n),
+        )
+
+    return open_
+
+
+@pytest.fixture
+def owner(employer: Any, open_account: Callable[..., Any], actor: Actor) -> Any:
+    """Opened 2026-08-01 at base 10 000.00 and 12 % + 12 %: 2 400.00 a month paid for
+    202608–202610, balance 7 200.00."""
+    from hpf.ledger.services import remittance_post
+
+    account = open_account(employer, 1)
+    for period in OWNER_PERIODS:
+        remittance_post(
+            account_id=account.pk,
+            employer_id=employer.pk,
+            period=period,
+            actor=actor,
+            value_date=dt.date(period // 100, period % 100, 10),
+        )
+    account.refresh_from_db()
+    assert account.balance_fen == 3 * 240_000
+    return account
+
+
+@pytest.fixture
+def other(employer: Any, open_account: Callable[..., Any]) -> Any:
+    """A second account at the same employer, opened 2026-08-01, nothing paid yet."""
+    return open_account(employer, 2)
+
+
+def _state(account_ids: tuple[int, ...]) -> dict[str, Any]:
+    from hpf.interest.models import InterestSettlement, SettlementRun
+    from hpf.ledger.models import JournalEntry, Posting
+    from hpf.loans.models import Loan, LoanRepayment
+    from hpf.registry.models import Depositor, FundAccount
+    from hpf.withdrawals.models import Withdrawal
+
+    counts = {
+        model.__name__: model.objects.count()
+        for model in (
+            JournalEntry,
+            Posting,
+            AuditEvent,
+            Depositor,
+            FundAccount,
+            Withdrawal,
+            Loan,
+            LoanRepayment,
+            InterestSettlement,
+            SettlementRun,
+        )
+    }
+    accounts = list(
+        FundAccount.objects.filter(pk__in=account_ids)
+        .order_by("pk")
+        .values(
+            "pk", "balance_fen", "status", "freeze_mode", "paid_through", "employer_id", "closed_on"
+        )
+    )
+    withdrawals = list(Withdrawal.objects.order_by("pk").values("pk", "state", "entry_id"))
+    return {"counts": counts, "accounts": accounts, "withdrawals": withdrawals}
+
+
+@pytest.fixture
+def unchanged() -> Callable[..., contextlib.AbstractContextManager[None]]:
+    """``with unchanged(account.pk), pytest.raises(SomeError):`` — the refused call wrote no
+    entry, posting, audit event or other row, and the accounts are exactly as before."""
+
+    @contextlib.contextmanager
+    def check(*account_ids: int) -> Iterator[None]:
+        before = _state(account_ids)
+        yield
+        assert _state(account_ids) == before
+
+    return check
+
+
+def _ledger_violations() -> list[str]:
+    from hpf.ledger.checks import CHECKS
+
+    return [str(v) for check in CHECKS.values() for v in check()]
+
+
+@pytest.fixture
+def ledger_violations() -> Callable[[], list[str]]:
+    """``ledger_violations()``: every problem hpf check-ledger would report, as text."""
+    return _ledger_violations
+
+
+@pytest.fixture
+def audited() -> Callable[..., AuditEvent]:
+    """Assert the newest audit event is ``action`` about ``account_id`` (written by the call
+    that just returned, in its transaction) and that the ledger still proves out: the
+    account's cached balance equals the sum of its postings and every check passes."""
+    from hpf.ledger.models import Posting
+    from hpf.registry.models import FundAccount
+
+    def check(action: str, account_id: int | None) -> AuditEvent:
+        event = AuditEvent.objects.order_by("-seq").first()
+        assert event is not None
+        assert (event.action, event.subject_account_id) == (action, account_id)
+        if account_id is not None:
+            cached = FundAccount.objects.get(pk=account_id).balance_fen
+            total = Posting.objects.filter(fund_account_id=account_id).aggregate(
+                s=Sum("amount_fen")
+            )
+            assert cached == (total["s"] or 0)
+        assert _ledger_violations() == []
+        return event
+
+    return check
+
+
+@pytest.fixture
+def tamper() -> Callable[[str, str], None]:
+    """Run ``sql`` on ``table`` behind the application's back, the way a malicious DBA would:
+    with the append-only triggers dropped (SQLite) or disabled (PostgreSQL). Both are
+    transactional, so the test's rollback restores the triggers."""
+
+    def run(table: str, sql: str, params: list[Any] | None = None) -> None:
+        with connection.cursor() as cur:
+            if connection.vendor == "postgresql":
+                cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            else:
+                cur.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
+                cur.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
+            cur.execute(sql, params or [])
+            if connection.vendor == "postgresql":
+                cur.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+
+    return run

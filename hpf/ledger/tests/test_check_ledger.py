@@ -1,0 +1,220 @@
+"""hpf check-ledger on a seeded city, and what it finds when data is altered behind the
+application's back."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from hpf.audit.models import AuditEvent
+from hpf.common.clock import frozen_clock
+from hpf.ledger.checks import CHECKS
+from hpf.ledger.models import CentreCode, JournalEntry, Posting, Reason
+from hpf.ledger.services import Line, entry_post, entry_reverse
+from hpf.registry.models import AccountStatus, FundAccount
+from hpf.withdrawals.services import (
+    withdrawal_approve,
+    withdrawal_pay,
+    withdrawal_review,
+    withdrawal_submit,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def city():
+    call_command("seed", depositors=60, years=2, seed=3, stdout=io.StringIO())
+
+
+def check_ledger():
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    try:
+        call_command("check_ledger", stdout=out, stderr=err)
+    except SystemExit as exc:
+        code = exc.code
+    return code, out.getvalue() + err.getvalue()
+
+
+def violations(output, check):
+    return [line.strip() for line in output.splitlines() if line.startswith(f"  [{check}]")]
+
+
+def a_remittance_posting():
+    return (
+        Posting.objects.filter(fund_account__isnull=False, reason=Reason.REMITTANCE)
+        .select_related("fund_account")
+        .order_by("pk")[5]
+    )
+
+
+def test_seeded_city_is_clean(city):
+    """Every check passes on a freshly seeded city and the run is audited."""
+    assert FundAccount.objects.count() == 60
+    assert Posting.objects.filter(reason=Reason.INTEREST).exists()
+    code, output = check_ledger()
+    assert code == 0, output
+    assert output.rstrip().endswith("ledger OK")
+    for name in CHECKS:
+        assert any(line.startswith(name) and " ok " in f"{line} " for line in output.splitlines())
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert (event.action, event.details) == ("ledger.check", {"violations": 0})
+
+
+def test_altered_posting_amount(city, tamper):
+    """One fen added to a posting: its entry no longer balances, its account's cached balance
+    no longer equals its postings, and the control total is off — each named."""
+    p = a_remittance_posting()
+    tamper(
+        "ledger_posting",
+        "UPDATE ledger_posting SET amount_fen = amount_fen + 1 WHERE id = %s",
+        [p.pk],
+    )
+    code, output = check_ledger()
+    assert code == 1
+    assert "LEDGER CHECK FAILED" in output
+    [entry_problem] = violations(output, "entry-balance")
+    assert entry_problem.startswith(f"[entry-balance] entry {p.entry_id}: ")
+    assert "sum to 0.01 yuan" in entry_problem
+    [account_problem] = violations(output, "account-balance")
+    assert account_problem.startswith(
+        f"[account-balance] account {p.fund_account.account_no} (id {p.fund_account_id}): "
+    )
+    assert violations(output, "control-total")
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert event.action == "ledger.check" and event.details["violations"] >= 3
+
+
+def test_altered_cached_balance(city):
+    account = FundAccount.objects.filter(balance_fen__gt=0).order_by("pk").first()
+    FundAccount.objects.filter(pk=account.pk).update(balance_fen=account.balance_fen - 100)
+    code, output = check_ledger()
+    assert code == 1
+    [problem] = violations(output, "account-balance")
+    assert problem.startswith(f"[account-balance] account {account.account_no} (id {account.pk})")
+    assert violations(output, "entry-balance") == []
+
+
+def test_negative_balance(city):
+    account = FundAccount.objects.order_by("pk").first()
+    FundAccount.objects.filter(pk=account.pk).update(balance_fen=-5)
+    code, output = check_ledger()
+    assert code == 1
+    assert violations(output, "negative-balance") == [
+        f"[negative-balance] account {account.account_no} (id {account.pk}): balance -0.05 is negative"
+    ]
+
+
+def test_posting_to_closed_account_after_closing(city, actor):
+    """An account closed by a closing withdrawal on 2026-11-15 that later receives a posting
+    (written straight through entry_post, past the services' checks) is reported."""
+    account = (
+        FundAccount.objects.filter(status=AccountStatus.ACTIVE, balance_fen__gt=0)
+        .exclude(withdrawals__state="APPROVED")
+        .order_by("pk")
+        .first()
+    )
+    w = withdrawal_submit(account_id=account.pk, type="05", method="BANK_TRANSFER", actor=actor)
+    for step in (withdrawal_review, withdrawal_approve, withdrawal_pay):
+        step(withdrawal_id=w.pk, actor=actor)
+    assert check_ledger()[0] == 0
+    with frozen_clock(dt.date(2026, 11, 20)), transaction.atomic():
+        late = entry_post(
+            reason=Reason.TRANSFER_IN,
+            value_date=dt.date(2026, 11, 20),
+            source_key="test:late",
+            actor=actor,
+            lines=[
+                Line(100, fund_account_id=account.pk),
+                Line(-100, centre=CentreCode.TRANSFER_CLEARING),
+            ],
+        )
+    code, output = check_ledger()
+    assert code == 1
+    assert violations(output, "closed-account") == [
+        f"[closed-account] account {account.account_no}: entry {late.pk} posted on 2026-11-20 "
+        "after closing on 2026-11-15"
+    ]
+
+
+@pytest.fixture
+def reversal(city, actor):
+    """One depositor's line of a seeded remittance list, reversed by the service."""
+    p = a_remittance_posting()
+    entry = entry_reverse(
+        entry_id=p.entry_id, fund_account_id=p.fund_account_id, reason_text="基数报错", actor=actor
+    )
+    assert check_ledger()[0] == 0
+    return entry.postings.get(fund_account__isnull=False)
+
+
+def test_reversal_pointing_at_the_wrong_posting(reversal, tamper):
+    other = (
+        Posting.objects.filter(fund_account_id=reversal.fund_account_id, reason=Reason.REMITTANCE)
+        .exclude(pk=reversal.reverses_id)
+        .order_by("pk")
+        .first()
+    )
+    tamper(
+        "ledger_posting",
+        "UPDATE ledger_posting SET reverses_id = %s WHERE id = %s",
+        [other.pk, reversal.pk],
+    )
+    code, output = check_ledger()
+    assert code == 1
+    [problem] = violations(output, "reversal-pairs")
+    assert problem.startswith(
+        f"[reversal-pairs] posting {reversal.pk}: does not cancel posting {other.pk} exactly"
+    )
+    assert violations(output, "entry-balance") == []
+
+
+def test_reversal_that_cancels_nothing(reversal, tamper):
+    tamper(
+        "ledger_posting",
+        "UPDATE ledger_posting SET reverses_id = NULL WHERE id = %s",
+        [reversal.pk],
+    )
+    code, output = check_ledger()
+    assert code == 1
+    assert violations(output, "reversal-pairs") == [
+        f"[reversal-pairs] entry {reversal.entry_id}: reversal entry has 1 account postings "
+        "that cancel nothing"
+    ]
+
+
+def test_entry_with_one_posting(owner, actor):
+    """An entry written without its other side (e.g. by a buggy import) is reported. (On
+    PostgreSQL the deferred trigger would also refuse it at commit: test_guards.)"""
+    entry = JournalEntry.objects.create(
+        reason=Reason.TRANSFER_IN,
+        value_date=dt.date(2026, 11, 1),
+        source_key="test:half",
+        posted_at=owner.depositor.created_at,
+        actor="test",
+    )
+    Posting.objects.create(
+        entry=entry,
+        centre_account_id=CentreCode.TRANSFER_CLEARING,
+        amount_fen=-100,
+        value_date=entry.value_date,
+        reason=entry.reason,
+    )
+    code, output = check_ledger()
+    assert code == 1
+    assert violations(output, "entry-balance") == [
+        f"[entry-balance] entry {entry.pk}: 1 postings sum to -1.00 yuan "
+        "(must be 0.00, at least 2 postings)"
+    ]
+    assert violations(output, "control-total")
+
+
+def test_only_option_runs_one_check(city):
+    out = io.StringIO()
+    call_command("check_ledger", only=["entry-balance"], stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("entry-balance")
+    assert not any(line.startswith("account-balance") for line in lines)

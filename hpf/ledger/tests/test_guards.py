@@ -1,0 +1,162 @@
+"""Database guards: append-only tables, and (PostgreSQL) balanced entries at commit."""
+
+import datetime as dt
+
+import pytest
+from django.db import DatabaseError, IntegrityError, connection, transaction
+
+from hpf.common import clock
+from hpf.ledger.models import CentreCode, JournalEntry, Posting, Reason
+from hpf.ledger.services import Line, entry_post
+from hpf.loans.models import LoanRepayment
+from hpf.loans.services import loan_create, loan_repayment_post
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("deferred constraint triggers exist on PostgreSQL only")
+
+
+def refused(sql, params=()):
+    """Run ``sql`` in a savepoint; return the database's error (the test transaction
+    survives it on PostgreSQL too)."""
+    with pytest.raises((IntegrityError, DatabaseError)) as exc, transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute(sql, list(params))
+    return str(exc.value)
+
+
+@pytest.mark.parametrize("verb", ["UPDATE", "DELETE"])
+def test_postings_and_entries_are_append_only(owner, verb):
+    posting = Posting.objects.filter(fund_account=owner).first()
+    statements = {
+        "ledger_posting": (
+            "UPDATE ledger_posting SET amount_fen = amount_fen + 1 WHERE id = %s"
+            if verb == "UPDATE"
+            else "DELETE FROM ledger_posting WHERE id = %s",
+            posting.pk,
+        ),
+        "ledger_journalentry": (
+            "UPDATE ledger_journalentry SET description = 'x' WHERE id = %s"
+            if verb == "UPDATE"
+            else "DELETE FROM ledger_journalentry WHERE id = %s",
+            posting.entry_id,
+        ),
+    }
+    for table, (sql, pk) in statements.items():
+        message = refused(sql, [pk])
+        assert "HPF_APPEND_ONLY" in message and table in message
+    posting.refresh_from_db()
+    assert posting.amount_fen == 240_000
+
+
+def test_orm_cannot_update_or_delete_a_posting(owner):
+    posting = Posting.objects.filter(fund_account=owner).first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Posting.objects.filter(pk=posting.pk).update(amount_fen=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Posting.objects.filter(pk=posting.pk)._raw_delete(Posting.objects.db)
+    assert Posting.objects.filter(pk=posting.pk, amount_fen=240_000).exists()
+
+
+def test_loan_repayments_are_append_only(owner, actor):
+    loan = loan_create(
+        contract_no="KMT1",
+        borrower_account_id=owner.pk,
+        principal="1000.00",
+        term_months=2,
+        method="ANNUITY",
+        first_home=True,
+        disbursed_on=dt.date(2026, 9, 1),
+        first_due_date=dt.date(2026, 10, 1),
+        actor=actor,
+    )
+    r = loan_repayment_post(
+        loan_id=loan.pk, instalment_no=1, paid_on=dt.date(2026, 10, 1), source="BANK", actor=actor
+    )
+    assert "HPF_APPEND_ONLY" in refused(
+        "UPDATE loans_loanrepayment SET penalty_fen = 1 WHERE id = %s", [r.pk]
+    )
+    assert "HPF_APPEND_ONLY" in refused("DELETE FROM loans_loanrepayment WHERE id = %s", [r.pk])
+    assert LoanRepayment.objects.filter(pk=r.pk, penalty_fen=0).exists()
+
+
+def test_unbalanced_entry_fails_at_commit(owner, postgresql):
+    """An entry whose postings do not sum to zero is refused when its transaction's deferred
+    constraints are checked (at COMMIT, forced here with SET CONSTRAINTS ALL IMMEDIATE)."""
+    with pytest.raises(IntegrityError, match="HPF_UNBALANCED"), transaction.atomic():
+        entry = JournalEntry.objects.create(
+            reason=Reason.TRANSFER_IN,
+            value_date=clock.today(),
+            source_key="test:unbalanced",
+            posted_at=clock.now(),
+            actor="test",
+        )
+        Posting.objects.bulk_create(
+            [
+                Posting(
+                    entry=entry,
+                    fund_account=owner,
+                    amount_fen=100,
+                    value_date=entry.value_date,
+                    reason=entry.reason,
+                ),
+                Posting(
+                    entry=entry,
+                    centre_account_id=CentreCode.TRANSFER_CLEARING,
+                    amount_fen=-99,
+                    value_date=entry.value_date,
+                    reason=entry.reason,
+                ),
+            ]
+        )
+        with connection.cursor() as cur:
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert not JournalEntry.objects.filter(source_key="test:unbalanced").exists()
+
+
+def test_balanced_entry_passes_the_commit_check(owner, actor, postgresql):
+    with transaction.atomic():
+        entry_post(
+            reason=Reason.TRANSFER_IN,
+            value_date=clock.today(),
+            source_key="test:ok",
+            actor=actor,
+            lines=[
+                Line(100, fund_account_id=owner.pk),
+                Line(-100, centre=CentreCode.TRANSFER_CLEARING),
+            ],
+        )
+        with connection.cursor() as cur:
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cur.execute("SET CONSTRAINTS ALL DEFERRED")
+    assert JournalEntry.objects.filter(source_key="test:ok").exists()
+
+
+def test_entry_post_refuses_unbalanced_lines(owner, actor, unchanged):
+    """The application refuses before the database has to."""
+    from hpf.common.errors import InvalidAmount, InvalidInput
+
+    cases = [
+        (
+            [Line(100, fund_account_id=owner.pk), Line(-99, centre=CentreCode.TRANSFER_CLEARING)],
+            InvalidInput,
+        ),
+        ([Line(100, fund_account_id=owner.pk)], InvalidInput),
+        (
+            [Line(0, fund_account_id=owner.pk), Line(0, centre=CentreCode.TRANSFER_CLEARING)],
+            InvalidAmount,
+        ),
+    ]
+    for lines, error in cases:
+        with unchanged(owner.pk), pytest.raises(error), transaction.atomic():
+            entry_post(
+                reason=Reason.TRANSFER_IN,
+                value_date=clock.today(),
+                source_key="t:x",
+                actor=actor,
+                lines=lines,
+            )

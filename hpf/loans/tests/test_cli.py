@@ -1,0 +1,74 @@
+"""hpf loan-schedule: the published repayment figures from the command line."""
+
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+
+def schedule_json(**options):
+    buf = io.StringIO()
+    call_command("loan_schedule", json=True, stdout=buf, **options)
+    return json.loads(buf.getvalue())
+
+
+def test_annuity_published_example():
+    """1 000 000 over 30 years at 3.10 %, 等额本息: 4 270.16 a month, paid off exactly."""
+    data = schedule_json(principal="1000000", annual_rate="0.031", months=360, method="annuity")
+    instalments = data["instalments"]
+    assert data["method"] == "ANNUITY"
+    assert len(instalments) == 360
+    assert instalments[0]["payment"] == "4270.16"
+    assert instalments[-1]["outstanding"] == "0.00"
+    assert [i["no"] for i in instalments] == list(range(1, 361))
+    # First due date defaults to a month after the business day (2026-11-15).
+    assert instalments[0]["due_date"] == "2026-12-15"
+
+
+def test_equal_principal_published_example():
+    """Same loan, 等额本金: 5 361.11 the first month, falling every month."""
+    data = schedule_json(
+        principal="1000000",
+        annual_rate="0.031",
+        months=360,
+        method="equal-principal",
+        first_due="2027-01-20",
+    )
+    instalments = data["instalments"]
+    assert instalments[0]["payment"] == "5361.11"
+    assert instalments[0]["due_date"] == "2027-01-20"
+    assert Decimal(instalments[1]["payment"]) < Decimal(instalments[0]["payment"])
+    assert instalments[-1]["outstanding"] == "0.00"
+
+
+def test_table_output():
+    buf = io.StringIO()
+    call_command(
+        "loan_schedule",
+        principal="1200",
+        annual_rate="0.031",
+        months=12,
+        method="annuity",
+        stdout=buf,
+    )
+    lines = buf.getvalue().splitlines()
+    assert "月供" in lines[0]
+    assert len(lines) == 1 + 12 + 1
+    assert lines[-1].startswith("总利息")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"months": 0},
+        {"annual_rate": "abc"},
+        {"principal": "1000.001"},
+        {"first_due": "2027-02-30"},
+    ],
+)
+def test_bad_input_is_a_command_error(options):
+    base = {"principal": "1000000", "annual_rate": "0.031", "months": 360, "method": "annuity"}
+    with pytest.raises(CommandError):
+        call_command("loan_schedule", stdout=io.StringIO(), **(base | options))
