@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Sum
 
 from hpf.audit.models import AuditEvent
@@ -209,20 +209,31 @@ def audited() -> Callable[..., AuditEvent]:
 
 
 @pytest.fixture
-def tamper() -> Callable[[str, str], None]:
+def broken_on_purpose(db: None) -> Iterator[None]:
+    """The test leaves the ledger broken on purpose. Django checks deferred constraints at
+    the end of each test, which on PostgreSQL runs the balance trigger over every entry of
+    the test's transaction; a real DBA would alter rows in a later transaction, which that
+    trigger never sees. So the test's transaction is only rolled back, not checked."""
+    yield
+    transaction.set_rollback(True)
+
+
+@pytest.fixture
+def tamper(broken_on_purpose: None) -> Callable[..., None]:
     """Run ``sql`` on ``table`` behind the application's back, the way a malicious DBA would:
-    with the append-only triggers dropped (SQLite) or disabled (PostgreSQL). Both are
-    transactional, so the test's rollback restores the triggers."""
+    with the append-only triggers dropped (SQLite; transactional, so the test's rollback
+    restores them) or with triggers switched off for the session (PostgreSQL, superuser;
+    ``ALTER TABLE … DISABLE TRIGGER`` is refused while deferred trigger events are pending)."""
 
     def run(table: str, sql: str, params: list[Any] | None = None) -> None:
         with connection.cursor() as cur:
             if connection.vendor == "postgresql":
-                cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+                cur.execute("SET LOCAL session_replication_role = replica")
             else:
                 cur.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
                 cur.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
             cur.execute(sql, params or [])
             if connection.vendor == "postgresql":
-                cur.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+                cur.execute("SET LOCAL session_replication_role = origin")
 
     return run

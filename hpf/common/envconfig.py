@@ -40,7 +40,9 @@ def env_list(name: str, *, default: list[str]) -> list[str]:
     return items
 
 
-def env_secret(name: str, var_dir: Path, *, generate: bool, nbytes: int) -> str:
+def env_secret(
+    name: str, var_dir: Path, *, generate: bool, nbytes: int, min_length: int = 32
+) -> str:
     """Read a secret from NAME, or from the file named by NAME_FILE.
 
     With ``generate`` (demo and tests only) a missing secret is created once with the
@@ -71,6 +73,8 @@ def env_secret(name: str, var_dir: Path, *, generate: bool, nbytes: int) -> str:
             f"{name} is not set. Set it (or {name}_FILE) in the environment; "
             "for a demo, HPF_GENERATE_SECRETS=1 generates one under var/secrets/."
         )
-    if len(value) < 32:
-        raise ImproperlyConfigured(f"{name} is too short ({len(value)} characters; at least 32).")
+    if len(value) < min_length:
+        raise ImproperlyConfigured(
+            f"{name} is too short ({len(value)} characters; at least {min_length})."
+        )
     return value

@@ -22,14 +22,20 @@ finishes the job and a second run posts nothing. Years with a rate change inside
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
 
 from hpf.audit.services import Actor, record_event
-from hpf.calc.interest import interest_fen_integer, rate_as_fraction, settle_interest_year
+from hpf.calc.interest import (
+    DayCount,
+    RatePeriod,
+    interest_fen_integer,
+    rate_as_fraction,
+    settle_interest_year,
+)
 from hpf.common import clock
 from hpf.common.errors import InvalidInput
 from hpf.common.policy import get_policy
@@ -120,8 +126,8 @@ def _compute_single_rate(rate: Decimal, days_in_year: int) -> None:
 
 
 def _compute_per_account(
-    settlement: dt.date, policy_rates: tuple, day_count: str, days_in_year: int
-) -> None:  # type: ignore[type-arg]
+    settlement: dt.date, policy_rates: Sequence[RatePeriod], day_count: DayCount, days_in_year: int
+) -> None:
     """Rate-change years: each account through hpf.calc.interest (a few thousand a chunk)."""
     prev = settlement.replace(year=settlement.year - 1)
     with connection.cursor() as cur:
@@ -145,7 +151,7 @@ def _compute_per_account(
                 carried_balance_fen=carried_fen,
                 movements=movements.get(account_id, []),
                 rates=policy_rates,
-                day_count=day_count,  # type: ignore[arg-type]
+                day_count=day_count,
                 days_in_year=days_in_year,
             )
             updates.append((max(result.interest_fen, 0), account_id))

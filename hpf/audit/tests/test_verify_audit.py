@@ -1,6 +1,7 @@
 """The hash-chained audit trail and hpf verify-audit."""
 
 import io
+import itertools
 
 import pytest
 from django.core.management import call_command
@@ -41,7 +42,7 @@ def verify():
 def test_chain_links_each_event_to_the_previous(events):
     assert [e.seq for e in events] == [1, 2, 3, 4, 5]
     assert events[0].prev_hash == "0" * 64
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash
     head = AuditChainHead.objects.get(pk=1)
     assert (head.last_seq, head.last_hash) == (5, events[-1].hash)

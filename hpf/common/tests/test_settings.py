@@ -16,8 +16,10 @@ HPF = Path(sys.executable).parent / "hpf"
 SECRET = "s" * 40
 
 
-@pytest.mark.parametrize(("raw", "value"), [("1", True), (" Yes ", True), ("on", True),
-                                            ("0", False), ("false", False), ("", False)])
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("1", True), (" Yes ", True), ("on", True), ("0", False), ("false", False), ("", False)],
+)
 def test_env_bool_accepts(monkeypatch, raw, value):
     monkeypatch.setenv("HPF_T_FLAG", raw)
     assert env_bool("HPF_T_FLAG", default=not value) is value
@@ -78,7 +80,7 @@ def test_env_secret_refusals(monkeypatch, tmp_path, no_secret):
     with pytest.raises(ImproperlyConfigured, match="HPF_T_SECRET or HPF_T_SECRET_FILE, not both"):
         env_secret("HPF_T_SECRET", tmp_path, generate=False, nbytes=32)
     monkeypatch.delenv("HPF_T_SECRET")
-    with pytest.raises(ImproperlyConfigured, match="HPF_T_SECRET_FILE=.* cannot be read"):
+    with pytest.raises(ImproperlyConfigured, match=r"HPF_T_SECRET_FILE=.* cannot be read"):
         env_secret("HPF_T_SECRET", tmp_path, generate=True, nbytes=32)
 
 
@@ -93,18 +95,28 @@ def test_env_secret_generated_once_and_private(tmp_path, no_secret):
 def run(args, tmp_path, **env):
     """Run a fresh process with only the given configuration (nothing inherited; a None
     value leaves the variable unset)."""
-    clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
-             "DJANGO_SETTINGS_MODULE": "hpf.settings", "HPF_VAR_DIR": str(tmp_path),
-             "PYTHONPATH": str(ROOT)}
+    clean = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "hpf.settings",
+        "HPF_VAR_DIR": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+    }
     merged = {k: v for k, v in (clean | env).items() if v is not None}
-    result = subprocess.run(args, env=merged, capture_output=True, text=True, timeout=60,
-                            cwd=ROOT, check=False)
+    result = subprocess.run(
+        args, env=merged, capture_output=True, text=True, timeout=60, cwd=ROOT, check=False
+    )
     return result.returncode, result.stdout + result.stderr
 
 
 SETUP = [sys.executable, "-c", "import django; django.setup(); print('started')"]
-PRODUCTION = {"SECRET_KEY": SECRET, "HPF_DATA_KEYS": SECRET, "HPF_LOOKUP_KEY": SECRET,
-              "HPF_AUDIT_KEY": SECRET, "ALLOWED_HOSTS": "gjj.km.example"}
+PRODUCTION = {
+    "SECRET_KEY": SECRET,
+    "HPF_DATA_KEYS": SECRET,
+    "HPF_LOOKUP_KEY": SECRET,
+    "HPF_AUDIT_KEY": SECRET,
+    "ALLOWED_HOSTS": "gjj.km.example",
+}
 
 
 @pytest.mark.slow
@@ -144,12 +156,14 @@ def test_malformed_policy_file_stops_hpf_check(tmp_path):
     assert old in text
     bad = tmp_path / "bad.toml"
     bad.write_text(text.replace(old, 'employer_ratio_max = { value = "1.50"'), encoding="utf-8")
-    code, output = run([str(HPF), "check"], tmp_path, HPF_GENERATE_SECRETS="1",
-                       HPF_POLICY_FILE=str(bad))
+    code, output = run(
+        [str(HPF), "check"], tmp_path, HPF_GENERATE_SECRETS="1", HPF_POLICY_FILE=str(bad)
+    )
     assert code != 0
     assert "deposit.employer_ratio_max" in output
     assert '"1.50"' in output
-    code, output = run([str(HPF), "check"], tmp_path, HPF_GENERATE_SECRETS="1",
-                       HPF_POLICY_FILE=str(good))
+    code, output = run(
+        [str(HPF), "check"], tmp_path, HPF_GENERATE_SECRETS="1", HPF_POLICY_FILE=str(good)
+    )
     assert code == 0, output
     assert "no issues" in output

@@ -50,25 +50,31 @@ def unsettled_city():
 
 
 def eligible(on):
-    return set(FundAccount.objects.exclude(status=AccountStatus.CLOSED)
-               .filter(opened_on__lte=on).values_list("pk", flat=True))
+    return set(
+        FundAccount.objects.exclude(status=AccountStatus.CLOSED)
+        .filter(opened_on__lte=on)
+        .values_list("pk", flat=True)
+    )
 
 
 def interest_postings(on):
-    return Posting.objects.filter(reason=Reason.INTEREST, value_date=on,
-                                  fund_account__isnull=False)
+    return Posting.objects.filter(reason=Reason.INTEREST, value_date=on, fund_account__isnull=False)
 
 
 def test_sql_settlement_equals_reference(city):
     """Every settlement row the seed's runs wrote equals hpf.calc.interest for that account,
     and every account open on the date was settled exactly once."""
-    rows = list(InterestSettlement.objects.values_list("fund_account_id", "settlement_date",
-                                                       "interest_fen"))
+    rows = list(
+        InterestSettlement.objects.values_list("fund_account_id", "settlement_date", "interest_fen")
+    )
     dates = {d for _, d, _ in rows}
     assert dates == {dt.date(2025, 6, 30), JUNE_2026}
     assert sum(1 for *_, fen in rows if fen > 0) > 50
-    mismatches = [(a, d, fen, interest_reference(a, d)) for a, d, fen in rows
-                  if fen != interest_reference(a, d)]
+    mismatches = [
+        (a, d, fen, interest_reference(a, d))
+        for a, d, fen in rows
+        if fen != interest_reference(a, d)
+    ]
     assert mismatches == []
     for on in dates:
         settled = [a for a, d, _ in rows if d == on]
@@ -89,8 +95,9 @@ def test_second_run_posts_nothing(city, actor, ledger_violations):
     assert ledger_violations() == []
 
 
-def test_dry_run_writes_nothing_then_real_run_matches(unsettled_city, actor, unchanged,
-                                                      ledger_violations):
+def test_dry_run_writes_nothing_then_real_run_matches(
+    unsettled_city, actor, unchanged, ledger_violations
+):
     accounts = sorted(eligible(JUNE_2026))
     with unchanged(*accounts):
         dry = interest_settle(settlement_date=JUNE_2026, actor=actor, dry_run=True)
@@ -102,8 +109,12 @@ def test_dry_run_writes_nothing_then_real_run_matches(unsettled_city, actor, unc
     assert interest_postings(JUNE_2026).aggregate(s=Sum("amount_fen"))["s"] == real.interest_fen
     event = AuditEvent.objects.order_by("-seq").first()
     assert event.action == "interest.settle"
-    assert event.details == {"date": "2026-06-30", "accounts": real.accounts,
-                             "interest_fen": real.interest_fen, "run": real.run_id}
+    assert event.details == {
+        "date": "2026-06-30",
+        "accounts": real.accounts,
+        "interest_fen": real.interest_fen,
+        "run": real.run_id,
+    }
     assert ledger_violations() == []
 
 
@@ -158,7 +169,8 @@ def test_crash_mid_run_then_rerun(unsettled_city, actor, monkeypatch, ledger_vio
     assert sorted(rows.values_list("fund_account_id", flat=True)) == sorted(expected)
     assert dict(rows.values_list("fund_account_id", "interest_fen")) == expected
     assert interest_postings(JUNE_2026).aggregate(s=Sum("amount_fen"))["s"] == sum(
-        expected.values())
+        expected.values()
+    )
     out = io.StringIO()
     call_command("check_ledger", stdout=out)
     assert "ledger OK" in out.getvalue()
@@ -170,19 +182,22 @@ def vector():
     return case
 
 
-@pytest.mark.parametrize(("day_count", "key"), [("settlement_exclusive", "interest"),
-                                                ("both_inclusive",
-                                                 "interest_if_both_end_days_count")])
-def test_published_vector(employer, open_account, actor, monkeypatch, ledger_violations,
-                          day_count, key):
+@pytest.mark.parametrize(
+    ("day_count", "key"),
+    [("settlement_exclusive", "interest"), ("both_inclusive", "interest_if_both_end_days_count")],
+)
+def test_published_vector(
+    employer, open_account, actor, monkeypatch, ledger_violations, day_count, key
+):
     """Carried 10 000.00 and the published movements settle on 2025-06-30 to 227.00 (227.38
     if both end days count), through the production SQL path."""
     case = vector()
     policy = get_policy()
     assert case["annual_rate"] == str(policy.interest_rates_for_year(dt.date(2025, 6, 30))[0].rate)
     if day_count != policy.interest.day_count:
-        changed = dataclasses.replace(policy, interest=dataclasses.replace(
-            policy.interest, day_count=day_count))
+        changed = dataclasses.replace(
+            policy, interest=dataclasses.replace(policy.interest, day_count=day_count)
+        )
         monkeypatch.setattr(settlement, "get_policy", lambda: changed)
     account = open_account(employer, 1, opened_on=dt.date(2024, 6, 1))
     carried = int(case["carried_balance"].replace(".", ""))
@@ -190,9 +205,13 @@ def test_published_vector(employer, open_account, actor, monkeypatch, ledger_vio
     with transaction.atomic():
         for n, (day, fen) in enumerate([(dt.date(2024, 6, 30), carried), *movements]):
             centre = CentreCode.REMITTANCE_CLEARING if fen > 0 else CentreCode.WITHDRAWAL_PAYOUT
-            entry_post(reason=Reason.TRANSFER_IN if fen > 0 else Reason.WITHDRAWAL,
-                       value_date=day, source_key=f"vector:{n}", actor=actor,
-                       lines=[Line(fen, fund_account_id=account.pk), Line(-fen, centre=centre)])
+            entry_post(
+                reason=Reason.TRANSFER_IN if fen > 0 else Reason.WITHDRAWAL,
+                value_date=day,
+                source_key=f"vector:{n}",
+                actor=actor,
+                lines=[Line(fen, fund_account_id=account.pk), Line(-fen, centre=centre)],
+            )
     settle_on = dt.date.fromisoformat(case["settlement_date"])
     totals = interest_settle(settlement_date=settle_on, actor=actor)
     row = InterestSettlement.objects.get(fund_account=account)

@@ -186,7 +186,7 @@ def test_reversal_that_cancels_nothing(reversal, tamper):
     ]
 
 
-def test_entry_with_one_posting(owner, actor):
+def test_entry_with_one_posting(owner, actor, broken_on_purpose):
     """An entry written without its other side (e.g. by a buggy import) is reported. (On
     PostgreSQL the deferred trigger would also refuse it at commit: test_guards.)"""
     entry = JournalEntry.objects.create(

@@ -9,8 +9,8 @@ from hpf.calc.loans import loan_schedule
 from hpf.common.errors import (
     AlreadyExists,
     DuplicateSourceKey,
-    InvalidAmount,
     InsufficientBalance,
+    InvalidAmount,
     InvalidInput,
     InvalidTransition,
     PolicyViolation,

@@ -24,7 +24,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("demo-logins prints demo credentials and runs only with DEBUG=1")
-        password = env_secret("HPF_DEMO_ADMIN_PASSWORD", settings.VAR_DIR, generate=True, nbytes=18)
+        password = env_secret(
+            "HPF_DEMO_ADMIN_PASSWORD", settings.VAR_DIR, generate=True, nbytes=12, min_length=12
+        )
         user_model = get_user_model()
         admin = user_model.objects.filter(username="admin").first()
         if admin is None:
