@@ -1,0 +1,66 @@
+"""Reads of an account's yearly settlements (结息), with the formula explained for each year."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from hpf.audit.services import Actor
+from hpf.calc.interest import interest_year_start
+from hpf.calc.money import format_yuan
+from hpf.common.policy import get_policy
+from hpf.interest.models import InterestSettlement
+from hpf.registry.access import access_account
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementView:
+    interest_year: int
+    year_start: dt.date
+    settlement_date: dt.date
+    carried_balance_fen: int
+    movements_fen: int
+    balance_days_fen: int
+    annual_rate: Decimal
+    interest_fen: int
+    explanation: str
+
+
+def _explain(s: InterestSettlement, split: bool) -> str:
+    rate = f"{s.annual_rate * 100:.2f}%"
+    if split:
+        return (
+            f"{s.interest_year} 年度跨 2016-02-21 利率调整：此前当年归集按活期 0.35%、上年结转按"
+            f"三个月定期 1.10% 计息，此后统一按 1.50%；分段计算后合计 {format_yuan(s.interest_fen)} 元。"
+        )
+    return (
+        f"上年结转余额 {format_yuan(s.carried_balance_fen)} 元 × {rate}"
+        f" + 本年发生额积数 {format_yuan(s.balance_days_fen)} 元·天 × {rate} ÷ 360"
+        f" = {format_yuan(s.interest_fen)} 元（四舍五入到分，一次取整）"
+    )
+
+
+def interest_history(
+    *, actor: Actor, account_id: int, purpose: str = ""
+) -> tuple[SettlementView, ...]:
+    """Every settlement of the account, newest first."""
+    account = access_account(actor, account_id, view="interest", purpose=purpose)
+    policy = get_policy()
+    views = []
+    for s in InterestSettlement.objects.filter(fund_account=account).order_by("-interest_year"):
+        split = len(policy.interest_rates_for_year(s.settlement_date)) > 1
+        views.append(
+            SettlementView(
+                interest_year=s.interest_year,
+                year_start=interest_year_start(s.settlement_date),
+                settlement_date=s.settlement_date,
+                carried_balance_fen=s.carried_balance_fen,
+                movements_fen=s.movements_fen,
+                balance_days_fen=s.balance_days_fen,
+                annual_rate=s.annual_rate,
+                interest_fen=s.interest_fen,
+                explanation=_explain(s, split),
+            )
+        )
+    return tuple(views)
