@@ -35,7 +35,7 @@ typecheck: venv
 	$(BIN)/mypy hpf
 
 pytest: venv
-	$(BIN)/pytest
+	$(BIN)/pytest -q
 
 test: lint typecheck pytest
 

@@ -41,6 +41,7 @@ from hpf.common.errors import InvalidInput
 from hpf.common.policy import get_policy
 from hpf.interest.models import InterestSettlement, SettlementRun
 from hpf.ledger.models import CentreCode, JournalEntry, Reason
+from hpf.ledger.services import Line, entry_post
 from hpf.registry.models import FundAccount
 
 CHUNK = 50_000
@@ -292,6 +293,64 @@ def _post_chunk(
             " SELECT c.interest FROM hpf_settle_chunk c WHERE c.account_id = registry_fundaccount.id)"
             " WHERE id IN (SELECT account_id FROM hpf_settle_chunk WHERE interest > 0)"
         )
+
+
+def interest_accrue_on_closing(*, account: FundAccount, on: dt.date, actor: Actor) -> int:
+    """Post this interest year's interest up to ``on`` for an account being closed (销户结息).
+
+    Balance-days to the day: the balance carried into the year counts from 1 July, each later
+    movement from its value date, at the rate(s) in force, rounded once. The result is the
+    year's one ``InterestSettlement`` (settlement date ``on``), so the 30 June run skips the
+    account and check-ledger still finds one settlement per account and year. Runs inside the
+    caller's transaction, which holds the account's lock.
+    """
+    policy = get_policy()
+    settlement = policy.interest.settlement_date(on.year)
+    if on > settlement:
+        settlement = policy.interest.settlement_date(on.year + 1)
+    year = settlement.year
+    if InterestSettlement.objects.filter(fund_account=account, interest_year=year).exists():
+        return 0
+    year_start = settlement.replace(year=settlement.year - 1) + dt.timedelta(days=1)
+    rows = list(account.postings.filter(value_date__lte=on).values_list("value_date", "amount_fen"))
+    carried = sum(a for d, a in rows if d < year_start)
+    movements = [(d, a) for d, a in rows if d >= year_start]
+    if carried:
+        movements.insert(0, (year_start, carried))
+    result = settle_interest_year(
+        settlement_date=on,
+        carried_balance_fen=0,
+        movements=movements,
+        rates=policy.interest_rates_for_year(on),
+        day_count=policy.interest.day_count,
+        days_in_year=policy.interest.days_in_year,
+    )
+    interest = max(result.interest_fen, 0)
+    entry = None
+    if interest:
+        entry = entry_post(
+            reason=Reason.INTEREST,
+            value_date=on,
+            source_key=f"interest:closing:{account.pk}:{year}",
+            actor=actor,
+            lines=[
+                Line(interest, fund_account_id=account.pk),
+                Line(-interest, centre=CentreCode.INTEREST_EXPENSE),
+            ],
+            description=f"{year} 年度销户结息",
+        )
+    InterestSettlement.objects.create(
+        fund_account=account,
+        interest_year=year,
+        settlement_date=on,
+        carried_balance_fen=carried,
+        movements_fen=sum(a for d, a in rows if d >= year_start),
+        balance_days_fen=result.balance_days_fen,
+        annual_rate=policy.interest_rates_for_year(on)[-1].rate,
+        interest_fen=interest,
+        entry=entry,
+    )
+    return interest
 
 
 def interest_reference(account_id: int, settlement_date: dt.date) -> int:

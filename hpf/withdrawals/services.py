@@ -14,6 +14,7 @@ from hpf.audit.services import Actor, record_event
 from hpf.common import clock
 from hpf.common.amounts import amount_to_fen
 from hpf.common.errors import InsufficientBalance, InvalidInput, InvalidTransition, NotFound
+from hpf.interest.services import interest_accrue_on_closing
 from hpf.ledger.models import CentreCode, Reason
 from hpf.ledger.services import Line, ensure_can_pay_out, entry_post, lock_account
 from hpf.registry.models import AccountStatus, ClosingReason, FundAccount
@@ -198,9 +199,19 @@ def withdrawal_pay(*, withdrawal_id: int, actor: Actor) -> Withdrawal:
         if w.amount_fen > account.balance_fen:
             raise InsufficientBalance()
         closing = w.type in CLOSING_TYPES
-        if closing and w.amount_fen != account.balance_fen:
-            raise InvalidTransition("销户提取金额与账户余额不符（审批后余额有变动），请重新申请")
         today = clock.today()
+        if closing:
+            others = Withdrawal.objects.filter(
+                fund_account=account,
+                state__in=[WithdrawalState.APPROVED, WithdrawalState.UNDER_REVIEW],
+            ).exclude(pk=w.pk)
+            if others.exists():
+                raise InvalidTransition("该账户还有未办结的提取申请，办结后才能销户提取")
+            # Closing pays the whole balance with this interest year's interest to the day;
+            # deposits that arrived since the application are paid out too.
+            interest_accrue_on_closing(account=account, on=today, actor=actor)
+            account.refresh_from_db(fields=["balance_fen"])
+            w.amount_fen = account.balance_fen
         entry = entry_post(
             reason=Reason.CLOSING_WITHDRAWAL if closing else Reason.WITHDRAWAL,
             value_date=today,
@@ -214,7 +225,7 @@ def withdrawal_pay(*, withdrawal_id: int, actor: Actor) -> Withdrawal:
         )
         w.entry = entry
         w.paid_at = clock.now()
-        w.save(update_fields=["state", "entry", "paid_at"])
+        w.save(update_fields=["state", "entry", "paid_at", "amount_fen"])
         if closing:
             FundAccount.objects.filter(pk=account.pk).update(
                 status=AccountStatus.CLOSED,

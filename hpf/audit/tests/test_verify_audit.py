@@ -31,7 +31,7 @@ def events():
 
 def verify():
     out, err = io.StringIO(), io.StringIO()
-    code = 0
+    code: int | str | None = 0
     try:
         call_command("verify_audit", stdout=out, stderr=err)
     except SystemExit as exc:

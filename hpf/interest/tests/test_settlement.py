@@ -90,6 +90,7 @@ def test_second_run_posts_nothing(city, actor, ledger_violations):
     assert (totals.accounts, totals.interest_fen, totals.skipped) == (0, 0, settled)
     assert Posting.objects.count() == postings
     assert InterestSettlement.objects.filter(interest_year=2026).count() == settled
+    assert totals.run_id is not None
     run = SettlementRun.objects.get(pk=totals.run_id)
     assert (run.result, run.accounts, run.skipped_already_settled) == ("DONE", 0, settled)
     assert ledger_violations() == []
@@ -107,7 +108,7 @@ def test_dry_run_writes_nothing_then_real_run_matches(
     assert (real.accounts, real.interest_fen) == (dry.accounts, dry.interest_fen)
     assert InterestSettlement.objects.filter(interest_year=2026).count() == len(accounts)
     assert interest_postings(JUNE_2026).aggregate(s=Sum("amount_fen"))["s"] == real.interest_fen
-    event = AuditEvent.objects.order_by("-seq").first()
+    event = AuditEvent.objects.latest("seq")
     assert event.action == "interest.settle"
     assert event.details == {
         "date": "2026-06-30",

@@ -31,7 +31,7 @@ def city():
 
 def check_ledger():
     out, err = io.StringIO(), io.StringIO()
-    code = 0
+    code: int | str | None = 0
     try:
         call_command("check_ledger", stdout=out, stderr=err)
     except SystemExit as exc:
@@ -60,7 +60,7 @@ def test_seeded_city_is_clean(city):
     assert output.rstrip().endswith("ledger OK")
     for name in CHECKS:
         assert any(line.startswith(name) and " ok " in f"{line} " for line in output.splitlines())
-    event = AuditEvent.objects.order_by("-seq").first()
+    event = AuditEvent.objects.latest("seq")
     assert (event.action, event.details) == ("ledger.check", {"violations": 0})
 
 
@@ -84,12 +84,12 @@ def test_altered_posting_amount(city, tamper):
         f"[account-balance] account {p.fund_account.account_no} (id {p.fund_account_id}): "
     )
     assert violations(output, "control-total")
-    event = AuditEvent.objects.order_by("-seq").first()
+    event = AuditEvent.objects.latest("seq")
     assert event.action == "ledger.check" and event.details["violations"] >= 3
 
 
 def test_altered_cached_balance(city):
-    account = FundAccount.objects.filter(balance_fen__gt=0).order_by("pk").first()
+    account = FundAccount.objects.filter(balance_fen__gt=0).order_by("pk")[0]
     FundAccount.objects.filter(pk=account.pk).update(balance_fen=account.balance_fen - 100)
     code, output = check_ledger()
     assert code == 1
@@ -99,7 +99,7 @@ def test_altered_cached_balance(city):
 
 
 def test_negative_balance(city):
-    account = FundAccount.objects.order_by("pk").first()
+    account = FundAccount.objects.order_by("pk")[0]
     FundAccount.objects.filter(pk=account.pk).update(balance_fen=-5)
     code, output = check_ledger()
     assert code == 1
@@ -114,8 +114,7 @@ def test_posting_to_closed_account_after_closing(city, actor):
     account = (
         FundAccount.objects.filter(status=AccountStatus.ACTIVE, balance_fen__gt=0)
         .exclude(withdrawals__state="APPROVED")
-        .order_by("pk")
-        .first()
+        .earliest("pk")
     )
     w = withdrawal_submit(account_id=account.pk, type="05", method="BANK_TRANSFER", actor=actor)
     for step in (withdrawal_review, withdrawal_approve, withdrawal_pay):
@@ -155,8 +154,7 @@ def test_reversal_pointing_at_the_wrong_posting(reversal, tamper):
     other = (
         Posting.objects.filter(fund_account_id=reversal.fund_account_id, reason=Reason.REMITTANCE)
         .exclude(pk=reversal.reverses_id)
-        .order_by("pk")
-        .first()
+        .earliest("pk")
     )
     tamper(
         "ledger_posting",

@@ -31,7 +31,7 @@ def refused(sql, params=()):
 
 @pytest.mark.parametrize("verb", ["UPDATE", "DELETE"])
 def test_postings_and_entries_are_append_only(owner, verb):
-    posting = Posting.objects.filter(fund_account=owner).first()
+    posting = Posting.objects.filter(fund_account=owner).earliest("pk")
     statements = {
         "ledger_posting": (
             "UPDATE ledger_posting SET amount_fen = amount_fen + 1 WHERE id = %s"
@@ -54,7 +54,7 @@ def test_postings_and_entries_are_append_only(owner, verb):
 
 
 def test_orm_cannot_update_or_delete_a_posting(owner):
-    posting = Posting.objects.filter(fund_account=owner).first()
+    posting = Posting.objects.filter(fund_account=owner).earliest("pk")
     with pytest.raises(IntegrityError), transaction.atomic():
         Posting.objects.filter(pk=posting.pk).update(amount_fen=1)
     with pytest.raises(IntegrityError), transaction.atomic():

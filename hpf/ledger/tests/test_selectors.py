@@ -14,6 +14,12 @@ from hpf.ledger.services import entry_reverse
 pytestmark = pytest.mark.django_db
 
 
+def latest_event() -> AuditEvent:
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert event is not None
+    return event
+
+
 def depositor_of(account) -> Actor:
     return Actor(f"depositor:{account.depositor_id}", "web", "203.0.113.9")
 
@@ -28,7 +34,7 @@ def test_owner_sees_overview_and_the_read_is_audited(owner):
     assert (view.employer_monthly_fen, view.employee_monthly_fen) == (120_000, 120_000)
     assert view.continuous_months == 3
     assert "*" in view.id_number_masked
-    event = AuditEvent.objects.order_by("-seq").first()
+    event = latest_event()
     assert AuditEvent.objects.count() == before + 1
     assert (event.action, event.subject_account_id, event.details) == (
         "account.read",
@@ -59,7 +65,7 @@ def test_staff_must_state_a_purpose(owner):
     with pytest.raises(InvalidInput):
         account_overview(actor=clerk, account_id=owner.pk)
     account_overview(actor=clerk, account_id=owner.pk, purpose="柜台查询：本人持证办理")
-    assert AuditEvent.objects.order_by("-seq").first().purpose == "柜台查询：本人持证办理"
+    assert latest_event().purpose == "柜台查询：本人持证办理"
     with pytest.raises(NotFound):
         account_overview(actor=Actor("staff:7", "kiosk"), account_id=owner.pk, purpose="x")
     with pytest.raises(NotFound):

@@ -27,6 +27,12 @@ from hpf.withdrawals.services import (
 pytestmark = pytest.mark.django_db
 
 
+def latest_event() -> AuditEvent:
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert event is not None
+    return event
+
+
 def me(account) -> Actor:
     return Actor(f"depositor:{account.depositor_id}", "mobile")
 
@@ -43,7 +49,7 @@ def test_it_validates_ownership(owner, other, readers, view):
     with pytest.raises(NotFound):
         read(actor=me(other), account_id=owner.pk)
     read(actor=me(owner), account_id=owner.pk)
-    event = AuditEvent.objects.order_by("-seq").first()
+    event = latest_event()
     assert (event.action, event.subject_account_id, event.details) == (
         "account.read",
         owner.pk,

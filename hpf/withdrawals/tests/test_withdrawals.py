@@ -197,7 +197,7 @@ def test_closing_withdrawal_pays_all_and_closes(owner, employer, actor, audited,
     event = audited("withdrawal.pay", owner.pk)
     assert event.details["closed"] is True
     w.refresh_from_db()
-    assert w.entry.reason == Reason.CLOSING_WITHDRAWAL
+    assert w.entry is not None and w.entry.reason == Reason.CLOSING_WITHDRAWAL
     owner.refresh_from_db()
     assert owner.balance_fen == 0
     assert (owner.status, owner.closing_reason, owner.closed_on) == (
