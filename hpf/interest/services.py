@@ -295,62 +295,84 @@ def _post_chunk(
         )
 
 
-def interest_accrue_on_closing(*, account: FundAccount, on: dt.date, actor: Actor) -> int:
-    """Post this interest year's interest up to ``on`` for an account being closed (销户结息).
+@dataclass(frozen=True, slots=True)
+class ClosingInterest:
+    interest_year: int
+    carried_balance_fen: int
+    movements_fen: int
+    balance_days_fen: int
+    annual_rate: Decimal
+    interest_fen: int
 
-    Balance-days to the day: the balance carried into the year counts from 1 July, each later
-    movement from its value date, at the rate(s) in force, rounded once. The result is the
-    year's one ``InterestSettlement`` (settlement date ``on``), so the 30 June run skips the
-    account and check-ledger still finds one settlement per account and year. Runs inside the
-    caller's transaction, which holds the account's lock.
-    """
+
+def closing_interest(postings: Sequence[tuple[dt.date, int]], on: dt.date) -> ClosingInterest:
+    """This interest year's interest up to ``on`` from an account's (value date, amount)
+    postings: the balance carried into the year counts from 1 July, each later movement from
+    its value date, at the rate(s) in force, by hpf.calc.interest, rounded once."""
     policy = get_policy()
     settlement = policy.interest.settlement_date(on.year)
     if on > settlement:
         settlement = policy.interest.settlement_date(on.year + 1)
-    year = settlement.year
-    if InterestSettlement.objects.filter(fund_account=account, interest_year=year).exists():
-        return 0
     year_start = settlement.replace(year=settlement.year - 1) + dt.timedelta(days=1)
-    rows = list(account.postings.filter(value_date__lte=on).values_list("value_date", "amount_fen"))
+    rows = [(d, a) for d, a in postings if d <= on]
     carried = sum(a for d, a in rows if d < year_start)
     movements = [(d, a) for d, a in rows if d >= year_start]
-    if carried:
-        movements.insert(0, (year_start, carried))
     result = settle_interest_year(
         settlement_date=on,
         carried_balance_fen=0,
-        movements=movements,
+        movements=([(year_start, carried)] if carried else []) + movements,
         rates=policy.interest_rates_for_year(on),
         day_count=policy.interest.day_count,
         days_in_year=policy.interest.days_in_year,
     )
-    interest = max(result.interest_fen, 0)
+    return ClosingInterest(
+        interest_year=settlement.year,
+        carried_balance_fen=carried,
+        movements_fen=sum(a for _, a in movements),
+        balance_days_fen=result.balance_days_fen,
+        annual_rate=policy.interest_rates_for_year(on)[-1].rate,
+        interest_fen=max(result.interest_fen, 0),
+    )
+
+
+def interest_accrue_on_closing(*, account: FundAccount, on: dt.date, actor: Actor) -> int:
+    """Post this interest year's interest up to ``on`` for an account being closed (销户结息).
+
+    The result is the year's one ``InterestSettlement`` (settlement date ``on``), so the
+    30 June run skips the account and check-ledger still finds one settlement per account and
+    year. Runs inside the caller's transaction, which holds the account's lock.
+    """
+    rows = list(account.postings.values_list("value_date", "amount_fen"))
+    due = closing_interest(rows, on)
+    if InterestSettlement.objects.filter(
+        fund_account=account, interest_year=due.interest_year
+    ).exists():
+        return 0
     entry = None
-    if interest:
+    if due.interest_fen:
         entry = entry_post(
             reason=Reason.INTEREST,
             value_date=on,
-            source_key=f"interest:closing:{account.pk}:{year}",
+            source_key=f"interest:closing:{account.pk}:{due.interest_year}",
             actor=actor,
             lines=[
-                Line(interest, fund_account_id=account.pk),
-                Line(-interest, centre=CentreCode.INTEREST_EXPENSE),
+                Line(due.interest_fen, fund_account_id=account.pk),
+                Line(-due.interest_fen, centre=CentreCode.INTEREST_EXPENSE),
             ],
-            description=f"{year} 年度销户结息",
+            description=f"{due.interest_year} 年度销户结息",
         )
     InterestSettlement.objects.create(
         fund_account=account,
-        interest_year=year,
+        interest_year=due.interest_year,
         settlement_date=on,
-        carried_balance_fen=carried,
-        movements_fen=sum(a for d, a in rows if d >= year_start),
-        balance_days_fen=result.balance_days_fen,
-        annual_rate=policy.interest_rates_for_year(on)[-1].rate,
-        interest_fen=interest,
+        carried_balance_fen=due.carried_balance_fen,
+        movements_fen=due.movements_fen,
+        balance_days_fen=due.balance_days_fen,
+        annual_rate=due.annual_rate,
+        interest_fen=due.interest_fen,
         entry=entry,
     )
-    return interest
+    return due.interest_fen
 
 
 def interest_reference(account_id: int, settlement_date: dt.date) -> int:

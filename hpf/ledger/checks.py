@@ -81,12 +81,12 @@ def control_total() -> Iterator[Violation]:
         """SELECT (SELECT COALESCE(SUM(amount_fen), 0) FROM ledger_posting WHERE fund_account_id IS NOT NULL),
                   (SELECT COALESCE(SUM(amount_fen), 0) FROM ledger_posting WHERE centre_account_id IS NOT NULL),
                   (SELECT COALESCE(SUM(balance_fen), 0) FROM registry_fundaccount),
-                  (SELECT COUNT(*) FROM ledger_posting p
-                    WHERE NOT EXISTS (SELECT 1 FROM ledger_journalentry e WHERE e.id = p.entry_id)
-                       OR (p.fund_account_id IS NOT NULL AND NOT EXISTS
-                           (SELECT 1 FROM registry_fundaccount a WHERE a.id = p.fund_account_id))
-                       OR (p.centre_account_id IS NOT NULL AND NOT EXISTS
-                           (SELECT 1 FROM ledger_centreaccount c WHERE c.code = p.centre_account_id)))"""
+                  (SELECT COUNT(*) FROM ledger_posting p WHERE NOT EXISTS
+                      (SELECT 1 FROM ledger_journalentry e WHERE e.id = p.entry_id))
+                + (SELECT COUNT(*) FROM ledger_posting p WHERE p.fund_account_id IS NOT NULL
+                      AND NOT EXISTS (SELECT 1 FROM registry_fundaccount a WHERE a.id = p.fund_account_id))
+                + (SELECT COUNT(*) FROM ledger_posting p WHERE p.centre_account_id IS NOT NULL
+                      AND NOT EXISTS (SELECT 1 FROM ledger_centreaccount c WHERE c.code = p.centre_account_id))"""
     )
     personal, centre, cached = int(personal), int(centre), int(cached)
     if personal != -centre:

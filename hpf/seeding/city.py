@@ -38,7 +38,7 @@ from hpf.calc.periods import period_add, period_first_day, period_range
 from hpf.common import clock
 from hpf.common.crypto import encrypt, lookup_hash
 from hpf.common.policy import get_policy
-from hpf.interest.services import interest_settle
+from hpf.interest.services import closing_interest, interest_settle
 from hpf.ledger.models import CentreCode, Reason
 from hpf.loans.services import loan_rates
 from hpf.registry.services import account_no_for, unit_no_for
@@ -107,8 +107,14 @@ ORDINARY_WITHDRAWALS = (
     WithdrawalType.BUILD_RENOVATE,
     WithdrawalType.LOAN_REPAYMENT,
     WithdrawalType.ILLNESS,
+    WithdrawalType.OTHER,
 )
-CLOSING_WITHDRAWALS = (WithdrawalType.RETIREMENT, WithdrawalType.LEFT_CITY)
+CLOSING_WITHDRAWALS = (
+    WithdrawalType.RETIREMENT,
+    WithdrawalType.LEFT_CITY,
+    WithdrawalType.INCAPACITY,
+    WithdrawalType.DEATH,
+)
 SEED_ACTOR = Actor.system("seed")
 NONE = -1
 
@@ -240,6 +246,7 @@ class CityBuilder:
 
     def flush(self) -> None:
         for table in (
+            "interest_interestsettlement",
             "ledger_journalentry",
             "ledger_posting",
             "withdrawals_withdrawal",
@@ -750,7 +757,12 @@ class CityBuilder:
             ],
             weights=[80, 5, 4, 3, 4, 2, 2] if recent else [85, 0, 0, 0, 9, 4, 2],
         )[0]
-        self._write_withdrawal(d, kind, WithdrawalMethod.BANK_TRANSFER, amount, state, day)
+        method = WithdrawalMethod.BANK_TRANSFER
+        if kind == WithdrawalType.LOAN_REPAYMENT:
+            method = WithdrawalMethod.LOAN_OFFSET
+        elif rng.random() < 0.03:
+            method = WithdrawalMethod.CASH
+        self._write_withdrawal(d, kind, method, amount, state, day)
 
     def _write_withdrawal(
         self, d: int, kind: str, method: str, amount: int, state: str, day: dt.date
@@ -818,13 +830,57 @@ class CityBuilder:
         self.counts["withdrawals"] += 1
 
     def _closing_withdrawal(self, d: int, day: dt.date) -> None:
+        """Like withdrawal_pay for a closing ground: interest to the day, then everything."""
         self.flush()
         with connection.cursor() as cur:
             cur.execute(
-                "SELECT COALESCE(SUM(amount_fen), 0) FROM ledger_posting WHERE fund_account_id = %s",
+                "SELECT value_date, amount_fen FROM ledger_posting WHERE fund_account_id = %s",
                 [d + 1],
             )
-            balance = int(cur.fetchone()[0])
+            rows = [
+                (v if isinstance(v, dt.date) else dt.date.fromisoformat(v), int(a))
+                for v, a in cur.fetchall()
+            ]
+        due = closing_interest(rows, day)
+        entry_id = None
+        if due.interest_fen:
+            entry_id = self._simple_entry(
+                Reason.INTEREST,
+                day,
+                None,
+                f"interest:closing:{d + 1}:{due.interest_year}",
+                f"{due.interest_year} 年度销户结息",
+                [
+                    (d + 1, None, due.interest_fen, None),
+                    (None, CentreCode.INTEREST_EXPENSE, -due.interest_fen, None),
+                ],
+            )
+        self._buffer(
+            "interest_interestsettlement",
+            (
+                "fund_account_id",
+                "interest_year",
+                "settlement_date",
+                "carried_balance_fen",
+                "movements_fen",
+                "balance_days_fen",
+                "annual_rate",
+                "interest_fen",
+                "entry_id",
+            ),
+            (
+                d + 1,
+                due.interest_year,
+                day,
+                due.carried_balance_fen,
+                due.movements_fen,
+                due.balance_days_fen,
+                due.annual_rate,
+                due.interest_fen,
+                entry_id,
+            ),
+        )
+        balance = sum(a for _, a in rows) + due.interest_fen
         if balance <= 0:
             return
         kind = self.rng.choice(CLOSING_WITHDRAWALS)
@@ -832,8 +888,6 @@ class CityBuilder:
             d, kind, WithdrawalMethod.BANK_TRANSFER, balance, WithdrawalState.PAID, day
         )
         self.closed[d] = 1
-        self.close_day = getattr(self, "close_day", {})
-        self.close_day[d] = (day, kind)
         with connection.cursor() as cur:
             cur.execute(
                 "UPDATE registry_fundaccount SET status = 'CLOSED', closing_reason = '05', closed_on = %s,"
