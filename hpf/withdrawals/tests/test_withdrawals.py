@@ -221,16 +221,35 @@ def test_closing_withdrawal_pays_all_and_closes(owner, employer, actor, audited,
         submit(owner, actor)
 
 
-def test_closing_withdrawal_refused_when_balance_moved_after_approval(
-    owner, employer, actor, unchanged
-):
-    """A deposit after approval makes the approved closing amount stale: payment refused."""
+def test_closing_withdrawal_pays_deposits_that_arrived_after_approval(owner, employer, actor):
+    """A remittance after approval is paid out too: closing empties the account whatever the
+    balance was when the application was made."""
     w = withdrawal_submit(account_id=owner.pk, type="05", method="BANK_TRANSFER", actor=actor)
     withdrawal_review(withdrawal_id=w.pk, actor=actor)
     withdrawal_approve(withdrawal_id=w.pk, actor=actor)
     remittance_post(account_id=owner.pk, employer_id=employer.pk, period=202611, actor=actor)
+    paid = withdrawal_pay(withdrawal_id=w.pk, actor=actor)
+    owner.refresh_from_db()
+    assert (owner.balance_fen, owner.status) == (0, AccountStatus.CLOSED)
+    assert paid.amount_fen > 960_000
+    assert paid.entry is not None
+    assert paid.entry.postings.get(fund_account=owner).amount_fen == -paid.amount_fen
+
+
+def test_closing_withdrawal_refused_while_another_application_is_open(owner, actor, unchanged):
+    """An ordinary application still under review must be settled before the account is
+    closed."""
+    ordinary = submit(owner, actor, "100.00")
+    withdrawal_review(withdrawal_id=ordinary.pk, actor=actor)
+    w = withdrawal_submit(account_id=owner.pk, type="03", method="BANK_TRANSFER", actor=actor)
+    withdrawal_review(withdrawal_id=w.pk, actor=actor)
+    withdrawal_approve(withdrawal_id=w.pk, actor=actor)
     with unchanged(owner.pk), pytest.raises(InvalidTransition):
         withdrawal_pay(withdrawal_id=w.pk, actor=actor)
+    withdrawal_reject(withdrawal_id=ordinary.pk, reason="申请人撤回", actor=actor)
+    withdrawal_pay(withdrawal_id=w.pk, actor=actor)
+    owner.refresh_from_db()
+    assert owner.status == AccountStatus.CLOSED
 
 
 def test_closing_withdrawal_of_empty_account_refused(other, actor, unchanged):
