@@ -147,6 +147,30 @@ def loan_schedule(
     ``repricing_date(effective)``; at that instalment an annuity's M is recomputed on the
     outstanding principal over the remaining months, an equal-principal loan keeps its part.
     """
+    items = loan_instalments(
+        principal_fen=principal_fen,
+        annual_rate=annual_rate,
+        months=months,
+        method=method,
+        first_due_date=first_due_date,
+        rate_changes=rate_changes,
+    )
+    return _schedule(items, method)
+
+
+def loan_instalments(
+    *,
+    principal_fen: int,
+    annual_rate: Decimal,
+    months: int,
+    method: Method,
+    first_due_date: date,
+    rate_changes: Sequence[RateChange] = (),
+    upto: int | None = None,
+) -> tuple[Instalment, ...]:
+    """The first ``upto`` instalments of ``loan_schedule`` (all when ``upto`` is None),
+    computed without building the rest: a thirty-year loan seen through a two-year window
+    costs two years of arithmetic. Same units, rounding and rules as ``loan_schedule``."""
     if isinstance(principal_fen, bool) or not isinstance(principal_fen, int) or principal_fen <= 0:
         raise LoanError("PRINCIPAL_INVALID", "贷款本金必须大于零")
     if not 1 <= months <= _MAX_MONTHS:
@@ -157,7 +181,8 @@ def loan_schedule(
     changes = sorted(rate_changes, key=lambda c: c.effective)
     for change in changes:
         _check_rate(change.annual_rate)
-    due_dates = [due_date_of(first_due_date, k) for k in range(1, months + 1)]
+    count = months if upto is None else max(0, min(upto, months))
+    due_dates = [due_date_of(first_due_date, k) for k in range(1, count + 1)]
     rates = []
     for due in due_dates:
         rate = annual_rate
@@ -165,7 +190,7 @@ def loan_schedule(
             if due >= repricing_date(change.effective):
                 rate = change.annual_rate
         rates.append(rate)
-    return _schedule(_build(principal_fen, method, due_dates, rates, start_no=1), method)
+    return tuple(_build(principal_fen, method, due_dates, rates, start_no=1, months=months))
 
 
 def early_repayment(schedule: Schedule, after_no: int, prepay_fen: int, keep: Keep) -> Schedule:
@@ -223,8 +248,10 @@ def _build(
     *,
     start_no: int,
     fixed_part: int | None = None,
+    months: int | None = None,
 ) -> list[Instalment]:
-    months = len(due_dates)
+    # ``months`` is the remaining term when only a prefix of the due dates is built.
+    months = len(due_dates) if months is None else months
     outstanding = principal_fen
     payment = 0
     part = fixed_part

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 
 from django.db import DatabaseError, connection, transaction
 from faker import Faker
@@ -32,7 +32,7 @@ from faker import Faker
 from hpf.audit.services import Actor, record_event
 from hpf.calc.deposits import monthly_deposit
 from hpf.calc.idnumbers import make_bank_card, make_credit_code_from_seed, make_resident_id
-from hpf.calc.loans import Method, RateChange, Schedule, loan_schedule
+from hpf.calc.loans import Method, RateChange, due_date_of, loan_instalments
 from hpf.calc.masking import mask_bank_card, mask_id_number
 from hpf.calc.periods import period_add, period_first_day, period_range
 from hpf.common import clock
@@ -239,7 +239,6 @@ class CityBuilder:
         # Small writes (single entries, withdrawals, loans) wait here and go out in one bulk
         # write per table at the end of the month: thousands of tiny COPYs would dominate.
         self.buffers: dict[str, tuple[Sequence[str], list[Sequence[Any]]]] = {}
-        self.paid_off: list[tuple[dt.date, int]] = []
 
     def _buffer(self, table: str, columns: Sequence[str], row: Sequence[Any]) -> None:
         self.buffers.setdefault(table, (columns, []))[1].append(row)
@@ -257,13 +256,6 @@ class CityBuilder:
             if table in self.buffers:
                 columns, rows = self.buffers.pop(table)
                 self.writer.write(table, columns, rows)
-        if self.paid_off:
-            with connection.cursor() as cur:
-                cur.executemany(
-                    "UPDATE loans_loan SET status = 'PAID_OFF', paid_off_on = %s WHERE id = %s",
-                    self.paid_off,
-                )
-            self.paid_off.clear()
 
     # ---- ids -------------------------------------------------------------------------
     def _entry_id(self) -> int:
@@ -652,7 +644,6 @@ class CityBuilder:
                 self._loan(d, period)
             if self.close_at[d] == m:
                 self._closing_withdrawal(d, day)
-        self._repayments(period)
         self.flush()
 
     def _simple_entry(
@@ -897,15 +888,35 @@ class CityBuilder:
 
     # ---- loans -----------------------------------------------------------------------
     def _loan(self, d: int, period: int) -> None:
+        """Disburse a loan and write every repayment due inside the history window now.
+
+        Repayments dated in later months are written at once (value dates carry the time),
+        so no schedule is held in memory. Fund offsets (冲还贷) are taken only while the
+        deposits made so far cover them, so the balance is never negative on any day."""
         rng = self.rng
         disbursed = period_first_day(period) + dt.timedelta(days=rng.randint(3, 20))
         first_due = period_first_day(period_add(period, 1)) + dt.timedelta(days=disbursed.day - 1)
         term = rng.choice((12, 24, 120, 180, 240, 300, 360))
         principal = rng.randint(15, 70) * 1_000_000
-        method = "ANNUITY" if rng.random() < 0.7 else "EQUAL_PRINCIPAL"
+        method: Method = "ANNUITY" if rng.random() < 0.7 else "EQUAL_PRINCIPAL"
         first_home = rng.random() < 0.85
-        rates = tuple(loan_rates(disbursed, first_home=first_home, term_months=term))
-        schedule = _schedule(principal, term, method, first_due, rates)
+        offset = rng.random() < 0.3
+        rates = loan_rates(disbursed, first_home=first_home, term_months=term)
+        # Banks collect instalments up to today, past the end of the deposit history;
+        # some borrowers fall behind and stop paying one to three months before the end.
+        stop = clock.today() + dt.timedelta(days=1)
+        if rng.random() < 0.08:
+            stop = period_first_day(period_add(self.end_period, -rng.randint(0, 2)))
+        due = sum(1 for k in range(1, term + 1) if due_date_of(first_due, k) < stop)
+        instalments = loan_instalments(
+            principal_fen=principal,
+            annual_rate=rates[0][1],
+            months=term,
+            method=method,
+            first_due_date=first_due,
+            rate_changes=[RateChange(e, r) for e, r in rates[1:]],
+            upto=due,
+        )
         loan_id = self.counts["loans"] + 1
         contract = f"KM{disbursed.year}{loan_id:08d}"
         self._simple_entry(
@@ -919,7 +930,7 @@ class CityBuilder:
                 (None, CentreCode.BANK_SETTLEMENT, principal, None),
             ],
         )
-        offset = rng.random() < 0.3
+        paid_off = len(instalments) == term
         self._buffer(
             "loans_loan",
             (
@@ -949,8 +960,8 @@ class CityBuilder:
                 disbursed,
                 first_due,
                 offset,
-                "ACTIVE",
-                None,
+                "PAID_OFF" if paid_off else "ACTIVE",
+                instalments[-1].due_date if paid_off else None,
             ),
         )
         for eff, rate in rates:
@@ -958,82 +969,52 @@ class CityBuilder:
                 "loans_loanrate", ("loan_id", "effective", "annual_rate"), (loan_id, eff, rate)
             )
         self.counts["loans"] += 1
-        self.loans = getattr(self, "loans", {})
-        self.offsets = getattr(self, "offsets", {})
-        self.offsets[loan_id] = offset
-        # Some borrowers fall behind: they stop paying one to three months before the end.
-        stop = None
-        if rng.random() < 0.08:
-            stop = period_first_day(period_add(self.end_period, -rng.randint(0, 2)))
-        self.loans[loan_id] = (d, schedule, stop, 0)
-
-    def _repayments(self, period: int) -> None:
-        loans = getattr(self, "loans", {})
-        month_end = period_first_day(period_add(period, 1))
-        done = []
-        offsets = getattr(self, "offsets", {})
-        for loan_id, (d, schedule, stop, paid) in loans.items():
-            while paid < len(schedule.instalments):
-                inst = schedule.instalments[paid]
-                if inst.due_date >= month_end or (stop is not None and inst.due_date >= stop):
-                    break
-                total = inst.payment_fen
-                offset = (
-                    bool(offsets.get(loan_id)) and self.deposited[d] >= total and not self.closed[d]
-                )
-                lines: list[tuple[int | None, str | None, int, int | None]] = [
-                    (None, CentreCode.LOAN_RECEIVABLE, inst.principal_fen, None),
-                    (None, CentreCode.LOAN_INTEREST_INCOME, inst.interest_fen, None),
-                    (
-                        (d + 1, None, -total, None)
-                        if offset
-                        else (None, CentreCode.BANK_SETTLEMENT, -total, None)
-                    ),
-                ]
-                lines = [line for line in lines if line[2] != 0]
-                entry_id = self._simple_entry(
-                    Reason.LOAN_OFFSET if offset else Reason.LOAN_REPAYMENT,
+        for inst in instalments:
+            total = inst.payment_fen
+            from_fund = offset and self.deposited[d] >= total
+            lines: list[tuple[int | None, str | None, int, int | None]] = [
+                (None, CentreCode.LOAN_RECEIVABLE, inst.principal_fen, None),
+                (None, CentreCode.LOAN_INTEREST_INCOME, inst.interest_fen, None),
+                (d + 1, None, -total, None)
+                if from_fund
+                else (None, CentreCode.BANK_SETTLEMENT, -total, None),
+            ]
+            entry_id = self._simple_entry(
+                Reason.LOAN_OFFSET if from_fund else Reason.LOAN_REPAYMENT,
+                inst.due_date,
+                None,
+                f"loan:{loan_id}:{inst.no}",
+                f"贷款第 {inst.no} 期还款",
+                [line for line in lines if line[2] != 0],
+            )
+            if from_fund:
+                self.deposited[d] -= total
+            self._buffer(
+                "loans_loanrepayment",
+                (
+                    "loan_id",
+                    "instalment_no",
+                    "due_date",
+                    "paid_on",
+                    "principal_fen",
+                    "interest_fen",
+                    "penalty_fen",
+                    "source",
+                    "entry_id",
+                ),
+                (
+                    loan_id,
+                    inst.no,
                     inst.due_date,
-                    None,
-                    f"loan:{loan_id}:{inst.no}",
-                    f"贷款第 {inst.no} 期还款",
-                    lines,
-                )
-                if offset:
-                    self.deposited[d] -= total
-                self._buffer(
-                    "loans_loanrepayment",
-                    (
-                        "loan_id",
-                        "instalment_no",
-                        "due_date",
-                        "paid_on",
-                        "principal_fen",
-                        "interest_fen",
-                        "penalty_fen",
-                        "source",
-                        "entry_id",
-                    ),
-                    (
-                        loan_id,
-                        inst.no,
-                        inst.due_date,
-                        inst.due_date,
-                        inst.principal_fen,
-                        inst.interest_fen,
-                        0,
-                        "FUND_OFFSET" if offset else "BANK",
-                        entry_id,
-                    ),
-                )
-                self.counts["repayments"] += 1
-                paid += 1
-            loans[loan_id] = (d, schedule, stop, paid)
-            if paid == len(schedule.instalments):
-                done.append(loan_id)
-                self.paid_off.append((schedule.instalments[-1].due_date, loan_id))
-        for loan_id in done:
-            del loans[loan_id]
+                    inst.due_date,
+                    inst.principal_fen,
+                    inst.interest_fen,
+                    0,
+                    "FUND_OFFSET" if from_fund else "BANK",
+                    entry_id,
+                ),
+            )
+            self.counts["repayments"] += 1
 
     # ---- balances, settlement, final state -------------------------------------------
     def _sync_balances(self, since_posting: int) -> None:
@@ -1185,24 +1166,6 @@ class CityBuilder:
 def _split(base_fen: int, er: Decimal, ee: Decimal, rules: Any) -> tuple[int, int]:
     s = monthly_deposit(base_fen, er, ee, rules)
     return s.employer_fen, s.total_fen
-
-
-@lru_cache(maxsize=4096)
-def _schedule(
-    principal: int,
-    term: int,
-    method: str,
-    first_due: dt.date,
-    rates: tuple[tuple[dt.date, Decimal], ...],
-) -> Schedule:
-    return loan_schedule(
-        principal_fen=principal,
-        annual_rate=rates[0][1],
-        months=term,
-        method=cast(Method, method),
-        first_due_date=first_due,
-        rate_changes=[RateChange(e, r) for e, r in rates[1:]],
-    )
 
 
 def build_city(

@@ -16,6 +16,7 @@ from hpf.calc.loans import (
     Schedule,
     due_date_of,
     early_repayment,
+    loan_instalments,
     loan_schedule,
     repricing_date,
 )
@@ -190,3 +191,31 @@ def test_schedule_invariants(
     )
     assert len(schedule.instalments) == months
     _check_invariants(schedule, principal)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    principal=st.integers(10_000_00, 1_500_000_00),
+    months=st.integers(1, 360),
+    upto=st.integers(0, 400),
+    method=st.sampled_from(["ANNUITY", "EQUAL_PRINCIPAL"]),
+    rate=rate_st,
+    changes=st.lists(
+        st.builds(RateChange, st.dates(date(2015, 1, 1), date(2045, 12, 31)), rate_st),
+        max_size=3,
+    ),
+)
+def test_instalments_prefix_equals_the_schedule(
+    principal: int, months: int, upto: int, method: Any, rate: Decimal, changes: list[RateChange]
+) -> None:
+    """loan_instalments(upto=k) is exactly the first k instalments of the full schedule."""
+    args: dict[str, Any] = dict(
+        principal_fen=principal,
+        annual_rate=rate,
+        months=months,
+        method=method,
+        first_due_date=date(2020, 1, 31),
+        rate_changes=changes,
+    )
+    full = loan_schedule(**args).instalments
+    assert loan_instalments(**args, upto=upto) == full[:upto]
