@@ -21,12 +21,13 @@ finishes the job and a second run posts nothing. Years with a rate change inside
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from hpf.audit.services import Actor, record_event
 from hpf.calc.interest import (
@@ -37,7 +38,7 @@ from hpf.calc.interest import (
     settle_interest_year,
 )
 from hpf.common import clock
-from hpf.common.errors import InvalidInput
+from hpf.common.errors import InvalidInput, InvalidTransition
 from hpf.common.policy import get_policy
 from hpf.interest.models import InterestSettlement, SettlementRun
 from hpf.ledger.models import CentreCode, JournalEntry, Reason
@@ -173,7 +174,6 @@ def interest_settle(
         raise InvalidInput("结息日必须为 6 月 30 日")
     if settlement_date > clock.today():
         raise InvalidInput("不能对未来日期结息")
-    year = settlement_date.year
     rates = policy.interest_rates_for_year(settlement_date)
     day_count = policy.interest.day_count
     days_in_year = policy.interest.days_in_year
@@ -181,45 +181,113 @@ def interest_settle(
     single = len(rates) == 1 and rates[0].current_rate is None
     rate_label = rates[-1].rate
 
-    bounds = FundAccount.objects.order_by("pk").values_list("pk", flat=True)
-    first = bounds.first()
+    with _one_run_at_a_time(settlement_date):
+        return _settle(
+            settlement_date=settlement_date,
+            actor=actor,
+            dry_run=dry_run,
+            chunk=chunk,
+            progress=progress,
+            plan=(rates, day_count, days_in_year, extra_days, single, rate_label),
+        )
+
+
+@contextlib.contextmanager
+def _one_run_at_a_time(settlement_date: dt.date) -> Iterator[None]:
+    """Two runs for one date would only race for the same accounts (the unique key would
+    fail one of them part-way); on PostgreSQL a session advisory lock turns the second into
+    a clear refusal. On SQLite the database's single writer already serialises the chunks."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    key = 0x48504600 + settlement_date.year  # "HPF\0" + year
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        (locked,) = cur.fetchone()
+    if not locked:
+        raise InvalidTransition(f"{settlement_date.year} 年度结息正在另一进程中进行")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def _settle(
+    *,
+    settlement_date: dt.date,
+    actor: Actor,
+    dry_run: bool,
+    chunk: int,
+    progress: Callable[[int, int], None] | None,
+    plan: tuple[Sequence[RatePeriod], DayCount, int, int, bool, Decimal],
+) -> SettlementTotals:
+    rates, day_count, days_in_year, extra_days, single, rate_label = plan
+    year = settlement_date.year
+    first = FundAccount.objects.order_by("pk").values_list("pk", flat=True).first()
     last = FundAccount.objects.order_by("-pk").values_list("pk", flat=True).first()
     skipped = InterestSettlement.objects.filter(interest_year=year).count()
     run = None
     if not dry_run:
-        run = SettlementRun.objects.create(
-            settlement_date=settlement_date,
-            started_at=clock.now(),
-            actor=actor.ident,
-            result=SettlementRun.Result.RUNNING,
-            skipped_already_settled=skipped,
-        )
+        with transaction.atomic():
+            run = SettlementRun.objects.create(
+                settlement_date=settlement_date,
+                started_at=clock.now(),
+                actor=actor.ident,
+                result=SettlementRun.Result.RUNNING,
+                skipped_already_settled=skipped,
+            )
+            # A run still marked RUNNING for this date was killed (we hold the lock now):
+            # this run resumes it, and the record says so.
+            SettlementRun.objects.filter(
+                settlement_date=settlement_date, result=SettlementRun.Result.RUNNING
+            ).exclude(pk=run.pk).update(
+                result=SettlementRun.Result.FAILED,
+                note=f"interrupted; resumed by run {run.pk}",
+            )
     total_accounts = total_interest = 0
-    if first is not None and last is not None:
-        lo = first
-        while lo <= last:
-            hi = lo + chunk - 1
-            with transaction.atomic():
-                _ensure_temp_table()
-                _stage_chunk(lo, hi, settlement_date, year, extra_days)
-                if single:
-                    _compute_single_rate(rate_label, days_in_year)
-                else:
-                    _compute_per_account(settlement_date, rates, day_count, days_in_year)
-                with connection.cursor() as cur:
-                    cur.execute("SELECT COUNT(*), COALESCE(SUM(interest), 0) FROM hpf_settle_chunk")
-                    n, interest = cur.fetchone()
-                if not dry_run and n:
-                    _post_chunk(
-                        lo, hi, settlement_date, year, rate_label, int(interest), run, actor
-                    )
-                total_accounts += n
-                total_interest += int(interest)
-                if dry_run:
-                    transaction.set_rollback(True)
-            if progress:
-                progress(min(hi, last) - first + 1, last - first + 1)
-            lo = hi + 1
+    try:
+        if first is not None and last is not None:
+            lo = first
+            while lo <= last:
+                hi = lo + chunk - 1
+                with transaction.atomic():
+                    _ensure_temp_table()
+                    _stage_chunk(lo, hi, settlement_date, year, extra_days)
+                    if single:
+                        _compute_single_rate(rate_label, days_in_year)
+                    else:
+                        _compute_per_account(settlement_date, rates, day_count, days_in_year)
+                    with connection.cursor() as cur:
+                        cur.execute(
+                            "SELECT COUNT(*), COALESCE(SUM(interest), 0) FROM hpf_settle_chunk"
+                        )
+                        n, interest = cur.fetchone()
+                    if not dry_run and n:
+                        _post_chunk(
+                            lo, hi, settlement_date, year, rate_label, int(interest), run, actor
+                        )
+                    total_accounts += n
+                    total_interest += int(interest)
+                    if dry_run:
+                        transaction.set_rollback(True)
+                if progress:
+                    progress(min(hi, last) - first + 1, last - first + 1)
+                lo = hi + 1
+    except BaseException as exc:
+        if run is not None:
+            # Best effort: if the database itself is gone, the next run marks this one.
+            with contextlib.suppress(DatabaseError):
+                SettlementRun.objects.filter(pk=run.pk).update(
+                    finished_at=clock.now(),
+                    result=SettlementRun.Result.FAILED,
+                    accounts=total_accounts,
+                    interest_fen=total_interest,
+                    note=f"failed after {total_accounts} accounts: {type(exc).__name__}: {exc}"[
+                        :2000
+                    ],
+                )
+        raise
     if run is not None:
         with transaction.atomic():
             SettlementRun.objects.filter(pk=run.pk).update(

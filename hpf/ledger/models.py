@@ -51,6 +51,8 @@ JGJ_CODES: dict[str, str] = {
 }
 
 DEPOSIT_REASONS = (Reason.REMITTANCE, Reason.BACK_PAYMENT, Reason.CORRECTION)
+# What a bare ledger reversal (冲正) may undo: money in from an employer or another city.
+REVERSIBLE_REASONS = (*DEPOSIT_REASONS, Reason.TRANSFER_IN)
 
 
 class CentreAccount(models.Model):

@@ -33,6 +33,7 @@ class AccountOverview:
     status: str
     status_label: str
     status_reason: str
+    freeze_reason: str
     freeze_mode: str
     employer_name: str
     deposit_base_fen: int
@@ -79,6 +80,7 @@ def account_overview(*, actor: Actor, account_id: int, purpose: str = "") -> Acc
         status=account.status,
         status_label=AccountStatus(account.status).label,
         status_reason=account.status_reason,
+        freeze_reason=account.freeze_reason,
         freeze_mode=account.freeze_mode,
         employer_name=account.employer.name,
         deposit_base_fen=account.deposit_base_fen,

@@ -41,7 +41,14 @@ from hpf.common.errors import (
     PolicyViolation,
 )
 from hpf.common.policy import get_policy
-from hpf.ledger.models import DEPOSIT_REASONS, CentreCode, JournalEntry, Posting, Reason
+from hpf.ledger.models import (
+    DEPOSIT_REASONS,
+    REVERSIBLE_REASONS,
+    CentreCode,
+    JournalEntry,
+    Posting,
+    Reason,
+)
 from hpf.registry.models import AccountStatus, Employer, FreezeMode, FundAccount
 
 
@@ -336,8 +343,11 @@ def entry_reverse(
         original = JournalEntry.objects.filter(pk=entry_id).first()
         if original is None:
             raise NotFound("原分录不存在")
-        if original.reason == Reason.REVERSAL:
-            raise InvalidInput("冲正分录不能再冲正；请重新入账")
+        if original.reason not in REVERSIBLE_REASONS:
+            # Interest, withdrawals and loan repayments are undone through their own
+            # records (a settlement, a returned payout, a repayment correction), never by
+            # a bare ledger reversal that would leave those records saying otherwise.
+            raise InvalidInput("该类业务不能直接冲正，请通过原业务办理更正")
         postings = list(original.postings.all())
         personal = [p for p in postings if p.fund_account_id is not None]
         if fund_account_id is not None:
@@ -356,17 +366,26 @@ def entry_reverse(
             if p.amount_fen > 0 and account.balance_fen < p.amount_fen:
                 raise PolicyViolation("冲正后账户余额将为负数，需先处理后续业务")
         centre = [p for p in postings if p.centre_account_id is not None]
+        if len(centre) != 1:
+            raise InvalidInput("该分录的对方科目不唯一，不能冲正")
         lines = [
             Line(-p.amount_fen, fund_account_id=p.fund_account_id, reverses_id=p.pk)
             for p in personal
         ]
-        personal_total = sum(p.amount_fen for p in personal)
-        if fund_account_id is None and not personal:
-            lines = [
-                Line(-p.amount_fen, centre=p.centre_account_id, reverses_id=p.pk) for p in centre
-            ]
-        elif personal_total:
-            lines.append(Line(personal_total, centre=centre[0].centre_account_id))
+        if fund_account_id is None:
+            # The whole entry: the clearing posting is cancelled exactly, posting for posting.
+            lines.append(
+                Line(
+                    -centre[0].amount_fen,
+                    centre=centre[0].centre_account_id,
+                    reverses_id=centre[0].pk,
+                )
+            )
+        else:
+            # One depositor's line of a batch: the clearing side by that line's amount.
+            lines.append(
+                Line(sum(p.amount_fen for p in personal), centre=centre[0].centre_account_id)
+            )
         scope = f":{fund_account_id}" if fund_account_id is not None else ""
         entry = entry_post(
             reason=Reason.REVERSAL,

@@ -97,6 +97,9 @@ class FundAccount(models.Model):
     # What the account returns to on unfreezing (a sealed account can be frozen too).
     status_before_freeze = models.CharField(max_length=8, choices=AccountStatus.choices, blank=True)
     status_reason = models.CharField("状态原因", max_length=200, blank=True)
+    # Kept apart from status_reason so that a sealed account frozen and unfrozen again still
+    # says why it was sealed.
+    freeze_reason = models.CharField("冻结原因", max_length=200, blank=True)
     closing_reason = models.CharField(max_length=2, choices=ClosingReason.choices, blank=True)
     closed_on = models.DateField(null=True, blank=True)
     deposit_base_fen = models.BigIntegerField("缴存基数(分)")

@@ -17,7 +17,7 @@ from hpf.audit.services import Actor, record_event
 from hpf.calc.errors import CalcError
 from hpf.calc.idnumbers import parse_bank_card, parse_credit_code, parse_mobile, parse_resident_id
 from hpf.calc.masking import mask_bank_card, mask_id_number
-from hpf.calc.periods import period_of
+from hpf.calc.periods import check_period, format_period, period_add, period_of, period_range
 from hpf.common import clock
 from hpf.common.amounts import amount_to_fen
 from hpf.common.crypto import encrypt, lookup_hash
@@ -179,12 +179,28 @@ def _lock(account_id: int) -> FundAccount:
 
 
 def account_change_employer(
-    *, account_id: int, employer_id: int, deposit_base: Decimal | str, actor: Actor
+    *,
+    account_id: int,
+    employer_id: int,
+    deposit_base: Decimal | str,
+    actor: Actor,
+    first_period: int | None = None,
 ) -> FundAccount:
     """Move the account to a new employer (转移/启封): the same account, never a second one.
-    A sealed account is unsealed by its new employer; paid-through is kept, so the new
-    employer's first month must follow on (or the gap is paid as a back payment)."""
+
+    ``first_period`` (default: this month) is the first month the new employer pays; paid-through
+    moves up to the month before, so the new employer's first remittance is that month. Months
+    skipped that way owe nothing if the account spent them sealed (no employer); if it was
+    still active they are the old employer's arrears, open for a back payment (补缴)."""
     base_fen = amount_to_fen(deposit_base)
+    current = clock.current_period()
+    first = first_period or current
+    try:
+        check_period(first)
+    except CalcError as exc:
+        raise InvalidInput(str(exc)) from exc
+    if first > current:
+        raise InvalidInput("新单位起缴月份不能晚于本月")
     with transaction.atomic(durable=True):
         account = _lock(account_id)
         if account.status == AccountStatus.CLOSED:
@@ -196,10 +212,21 @@ def account_change_employer(
             raise NotFound("缴存单位不存在或已注销")
         if employer.pk == account.employer_id and account.status == AccountStatus.ACTIVE:
             raise InvalidTransition("职工已在该单位缴存")
-        rules = get_policy().deposit_rules(clock.current_period())
+        if account.paid_through is not None and first <= account.paid_through:
+            raise InvalidInput(f"起缴月份须晚于缴至年月 {format_period(account.paid_through)}")
+        rules = get_policy().deposit_rules(first)
         if not rules.base_floor_fen <= base_fen <= rules.base_cap_fen:
             raise PolicyViolation("缴存基数超出本年度上下限")
         previous = account.employer_id
+        was_sealed = account.status == AccountStatus.SEALED
+        skipped: list[int] = []
+        if account.paid_through is not None:
+            skipped = list(period_range(period_add(account.paid_through, 1), period_add(first, -1)))
+            if skipped:
+                # The new employer starts at ``first``. Months in between were either spent
+                # sealed (nothing owed) or are the old employer's arrears, which stay open
+                # for a back payment (补缴 accepts a month up to paid-through without a deposit).
+                account.paid_through = skipped[-1]
         account.employer = employer
         account.status = AccountStatus.ACTIVE
         account.status_reason = ""
@@ -211,7 +238,12 @@ def account_change_employer(
             actor,
             "account.change_employer",
             subject_account_id=account.pk,
-            details={"from": previous, "to": employer.pk},
+            details={
+                "from": previous,
+                "to": employer.pk,
+                "first_period": first,
+                "sealed_months" if was_sealed else "arrears_months": len(skipped),
+            },
         )
         return account
 
@@ -255,9 +287,9 @@ def account_freeze(*, account_id: int, mode: str, reason: str, actor: Actor) -> 
         account.status_before_freeze = account.status
         account.status = AccountStatus.FROZEN
         account.freeze_mode = mode
-        account.status_reason = reason.strip()[:200]
+        account.freeze_reason = reason.strip()[:200]
         account.save(
-            update_fields=["status", "status_before_freeze", "freeze_mode", "status_reason"]
+            update_fields=["status", "status_before_freeze", "freeze_mode", "freeze_reason"]
         )
         record_event(
             actor,
@@ -279,11 +311,9 @@ def account_unfreeze(*, account_id: int, reason: str, actor: Actor) -> FundAccou
         account.status = account.status_before_freeze or AccountStatus.ACTIVE
         account.status_before_freeze = ""
         account.freeze_mode = ""
-        account.status_reason = (
-            "" if account.status == AccountStatus.ACTIVE else account.status_reason
-        )
+        account.freeze_reason = ""
         account.save(
-            update_fields=["status", "status_before_freeze", "freeze_mode", "status_reason"]
+            update_fields=["status", "status_before_freeze", "freeze_mode", "freeze_reason"]
         )
         record_event(actor, "account.unfreeze", subject_account_id=account.pk, purpose=reason[:200])
         return account

@@ -419,6 +419,7 @@ class CityBuilder:
                     "",
                     "",
                     "",
+                    "",
                     None,
                     self.base[d],
                     self.emp_er[e],
@@ -467,6 +468,7 @@ class CityBuilder:
                 "freeze_mode",
                 "status_before_freeze",
                 "status_reason",
+                "freeze_reason",
                 "closing_reason",
                 "closed_on",
                 "deposit_base_fen",
@@ -772,7 +774,7 @@ class CityBuilder:
         entry_id = paid = None
         if state == WithdrawalState.PAID:
             reason = Reason.CLOSING_WITHDRAWAL if kind in CLOSING_WITHDRAWALS else Reason.WITHDRAWAL
-            wid_key = f"seed:withdrawal:{d + 1}:{day.isoformat()}"
+            wid_key = f"seed:withdrawal:{d + 1}:{self.counts['withdrawals'] + 1}"
             entry_id = self._simple_entry(
                 reason,
                 day,
@@ -1124,7 +1126,7 @@ class CityBuilder:
                     )
                     cur.execute(
                         "UPDATE registry_fundaccount SET status_before_freeze = status, status = 'FROZEN',"
-                        " freeze_mode = %s, status_reason = %s WHERE id = %s",
+                        " freeze_mode = %s, freeze_reason = %s WHERE id = %s",
                         [mode, why, account_id],
                     )
                 cur.execute("DROP TABLE IF EXISTS hpf_seed_final")

@@ -233,6 +233,7 @@ def withdrawal_pay(*, withdrawal_id: int, actor: Actor) -> Withdrawal:
                 closed_on=today,
                 status_reason=f"提取销户：{w.get_type_display()}",
                 freeze_mode="",
+                freeze_reason="",
                 status_before_freeze="",
             )
         record_event(

@@ -128,22 +128,29 @@ def test_reversing_a_middle_month_keeps_paid_through(owner, actor):
     assert owner.paid_through == 202610
 
 
-def test_whole_entry_reversal_of_centre_only_entry(actor, audited):
-    """An entry with no depositor (e.g. a disbursement) is reversed line by line."""
+def test_whole_entry_reversal_pairs_every_posting(batch, owner, other, actor, audited):
+    """Reversing a whole batch cancels each depositor's line and the clearing posting
+    itself, each reversing posting pointing at the one it cancels."""
+    reversal = entry_reverse(entry_id=batch.pk, reason_text="整笔退回单位", actor=actor)
+    pairs = sorted(reversal.postings.values_list("amount_fen", "reverses__amount_fen"))
+    assert pairs == [(-50_000, 50_000), (-30_000, 30_000), (80_000, -80_000)]
+    audited("ledger.reverse", other.pk)
+
+
+@pytest.mark.parametrize("reason", [Reason.LOAN_DISBURSEMENT, Reason.INTEREST, Reason.WITHDRAWAL])
+def test_bare_reversal_refused_for_records_with_their_own_life(owner, actor, unchanged, reason):
+    """Loan, interest and withdrawal entries belong to records (a loan, a settlement, a
+    withdrawal) that a bare ledger reversal would contradict: refused, nothing written."""
     with transaction.atomic():
         entry = entry_post(
-            reason=Reason.LOAN_DISBURSEMENT,
+            reason=reason,
             value_date=dt.date(2026, 11, 1),
-            source_key="t:disb",
+            source_key=f"t:{reason}",
             actor=actor,
             lines=[
-                Line(-1000, centre=CentreCode.LOAN_RECEIVABLE),
-                Line(1000, centre=CentreCode.BANK_SETTLEMENT),
+                Line(-1000, fund_account_id=owner.pk),
+                Line(1000, centre=CentreCode.WITHDRAWAL_PAYOUT),
             ],
         )
-    reversal = entry_reverse(entry_id=entry.pk, reason_text="错发", actor=actor)
-    audited("ledger.reverse", None)
-    assert sorted(reversal.postings.values_list("amount_fen", "reverses__amount_fen")) == [
-        (-1000, 1000),
-        (1000, -1000),
-    ]
+    with unchanged(owner.pk), pytest.raises(InvalidInput):
+        entry_reverse(entry_id=entry.pk, reason_text="错发", actor=actor)

@@ -2,10 +2,12 @@
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 
 from hpf.calc.idnumbers import make_resident_id
+from hpf.common.clock import frozen_clock
 from hpf.common.crypto import decrypt
 from hpf.common.errors import (
     AccountFrozen,
@@ -13,9 +15,10 @@ from hpf.common.errors import (
     AlreadyExists,
     InvalidInput,
     InvalidTransition,
+    PeriodAlreadyPaid,
     PolicyViolation,
 )
-from hpf.ledger.services import remittance_post
+from hpf.ledger.services import back_payment_post, remittance_post
 from hpf.registry.models import AccountStatus, Depositor, FreezeMode, FundAccount
 from hpf.registry.services import (
     account_change_employer,
@@ -237,3 +240,65 @@ def test_unfreeze_restores_sealed(owner, employer, actor, unchanged):
     thawed.refresh_from_db()
     assert thawed.status == AccountStatus.SEALED
     assert thawed.freeze_mode == ""
+    # The seal's reason survives the freeze; the freeze kept its own reason meanwhile.
+    assert thawed.status_reason == "离职"
+    assert thawed.freeze_reason == ""
+
+
+def test_new_employer_after_a_sealed_spell_starts_at_its_first_month(
+    owner, employer, employer2, actor, audited, unchanged
+):
+    """Paid through 2026-10, sealed, hired elsewhere from 2027-02: the sealed months owe
+    nothing, so the new employer's first remittance is 2027-02 and nothing earlier."""
+    account_seal(account_id=owner.pk, reason="离职", actor=actor)
+    with frozen_clock(dt.date(2027, 2, 10)):
+        moved = account_change_employer(
+            account_id=owner.pk, employer_id=employer2.pk, deposit_base="9000.00", actor=actor
+        )
+        event = audited("account.change_employer", owner.pk)
+        assert event.details["sealed_months"] == 3
+        assert moved.paid_through == 202701
+        with unchanged(owner.pk), pytest.raises(PeriodAlreadyPaid):
+            remittance_post(
+                account_id=owner.pk, employer_id=employer2.pk, period=202612, actor=actor
+            )
+        remittance_post(account_id=owner.pk, employer_id=employer2.pk, period=202702, actor=actor)
+
+
+def test_job_change_with_a_gap_leaves_the_old_months_as_arrears(
+    owner, employer, employer2, actor, audited
+):
+    """Moving an active account straight to a new employer from a later month leaves the
+    months between as the old employer's arrears, payable as back payments."""
+    with frozen_clock(dt.date(2027, 1, 10)):
+        account_change_employer(
+            account_id=owner.pk,
+            employer_id=employer2.pk,
+            deposit_base="9000.00",
+            actor=actor,
+            first_period=202701,
+        )
+        assert audited("account.change_employer", owner.pk).details["arrears_months"] == 2
+        back_payment_post(
+            account_id=owner.pk,
+            employer_id=employer.pk,
+            period=202611,
+            base="10000.00",
+            employer_ratio=Decimal("0.12"),
+            employee_ratio=Decimal("0.12"),
+            actor=actor,
+        )
+        remittance_post(account_id=owner.pk, employer_id=employer2.pk, period=202701, actor=actor)
+
+
+@pytest.mark.parametrize("first", [202610, 202612, 202613])
+def test_change_employer_bad_first_month_refused(owner, employer2, actor, unchanged, first):
+    """A first month already paid, in the future, or not a month is refused."""
+    with unchanged(owner.pk), pytest.raises(InvalidInput):
+        account_change_employer(
+            account_id=owner.pk,
+            employer_id=employer2.pk,
+            deposit_base="9000.00",
+            actor=actor,
+            first_period=first,
+        )
