@@ -63,7 +63,8 @@ def append_only(*tables: str) -> migrations.RunPython:
 LEDGER_PG = [
     # The transaction that wrote an entry; postings may join only an entry of their own
     # transaction. txid_current() is the top-level id, also inside savepoints.
-    "ALTER TABLE ledger_journalentry ADD COLUMN created_txid bigint NOT NULL DEFAULT txid_current()",
+    "ALTER TABLE ledger_journalentry ADD COLUMN IF NOT EXISTS created_txid bigint NOT NULL"
+    " DEFAULT txid_current()",
     """CREATE OR REPLACE FUNCTION hpf_entry_balances() RETURNS trigger AS $$
     DECLARE total bigint; n bigint;
     BEGIN
@@ -75,6 +76,7 @@ LEDGER_PG = [
       END IF;
       RETURN NULL;
     END $$ LANGUAGE plpgsql""",
+    "DROP TRIGGER IF EXISTS ledger_entry_balances ON ledger_journalentry",
     """CREATE CONSTRAINT TRIGGER ledger_entry_balances AFTER INSERT ON ledger_journalentry
        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION hpf_entry_balances()""",
     """CREATE OR REPLACE FUNCTION hpf_posting_same_txn() RETURNS trigger AS $$
@@ -87,6 +89,7 @@ LEDGER_PG = [
       END IF;
       RETURN NULL;
     END $$ LANGUAGE plpgsql""",
+    "DROP TRIGGER IF EXISTS ledger_posting_same_txn ON ledger_posting",
     """CREATE TRIGGER ledger_posting_same_txn AFTER INSERT ON ledger_posting
        REFERENCING NEW TABLE AS new_postings FOR EACH STATEMENT
        EXECUTE FUNCTION hpf_posting_same_txn()""",
@@ -111,3 +114,35 @@ def ledger_balance_guards() -> migrations.RunPython:
                 _run(schema_editor, sql)
 
     return migrations.RunPython(forward, backward)
+
+
+APPEND_ONLY_TABLES = (
+    "audit_auditevent",
+    "ledger_journalentry",
+    "ledger_posting",
+    "interest_interestsettlement",
+    "loans_loanrepayment",
+)
+
+
+def install_guards(connection: Any) -> list[str]:
+    """(Re)install every guard, idempotently; returns the tables guarded.
+
+    Run after every ``migrate`` (post_migrate): SQLite cannot alter a column in place, so
+    Django rebuilds the table for many schema changes, and a rebuilt table has lost its
+    triggers. Reinstalling after each migration means no future migration can silently
+    drop a guard.
+    """
+    present = set(connection.introspection.table_names())
+    guarded = [table for table in APPEND_ONLY_TABLES if table in present]
+    with connection.cursor() as cur:
+        for table in guarded:
+            for sql in _append_only_sql(connection.vendor, table)[0]:
+                cur.execute(sql)
+        if (
+            connection.vendor == "postgresql"
+            and {"ledger_journalentry", "ledger_posting"} <= present
+        ):
+            for sql in LEDGER_PG:
+                cur.execute(sql)
+    return guarded

@@ -85,11 +85,22 @@ class JournalEntry(models.Model):
     posted_at = models.DateTimeField("记账时间")
     actor = models.CharField(max_length=80)
     reverses = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversals",
+        db_index=False,
     )
 
     class Meta:
         verbose_name_plural = "journal entries"
+        indexes = [
+            # Almost every entry reverses nothing: index only those that do.
+            models.Index(
+                fields=["reverses"], name="entry_reverses", condition=Q(reverses__isnull=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.pk} {self.reason} {self.source_key}"
@@ -97,8 +108,15 @@ class JournalEntry(models.Model):
 
 class Posting(models.Model):
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
+    # Indexed by (fund_account, value_date) below, which also serves every lookup by account;
+    # a second single-column index would only slow the bulk writes.
     fund_account = models.ForeignKey(
-        FundAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="postings"
+        FundAccount,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="postings",
+        db_index=False,
     )
     centre_account = models.ForeignKey(
         CentreAccount, null=True, blank=True, on_delete=models.PROTECT, db_index=False

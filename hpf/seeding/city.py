@@ -336,6 +336,7 @@ class CityBuilder:
         self.deposited = array("q", [0]) * n  # running deposits − payouts (≤ balance)
         self.closed = array("b", [0]) * n
         start_day = period_first_day(self.start_period)
+        rules_of = lru_cache(maxsize=None)(self.policy.deposit_rules)
         id_space = len(REGIONS) * 14_600 * 1000
         dep_rows = []
         acc_rows = []
@@ -344,7 +345,7 @@ class CityBuilder:
             self.emp[d] = e
             new_hire = rng.random() < 0.15 and months > 2
             self.join[d] = rng.randrange(1, months) if new_hire else 0
-            rules = self.policy.deposit_rules(self.periods[self.join[d]])
+            rules = rules_of(self.periods[self.join[d]])
             floor, cap = rules.base_floor_fen, rules.base_cap_fen
             base = int(min(cap, max(floor, rng.lognormvariate(8.6, 0.45) * 100)))
             self.base[d] = max(floor, min(cap, (base // 1000) * 1000))
@@ -366,13 +367,16 @@ class CityBuilder:
                 self.withdraw_at[d] = rng.randrange(self.join[d] + 12, months)
             if rng.random() < 0.04 and self.join[d] + 6 < months:
                 self.loan_at[d] = rng.randrange(self.join[d] + 6, months)
+            # Closing (retirement, leaving the city …) in the last year, for people without
+            # a loan or a job change, and not in the month they joined.
+            close_from = max(self.join[d] + 1, months - 12)
             if (
                 rng.random() < 0.006
-                and months > 13
+                and close_from < months
                 and self.leave_at[d] == NONE
                 and self.loan_at[d] == NONE
             ):
-                self.close_at[d] = rng.randrange(max(self.join[d] + 1, months - 12), months)
+                self.close_at[d] = rng.randrange(close_from, months)
             # Unique, scattered ID numbers: a bijection of d onto (region, birthday, sequence).
             k = _permute(d, id_space, 2_654_435_761 % id_space | 1)
             region = REGIONS[k % len(REGIONS)]
@@ -1201,6 +1205,9 @@ def _bulk_load_mode() -> Iterator[None]:
     try:
         with transaction.atomic(), connection.cursor() as cur:
             cur.execute("SET session_replication_role = replica")
+            # A seed that dies is simply run again on an empty database: no need to wait
+            # for each month's commit to reach the disk.
+            cur.execute("SET synchronous_commit = off")
     except DatabaseError:
         yield
         return
@@ -1209,3 +1216,4 @@ def _bulk_load_mode() -> Iterator[None]:
     finally:
         with connection.cursor() as cur:
             cur.execute("SET session_replication_role = origin")
+            cur.execute("SET synchronous_commit = on")

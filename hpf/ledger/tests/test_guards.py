@@ -6,6 +6,7 @@ import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from hpf.common import clock
+from hpf.common.dbguards import APPEND_ONLY_TABLES
 from hpf.ledger.models import CentreCode, JournalEntry, Posting, Reason
 from hpf.ledger.services import Line, entry_post
 from hpf.loans.models import LoanRepayment
@@ -160,3 +161,23 @@ def test_entry_post_refuses_unbalanced_lines(owner, actor, unchanged):
                 actor=actor,
                 lines=lines,
             )
+
+
+@pytest.mark.parametrize("table", APPEND_ONLY_TABLES)
+def test_every_append_only_table_keeps_its_guard_after_migrations(table):
+    """Django rebuilds SQLite tables for many schema changes, which drops their triggers;
+    the guards are reinstalled after every migrate, so each table still has them."""
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal",
+                [table],
+            )
+            names = {row[0] for row in cur.fetchall()}
+            assert f"{table}_append_only" in names
+        else:
+            cur.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [table]
+            )
+            names = {row[0] for row in cur.fetchall()}
+            assert {f"{table}_no_update", f"{table}_no_delete"} <= names
