@@ -94,7 +94,8 @@ def withdrawal_submit(
         return withdrawal
 
 
-def _move(withdrawal_id: int, to: str, actor: Actor, *, note: str = "") -> Withdrawal:
+def _move(withdrawal_id: int, to: str) -> Withdrawal:
+    """Lock the application and check that ``to`` may follow its current state."""
     withdrawal = Withdrawal.objects.select_for_update().filter(pk=withdrawal_id).first()
     if withdrawal is None:
         raise NotFound("提取申请不存在")
@@ -106,85 +107,90 @@ def _move(withdrawal_id: int, to: str, actor: Actor, *, note: str = "") -> Withd
     return withdrawal
 
 
-def withdrawal_review(*, withdrawal_id: int, actor: Actor) -> Withdrawal:
+def _step(
+    withdrawal_id: int,
+    to: str,
+    actor: Actor,
+    *,
+    action: str,
+    stamp: str | None,
+    reason: str = "",
+    account_check: bool = False,
+) -> Withdrawal:
+    """One state change: lock (the account first when its balance matters, a fixed lock
+    order), move, timestamp, save, audit — one transaction."""
     with transaction.atomic(durable=True):
-        w = _move(withdrawal_id, WithdrawalState.UNDER_REVIEW, actor)
-        w.reviewed_at = clock.now()
-        w.save(update_fields=["state", "reviewed_at"])
+        account = None
+        if account_check:
+            found = Withdrawal.objects.filter(pk=withdrawal_id).first()
+            if found is None:
+                raise NotFound("提取申请不存在")
+            account = lock_account(found.fund_account_id)
+        w = _move(withdrawal_id, to)
+        if account is not None:
+            ensure_can_pay_out(account)
+            if w.amount_fen > _available(account):
+                raise InsufficientBalance()
+        fields = ["state"]
+        if stamp:
+            setattr(w, stamp, clock.now())
+            fields.append(stamp)
+        if reason:
+            w.reject_reason = reason[:200]
+            fields.append("reject_reason")
+        w.save(update_fields=fields)
         record_event(
             actor,
-            "withdrawal.review",
+            f"withdrawal.{action}",
             subject_account_id=w.fund_account_id,
             details={"withdrawal": w.pk},
         )
         return w
+
+
+def withdrawal_review(*, withdrawal_id: int, actor: Actor) -> Withdrawal:
+    """Accept the application for review (受理)."""
+    return _step(
+        withdrawal_id, WithdrawalState.UNDER_REVIEW, actor, action="review", stamp="reviewed_at"
+    )
 
 
 def withdrawal_approve(*, withdrawal_id: int, actor: Actor) -> Withdrawal:
-    with transaction.atomic(durable=True):
-        w = Withdrawal.objects.filter(pk=withdrawal_id).first()
-        if w is None:
-            raise NotFound("提取申请不存在")
-        account = lock_account(w.fund_account_id)  # account before withdrawal: fixed lock order
-        w = _move(withdrawal_id, WithdrawalState.APPROVED, actor)
-        ensure_can_pay_out(account)
-        if w.amount_fen > _available(account):
-            raise InsufficientBalance()
-        w.decided_at = clock.now()
-        w.save(update_fields=["state", "decided_at"])
-        record_event(
-            actor,
-            "withdrawal.approve",
-            subject_account_id=w.fund_account_id,
-            details={"withdrawal": w.pk},
-        )
-        return w
+    """Approve: the amount must still be available (balance less other approved payouts)."""
+    return _step(
+        withdrawal_id,
+        WithdrawalState.APPROVED,
+        actor,
+        action="approve",
+        stamp="decided_at",
+        account_check=True,
+    )
 
 
 def withdrawal_reject(*, withdrawal_id: int, reason: str, actor: Actor) -> Withdrawal:
     if not reason.strip():
         raise InvalidInput("驳回必须填写原因")
-    with transaction.atomic(durable=True):
-        w = _move(withdrawal_id, WithdrawalState.REJECTED, actor)
-        w.decided_at = clock.now()
-        w.reject_reason = reason.strip()[:200]
-        w.save(update_fields=["state", "decided_at", "reject_reason"])
-        record_event(
-            actor,
-            "withdrawal.reject",
-            subject_account_id=w.fund_account_id,
-            details={"withdrawal": w.pk},
-        )
-        return w
+    return _step(
+        withdrawal_id,
+        WithdrawalState.REJECTED,
+        actor,
+        action="reject",
+        stamp="decided_at",
+        reason=reason.strip(),
+    )
 
 
 def withdrawal_cancel(*, withdrawal_id: int, actor: Actor) -> Withdrawal:
-    with transaction.atomic(durable=True):
-        w = _move(withdrawal_id, WithdrawalState.CANCELLED, actor)
-        w.decided_at = clock.now()
-        w.save(update_fields=["state", "decided_at"])
-        record_event(
-            actor,
-            "withdrawal.cancel",
-            subject_account_id=w.fund_account_id,
-            details={"withdrawal": w.pk},
-        )
-        return w
+    return _step(
+        withdrawal_id, WithdrawalState.CANCELLED, actor, action="cancel", stamp="decided_at"
+    )
 
 
 def withdrawal_fail(*, withdrawal_id: int, reason: str, actor: Actor) -> Withdrawal:
     """The bank returned the transfer (e.g. card closed): nothing was posted."""
-    with transaction.atomic(durable=True):
-        w = _move(withdrawal_id, WithdrawalState.FAILED, actor)
-        w.reject_reason = reason[:200]
-        w.save(update_fields=["state", "reject_reason"])
-        record_event(
-            actor,
-            "withdrawal.fail",
-            subject_account_id=w.fund_account_id,
-            details={"withdrawal": w.pk},
-        )
-        return w
+    return _step(
+        withdrawal_id, WithdrawalState.FAILED, actor, action="fail", stamp=None, reason=reason
+    )
 
 
 def withdrawal_pay(*, withdrawal_id: int, actor: Actor) -> Withdrawal:
@@ -194,7 +200,7 @@ def withdrawal_pay(*, withdrawal_id: int, actor: Actor) -> Withdrawal:
         if w is None:
             raise NotFound("提取申请不存在")
         account = lock_account(w.fund_account_id)
-        w = _move(withdrawal_id, WithdrawalState.PAID, actor)
+        w = _move(withdrawal_id, WithdrawalState.PAID)
         ensure_can_pay_out(account)
         if w.amount_fen > account.balance_fen:
             raise InsufficientBalance()
