@@ -126,9 +126,10 @@ def other(employer: Any, open_account: Callable[..., Any]) -> Any:
 
 
 def _state(account_ids: tuple[int, ...]) -> dict[str, Any]:
-    from hpf.interest.models import InterestSettlement, SettlementRun
+    from hpf.interest.models import InterestSettlement
     from hpf.ledger.models import JournalEntry, Posting
     from hpf.loans.models import Loan, LoanRepayment
+    from hpf.operations.models import BatchRun
     from hpf.registry.models import Depositor, FundAccount
     from hpf.withdrawals.models import Withdrawal
 
@@ -144,7 +145,7 @@ def _state(account_ids: tuple[int, ...]) -> dict[str, Any]:
             Loan,
             LoanRepayment,
             InterestSettlement,
-            SettlementRun,
+            BatchRun,
         )
     }
     accounts = list(

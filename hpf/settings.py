@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "hpf.audit",
     "hpf.registry",
     "hpf.ledger",
+    "hpf.operations",
     "hpf.interest",
     "hpf.withdrawals",
     "hpf.loans",

@@ -31,26 +31,3 @@ class InterestSettlement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fund_account_id}/{self.interest_year}: {self.interest_fen}"
-
-
-class SettlementRun(models.Model):
-    """One run of the 30 June settlement: what it did, for the operations view and resumes."""
-
-    class Result(models.TextChoices):
-        RUNNING = "RUNNING", "进行中"
-        DONE = "DONE", "完成"
-        DRY_RUN = "DRY_RUN", "试算"
-        FAILED = "FAILED", "失败"
-
-    settlement_date = models.DateField()
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    actor = models.CharField(max_length=80)
-    result = models.CharField(max_length=8, choices=Result.choices)
-    accounts = models.BigIntegerField(default=0)
-    interest_fen = models.BigIntegerField(default=0)
-    skipped_already_settled = models.BigIntegerField(default=0)
-    note = models.TextField(blank=True)
-
-    def __str__(self) -> str:
-        return f"settlement {self.settlement_date} {self.result}"

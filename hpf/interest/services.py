@@ -27,9 +27,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 
-from hpf.audit.services import Actor, record_event
+from hpf.audit.services import Actor
 from hpf.calc.interest import (
     DayCount,
     RatePeriod,
@@ -40,9 +40,11 @@ from hpf.calc.interest import (
 from hpf.common import clock
 from hpf.common.errors import InvalidInput, InvalidTransition
 from hpf.common.policy import get_policy
-from hpf.interest.models import InterestSettlement, SettlementRun
+from hpf.interest.models import InterestSettlement
 from hpf.ledger.models import CentreCode, JournalEntry, Reason
 from hpf.ledger.services import Line, entry_post
+from hpf.operations.models import BatchRun
+from hpf.operations.services import run_fail, run_finish, run_progress, run_start
 from hpf.registry.models import FundAccount
 
 CHUNK = 50_000
@@ -227,24 +229,14 @@ def _settle(
     first = FundAccount.objects.order_by("pk").values_list("pk", flat=True).first()
     last = FundAccount.objects.order_by("-pk").values_list("pk", flat=True).first()
     skipped = InterestSettlement.objects.filter(interest_year=year).count()
-    run = None
-    if not dry_run:
-        with transaction.atomic():
-            run = SettlementRun.objects.create(
-                settlement_date=settlement_date,
-                started_at=clock.now(),
-                actor=actor.ident,
-                result=SettlementRun.Result.RUNNING,
-                skipped_already_settled=skipped,
-            )
-            # A run still marked RUNNING for this date was killed (we hold the lock now):
-            # this run resumes it, and the record says so.
-            SettlementRun.objects.filter(
-                settlement_date=settlement_date, result=SettlementRun.Result.RUNNING
-            ).exclude(pk=run.pk).update(
-                result=SettlementRun.Result.FAILED,
-                note=f"interrupted; resumed by run {run.pk}",
-            )
+    subject = settlement_date.isoformat()
+    run = run_start(
+        BatchRun.Kind.SETTLEMENT,
+        subject,
+        actor,
+        dry_run=dry_run,
+        total=(last - first + 1) if first is not None and last is not None else 0,
+    )
     total_accounts = total_interest = 0
     try:
         if first is not None and last is not None:
@@ -254,6 +246,10 @@ def _settle(
                 with transaction.atomic():
                     _ensure_temp_table()
                     _stage_chunk(lo, hi, settlement_date, year, extra_days)
+                    with connection.cursor() as cur:
+                        # Fresh temporary rows have no statistics: without them the joins
+                        # below would be planned for a handful of rows.
+                        cur.execute("ANALYZE hpf_settle_chunk")
                     if single:
                         _compute_single_rate(rate_label, days_in_year)
                     else:
@@ -271,44 +267,58 @@ def _settle(
                     total_interest += int(interest)
                     if dry_run:
                         transaction.set_rollback(True)
+                done = min(hi, last) - first + 1
+                run_progress(run, done)
                 if progress:
-                    progress(min(hi, last) - first + 1, last - first + 1)
+                    progress(done, last - first + 1)
                 lo = hi + 1
     except BaseException as exc:
-        if run is not None:
-            # Best effort: if the database itself is gone, the next run marks this one.
-            with contextlib.suppress(DatabaseError):
-                SettlementRun.objects.filter(pk=run.pk).update(
-                    finished_at=clock.now(),
-                    result=SettlementRun.Result.FAILED,
-                    accounts=total_accounts,
-                    interest_fen=total_interest,
-                    note=f"failed after {total_accounts} accounts: {type(exc).__name__}: {exc}"[
-                        :2000
-                    ],
-                )
+        run_fail(run, exc, done=f"failed after {total_accounts} accounts: ")
         raise
-    if run is not None:
-        with transaction.atomic():
-            SettlementRun.objects.filter(pk=run.pk).update(
-                finished_at=clock.now(),
-                result=SettlementRun.Result.DONE,
-                accounts=total_accounts,
-                interest_fen=total_interest,
-            )
-            record_event(
-                actor,
-                "interest.settle",
-                details={
-                    "date": settlement_date.isoformat(),
-                    "accounts": total_accounts,
-                    "interest_fen": total_interest,
-                    "run": run.pk,
-                },
-            )
-    return SettlementTotals(
-        total_accounts, total_interest, skipped, dry_run, run.pk if run else None
+    run_finish(
+        run,
+        actor,
+        accounts=total_accounts,
+        total_fen=total_interest,
+        skipped=skipped,
+        reconciliation={} if dry_run else settlement_reconciliation(settlement_date),
     )
+    return SettlementTotals(total_accounts, total_interest, skipped, dry_run, run.pk)
+
+
+def settlement_reconciliation(settlement_date: dt.date) -> dict[str, object]:
+    """After a run: the year's settlement records against what was posted for them, and
+    which open accounts (opened by the date) still have no settlement for the year."""
+    year = settlement_date.year
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT COUNT(*), COALESCE(SUM(interest_fen), 0) FROM interest_interestsettlement"
+            " WHERE interest_year = %s AND settlement_date = %s",
+            [year, settlement_date],
+        )
+        settled, recorded = cur.fetchone()
+        cur.execute(
+            "SELECT COALESCE(-SUM(p.amount_fen), 0) FROM ledger_posting p"
+            " JOIN ledger_journalentry e ON e.id = p.entry_id"
+            " WHERE p.centre_account_id = %s AND e.reason = %s AND e.value_date = %s"
+            " AND e.source_key LIKE %s",
+            [CentreCode.INTEREST_EXPENSE, Reason.INTEREST, settlement_date, f"interest:{year}:%"],
+        )
+        (posted,) = cur.fetchone()
+        cur.execute(
+            "SELECT COUNT(*) FROM registry_fundaccount a WHERE a.status <> 'CLOSED'"
+            " AND a.opened_on <= %s AND NOT EXISTS (SELECT 1 FROM interest_interestsettlement s"
+            " WHERE s.fund_account_id = a.id AND s.interest_year = %s)",
+            [settlement_date, year],
+        )
+        (unsettled,) = cur.fetchone()
+    return {
+        "settlements": int(settled),
+        "recorded_interest_fen": int(recorded),
+        "posted_interest_fen": int(posted),
+        "unsettled_open_accounts": int(unsettled),
+        "balanced": int(recorded) == int(posted) and int(unsettled) == 0,
+    }
 
 
 def _post_chunk(
@@ -318,7 +328,7 @@ def _post_chunk(
     year: int,
     rate: Decimal,
     interest: int,
-    run: SettlementRun | None,
+    run: BatchRun,
     actor: Actor,
 ) -> None:
     entry_id = None
@@ -327,7 +337,7 @@ def _post_chunk(
             reason=Reason.INTEREST,
             value_date=settlement,
             period=None,
-            source_key=f"interest:{year}:{lo}-{hi}:run{run.pk if run else 0}",
+            source_key=f"interest:{year}:{lo}-{hi}:run{run.pk}",
             description=f"{year} 年度结息",
             posted_at=clock.now(),
             actor=actor.ident,
@@ -357,9 +367,9 @@ def _post_chunk(
             [entry_id, CentreCode.INTEREST_EXPENSE, -interest, settlement, Reason.INTEREST],
         )
         cur.execute(
-            "UPDATE registry_fundaccount SET balance_fen = balance_fen + ("
-            " SELECT c.interest FROM hpf_settle_chunk c WHERE c.account_id = registry_fundaccount.id)"
-            " WHERE id IN (SELECT account_id FROM hpf_settle_chunk WHERE interest > 0)"
+            "UPDATE registry_fundaccount SET balance_fen = balance_fen + c.interest"
+            " FROM hpf_settle_chunk c"
+            " WHERE c.account_id = registry_fundaccount.id AND c.interest > 0"
         )
 
 

@@ -1,14 +1,18 @@
 """Reconciliation: the ledger's invariants, proven by queries over the whole ledger.
 
-Each check is one set-based query and yields a ``Violation`` naming exactly what is wrong
-(which entry, which account, by how much). ``hpf check-ledger`` prints them and exits
-non-zero if there is any.
+Each check yields a ``Violation`` naming exactly what is wrong (which entry, which account, by
+how much); ``hpf check-ledger`` prints them and exits non-zero if there is any.
+
+The postings table is the big one (tens of millions of rows), so it is read as few times as
+possible: a ``Scratch`` aggregates it once per entry, once per account and once for the
+interest postings, into temporary tables that the checks then join against small tables.
+Checks run alone (as the tests do) build the aggregates they need themselves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
@@ -34,12 +38,77 @@ def _rows(sql: str) -> list[tuple[Any, ...]]:
         return list(cur.fetchall())
 
 
-def entries_balance() -> Iterator[Violation]:
+_AGGREGATES = {
+    "chk_entry": """SELECT entry_id, SUM(amount_fen) AS total, COUNT(*) AS n
+                      FROM ledger_posting GROUP BY entry_id""",
+    "chk_account": """SELECT fund_account_id AS account_id, SUM(amount_fen) AS total
+                        FROM ledger_posting WHERE fund_account_id IS NOT NULL
+                       GROUP BY fund_account_id""",
+    "chk_interest": """SELECT fund_account_id AS account_id, entry_id, value_date,
+                              SUM(amount_fen) AS total, MIN(id) AS posting_id
+                         FROM ledger_posting
+                        WHERE reason = 'INTEREST' AND fund_account_id IS NOT NULL
+                        GROUP BY fund_account_id, entry_id, value_date""",
+}
+
+
+@dataclass
+class Scratch:
+    """Temporary per-entry / per-account / interest aggregates of the postings, built on
+    first use and dropped by ``close``."""
+
+    built: set[str] = field(default_factory=set)
+
+    def table(self, name: str) -> str:
+        if name not in self.built:
+            with connection.cursor() as cur:
+                if connection.vendor == "postgresql" and not self.built:
+                    # Grouping a city's postings by entry wants a hash table of a million
+                    # groups; the default 4 MB would spill it to disk in batches.
+                    cur.execute("SET work_mem = '256MB'")
+                cur.execute(f"DROP TABLE IF EXISTS {name}")
+                cur.execute(f"CREATE TEMP TABLE {name} AS {_AGGREGATES[name]}")
+                # Fresh temporary tables have no statistics; the joins below need them.
+                cur.execute(f"ANALYZE {name}")
+            self.built.add(name)
+        return name
+
+    def close(self) -> None:
+        with connection.cursor() as cur:
+            for name in self.built:
+                cur.execute(f"DROP TABLE IF EXISTS {name}")
+            if connection.vendor == "postgresql" and self.built:
+                cur.execute("RESET work_mem")
+        self.built.clear()
+
+
+def _with_scratch(
+    check: Callable[[Scratch], Iterator[Violation]],
+) -> Callable[[Scratch | None], Iterator[Violation]]:
+    def run(scratch: Scratch | None = None) -> Iterator[Violation]:
+        if scratch is not None:
+            yield from check(scratch)
+            return
+        own = Scratch()
+        try:
+            yield from list(check(own))
+        finally:
+            own.close()
+
+    run.__doc__ = check.__doc__
+    return run
+
+
+@_with_scratch
+def entries_balance(scratch: Scratch) -> Iterator[Violation]:
+    """Every entry has at least two postings and they sum to zero."""
+    t = scratch.table("chk_entry")
     for entry_id, total, n in _rows(
-        f"""SELECT e.id, COALESCE(SUM(p.amount_fen), 0), COUNT(p.id)
-              FROM ledger_journalentry e LEFT JOIN ledger_posting p ON p.entry_id = e.id
-             GROUP BY e.id HAVING COALESCE(SUM(p.amount_fen), 0) <> 0 OR COUNT(p.id) < 2
-             LIMIT {LIMIT}"""
+        f"""SELECT entry_id, total, n FROM {t} WHERE total <> 0 OR n < 2
+            UNION ALL
+            SELECT e.id, 0, 0 FROM ledger_journalentry e
+             WHERE NOT EXISTS (SELECT 1 FROM {t} c WHERE c.entry_id = e.id)
+            LIMIT {LIMIT}"""
     ):
         yield Violation(
             "entry-balance",
@@ -48,13 +117,13 @@ def entries_balance() -> Iterator[Violation]:
         )
 
 
-def balances_match_postings() -> Iterator[Violation]:
+@_with_scratch
+def balances_match_postings(scratch: Scratch) -> Iterator[Violation]:
+    """Each account's recorded balance equals the sum of its postings."""
+    t = scratch.table("chk_account")
     for account_id, account_no, cached, actual in _rows(
         f"""SELECT a.id, a.account_no, a.balance_fen, COALESCE(s.total, 0)
-              FROM registry_fundaccount a
-              LEFT JOIN (SELECT fund_account_id, SUM(amount_fen) AS total FROM ledger_posting
-                          WHERE fund_account_id IS NOT NULL GROUP BY fund_account_id) s
-                ON s.fund_account_id = a.id
+              FROM registry_fundaccount a LEFT JOIN {t} s ON s.account_id = a.id
              WHERE a.balance_fen <> COALESCE(s.total, 0)
              LIMIT {LIMIT}"""
     ):
@@ -65,7 +134,9 @@ def balances_match_postings() -> Iterator[Violation]:
         )
 
 
-def no_negative_balances() -> Iterator[Violation]:
+@_with_scratch
+def no_negative_balances(scratch: Scratch) -> Iterator[Violation]:
+    """No account owes the fund."""
     for account_id, account_no, balance in _rows(
         f"SELECT id, account_no, balance_fen FROM registry_fundaccount WHERE balance_fen < 0 LIMIT {LIMIT}"
     ):
@@ -76,19 +147,25 @@ def no_negative_balances() -> Iterator[Violation]:
         )
 
 
-def control_total() -> Iterator[Violation]:
-    [(personal, centre, cached, orphans)] = _rows(
-        """SELECT (SELECT COALESCE(SUM(amount_fen), 0) FROM ledger_posting WHERE fund_account_id IS NOT NULL),
-                  (SELECT COALESCE(SUM(amount_fen), 0) FROM ledger_posting WHERE centre_account_id IS NOT NULL),
-                  (SELECT COALESCE(SUM(balance_fen), 0) FROM registry_fundaccount),
-                  (SELECT COUNT(*) FROM ledger_posting p WHERE NOT EXISTS
-                      (SELECT 1 FROM ledger_journalentry e WHERE e.id = p.entry_id))
-                + (SELECT COUNT(*) FROM ledger_posting p WHERE p.fund_account_id IS NOT NULL
-                      AND NOT EXISTS (SELECT 1 FROM registry_fundaccount a WHERE a.id = p.fund_account_id))
-                + (SELECT COUNT(*) FROM ledger_posting p WHERE p.centre_account_id IS NOT NULL
-                      AND NOT EXISTS (SELECT 1 FROM ledger_centreaccount c WHERE c.code = p.centre_account_id))"""
+@_with_scratch
+def control_total(scratch: Scratch) -> Iterator[Violation]:
+    """Σ personal accounts = the fund's control account (minus the centre side), the recorded
+    balances add up to the same, and every posting has its entry and its account."""
+    entries, accounts = scratch.table("chk_entry"), scratch.table("chk_account")
+    [(everything, personal, cached, lost_entries, lost_accounts, lost_centre)] = _rows(
+        f"""SELECT (SELECT COALESCE(SUM(total), 0) FROM {entries}),
+                   (SELECT COALESCE(SUM(total), 0) FROM {accounts}),
+                   (SELECT COALESCE(SUM(balance_fen), 0) FROM registry_fundaccount),
+                   (SELECT COALESCE(SUM(c.n), 0) FROM {entries} c WHERE NOT EXISTS
+                       (SELECT 1 FROM ledger_journalentry e WHERE e.id = c.entry_id)),
+                   (SELECT COUNT(*) FROM {accounts} c WHERE NOT EXISTS
+                       (SELECT 1 FROM registry_fundaccount a WHERE a.id = c.account_id)),
+                   (SELECT COUNT(*) FROM ledger_posting p WHERE p.centre_account_id IS NOT NULL
+                       AND NOT EXISTS (SELECT 1 FROM ledger_centreaccount c
+                                        WHERE c.code = p.centre_account_id))"""
     )
-    personal, centre, cached = int(personal), int(centre), int(cached)
+    personal, cached = int(personal), int(cached)
+    centre = int(everything) - personal
     if personal != -centre:
         yield Violation(
             "control-total",
@@ -101,27 +178,34 @@ def control_total() -> Iterator[Violation]:
             "cached balances",
             f"sum of recorded balances {format_yuan(cached)} ≠ personal postings {format_yuan(personal)}",
         )
-    if orphans:
+    if lost_entries:
+        yield Violation("control-total", "postings", f"{lost_entries} postings lack their entry")
+    if lost_accounts:
         yield Violation(
-            "control-total", "postings", f"{orphans} postings belong to no journal entry"
+            "control-total", "postings", f"postings name {lost_accounts} accounts that do not exist"
+        )
+    if lost_centre:
+        yield Violation(
+            "control-total", "postings", f"{lost_centre} postings name an unknown centre account"
         )
 
 
-def one_settlement_per_year() -> Iterator[Violation]:
+@_with_scratch
+def one_settlement_per_year(scratch: Scratch) -> Iterator[Violation]:
+    """At most one settlement per account and year, and each one's interest was posted
+    exactly (and no interest was posted without one)."""
     for account_id, year, n in _rows(
         f"""SELECT fund_account_id, interest_year, COUNT(*) FROM interest_interestsettlement
              GROUP BY fund_account_id, interest_year HAVING COUNT(*) > 1 LIMIT {LIMIT}"""
     ):
         yield Violation("interest-once", f"account id {account_id}", f"{n} settlements for {year}")
-    # The value date joins through the (account, value date) index: an interest entry holds
-    # a whole chunk of accounts, so joining by entry alone would rescan it per settlement.
+    t = scratch.table("chk_interest")
     for account_id, year, expected, posted in _rows(
-        f"""SELECT s.fund_account_id, s.interest_year, s.interest_fen, COALESCE(p.amount_fen, 0)
+        f"""SELECT s.fund_account_id, s.interest_year, s.interest_fen, COALESCE(i.total, 0)
               FROM interest_interestsettlement s
-              LEFT JOIN ledger_posting p ON p.fund_account_id = s.fund_account_id
-                   AND p.value_date = s.settlement_date AND p.entry_id = s.entry_id
-                   AND p.reason = 'INTEREST'
-             WHERE s.interest_fen <> COALESCE(p.amount_fen, 0) LIMIT {LIMIT}"""
+              LEFT JOIN {t} i ON i.account_id = s.fund_account_id AND i.entry_id = s.entry_id
+                   AND i.value_date = s.settlement_date
+             WHERE s.interest_fen <> COALESCE(i.total, 0) LIMIT {LIMIT}"""
     ):
         yield Violation(
             "interest-once",
@@ -129,11 +213,10 @@ def one_settlement_per_year() -> Iterator[Violation]:
             f"{year} settlement says {format_yuan(expected)} but {format_yuan(int(posted))} was posted",
         )
     for posting_id, account_id, value_date in _rows(
-        f"""SELECT p.id, p.fund_account_id, p.value_date FROM ledger_posting p
-             WHERE p.reason = 'INTEREST' AND p.fund_account_id IS NOT NULL
-               AND NOT EXISTS (SELECT 1 FROM interest_interestsettlement s
-                                WHERE s.fund_account_id = p.fund_account_id
-                                  AND s.entry_id = p.entry_id)
+        f"""SELECT i.posting_id, i.account_id, i.value_date FROM {t} i
+              LEFT JOIN interest_interestsettlement s
+                ON s.fund_account_id = i.account_id AND s.entry_id = i.entry_id
+             WHERE s.id IS NULL
              LIMIT {LIMIT}"""
     ):
         yield Violation(
@@ -143,7 +226,9 @@ def one_settlement_per_year() -> Iterator[Violation]:
         )
 
 
-def nothing_after_closing() -> Iterator[Violation]:
+@_with_scratch
+def nothing_after_closing(scratch: Scratch) -> Iterator[Violation]:
+    """No posting on a closed account is valued after its closing date."""
     for account_no, closed_on, entry_id, value_date in _rows(
         f"""SELECT a.account_no, a.closed_on, p.entry_id, p.value_date
               FROM registry_fundaccount a JOIN ledger_posting p ON p.fund_account_id = a.id
@@ -156,7 +241,9 @@ def nothing_after_closing() -> Iterator[Violation]:
         )
 
 
-def reversals_pair_up() -> Iterator[Violation]:
+@_with_scratch
+def reversals_pair_up(scratch: Scratch) -> Iterator[Violation]:
+    """Each reversing posting cancels exactly one posting of the entry it reverses."""
     for rid, oid, r_amt, o_amt, r_fa, o_fa, r_ca, o_ca, r_entry_rev, o_entry in _rows(
         f"""SELECT r.id, o.id, r.amount_fen, o.amount_fen, r.fund_account_id, o.fund_account_id,
                    r.centre_account_id, o.centre_account_id, re.reverses_id, o.entry_id
@@ -189,7 +276,7 @@ def reversals_pair_up() -> Iterator[Violation]:
         )
 
 
-CHECKS: dict[str, Callable[[], Iterator[Violation]]] = {
+CHECKS: dict[str, Callable[[Scratch | None], Iterator[Violation]]] = {
     "entry-balance": entries_balance,
     "account-balance": balances_match_postings,
     "negative-balance": no_negative_balances,

@@ -10,8 +10,8 @@ from django.db import connection
 import hpf.interest.services as settlement
 from hpf.common.clock import frozen_clock
 from hpf.common.errors import InvalidTransition
-from hpf.interest.models import SettlementRun
 from hpf.interest.services import interest_settle
+from hpf.operations.models import BatchRun
 
 pytestmark = pytest.mark.django_db
 JUNE = dt.date(2027, 6, 30)
@@ -32,8 +32,8 @@ def test_a_failing_run_is_recorded_as_failed(owner, other, actor, monkeypatch):
     monkeypatch.setattr(settlement, "_post_chunk", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         interest_settle(settlement_date=JUNE, actor=actor)
-    run = SettlementRun.objects.get()
-    assert run.result == SettlementRun.Result.FAILED
+    run = BatchRun.objects.get()
+    assert run.state == BatchRun.State.FAILED
     assert "RuntimeError: disk full" in run.note
     assert run.finished_at is not None
 
@@ -41,19 +41,20 @@ def test_a_failing_run_is_recorded_as_failed(owner, other, actor, monkeypatch):
 def test_a_killed_run_is_marked_by_the_run_that_resumes_it(owner, other, actor):
     """A run killed outright (SIGKILL) cannot mark itself; the next run for the same date
     marks it interrupted, names itself, and finishes the job."""
-    killed = SettlementRun.objects.create(
-        settlement_date=JUNE,
+    killed = BatchRun.objects.create(
+        kind=BatchRun.Kind.SETTLEMENT,
+        subject=JUNE.isoformat(),
         started_at=dt.datetime(2027, 7, 1, tzinfo=dt.UTC),
         actor="cli:x",
-        result=SettlementRun.Result.RUNNING,
+        state=BatchRun.State.RUNNING,
     )
     totals = interest_settle(settlement_date=JUNE, actor=actor)
     killed.refresh_from_db()
-    assert killed.result == SettlementRun.Result.FAILED
+    assert killed.state == BatchRun.State.FAILED
     assert killed.note == f"interrupted; resumed by run {totals.run_id}"
     assert totals.run_id is not None
-    done = SettlementRun.objects.get(pk=totals.run_id)
-    assert (done.result, done.accounts) == (SettlementRun.Result.DONE, 2)
+    done = BatchRun.objects.get(pk=totals.run_id)
+    assert (done.state, done.accounts) == (BatchRun.State.DONE, 2)
 
 
 def test_second_concurrent_run_is_refused_on_postgresql(owner, actor, django_db_blocker):
@@ -77,4 +78,4 @@ def test_second_concurrent_run_is_refused_on_postgresql(owner, actor, django_db_
             interest_settle(settlement_date=JUNE, actor=actor)
     finally:
         other_session.close()
-    assert not SettlementRun.objects.exists()
+    assert not BatchRun.objects.exists()

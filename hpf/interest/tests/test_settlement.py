@@ -17,10 +17,11 @@ from hpf.audit.models import AuditEvent
 from hpf.common.clock import frozen_clock
 from hpf.common.errors import InvalidInput
 from hpf.common.policy import get_policy
-from hpf.interest.models import InterestSettlement, SettlementRun
+from hpf.interest.models import InterestSettlement
 from hpf.interest.services import interest_reference, interest_settle
 from hpf.ledger.models import CentreCode, Posting, Reason
 from hpf.ledger.services import Line, entry_post
+from hpf.operations.models import BatchRun
 from hpf.registry.models import AccountStatus, FundAccount
 
 pytestmark = pytest.mark.django_db
@@ -91,32 +92,44 @@ def test_second_run_posts_nothing(city, actor, ledger_violations):
     assert Posting.objects.count() == postings
     assert InterestSettlement.objects.filter(interest_year=2026).count() == settled
     assert totals.run_id is not None
-    run = SettlementRun.objects.get(pk=totals.run_id)
-    assert (run.result, run.accounts, run.skipped_already_settled) == ("DONE", 0, settled)
+    run = BatchRun.objects.get(pk=totals.run_id)
+    assert (run.state, run.accounts, run.skipped) == ("DONE", 0, settled)
     assert ledger_violations() == []
 
 
-def test_dry_run_writes_nothing_then_real_run_matches(
-    unsettled_city, actor, unchanged, ledger_violations
-):
+def test_dry_run_writes_nothing_then_real_run_matches(unsettled_city, actor, ledger_violations):
+    """A dry run posts nothing and settles nothing; it leaves only its own DRY_RUN record
+    with the totals, which the real run then matches, and whose reconciliation balances."""
     accounts = sorted(eligible(JUNE_2026))
-    with unchanged(*accounts):
-        dry = interest_settle(settlement_date=JUNE_2026, actor=actor, dry_run=True)
-    assert dry.dry_run and dry.run_id is None
+    postings, balances = Posting.objects.count(), sum_balances()
+    dry = interest_settle(settlement_date=JUNE_2026, actor=actor, dry_run=True)
+    assert (Posting.objects.count(), sum_balances()) == (postings, balances)
+    assert not InterestSettlement.objects.filter(interest_year=2026).exists()
+    assert dry.dry_run
+    assert BatchRun.objects.get(pk=dry.run_id).state == BatchRun.State.DRY_RUN
     assert dry.accounts == len(accounts) and dry.interest_fen > 0
     real = interest_settle(settlement_date=JUNE_2026, actor=actor)
     assert (real.accounts, real.interest_fen) == (dry.accounts, dry.interest_fen)
     assert InterestSettlement.objects.filter(interest_year=2026).count() == len(accounts)
     assert interest_postings(JUNE_2026).aggregate(s=Sum("amount_fen"))["s"] == real.interest_fen
-    event = AuditEvent.objects.latest("seq")
-    assert event.action == "interest.settle"
-    assert event.details == {
-        "date": "2026-06-30",
-        "accounts": real.accounts,
-        "interest_fen": real.interest_fen,
-        "run": real.run_id,
+    run = BatchRun.objects.get(pk=real.run_id)
+    assert (run.state, run.accounts, run.total_fen) == ("DONE", real.accounts, real.interest_fen)
+    assert run.reconciliation == {
+        "settlements": len(accounts),
+        "recorded_interest_fen": real.interest_fen,
+        "posted_interest_fen": real.interest_fen,
+        "unsettled_open_accounts": 0,
+        "balanced": True,
     }
+    event = AuditEvent.objects.latest("seq")
+    assert event.action == "batch.settlement"
+    assert event.details["run"] == real.run_id
+    assert event.details["total_fen"] == real.interest_fen
     assert ledger_violations() == []
+
+
+def sum_balances():
+    return FundAccount.objects.aggregate(s=Sum("balance_fen"))["s"]
 
 
 @pytest.mark.parametrize("on", [dt.date(2026, 6, 29), dt.date(2026, 12, 31), dt.date(2027, 6, 30)])
