@@ -56,7 +56,7 @@ class SettlementTotals:
     interest_fen: int
     skipped: int
     dry_run: bool
-    run_id: int | None
+    run_id: int
 
 
 def _days_sql(settlement: dt.date) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import connection
 
@@ -82,9 +82,11 @@ class Scratch:
         self.built.clear()
 
 
-def _with_scratch(
-    check: Callable[[Scratch], Iterator[Violation]],
-) -> Callable[[Scratch | None], Iterator[Violation]]:
+class Check(Protocol):
+    def __call__(self, scratch: Scratch | None = None) -> Iterator[Violation]: ...
+
+
+def _with_scratch(check: Callable[[Scratch], Iterator[Violation]]) -> Check:
     def run(scratch: Scratch | None = None) -> Iterator[Violation]:
         if scratch is not None:
             yield from check(scratch)
@@ -276,7 +278,7 @@ def reversals_pair_up(scratch: Scratch) -> Iterator[Violation]:
         )
 
 
-CHECKS: dict[str, Callable[[Scratch | None], Iterator[Violation]]] = {
+CHECKS: dict[str, Check] = {
     "entry-balance": entries_balance,
     "account-balance": balances_match_postings,
     "negative-balance": no_negative_balances,
