@@ -100,3 +100,31 @@ class LoanRepayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.loan_id}#{self.instalment_no}"
+
+
+class LoanDelinquency(models.Model):
+    """An instalment found unpaid after its due date by a month-end run (逾期), with the
+    penalty interest accrued to that run's date. One row per instalment and run date, so a
+    rerun of the same month-end changes nothing; the repayment charges the penalty to the
+    day it is actually paid."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="delinquencies")
+    instalment_no = models.IntegerField("期次")
+    due_date = models.DateField("应还日")
+    as_of = models.DateField("批处理日")
+    days_overdue = models.IntegerField("逾期天数")
+    overdue_fen = models.BigIntegerField("逾期金额(分)")
+    penalty_fen = models.BigIntegerField("应计罚息(分)")
+    run = models.ForeignKey(
+        "operations.BatchRun", null=True, on_delete=models.PROTECT, db_index=False
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan", "instalment_no", "as_of"], name="one_delinquency_per_run_date"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id}#{self.instalment_no} @ {self.as_of}"

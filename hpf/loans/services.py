@@ -15,7 +15,14 @@ from django.db import transaction
 
 from hpf.audit.services import Actor, record_event
 from hpf.calc.errors import CalcError
-from hpf.calc.loans import RateChange, Schedule, loan_schedule, repricing_date
+from hpf.calc.loans import (
+    Instalment,
+    RateChange,
+    Schedule,
+    loan_instalments,
+    loan_schedule,
+    repricing_date,
+)
 from hpf.calc.money import round_decimal_to_fen
 from hpf.common import clock
 from hpf.common.amounts import amount_to_fen
@@ -32,6 +39,22 @@ from hpf.common.policy import get_policy
 from hpf.ledger.models import CentreCode, Reason
 from hpf.ledger.services import Line, ensure_can_pay_out, entry_post, lock_account
 from hpf.loans.models import Loan, LoanMethod, LoanRate, LoanRepayment
+
+
+def instalments_of(loan: Loan, upto: int) -> tuple[Instalment, ...]:
+    """The loan's first ``upto`` instalments, without computing the rest of a long term."""
+    rates = list(loan.rates.order_by("effective"))
+    if not rates:
+        raise NotFound("贷款缺少合同利率")
+    return loan_instalments(
+        principal_fen=loan.principal_fen,
+        annual_rate=rates[0].annual_rate,
+        months=loan.term_months,
+        method=loan.method,  # type: ignore[arg-type]
+        first_due_date=loan.first_due_date,
+        rate_changes=[RateChange(r.effective, r.annual_rate) for r in rates[1:]],
+        upto=upto,
+    )
 
 
 def schedule_of(loan: Loan) -> Schedule:
@@ -162,10 +185,9 @@ def loan_repayment_post(
         if instalment_no != paid + 1:
             raise InvalidTransition(f"应先归还第 {paid + 1} 期")
         try:
-            schedule = schedule_of(loan)
+            inst = instalments_of(loan, instalment_no)[-1]
         except CalcError as exc:
             raise PolicyViolation(str(exc)) from exc
-        inst = schedule.instalments[instalment_no - 1]
         penalty = penalty_fen(inst.payment_fen, inst.annual_rate, (paid_on - inst.due_date).days)
         total = inst.payment_fen + penalty
         lines = [
@@ -202,7 +224,7 @@ def loan_repayment_post(
             source=source,
             entry=entry,
         )
-        if instalment_no == len(schedule.instalments):
+        if instalment_no == loan.term_months:
             loan.status = Loan.Status.PAID_OFF
             loan.paid_off_on = paid_on
             loan.save(update_fields=["status", "paid_off_on"])
