@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -169,8 +170,12 @@ def interest_settle(
     dry_run: bool = False,
     chunk: int = CHUNK,
     progress: Callable[[int, int], None] | None = None,
+    pause_s: float = 0.0,
 ) -> SettlementTotals:
-    """Settle the interest year ending ``settlement_date`` for every account not yet settled."""
+    """Settle the interest year ending ``settlement_date`` for every account not yet settled.
+
+    ``pause_s`` sleeps between chunks (each chunk is committed by then), to spread a run
+    over time on a database that is serving depositors."""
     policy = get_policy()
     if (settlement_date.month, settlement_date.day) != (6, 30):
         raise InvalidInput("结息日必须为 6 月 30 日")
@@ -190,6 +195,7 @@ def interest_settle(
             dry_run=dry_run,
             chunk=chunk,
             progress=progress,
+            pause_s=pause_s,
             plan=(rates, day_count, days_in_year, extra_days, single, rate_label),
         )
 
@@ -222,6 +228,7 @@ def _settle(
     dry_run: bool,
     chunk: int,
     progress: Callable[[int, int], None] | None,
+    pause_s: float,
     plan: tuple[Sequence[RatePeriod], DayCount, int, int, bool, Decimal],
 ) -> SettlementTotals:
     rates, day_count, days_in_year, extra_days, single, rate_label = plan
@@ -271,6 +278,8 @@ def _settle(
                 run_progress(run, done)
                 if progress:
                     progress(done, last - first + 1)
+                if pause_s:
+                    time.sleep(pause_s)
                 lo = hi + 1
     except BaseException as exc:
         run_fail(run, exc, done=f"failed after {total_accounts} accounts: ")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from typing import Any
 
@@ -12,7 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from hpf.audit.services import Actor
 from hpf.calc.money import format_yuan_grouped
 from hpf.common.errors import DomainError
-from hpf.interest.services import interest_settle
+from hpf.interest.services import CHUNK, interest_settle
+from hpf.operations.models import BatchRun
 
 
 class Command(BaseCommand):
@@ -23,12 +25,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="compute and report, post nothing"
         )
+        parser.add_argument(
+            "--chunk", type=int, default=CHUNK, help=f"accounts per transaction (default {CHUNK})"
+        )
+        parser.add_argument(
+            "--pause-ms",
+            type=int,
+            default=0,
+            help="sleep between chunks, to leave room for daytime traffic on a live database",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             date = dt.date.fromisoformat(options["date"])
         except ValueError as exc:
             raise CommandError(f"--date {options['date']!r} is not a date (YYYY-06-30)") from exc
+        if options["chunk"] < 1 or options["pause_ms"] < 0:
+            raise CommandError("--chunk must be ≥ 1 and --pause-ms ≥ 0")
         started = time.perf_counter()
         with Progress(
             TextColumn("结息 settle"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
@@ -44,6 +57,8 @@ class Command(BaseCommand):
                     actor=Actor.cli("settle-interest"),
                     dry_run=options["dry_run"],
                     progress=progress,
+                    chunk=options["chunk"],
+                    pause_s=options["pause_ms"] / 1000,
                 )
             except DomainError as exc:
                 raise CommandError(f"{exc.code}: {exc.message}") from exc
@@ -51,5 +66,12 @@ class Command(BaseCommand):
         verb = "would settle" if totals.dry_run else "settled"
         self.stdout.write(
             f"{verb} {totals.accounts} accounts, interest {format_yuan_grouped(totals.interest_fen)} 元; "
-            f"{totals.skipped} already settled for {date.year}; {elapsed:.1f}s"
+            f"{totals.skipped} already settled for {date.year}; run {totals.run_id}; {elapsed:.1f}s"
         )
+        if not totals.dry_run:
+            run = BatchRun.objects.get(pk=totals.run_id)
+            self.stdout.write(
+                f"reconciliation: {json.dumps(run.reconciliation, ensure_ascii=False)}"
+            )
+            if not run.reconciliation.get("balanced"):
+                raise CommandError("settlement does not reconcile; see the run record")
