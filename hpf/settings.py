@@ -38,7 +38,22 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off (comma-separated).")
 
 HPF_PORT = int(os.environ.get("HPF_PORT", "8000"))
+# The sync API accepts a signed request whose timestamp is within this many seconds of ours.
+_sync_skew = os.environ.get("HPF_SYNC_MAX_SKEW_S", "300").strip()
+if not _sync_skew.isdigit() or not 1 <= int(_sync_skew) <= 3600:
+    raise ImproperlyConfigured(
+        f"HPF_SYNC_MAX_SKEW_S={_sync_skew!r} must be a whole number of seconds from 1 to 3600."
+    )
+HPF_SYNC_MAX_SKEW_S = int(_sync_skew)
 HPF_POLICY_FILE = Path(os.environ.get("HPF_POLICY_FILE", BASE_DIR / "policy" / "kunming.toml"))
+# The largest remittance list file accepted (bytes), checked before the file is parsed (the
+# CLI stats the file; a web upload view checks CONTENT_LENGTH before reading the body).
+try:
+    HPF_IMPORT_MAX_BYTES = int(os.environ.get("HPF_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+except ValueError as exc:
+    raise ImproperlyConfigured("HPF_IMPORT_MAX_BYTES must be a whole number of bytes") from exc
+if HPF_IMPORT_MAX_BYTES <= 0:
+    raise ImproperlyConfigured("HPF_IMPORT_MAX_BYTES must be positive")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -55,8 +70,11 @@ INSTALLED_APPS = [
     "hpf.interest",
     "hpf.withdrawals",
     "hpf.loans",
+    "hpf.remittance",
+    "hpf.sync",
     "hpf.seeding",
     "hpf.channels.web",
+    "hpf.channels.backoffice",
 ]
 
 MIDDLEWARE = [

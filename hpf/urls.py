@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from hpf.channels.web import views
 
@@ -7,4 +7,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/sync/", include("hpf.sync.urls")),
+    path("backoffice/", include("hpf.channels.backoffice.urls")),
 ]

@@ -79,23 +79,66 @@ LEDGER_PG = [
     "DROP TRIGGER IF EXISTS ledger_entry_balances ON ledger_journalentry",
     """CREATE CONSTRAINT TRIGGER ledger_entry_balances AFTER INSERT ON ledger_journalentry
        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION hpf_entry_balances()""",
-    """CREATE OR REPLACE FUNCTION hpf_posting_same_txn() RETURNS trigger AS $$
+    # References of new postings, checked once per INSERT statement over all its rows:
+    # the entry exists and was written by this transaction, the account and the employer
+    # exist. (Row-by-row foreign keys would cost more than writing the postings.)
+    """CREATE OR REPLACE FUNCTION hpf_posting_refs() RETURNS trigger AS $$
+    DECLARE bad text;
     BEGIN
-      IF EXISTS (SELECT 1 FROM (SELECT DISTINCT entry_id FROM new_postings) n
-                   JOIN ledger_journalentry e ON e.id = n.entry_id
-                  WHERE e.created_txid <> txid_current()) THEN
-        RAISE EXCEPTION 'HPF_CLOSED_ENTRY: postings may not be added to an entry of an earlier transaction'
-          USING ERRCODE = 'integrity_constraint_violation';
+      SELECT 'entry ' || n.entry_id INTO bad
+        FROM (SELECT DISTINCT entry_id FROM new_postings) n
+        LEFT JOIN ledger_journalentry e ON e.id = n.entry_id
+       WHERE e.id IS NULL OR e.created_txid <> txid_current() LIMIT 1;
+      IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'HPF_POSTING_REF: % is missing or was written by an earlier transaction', bad
+          USING ERRCODE = 'foreign_key_violation';
+      END IF;
+      SELECT 'account ' || n.fund_account_id INTO bad
+        FROM (SELECT DISTINCT fund_account_id FROM new_postings WHERE fund_account_id IS NOT NULL) n
+        LEFT JOIN registry_fundaccount a ON a.id = n.fund_account_id WHERE a.id IS NULL LIMIT 1;
+      IF bad IS NULL THEN
+        SELECT 'employer ' || n.employer_id INTO bad
+          FROM (SELECT DISTINCT employer_id FROM new_postings WHERE employer_id IS NOT NULL) n
+          LEFT JOIN registry_employer m ON m.id = n.employer_id WHERE m.id IS NULL LIMIT 1;
+      END IF;
+      IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'HPF_POSTING_REF: % does not exist', bad USING ERRCODE = 'foreign_key_violation';
       END IF;
       RETURN NULL;
     END $$ LANGUAGE plpgsql""",
     "DROP TRIGGER IF EXISTS ledger_posting_same_txn ON ledger_posting",
-    """CREATE TRIGGER ledger_posting_same_txn AFTER INSERT ON ledger_posting
+    "DROP TRIGGER IF EXISTS ledger_posting_refs ON ledger_posting",
+    """CREATE TRIGGER ledger_posting_refs AFTER INSERT ON ledger_posting
        REFERENCING NEW TABLE AS new_postings FOR EACH STATEMENT
-       EXECUTE FUNCTION hpf_posting_same_txn()""",
+       EXECUTE FUNCTION hpf_posting_refs()""",
+]
+
+INTEREST_PG = [
+    """CREATE OR REPLACE FUNCTION hpf_settlement_refs() RETURNS trigger AS $$
+    DECLARE bad text;
+    BEGIN
+      SELECT 'account ' || n.fund_account_id INTO bad
+        FROM (SELECT DISTINCT fund_account_id FROM new_rows) n
+        LEFT JOIN registry_fundaccount a ON a.id = n.fund_account_id WHERE a.id IS NULL LIMIT 1;
+      IF bad IS NULL THEN
+        SELECT 'entry ' || n.entry_id INTO bad
+          FROM (SELECT DISTINCT entry_id FROM new_rows WHERE entry_id IS NOT NULL) n
+          LEFT JOIN ledger_journalentry e ON e.id = n.entry_id WHERE e.id IS NULL LIMIT 1;
+      END IF;
+      IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'HPF_SETTLEMENT_REF: % does not exist', bad USING ERRCODE = 'foreign_key_violation';
+      END IF;
+      RETURN NULL;
+    END $$ LANGUAGE plpgsql""",
+    "DROP TRIGGER IF EXISTS interest_settlement_refs ON interest_interestsettlement",
+    """CREATE TRIGGER interest_settlement_refs AFTER INSERT ON interest_interestsettlement
+       REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+       EXECUTE FUNCTION hpf_settlement_refs()""",
 ]
 
 LEDGER_PG_REVERSE = [
+    "DROP TRIGGER IF EXISTS interest_settlement_refs ON interest_interestsettlement",
+    "DROP TRIGGER IF EXISTS ledger_posting_refs ON ledger_posting",
     "DROP TRIGGER IF EXISTS ledger_posting_same_txn ON ledger_posting",
     "DROP TRIGGER IF EXISTS ledger_entry_balances ON ledger_journalentry",
     "ALTER TABLE ledger_journalentry DROP COLUMN IF EXISTS created_txid",
@@ -135,14 +178,59 @@ def install_guards(connection: Any) -> list[str]:
     """
     present = set(connection.introspection.table_names())
     guarded = [table for table in APPEND_ONLY_TABLES if table in present]
+    ledger = {"ledger_journalentry", "ledger_posting", "interest_interestsettlement"} <= present
     with connection.cursor() as cur:
         for table in guarded:
             for sql in _append_only_sql(connection.vendor, table)[0]:
                 cur.execute(sql)
-        if (
-            connection.vendor == "postgresql"
-            and {"ledger_journalentry", "ledger_posting"} <= present
-        ):
-            for sql in LEDGER_PG:
+        for table in NEVER_DELETED_TABLES:
+            if table in present:
+                for sql in _never_deleted_sql(connection.vendor, table):
+                    cur.execute(sql)
+        if ledger and connection.vendor == "postgresql":
+            for sql in [*LEDGER_PG, *INTEREST_PG]:
+                cur.execute(sql)
+        elif ledger:
+            for sql in LEDGER_SQLITE:
                 cur.execute(sql)
     return guarded
+
+
+# Rows that the ledger refers to by set-based checks instead of foreign keys: closing is a
+# status, so they are never deleted, and the database refuses to.
+NEVER_DELETED_TABLES = ("registry_fundaccount", "registry_employer")
+
+
+def _never_deleted_sql(vendor: str, table: str) -> list[str]:
+    if vendor == "postgresql":
+        return [
+            """CREATE OR REPLACE FUNCTION hpf_never_deleted() RETURNS trigger AS $$
+            BEGIN
+              RAISE EXCEPTION 'HPF_NEVER_DELETED: % rows are closed, never deleted', TG_TABLE_NAME
+                USING ERRCODE = 'integrity_constraint_violation';
+            END $$ LANGUAGE plpgsql""",
+            f"DROP TRIGGER IF EXISTS {table}_never_deleted ON {table}",
+            f"""CREATE TRIGGER {table}_never_deleted BEFORE DELETE ON {table}
+                FOR EACH ROW EXECUTE FUNCTION hpf_never_deleted()""",
+        ]
+    return [
+        f"""CREATE TRIGGER IF NOT EXISTS {table}_never_deleted BEFORE DELETE ON {table}
+            BEGIN SELECT RAISE(ABORT, 'HPF_NEVER_DELETED: {table} rows are closed, never deleted'); END"""
+    ]
+
+
+# SQLite has no statement triggers: its row triggers cost microseconds in-process. Entries
+# are not checked here, because the seed writes a month's postings before their entries in
+# one transaction (check-ledger proves every posting has its entry).
+LEDGER_SQLITE = [
+    """CREATE TRIGGER IF NOT EXISTS ledger_posting_refs BEFORE INSERT ON ledger_posting
+       WHEN (NEW.fund_account_id IS NOT NULL AND NOT EXISTS
+               (SELECT 1 FROM registry_fundaccount WHERE id = NEW.fund_account_id))
+         OR (NEW.employer_id IS NOT NULL AND NOT EXISTS
+               (SELECT 1 FROM registry_employer WHERE id = NEW.employer_id))
+       BEGIN SELECT RAISE(ABORT, 'HPF_POSTING_REF: account or employer does not exist'); END""",
+    """CREATE TRIGGER IF NOT EXISTS interest_settlement_refs BEFORE INSERT
+       ON interest_interestsettlement
+       WHEN NOT EXISTS (SELECT 1 FROM registry_fundaccount WHERE id = NEW.fund_account_id)
+       BEGIN SELECT RAISE(ABORT, 'HPF_SETTLEMENT_REF: account does not exist'); END""",
+]

@@ -9,7 +9,10 @@ from hpf.registry.models import FundAccount
 
 
 class InterestSettlement(models.Model):
-    fund_account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, db_index=False)
+    # References held by set-based triggers, like the postings' (see hpf.ledger.models).
+    fund_account = models.ForeignKey(
+        FundAccount, on_delete=models.PROTECT, db_index=False, db_constraint=False
+    )
     interest_year = models.IntegerField("结息年度")  # the year of the 30 June settlement date
     settlement_date = models.DateField("结息日")
     carried_balance_fen = models.BigIntegerField("上年结转余额(分)")
@@ -17,7 +20,9 @@ class InterestSettlement(models.Model):
     balance_days_fen = models.BigIntegerField("本年发生额积数(分·天)")
     annual_rate = models.DecimalField("年利率", max_digits=7, decimal_places=6)
     interest_fen = models.BigIntegerField("利息(分)")
-    entry = models.ForeignKey(JournalEntry, null=True, on_delete=models.PROTECT, db_index=False)
+    entry = models.ForeignKey(
+        JournalEntry, null=True, on_delete=models.PROTECT, db_index=False, db_constraint=False
+    )
 
     class Meta:
         constraints = [

@@ -74,19 +74,25 @@ def _half_up_div(num: str, den: int) -> str:
     )
 
 
-def _stage_chunk(lo: int, hi: int, settlement: dt.date, year: int, extra_days: int) -> None:
-    """Fill the temp table with this chunk's per-account aggregates."""
+def _stage_all(settlement: dt.date, year: int, extra_days: int) -> None:
+    """Aggregate this interest year's postings for every account still to settle, in one
+    pass over the postings (a sequential scan, as fast as the bare aggregate), into the
+    session's temporary table ``hpf_settle_all``."""
     prev = settlement.replace(year=settlement.year - 1)
     days = _days_sql(settlement)
-    # OFFSET 0 keeps PostgreSQL from flattening the NOT EXISTS into an anti-join planned on
-    # statistics taken before this run's first chunks: a per-account probe of the unique
-    # (account, year) index stays linear however many rows earlier chunks added.
+    # OFFSET 0 keeps PostgreSQL from flattening the NOT EXISTS into an anti-join: a probe of
+    # the unique (account, year) index per account stays cheap whatever the statistics say.
     probe = "OFFSET 0" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cur:
-        cur.execute("DELETE FROM hpf_settle_chunk")
+        cur.execute("DROP TABLE IF EXISTS hpf_settle_all")
+        cur.execute(
+            "CREATE TEMP TABLE hpf_settle_all ("
+            " account_id BIGINT PRIMARY KEY, carried BIGINT NOT NULL, moves BIGINT NOT NULL,"
+            " fen_days BIGINT NOT NULL, interest BIGINT)"
+        )
         cur.execute(
             f"""
-            INSERT INTO hpf_settle_chunk (account_id, carried, moves, fen_days)
+            INSERT INTO hpf_settle_all (account_id, carried, moves, fen_days)
             SELECT a.id,
                    a.balance_fen - COALESCE(agg.after_prev, 0),
                    COALESCE(agg.moves, 0),
@@ -99,35 +105,44 @@ def _stage_chunk(lo: int, hi: int, settlement: dt.date, year: int, extra_days: i
                        SUM(CASE WHEN p.value_date <= %s
                                 THEN p.amount_fen * ({days} + {extra_days}) ELSE 0 END) AS fen_days
                   FROM ledger_posting p
-                 WHERE p.fund_account_id BETWEEN %s AND %s AND p.value_date > %s
+                 WHERE p.fund_account_id IS NOT NULL AND p.value_date > %s
                  GROUP BY p.fund_account_id
               ) agg ON agg.account_id = a.id
-             WHERE a.id BETWEEN %s AND %s
-               AND a.status <> 'CLOSED'
+             WHERE a.status <> 'CLOSED'
                AND a.opened_on <= %s
                AND NOT EXISTS (
                    SELECT 1 FROM interest_interestsettlement s
                     WHERE s.fund_account_id = a.id AND s.interest_year = %s {probe})
             """,
-            [settlement, settlement, lo, hi, prev, lo, hi, settlement, year],
+            [settlement, settlement, prev, settlement, year],
         )
+        cur.execute("ANALYZE hpf_settle_all")
 
 
-def _ensure_temp_table() -> None:
+def _take_chunk(lo: int, hi: int) -> None:
     with connection.cursor() as cur:
         cur.execute(
             "CREATE TEMP TABLE IF NOT EXISTS hpf_settle_chunk ("
             " account_id BIGINT PRIMARY KEY, carried BIGINT NOT NULL, moves BIGINT NOT NULL,"
             " fen_days BIGINT NOT NULL, interest BIGINT)"
         )
+        cur.execute("DELETE FROM hpf_settle_chunk")
+        cur.execute(
+            "INSERT INTO hpf_settle_chunk SELECT * FROM hpf_settle_all"
+            " WHERE account_id BETWEEN %s AND %s",
+            [lo, hi],
+        )
+        # Fresh temporary rows have no statistics: without them the joins that post the
+        # chunk would be planned for a handful of rows.
+        cur.execute("ANALYZE hpf_settle_chunk")
 
 
-def _compute_single_rate(rate: Decimal, days_in_year: int) -> None:
+def _compute_single_rate(rate: Decimal, days_in_year: int, table: str) -> None:
     num, den = rate_as_fraction(rate)
     expr = _half_up_div(f"carried * {num * days_in_year} + fen_days * {num}", days_in_year * den)
     with connection.cursor() as cur:
-        cur.execute(f"UPDATE hpf_settle_chunk SET interest = {expr}")
-        cur.execute("UPDATE hpf_settle_chunk SET interest = 0 WHERE interest < 0")
+        cur.execute(f"UPDATE {table} SET interest = {expr}")
+        cur.execute(f"UPDATE {table} SET interest = 0 WHERE interest < 0")
 
 
 def _compute_per_account(
@@ -233,54 +248,43 @@ def _settle(
 ) -> SettlementTotals:
     rates, day_count, days_in_year, extra_days, single, rate_label = plan
     year = settlement_date.year
-    first = FundAccount.objects.order_by("pk").values_list("pk", flat=True).first()
-    last = FundAccount.objects.order_by("-pk").values_list("pk", flat=True).first()
     skipped = InterestSettlement.objects.filter(interest_year=year).count()
-    subject = settlement_date.isoformat()
-    run = run_start(
-        BatchRun.Kind.SETTLEMENT,
-        subject,
-        actor,
-        dry_run=dry_run,
-        total=(last - first + 1) if first is not None and last is not None else 0,
-    )
+    run = run_start(BatchRun.Kind.SETTLEMENT, settlement_date.isoformat(), actor, dry_run=dry_run)
     total_accounts = total_interest = 0
     try:
-        if first is not None and last is not None:
-            lo = first
-            while lo <= last:
-                hi = lo + chunk - 1
-                with transaction.atomic():
-                    _ensure_temp_table()
-                    _stage_chunk(lo, hi, settlement_date, year, extra_days)
-                    with connection.cursor() as cur:
-                        # Fresh temporary rows have no statistics: without them the joins
-                        # below would be planned for a handful of rows.
-                        cur.execute("ANALYZE hpf_settle_chunk")
-                    if single:
-                        _compute_single_rate(rate_label, days_in_year)
-                    else:
-                        _compute_per_account(settlement_date, rates, day_count, days_in_year)
-                    with connection.cursor() as cur:
-                        cur.execute(
-                            "SELECT COUNT(*), COALESCE(SUM(interest), 0) FROM hpf_settle_chunk"
-                        )
-                        n, interest = cur.fetchone()
-                    if not dry_run and n:
-                        _post_chunk(
-                            lo, hi, settlement_date, year, rate_label, int(interest), run, actor
-                        )
-                    total_accounts += n
-                    total_interest += int(interest)
-                    if dry_run:
-                        transaction.set_rollback(True)
-                done = min(hi, last) - first + 1
-                run_progress(run, done)
-                if progress:
-                    progress(done, last - first + 1)
-                if pause_s:
-                    time.sleep(pause_s)
-                lo = hi + 1
+        _stage_all(settlement_date, year, extra_days)
+        if single:
+            _compute_single_rate(rate_label, days_in_year, "hpf_settle_all")
+        with connection.cursor() as cur:
+            cur.execute("SELECT MIN(account_id), MAX(account_id), COUNT(*) FROM hpf_settle_all")
+            low, high, staged = cur.fetchone()
+        run_progress(run, 0, staged)
+        lo = low
+        while lo is not None and lo <= high:
+            hi = lo + chunk - 1
+            with transaction.atomic():
+                _take_chunk(lo, hi)
+                if not single:
+                    _compute_per_account(settlement_date, rates, day_count, days_in_year)
+                with connection.cursor() as cur:
+                    cur.execute("SELECT COUNT(*), COALESCE(SUM(interest), 0) FROM hpf_settle_chunk")
+                    n, interest = cur.fetchone()
+                if not dry_run and n:
+                    _post_chunk(
+                        lo, hi, settlement_date, year, rate_label, int(interest), run, actor
+                    )
+                total_accounts += n
+                total_interest += int(interest)
+                if dry_run:
+                    transaction.set_rollback(True)
+            run_progress(run, total_accounts)
+            if progress:
+                progress(total_accounts, staged)
+            if pause_s:
+                time.sleep(pause_s)
+            lo = hi + 1
+        with connection.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS hpf_settle_all")
     except BaseException as exc:
         run_fail(run, exc, done=f"failed after {total_accounts} accounts: ")
         raise

@@ -107,7 +107,13 @@ class JournalEntry(models.Model):
 
 
 class Posting(models.Model):
-    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
+    # The references of the ledger's high-volume rows (entry, account, employer) are held by
+    # set-based triggers (hpf.common.dbguards: one check per INSERT statement, and accounts,
+    # employers and entries are never deleted) rather than row-by-row foreign-key triggers,
+    # which cost more than writing the rows themselves at a city's scale.
+    entry = models.ForeignKey(
+        JournalEntry, on_delete=models.PROTECT, related_name="postings", db_constraint=False
+    )
     # Indexed by (fund_account, value_date) below, which also serves every lookup by account;
     # a second single-column index would only slow the bulk writes.
     fund_account = models.ForeignKey(
@@ -117,6 +123,7 @@ class Posting(models.Model):
         on_delete=models.PROTECT,
         related_name="postings",
         db_index=False,
+        db_constraint=False,
     )
     centre_account = models.ForeignKey(
         CentreAccount, null=True, blank=True, on_delete=models.PROTECT, db_index=False
@@ -128,7 +135,12 @@ class Posting(models.Model):
     reason = models.CharField(max_length=24, choices=Reason.choices)
     # Deposit detail (汇缴/补缴): who paid and how the amount was made.
     employer = models.ForeignKey(
-        Employer, null=True, blank=True, on_delete=models.PROTECT, db_index=False
+        Employer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,
+        db_constraint=False,
     )
     deposit_base_fen = models.BigIntegerField(null=True, blank=True)
     employer_ratio = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)

@@ -4,7 +4,9 @@
 the cached balances of the fund accounts it touches, all in the caller's transaction. The
 services that depositors' money goes through (remittance, back payment, reversal) are here
 too; each is one durable transaction that locks the accounts it touches in id order, checks,
-posts and writes its audit row last.
+posts and writes its audit row last. ``remittance_post_within`` and
+``back_payment_post_within`` are the same rules in the caller's transaction, for a batch that
+must post all its items or none.
 """
 
 from __future__ import annotations
@@ -215,55 +217,76 @@ def remittance_post(
     base and ratios. The period must be the next unpaid month (paid-through + 1): no gap, no
     paying ahead, no month twice."""
     with transaction.atomic(durable=True):
-        account = lock_account(account_id)
-        ensure_can_receive(account, remittance=True)
-        if account.employer_id != employer_id:
-            raise EmployerMismatch()
-        employer = Employer.objects.get(pk=employer_id)
-        _check_period(period, account)
-        due = (
-            period_add(account.paid_through, 1)
-            if account.paid_through
-            else period_of(account.opened_on)
-        )
-        if account.paid_through is not None and period <= account.paid_through:
-            raise PeriodAlreadyPaid(
-                f"{format_period(period)} 已缴存（缴至 {format_period(account.paid_through)}）"
-            )
-        if period != due:
-            raise PeriodNotDue(
-                f"应缴月份为 {format_period(due)}，不能跳月缴存 {format_period(period)}"
-            )
-        lines = _deposit_lines(
-            account,
-            employer,
+        return remittance_post_within(
+            account_id=account_id,
+            employer_id=employer_id,
             period=period,
-            base_fen=account.deposit_base_fen,
-            employer_ratio=account.employer_ratio,
-            employee_ratio=account.employee_ratio,
-        )
-        # A month reopened by reversing its remittance is remitted again under a new key.
-        earlier = Posting.objects.filter(
-            fund_account=account, period=period, reason=Reason.REMITTANCE
-        ).count()
-        entry = entry_post(
-            reason=Reason.REMITTANCE,
-            value_date=value_date or clock.today(),
-            period=period,
-            source_key=source_key
-            or f"remit:{account.pk}:{period}" + (f":{earlier + 1}" if earlier else ""),
             actor=actor,
-            lines=lines,
-            description=f"{format_period(period)} 汇缴",
+            value_date=value_date,
+            source_key=source_key,
         )
-        FundAccount.objects.filter(pk=account.pk).update(paid_through=period)
-        record_event(
-            actor,
-            "deposit.remittance",
-            subject_account_id=account.pk,
-            details={"entry": entry.pk, "period": period, "amount_fen": lines[0].amount_fen},
+
+
+def remittance_post_within(
+    *,
+    account_id: int,
+    employer_id: int,
+    period: int,
+    actor: Actor,
+    value_date: dt.date | None = None,
+    source_key: str | None = None,
+) -> JournalEntry:
+    """``remittance_post`` in the caller's transaction, for batches that post many items all
+    or nothing (the sync API). The caller opens the transaction and, to keep two batches from
+    deadlocking, locks the accounts it will touch in id order first. A ``DomainError`` from
+    here must roll the caller's transaction back, never be caught and carried on from."""
+    account = lock_account(account_id)
+    ensure_can_receive(account, remittance=True)
+    if account.employer_id != employer_id:
+        raise EmployerMismatch()
+    employer = Employer.objects.get(pk=employer_id)
+    _check_period(period, account)
+    due = (
+        period_add(account.paid_through, 1)
+        if account.paid_through
+        else period_of(account.opened_on)
+    )
+    if account.paid_through is not None and period <= account.paid_through:
+        raise PeriodAlreadyPaid(
+            f"{format_period(period)} 已缴存（缴至 {format_period(account.paid_through)}）"
         )
-        return entry
+    if period != due:
+        raise PeriodNotDue(f"应缴月份为 {format_period(due)}，不能跳月缴存 {format_period(period)}")
+    lines = _deposit_lines(
+        account,
+        employer,
+        period=period,
+        base_fen=account.deposit_base_fen,
+        employer_ratio=account.employer_ratio,
+        employee_ratio=account.employee_ratio,
+    )
+    # A month reopened by reversing its remittance is remitted again under a new key.
+    earlier = Posting.objects.filter(
+        fund_account=account, period=period, reason=Reason.REMITTANCE
+    ).count()
+    entry = entry_post(
+        reason=Reason.REMITTANCE,
+        value_date=value_date or clock.today(),
+        period=period,
+        source_key=source_key
+        or f"remit:{account.pk}:{period}" + (f":{earlier + 1}" if earlier else ""),
+        actor=actor,
+        lines=lines,
+        description=f"{format_period(period)} 汇缴",
+    )
+    FundAccount.objects.filter(pk=account.pk).update(paid_through=period)
+    record_event(
+        actor,
+        "deposit.remittance",
+        subject_account_id=account.pk,
+        details={"entry": entry.pk, "period": period, "amount_fen": lines[0].amount_fen},
+    )
+    return entry
 
 
 def back_payment_post(
@@ -282,45 +305,71 @@ def back_payment_post(
     month, a month the employer missed, or one whose deposit was reversed."""
     base_fen = amount_to_fen(base)
     with transaction.atomic(durable=True):
-        account = lock_account(account_id)
-        ensure_can_receive(account, remittance=False)
-        employer = Employer.objects.filter(pk=employer_id).first()
-        if employer is None:
-            raise NotFound("缴存单位不存在")
-        _check_period(period, account)
-        if account.paid_through is None or period > account.paid_through:
-            raise PeriodNotDue(f"{format_period(period)} 尚未到补缴范围，应办理汇缴")
-        standing = (
-            Posting.objects.filter(fund_account=account, period=period, reason__in=DEPOSIT_REASONS)
-            .filter(reversed_by__isnull=True)
-            .exists()
-        )
-        if standing:
-            raise PeriodAlreadyPaid(f"{format_period(period)} 已有缴存记录，不能重复补缴")
-        lines = _deposit_lines(
-            account,
-            employer,
+        return back_payment_post_within(
+            account_id=account_id,
+            employer_id=employer_id,
             period=period,
             base_fen=base_fen,
             employer_ratio=employer_ratio,
             employee_ratio=employee_ratio,
-        )
-        entry = entry_post(
-            reason=Reason.BACK_PAYMENT,
-            value_date=value_date or clock.today(),
-            period=period,
-            source_key=source_key or f"backpay:{account.pk}:{period}:{clock.now().timestamp()}",
             actor=actor,
-            lines=lines,
-            description=f"{format_period(period)} 补缴",
+            value_date=value_date,
+            source_key=source_key,
         )
-        record_event(
-            actor,
-            "deposit.back_payment",
-            subject_account_id=account.pk,
-            details={"entry": entry.pk, "period": period, "amount_fen": lines[0].amount_fen},
-        )
-        return entry
+
+
+def back_payment_post_within(
+    *,
+    account_id: int,
+    employer_id: int,
+    period: int,
+    base_fen: int,
+    employer_ratio: Decimal,
+    employee_ratio: Decimal,
+    actor: Actor,
+    value_date: dt.date | None = None,
+    source_key: str | None = None,
+) -> JournalEntry:
+    """``back_payment_post`` in the caller's transaction (see ``remittance_post_within``)."""
+    account = lock_account(account_id)
+    ensure_can_receive(account, remittance=False)
+    employer = Employer.objects.filter(pk=employer_id).first()
+    if employer is None:
+        raise NotFound("缴存单位不存在")
+    _check_period(period, account)
+    if account.paid_through is None or period > account.paid_through:
+        raise PeriodNotDue(f"{format_period(period)} 尚未到补缴范围，应办理汇缴")
+    standing = (
+        Posting.objects.filter(fund_account=account, period=period, reason__in=DEPOSIT_REASONS)
+        .filter(reversed_by__isnull=True)
+        .exists()
+    )
+    if standing:
+        raise PeriodAlreadyPaid(f"{format_period(period)} 已有缴存记录，不能重复补缴")
+    lines = _deposit_lines(
+        account,
+        employer,
+        period=period,
+        base_fen=base_fen,
+        employer_ratio=employer_ratio,
+        employee_ratio=employee_ratio,
+    )
+    entry = entry_post(
+        reason=Reason.BACK_PAYMENT,
+        value_date=value_date or clock.today(),
+        period=period,
+        source_key=source_key or f"backpay:{account.pk}:{period}:{clock.now().timestamp()}",
+        actor=actor,
+        lines=lines,
+        description=f"{format_period(period)} 补缴",
+    )
+    record_event(
+        actor,
+        "deposit.back_payment",
+        subject_account_id=account.pk,
+        details={"entry": entry.pk, "period": period, "amount_fen": lines[0].amount_fen},
+    )
+    return entry
 
 
 def entry_reverse(

@@ -39,6 +39,7 @@ from hpf.common import clock
 from hpf.common.crypto import encrypt, lookup_hash
 from hpf.common.policy import get_policy
 from hpf.interest.services import closing_interest, interest_settle
+from hpf.ledger.bulk import BulkWriter
 from hpf.ledger.models import CentreCode, Reason
 from hpf.loans.services import loan_rates
 from hpf.registry.services import account_no_for, unit_no_for
@@ -131,50 +132,6 @@ class SeedReport:
     settlements: int
     start_period: int
     end_period: int
-
-
-class BulkWriter:
-    """Rows into tables, fast: COPY on PostgreSQL, executemany in batches on SQLite."""
-
-    def __init__(self) -> None:
-        self.vendor = connection.vendor
-
-    def write_text(self, table: str, columns: Sequence[str], chunks: Iterable[str]) -> None:
-        """PostgreSQL only: COPY rows already formatted as COPY text (tab-separated, \\N)."""
-        connection.ensure_connection()
-        raw = connection.connection
-        with (
-            raw.cursor() as cur,
-            cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-        ):
-            for chunk in chunks:
-                copy.write(chunk)
-
-    def write(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-        cols = ", ".join(columns)
-        n = 0
-        connection.ensure_connection()
-        raw = connection.connection
-        if self.vendor == "postgresql":
-            with raw.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    n += 1
-            return n
-        sql = f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(columns))})"
-        cur = raw.cursor()
-        batch: list[Sequence[Any]] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= 20_000:
-                cur.executemany(sql, batch)
-                n += len(batch)
-                batch.clear()
-        if batch:
-            cur.executemany(sql, batch)
-            n += len(batch)
-        cur.close()
-        return n
 
 
 POSTING_COLS = (

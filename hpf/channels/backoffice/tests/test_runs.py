@@ -1,0 +1,108 @@
+"""The back office's run pages: staff only, the list, a run's detail, the progress JSON."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from hpf.audit.services import Actor
+from hpf.operations.models import BatchRun
+from hpf.operations.services import run_finish, run_progress, run_start
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["/backoffice/runs/", "/backoffice/runs/progress.json"]
+
+
+@pytest.fixture
+def staff():
+    user = get_user_model().objects.create_user("clerk", password="x" * 16, is_staff=True)
+    http = Client()
+    http.force_login(user)
+    return http
+
+
+@pytest.fixture
+def runs():
+    actor = Actor.cli("ops")
+    done = run_start(BatchRun.Kind.REMITTANCE_IMPORT, "91530102-202611", actor, total=3)
+    done = run_finish(
+        done,
+        actor,
+        rows=3,
+        accounts=3,
+        entries=1,
+        total_fen=720_000,
+        reconciliation={"list_total_fen": 720_000, "matches": True},
+        note="清册核对一致",
+    )
+    running = run_start(BatchRun.Kind.SETTLEMENT, "2027", actor, total=400)
+    run_progress(running, 150)
+    return done, running
+
+
+@pytest.mark.parametrize("url", [*PAGES, "/backoffice/runs/1/"])
+def test_anonymous_is_sent_to_the_login(url):
+    response = Client().get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_a_user_who_is_not_staff_is_refused(url, runs):
+    user = get_user_model().objects.create_user("depositor", password="x" * 16)
+    http = Client()
+    http.force_login(user)
+    response = http.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+    assert b"91530102-202611" not in response.content
+
+
+def test_staff_see_the_runs(staff, runs):
+    _, running = runs
+    response = staff.get("/backoffice/runs/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "汇缴清册导入" in page and "91530102-202611" in page
+    assert "7,200.00" in page
+    assert f'data-run="{running.pk}" data-state="RUNNING"' in page
+    assert '<progress value="150" max="400"' in page
+    assert "cli:ops" in page
+    assert "<script" in page and "http" not in page.split("<script", 1)[1].split("</script>")[0]
+
+
+def test_staff_can_filter_runs_by_kind(staff, runs):
+    page = staff.get("/backoffice/runs/?kind=SETTLEMENT").content.decode()
+    assert "2027" in page and "91530102-202611" not in page
+
+
+def test_a_run_detail_shows_its_reconciliation_and_note(staff, runs):
+    done, _ = runs
+    response = staff.get(f"/backoffice/runs/{done.pk}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "list_total_fen" in page and "720000" in page
+    assert "清册核对一致" in page
+    assert staff.get("/backoffice/runs/999999/").status_code == 404
+
+
+def test_the_progress_json_gives_the_running_runs_progress(staff, runs):
+    done, running = runs
+    data = staff.get("/backoffice/runs/progress.json").json()
+    assert data["runs"] == [
+        {
+            "id": running.pk,
+            "kind": "SETTLEMENT",
+            "subject": "2027",
+            "state": "RUNNING",
+            "state_label": "进行中",
+            "progress_done": 150,
+            "progress_total": 400,
+            "percent": 37,
+        }
+    ]
+    named = staff.get(f"/backoffice/runs/progress.json?ids={done.pk},{running.pk}").json()
+    assert [r["state"] for r in named["runs"]] == ["DONE", "RUNNING"]
+    assert staff.get("/backoffice/runs/progress.json?ids=1;drop").status_code == 400

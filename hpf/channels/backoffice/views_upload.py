@@ -1,0 +1,134 @@
+"""Remittance list upload (汇缴清册导入) in the back office: file → dry run → report or totals
+→ confirm → post, through ``hpf.remittance.services.remittance_import``.
+
+Between the dry run and the confirmation the bytes wait in a ``StagedUpload`` row keyed by
+the staff user and the file's SHA-256; the confirmation names only the hash, so what is
+posted is exactly what was checked. Staff login as in ``views`` (MFA arrives later).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hpf.audit.models import Channel
+from hpf.audit.services import Actor
+from hpf.calc.money import format_yuan_grouped
+from hpf.channels.backoffice.models import STAGED_TTL, StagedUpload
+from hpf.common import clock
+from hpf.remittance.services import ImportOutcome, problems_csv, remittance_import
+
+SHOWN_PROBLEMS = 500
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor(
+        f"staff:{request.user.pk}", Channel.BACKOFFICE, request.META.get("REMOTE_ADDR") or None
+    )
+
+
+def _user_id(request: HttpRequest) -> int:
+    user_id = request.user.pk
+    assert user_id is not None  # staff_member_required let only a signed-in user through
+    return int(user_id)
+
+
+def _report(request: HttpRequest, outcome: ImportOutcome, **extra: Any) -> HttpResponse:
+    context: dict[str, Any] = {
+        "outcome": outcome,
+        "total_yuan": format_yuan_grouped(outcome.total_fen),
+        "employer_yuan": format_yuan_grouped(outcome.employer_fen),
+        "employee_yuan": format_yuan_grouped(outcome.employee_fen),
+        "problems": outcome.problems[:SHOWN_PROBLEMS],
+        "more_problems": max(0, len(outcome.problems) - SHOWN_PROBLEMS),
+        **extra,
+    }
+    if outcome.problems:
+        # The full report as a download without keeping anything on the server.
+        csv_b64 = base64.b64encode(problems_csv(outcome.problems)).decode()
+        context["problems_href"] = f"data:text/csv;charset=utf-8;base64,{csv_b64}"
+    return render(request, "backoffice/remittance_report.html", context)
+
+
+@staff_member_required
+def upload(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, "backoffice/remittance_upload.html", {})
+    file = request.FILES.get("file")
+    limit = settings.HPF_IMPORT_MAX_BYTES
+    if file is None or file.size is None or file.size == 0:
+        return render(
+            request,
+            "backoffice/remittance_upload.html",
+            {"error": _("请选择要导入的清册文件（CSV 或 XLSX）")},
+            status=400,
+        )
+    if file.size > limit:
+        return render(
+            request,
+            "backoffice/remittance_upload.html",
+            {"error": _("文件超过 %(limit)s 字节的上限，请按单位分拆清册") % {"limit": limit}},
+            status=400,
+        )
+    content = file.read()
+    filename = file.name or "upload"
+    outcome = remittance_import(
+        content=content, filename=filename, actor=_actor(request), dry_run=True
+    )
+    if not outcome.ok:
+        return _report(request, outcome)
+    now = clock.now()
+    StagedUpload.objects.filter(created_at__lt=now - STAGED_TTL).delete()
+    with transaction.atomic():
+        StagedUpload.objects.filter(user_id=_user_id(request), sha256=outcome.sha256).delete()
+        # A double click may race this one to the same row; either copy will do.
+        with contextlib.suppress(IntegrityError), transaction.atomic():
+            StagedUpload.objects.create(
+                user_id=_user_id(request),
+                sha256=outcome.sha256,
+                filename=filename[:200],
+                content=content,
+                created_at=now,
+            )
+    return _report(request, outcome, confirm=True)
+
+
+@staff_member_required
+@require_POST
+def confirm(request: HttpRequest) -> HttpResponse:
+    sha = request.POST.get("sha256", "")
+    staged = StagedUpload.objects.filter(
+        user_id=_user_id(request), sha256=sha, created_at__gte=clock.now() - STAGED_TTL
+    ).first()
+    if staged is None:
+        return render(
+            request,
+            "backoffice/remittance_upload.html",
+            {"error": _("待确认的清册已过期或不存在，请重新上传")},
+            status=400,
+        )
+    content = bytes(staged.content)
+    if hashlib.sha256(content).hexdigest() != sha:
+        staged.delete()
+        return render(
+            request,
+            "backoffice/remittance_upload.html",
+            {"error": _("待确认的清册内容校验失败，请重新上传")},
+            status=400,
+        )
+    outcome = remittance_import(content=content, filename=staged.filename, actor=_actor(request))
+    staged.delete()
+    if not outcome.ok:
+        # Something changed since the dry run (e.g. another list was posted): show why.
+        return _report(request, outcome)
+    return redirect("backoffice:run", run_id=outcome.run_id)
