@@ -238,3 +238,17 @@ def tamper(broken_on_purpose: None) -> Callable[..., None]:
                 cur.execute("SET LOCAL session_replication_role = origin")
 
     return run
+
+
+@pytest.fixture
+def centre_accounts(django_db_setup: None, django_db_blocker: Any) -> None:
+    """For transactional tests: a flush by an earlier transactional test empties the rows
+    that migrations create (the centre accounts); put them back. (``serialized_rollback``
+    would collide with the content types that the flush recreates.)"""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("hpf.ledger.migrations.0002_centre_accounts_and_guards")
+    with django_db_blocker.unblock():
+        migration.create_centre_accounts(apps, None)

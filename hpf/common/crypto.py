@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Callable
 from functools import cache
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -74,3 +75,16 @@ def lookup_hash(normalised: str, *, context: str) -> str:
     """Keyed hash for finding a record by a secret number without storing the number."""
     mac = hmac.new(_lookup_key(), f"{context}:{normalised}".encode(), hashlib.sha256)
     return mac.hexdigest()
+
+
+def lookup_hasher(*, context: str) -> Callable[[str], str]:
+    """``lookup_hash`` for many numbers: the HMAC's keyed state for the context is computed
+    once and copied per number (about twice as fast in bulk), same results."""
+    keyed = hmac.new(_lookup_key(), f"{context}:".encode(), hashlib.sha256)
+
+    def hashed(normalised: str) -> str:
+        mac = keyed.copy()
+        mac.update(normalised.encode())
+        return mac.hexdigest()
+
+    return hashed

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import hmac
 import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -39,14 +38,13 @@ from hpf.audit.services import Actor, record_event
 from hpf.calc.deposits import DepositRules
 from hpf.calc.periods import format_period, period_of
 from hpf.common import clock
-from hpf.common.crypto import _lookup_key
+from hpf.common.crypto import lookup_hasher
 from hpf.common.policy import get_policy
 from hpf.ledger.bulk import BulkWriter
 from hpf.ledger.models import DEPOSIT_REASONS, CentreCode, JournalEntry, Posting, Reason
 from hpf.operations.models import BatchRun
 from hpf.operations.services import run_fail, run_finish, run_start
 from hpf.registry.models import Employer, FundAccount
-from hpf.registry.services import id_lookup
 from hpf.remittance.models import ListKind, ListState, RemittanceList
 from hpf.remittance.parse import (
     C_PERIOD,
@@ -384,17 +382,8 @@ def _lock_employer(header: Header, problems: list[RowProblem]) -> Employer | Non
 
 
 def id_hasher() -> Callable[[str], str]:
-    """``id_lookup`` for many numbers: the same keyed hash, with the HMAC's keyed state
-    computed once instead of per number (about twice as fast; checked against id_lookup)."""
-    keyed = hmac.new(_lookup_key(), b"id_number:", hashlib.sha256)
-
-    def hashed(id_number: str) -> str:
-        mac = keyed.copy()
-        mac.update(id_number.encode())
-        return mac.hexdigest()
-
-    probe = "11010519491231002X"
-    return hashed if hashed(probe) == id_lookup(probe) else id_lookup
+    """``id_lookup`` for a whole list at once (the keyed state computed once)."""
+    return lookup_hasher(context="id_number")
 
 
 @cache

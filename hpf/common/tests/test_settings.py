@@ -1,5 +1,6 @@
 """Configuration is read strictly: a bad value stops the program naming the variable."""
 
+import datetime as dt
 import os
 import stat
 import subprocess
@@ -167,3 +168,14 @@ def test_malformed_policy_file_stops_hpf_check(tmp_path):
     )
     assert code == 0, output
     assert "no issues" in output
+
+
+def test_bulk_lookup_hasher_equals_lookup_hash():
+    """The bulk hasher gives exactly the per-number keyed hash, for every context."""
+    from hpf.calc.idnumbers import make_resident_id
+    from hpf.common.crypto import lookup_hash, lookup_hasher
+
+    for n in range(20):
+        number = make_resident_id("530102", dt.date(1980, 1, 1) + dt.timedelta(days=n), n)
+        for context in ("id_number", "bank_card"):
+            assert lookup_hasher(context=context)(number) == lookup_hash(number, context=context)

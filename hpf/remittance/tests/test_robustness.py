@@ -27,7 +27,7 @@ from hpf.remittance.tests.helpers import build_csv, header_for, row_for
 )
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_lists_for_one_month_have_one_winner(
-    employer, owner, other, actor, ledger_violations
+    centre_accounts, employer, owner, other, actor, ledger_violations
 ):
     """Two different lists for the same employer and month imported at the same moment:
     the employer row lock makes the second wait and then see the first, so exactly one is

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from importlib import import_module
 
 import pytest
 from django.db import connection
@@ -281,18 +280,6 @@ def test_a_sequential_duplicate_posts_once(signed_post, owner, other, ledger_vio
     assert statuses == [201, 200, 200]
     assert JournalEntry.objects.filter(source_key__startswith="sync:").count() == 2
     assert ledger_violations() == []
-
-
-@pytest.fixture
-def centre_accounts(django_db_setup, django_db_blocker):
-    """Another transactional test's flush may have emptied the rows migrations create (the
-    centre accounts); put them back. (serialized_rollback would collide with the content
-    types that flush recreates.)"""
-    from django.apps import apps
-
-    migration = import_module("hpf.ledger.migrations.0002_centre_accounts_and_guards")
-    with django_db_blocker.unblock():
-        migration.create_centre_accounts(apps, None)
 
 
 @pytest.mark.skipif(
