@@ -42,6 +42,7 @@ from hpf.common import clock
 from hpf.common.errors import InvalidInput, InvalidTransition
 from hpf.common.policy import get_policy
 from hpf.interest.models import InterestSettlement
+from hpf.ledger.checks import sequential_scan
 from hpf.ledger.models import CentreCode, JournalEntry, Reason
 from hpf.ledger.services import Line, entry_post
 from hpf.operations.models import BatchRun
@@ -83,6 +84,7 @@ def _stage_all(settlement: dt.date, year: int, extra_days: int) -> None:
     # OFFSET 0 keeps PostgreSQL from flattening the NOT EXISTS into an anti-join: a probe of
     # the unique (account, year) index per account stays cheap whatever the statistics say.
     probe = "OFFSET 0" if connection.vendor == "postgresql" else ""
+    scan = sequential_scan()
     with connection.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS hpf_settle_all")
         cur.execute(
@@ -104,7 +106,7 @@ def _stage_all(settlement: dt.date, year: int, extra_days: int) -> None:
                        SUM(CASE WHEN p.value_date <= %s THEN p.amount_fen ELSE 0 END) AS moves,
                        SUM(CASE WHEN p.value_date <= %s
                                 THEN p.amount_fen * ({days} + {extra_days}) ELSE 0 END) AS fen_days
-                  FROM ledger_posting p
+                  FROM ledger_posting p {scan}
                  WHERE p.fund_account_id IS NOT NULL AND p.value_date > %s
                  GROUP BY p.fund_account_id
               ) agg ON agg.account_id = a.id

@@ -38,18 +38,34 @@ def _rows(sql: str) -> list[tuple[Any, ...]]:
         return list(cur.fetchall())
 
 
+# {scan} is where SQLite is told to read the table straight through: left to itself it walks
+# the (entry) or (account, date) index to avoid a sort, fetching every row by a random seek,
+# which at ten million rows is minutes instead of seconds.
 _AGGREGATES = {
     "chk_entry": """SELECT entry_id, SUM(amount_fen) AS total, COUNT(*) AS n
-                      FROM ledger_posting GROUP BY entry_id""",
+                      FROM ledger_posting {scan} GROUP BY entry_id""",
     "chk_account": """SELECT fund_account_id AS account_id, SUM(amount_fen) AS total
-                        FROM ledger_posting WHERE fund_account_id IS NOT NULL
+                        FROM ledger_posting {scan} WHERE fund_account_id IS NOT NULL
                        GROUP BY fund_account_id""",
     "chk_interest": """SELECT fund_account_id AS account_id, entry_id, value_date,
                               SUM(amount_fen) AS total, MIN(id) AS posting_id
-                         FROM ledger_posting
+                         FROM ledger_posting {scan}
                         WHERE reason = 'INTEREST' AND fund_account_id IS NOT NULL
                         GROUP BY fund_account_id, entry_id, value_date""",
 }
+
+
+_KEYS = {
+    "chk_entry": "entry_id",
+    "chk_account": "account_id",
+    "chk_interest": "account_id, entry_id",
+}
+
+
+def sequential_scan() -> str:
+    """The hint that makes SQLite scan a big table in order (empty on PostgreSQL, whose
+    planner chooses a sequential scan with a hash aggregate by itself)."""
+    return "NOT INDEXED" if connection.vendor == "sqlite" else ""
 
 
 @dataclass
@@ -66,8 +82,14 @@ class Scratch:
                     # Grouping a city's postings by entry wants a hash table of a million
                     # groups; the default 4 MB would spill it to disk in batches.
                     cur.execute("SET work_mem = '256MB'")
+                elif not self.built:
+                    cur.execute("PRAGMA cache_size = -200000")  # 200 MB for the big sorts
                 cur.execute(f"DROP TABLE IF EXISTS {name}")
-                cur.execute(f"CREATE TEMP TABLE {name} AS {_AGGREGATES[name]}")
+                query = _AGGREGATES[name].format(scan=sequential_scan())
+                cur.execute(f"CREATE TEMP TABLE {name} AS {query}")
+                # The checks look rows up by these keys (SQLite would otherwise scan the
+                # whole temporary table once per entry of the ledger).
+                cur.execute(f"CREATE INDEX {name}_key ON {name} ({_KEYS[name]})")
                 # Fresh temporary tables have no statistics; the joins below need them.
                 cur.execute(f"ANALYZE {name}")
             self.built.add(name)
@@ -79,6 +101,8 @@ class Scratch:
                 cur.execute(f"DROP TABLE IF EXISTS {name}")
             if connection.vendor == "postgresql" and self.built:
                 cur.execute("RESET work_mem")
+            elif self.built:
+                cur.execute("PRAGMA cache_size = -2000")
         self.built.clear()
 
 

@@ -40,6 +40,9 @@ class Command(BaseCommand):
         self.stdout.write(f"  centre administration  http://127.0.0.1:{port}/admin/")
         self.stdout.write(f"    user: admin   password: {password}")
         self.stdout.write(
+            f"  back office (batch runs, remittance upload)  http://127.0.0.1:{port}/backoffice/runs/"
+        )
+        self.stdout.write(
             "  demo depositors (synthetic people; the portal registers them by these):"
         )
         shown = 0
