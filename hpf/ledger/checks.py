@@ -83,7 +83,7 @@ class Scratch:
                     # groups; the default 4 MB would spill it to disk in batches.
                     cur.execute("SET work_mem = '256MB'")
                 elif not self.built:
-                    cur.execute("PRAGMA cache_size = -200000")  # 200 MB for the big sorts
+                    cur.execute("PRAGMA cache_size = -64000")  # 64 MB for the big sorts
                 cur.execute(f"DROP TABLE IF EXISTS {name}")
                 query = _AGGREGATES[name].format(scan=sequential_scan())
                 cur.execute(f"CREATE TEMP TABLE {name} AS {query}")
