@@ -16,7 +16,7 @@ _SEPARATORS_RE = re.compile(r"[\s\-]+")
 
 
 def mask_id_number(number: str | None) -> str:
-    """``"53010219900101001X"`` → ``"5301**********001X"``: first 4, last 4, stars between.
+    """An 18-character ID number → ``"5301**********001X"``: first 4, last 4, stars between.
 
     Length is preserved.  Input of 8 characters or fewer is hidden entirely.
     """
