@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from hpf.audit.services import Actor, record_event
 from hpf.calc.money import format_yuan_grouped
 from hpf.common.crypto import decrypt
 from hpf.common.envconfig import env_secret
@@ -54,6 +55,14 @@ class Command(BaseCommand):
             ):
                 dep = account.depositor
                 id_number = decrypt(dep.id_number_enc, context=b"id_number")
+                # Demo data, but a read of a full ID number all the same: it is recorded.
+                record_event(
+                    Actor.cli("demo-logins"),
+                    "account.read",
+                    subject_account_id=account.pk,
+                    purpose="演示登录信息",
+                    details={"view": "demo-logins"},
+                )
                 self.stdout.write(
                     f"    {dep.name:<6} ID {id_number}  account {account.account_no}  "
                     f"{account.get_status_display()}  balance {format_yuan_grouped(account.balance_fen)} 元  "
