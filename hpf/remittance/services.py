@@ -21,6 +21,7 @@ a ``RemittanceList`` record saying what happened.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 from collections import defaultdict
@@ -296,15 +297,7 @@ def _import_locked(
                 sha256=outcome.sha256, state=ListState.POSTED
             ).first()
             if duplicate is not None:
-                outcome.problems = [
-                    RowProblem(
-                        0,
-                        "",
-                        "DUPLICATE_FILE",
-                        f"该文件已于 {duplicate.created_at.astimezone(clock.BUSINESS_TZ):%Y-%m-%d %H:%M} 导入入账"
-                        f"（记录 {duplicate.pk}），同一文件不能重复导入",
-                    )
-                ]
+                outcome.problems = [duplicate_problem(duplicate.pk, duplicate.created_at)]
                 return employer_pk
             ctx = _load_context(employer, header, rows)
             employer_problems = check_employer(header, ctx)
@@ -351,6 +344,17 @@ def _import_locked(
         outcome.entry_ids = []
         outcome.list_id = None
     return employer_pk
+
+
+def duplicate_problem(list_id: int, created_at: dt.datetime) -> RowProblem:
+    """The file was posted before (as list record ``list_id``)."""
+    return RowProblem(
+        0,
+        "",
+        "DUPLICATE_FILE",
+        f"该文件已于 {created_at.astimezone(clock.BUSINESS_TZ):%Y-%m-%d %H:%M} 导入入账"
+        f"（记录 {list_id}），同一文件不能重复导入",
+    )
 
 
 def _lock_employer(header: Header, problems: list[RowProblem]) -> Employer | None:

@@ -1,8 +1,13 @@
 """hpf import-remittance FILE [FILE|DIR ...] [--dry-run] [--report OUT.csv]
 
-Each file is imported on its own, all or nothing: one rejected file does not stop the others
-and posts nothing of itself. Prints a line per file and a summary; exits 1 if any file was
-rejected. ``--report`` writes every problem of every file as one CSV (UTF-8 with BOM).
+Each file is all or nothing: one rejected file does not stop the others and posts nothing of
+itself. Several files go through the batched path (hpf.remittance.batch: the month's lists in
+chunks of ``--chunk-rows`` rows, one transaction each); ``--one-by-one`` forces the single-list
+path. Prints a line per file (only the rejected ones beyond 200 files, unless ``--verbose``)
+and a summary. A file posted before is refused as a duplicate and said so, but is not a
+failure: rerunning a month after a crash posts what is missing and exits 0. Exits 1 if any
+other file was rejected. ``--report`` writes every problem of every file as one CSV (UTF-8
+with BOM).
 """
 
 from __future__ import annotations
@@ -19,10 +24,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from hpf.audit.services import Actor
 from hpf.calc.money import format_yuan_grouped
 from hpf.calc.periods import format_period
+from hpf.remittance.batch import CHUNK_ROWS, remittance_import_batch
 from hpf.remittance.services import ImportOutcome, remittance_import_file
 
 SUFFIXES = {".csv", ".xlsx"}
 PROGRESS_FROM = 5  # files; fewer than this print without a progress bar
+QUIET_FROM = 200  # files; from this many only rejected files get a line (unless --verbose)
+
+
+def _duplicate(outcome: ImportOutcome) -> bool:
+    return [p.code for p in outcome.problems] == ["DUPLICATE_FILE"]
 
 
 def _files(paths: list[str]) -> list[Path]:
@@ -53,6 +64,8 @@ def _line(path: Path, outcome: ImportOutcome) -> str:
         return f"posted    {path}: {what}, {money}, entries {outcome.entry_ids}"
     if outcome.state == "DRY_RUN":
         return f"dry run   {path}: {what}, {money}, would post (nothing written)"
+    if _duplicate(outcome):
+        return f"already   {path}: {what}, {outcome.problems[0].message}"
     first = "; ".join(
         f"row {p.row} {p.column} {p.code}: {p.message}" if p.row else f"{p.code}: {p.message}"
         for p in outcome.problems[:3]
@@ -68,6 +81,25 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", help="CSV or XLSX files, or directories of them")
         parser.add_argument("--dry-run", action="store_true", help="check only, post nothing")
         parser.add_argument("--report", help="write every problem to this CSV file")
+        parser.add_argument(
+            "--one-by-one", action="store_true", help="the single-list path for every file"
+        )
+        parser.add_argument(
+            "--chunk-rows",
+            type=int,
+            default=CHUNK_ROWS,
+            help=f"rows per transaction of the batched path (default {CHUNK_ROWS})",
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="processes reading files ahead of the database work (0: none)",
+        )
+        parser.add_argument(
+            "--pause-ms", type=int, default=0, help="pause between chunks (to spare the database)"
+        )
+        parser.add_argument("--verbose", action="store_true", help="a line for every file")
 
     def handle(self, *args: Any, **options: Any) -> None:
         files = _files(options["paths"])
@@ -76,6 +108,15 @@ class Command(BaseCommand):
         actor = Actor.cli("import-remittance")
         started = time.perf_counter()
         results: list[tuple[Path, ImportOutcome]] = []
+        dry_run = options["dry_run"]
+        quiet = len(files) >= QUIET_FROM and not options["verbose"]
+
+        def say(path: Path, outcome: ImportOutcome, write: Any) -> None:
+            results.append((path, outcome))
+            if not quiet or not outcome.ok:
+                write(_line(path, outcome))
+
+        batched = len(files) > 1 and not options["one_by_one"]
         if len(files) >= PROGRESS_FROM:
             with Progress(
                 TextColumn("汇缴清册导入"),
@@ -85,18 +126,25 @@ class Command(BaseCommand):
                 transient=True,
             ) as bar:
                 task = bar.add_task("import", total=len(files))
-                for path in files:
-                    outcome = remittance_import_file(
-                        path=path, actor=actor, dry_run=options["dry_run"]
+
+                def on_list(path: Path, outcome: ImportOutcome) -> None:
+                    say(
+                        path,
+                        outcome,
+                        lambda text: bar.console.print(text, markup=False, highlight=False),
                     )
-                    results.append((path, outcome))
-                    bar.console.print(_line(path, outcome), markup=False, highlight=False)
                     bar.advance(task)
+
+                self._run(files, actor, dry_run, batched, on_list, options)
         else:
-            for path in files:
-                outcome = remittance_import_file(path=path, actor=actor, dry_run=options["dry_run"])
-                results.append((path, outcome))
-                self.stdout.write(_line(path, outcome))
+            self._run(
+                files,
+                actor,
+                dry_run,
+                batched,
+                lambda path, outcome: say(path, outcome, self.stdout.write),
+                options,
+            )
         if options["report"]:
             out = io.StringIO()
             writer = csv.writer(out, lineterminator="\r\n")
@@ -105,13 +153,41 @@ class Command(BaseCommand):
                 for p in sorted(outcome.problems, key=lambda p: p.row):
                     writer.writerow([path.name, p.row or "", p.column, p.code, p.message])
             Path(options["report"]).write_bytes(("\ufeff" + out.getvalue()).encode("utf-8"))
-        rejected = [o for _, o in results if not o.ok]
+        already = [o for _, o in results if _duplicate(o)]
+        rejected = [o for _, o in results if not o.ok and not _duplicate(o)]
         good = [o for _, o in results if o.ok]
-        verb = "checked" if options["dry_run"] else "posted"
+        verb = "checked" if dry_run else "posted"
+        elapsed = time.perf_counter() - started
+        rows = sum(o.rows for o in good)
         self.stdout.write(
-            f"{len(files)} files: {len(good)} {verb} ({sum(o.rows for o in good)} rows, "
+            f"{len(files)} files: {len(good)} {verb} ({rows} rows, "
             f"{format_yuan_grouped(sum(o.total_fen for o in good))} 元), "
-            f"{len(rejected)} rejected; {time.perf_counter() - started:.1f}s"
+            f"{len(rejected)} rejected"
+            + (f", {len(already)} already imported before" if already else "")
+            + f"; {elapsed:.1f}s ({rows / elapsed if elapsed else 0:,.0f} rows/s)"
         )
         if rejected:
             raise CommandError(f"{len(rejected)} of {len(files)} files rejected", returncode=1)
+
+    def _run(
+        self,
+        files: list[Path],
+        actor: Actor,
+        dry_run: bool,
+        batched: bool,
+        on_list: Any,
+        options: dict[str, Any],
+    ) -> None:
+        if batched:
+            remittance_import_batch(
+                files,
+                actor=actor,
+                dry_run=dry_run,
+                chunk_rows=options["chunk_rows"],
+                workers=options["workers"],
+                pause_ms=options["pause_ms"],
+                on_list=on_list,
+            )
+            return
+        for path in files:
+            on_list(path, remittance_import_file(path=path, actor=actor, dry_run=dry_run))

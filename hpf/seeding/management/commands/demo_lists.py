@@ -1,0 +1,44 @@
+"""hpf demo-lists OUTDIR --period YYYYMM [--limit N]
+
+Write one month's remittance lists (one CSV per employer due that month) from the registry,
+as the employers' payroll systems would: files to try ``hpf import-remittance`` or the back
+office's upload with. DEBUG only: the files hold full ID numbers of the (synthetic) demo city.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from hpf.audit.services import Actor
+from hpf.calc.errors import CalcError
+from hpf.calc.money import format_yuan_grouped
+from hpf.calc.periods import parse_period
+from hpf.seeding.lists import write_month_lists
+
+
+class Command(BaseCommand):
+    help = "Write a month's remittance lists for every employer due (demo and benchmarks)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("outdir", type=Path)
+        parser.add_argument("--period", required=True, help="YYYYMM, the month the lists pay")
+        parser.add_argument("--limit", type=int, default=0, help="at most this many employers")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError("demo-lists writes full ID numbers and runs only with DEBUG=1")
+        try:
+            period = parse_period(options["period"])
+        except CalcError as exc:
+            raise CommandError(f"--period: {exc.message}") from exc
+        done = write_month_lists(
+            options["outdir"], period, Actor.cli("demo-lists"), limit=options["limit"]
+        )
+        self.stdout.write(
+            f"lists {done.lists} rows {done.rows} total {format_yuan_grouped(done.total_fen)} 元"
+            f" -> {options['outdir']}"
+        )
