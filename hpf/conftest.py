@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
+import sqlite3
+import subprocess
+import sys
+import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -252,3 +258,91 @@ def centre_accounts(django_db_setup: None, django_db_blocker: Any) -> None:
     migration = import_module("hpf.ledger.migrations.0002_centre_accounts_and_guards")
     with django_db_blocker.unblock():
         migration.create_centre_accounts(apps, None)
+
+
+# ---------------------------------------------------------------------------- whole cities
+# Real `hpf` processes on databases of their own (a SQLite file, or a fresh PostgreSQL
+# database when the suite runs on PostgreSQL), built by the deterministic seed: for the
+# tests that kill a run outright and compare it with an uninterrupted one.
+
+
+class City:
+    def __init__(self, url: str, var: Path) -> None:
+        self.url, self.var = url, var
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "DATABASE_URL": self.url,
+            "HPF_VAR_DIR": str(self.var),
+            "HPF_GENERATE_SECRETS": "1",
+            "DEBUG": "1",
+        }
+
+    def hpf(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "hpf.cli", *args],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        if self.url.startswith("sqlite"):
+            with sqlite3.connect(self.url.removeprefix("sqlite:///")) as db:
+                return db.execute(sql).fetchall()
+        import psycopg
+
+        with psycopg.connect(self.url) as db:
+            return db.execute(sql).fetchall()
+
+
+@pytest.fixture
+def make_city(tmp_path: Path) -> Iterator[Any]:
+    created: list[str] = []
+    settings = connection.settings_dict
+
+    def make(name: str) -> City:
+        var = tmp_path / name
+        var.mkdir()
+        if connection.vendor == "postgresql":
+            import psycopg
+
+            db = f"hpf_kill_{uuid.uuid4().hex[:10]}"
+            admin = f"postgresql://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
+            with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
+                conn.execute(f"CREATE DATABASE {db}")
+            created.append(db)
+            url = f"{admin}/{db}"
+        else:
+            url = f"sqlite:///{var / 'city.sqlite3'}"
+        city = City(url, var)
+        for args in (
+            ("migrate", "-v0"),
+            (
+                "seed",
+                "--depositors",
+                "600",
+                "--years",
+                "2",
+                "--seed",
+                "5",
+                "--end-period",
+                "202605",
+                "--no-check",
+            ),
+        ):
+            done = city.hpf(*args)
+            assert done.returncode == 0, done.stderr[-2000:]
+        return city
+
+    yield make
+    if created:
+        import psycopg
+
+        admin = f"postgresql://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
+        with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
+            for db in created:
+                conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")

@@ -461,9 +461,11 @@ class _Chunk:
         """The employers' accounts, one query per 2,000 employers, straight from the cursor."""
         result: dict[int, tuple[dict[str, AccountInfo], dict[str, AccountInfo]]] = {}
         ids = sorted(set(employer_ids))
-        with connection.cursor() as cur:
-            for start in range(0, len(ids), _IN):
-                part = ids[start : start + _IN]
+        read_state = self.read_state
+        new = tuple.__new__
+        for start in range(0, len(ids), _IN):
+            part = ids[start : start + _IN]
+            with connection.cursor() as cur:
                 cur.execute(
                     "SELECT a.id, a.account_no, a.status, a.freeze_mode, a.status_before_freeze,"
                     " a.paid_through, a.opened_on, a.balance_fen, d.name, d.id_number_hash,"
@@ -472,25 +474,18 @@ class _Chunk:
                     f" WHERE a.employer_id IN ({', '.join(['%s'] * len(part))})",
                     part,
                 )
-                for pk, no, status, mode, before, paid, opened, balance, name, hashed, emp in cur:
-                    info = AccountInfo(
-                        pk,
-                        no,
-                        status,
-                        mode,
-                        before,
-                        paid,
-                        _period_of(opened),
-                        balance,
-                        name,
-                        hashed,
-                    )
-                    maps = result.get(emp)
-                    if maps is None:
-                        maps = result[emp] = ({}, {})
-                    maps[0][no] = info
-                    maps[1][hashed] = info
-                    self.read_state[pk] = (status, mode, paid, emp)
+                fetched = cur.fetchall()
+            for pk, no, status, mode, before, paid, opened, balance, name, hashed, emp in fetched:
+                info = new(
+                    AccountInfo,
+                    (pk, no, status, mode, before, paid, _period_of(opened), balance, name, hashed),
+                )
+                maps = result.get(emp)
+                if maps is None:
+                    maps = result[emp] = ({}, {})
+                maps[0][no] = info
+                maps[1][hashed] = info
+                read_state[pk] = (status, mode, paid, emp)
         return result
 
     # -- writing
