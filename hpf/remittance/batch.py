@@ -133,7 +133,7 @@ class BatchOutcome:
     """What a batch did: one ``ImportOutcome`` per file, in the order given, and the run."""
 
     outcomes: list[tuple[Path, ImportOutcome]] = field(default_factory=list)
-    run_id: int | None = None
+    run_id: int = 0
     chunks: int = 0
     fallbacks: int = 0  # lists that went through the single path
     reconciliation: dict[str, Any] = field(default_factory=dict)
