@@ -33,6 +33,7 @@ go through ``remittance_import`` one by one, after their chunk.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import time
@@ -136,6 +137,7 @@ class BatchOutcome:
     run_id: int = 0
     chunks: int = 0
     fallbacks: int = 0  # lists that went through the single path
+    seconds: dict[str, float] = field(default_factory=dict)  # time spent per phase
     reconciliation: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -195,6 +197,7 @@ def remittance_import_batch(
     )
     outcomes: dict[Path, ImportOutcome] = {}
     totals: dict[str, int] = defaultdict(int)
+    seconds: dict[str, float] = defaultdict(float)
     done = 0
 
     def settle(path: Path, outcome: ImportOutcome) -> None:
@@ -205,7 +208,13 @@ def remittance_import_batch(
             on_list(path, outcome)
 
     try:
-        for prepared in _prepared_groups(groups, current, limit, workers):
+        reading = _prepared_groups(groups, current, limit, workers)
+        while True:
+            started = time.perf_counter()
+            prepared = next(reading, None)
+            seconds["read (waiting for files)"] += time.perf_counter() - started
+            if prepared is None:
+                break
             fast, slow = _split(prepared)
             if fast:
                 chunk = _Chunk(fast, actor, run, dry_run=dry_run)
@@ -213,11 +222,15 @@ def remittance_import_batch(
                 result.chunks += 1
                 for key, value in chunk.totals.items():
                     totals[key] += value
+                for phase, spent in chunk.seconds.items():
+                    seconds[phase] += spent
                 for p, outcome in chunk.outcomes:
                     settle(p.path, outcome)
+            started = time.perf_counter()
             for p in slow:
                 result.fallbacks += 1
                 settle(p.path, remittance_import_file(path=p.path, actor=actor, dry_run=dry_run))
+            seconds["single path"] += time.perf_counter() - started
             run_progress(run, done)
             if pause_ms:
                 time.sleep(pause_ms / 1000)
@@ -225,6 +238,7 @@ def remittance_import_batch(
         run_fail(run, exc, done=f"{done} of {len(paths)} files: ")
         raise
     result.outcomes = [(p, outcomes[p]) for p in paths]
+    result.seconds = {phase: round(spent, 2) for phase, spent in seconds.items()}
     result.reconciliation = dict(totals)
     result.reconciliation["balanced"] = (
         totals["header_total_fen"]
@@ -252,6 +266,7 @@ def remittance_import_batch(
             "rejected": len(rejected),
             "chunks": result.chunks,
             "single_path": result.fallbacks,
+            "seconds": result.seconds,
         },
         note=f"{len(rejected)} of {len(paths)} files rejected" if rejected else "",
     )
@@ -335,11 +350,20 @@ class _Chunk:
         self.sent_back: list[Prepared] = []
         self.matched: dict[Path, int] = {}
         self.read_state: dict[int, tuple[Any, ...]] = {}
+        self.seconds: dict[str, float] = defaultdict(float)
         self.actor = actor
         self.batch_run = run
         self.dry_run = dry_run
         self.outcomes: list[tuple[Prepared, ImportOutcome]] = []
         self.totals: dict[str, int] = {}
+
+    @contextlib.contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[phase] += time.perf_counter() - started
 
     def post(self) -> list[Prepared]:
         """Post the chunk; returns the lists to send through the single path."""
@@ -360,10 +384,14 @@ class _Chunk:
     # -- reading
 
     def _check_and_post(self) -> None:
-        employers = self._lock_employers()
-        posted_before = self._posted_before()
-        accounts = self._accounts([e.pk for e in employers.values()])
+        with self.timed("lock"):
+            employers = self._lock_employers()
+            posted_before = self._posted_before()
+        with self.timed("accounts"):
+            accounts = self._accounts([e.pk for e in employers.values()])
         hasher = id_hasher()
+        checking = self.timed("check")
+        checking.__enter__()
         good: list[tuple[Prepared, ImportOutcome, Employer, list[int]]] = []
         for p in self.lists:
             h = p.header
@@ -409,10 +437,12 @@ class _Chunk:
             outcome.accounts = len(set(checked.account_ids))
             good.append((p, outcome, employer, checked.account_ids))
             self.outcomes.append((p, outcome))
+        checking.__exit__(None, None, None)
         if good:
             self._post(good, accounts)
         if not self.dry_run:
-            self._write_records()
+            with self.timed("records"):
+                self._write_records()
 
     def _lock_employers(self) -> dict[Path, Employer]:
         """Every list's employer, locked in id order; lists whose employer is not exactly
@@ -568,9 +598,12 @@ class _Chunk:
                     outcome.entry_ids = [entry.pk]
 
         writer = BulkWriter()
-        n_postings = writer.write("ledger_posting", POSTING_COLUMNS, postings())
-        before, after = self._move_balances(writer, deltas, new_paid)
-        posted = self._posted_sums(writer, [e.pk for e in entries])
+        with self.timed("copy"):
+            n_postings = writer.write("ledger_posting", POSTING_COLUMNS, postings())
+        with self.timed("balances"):
+            balance_change = self._move_balances(writer, deltas, new_paid)
+        with self.timed("reconcile"):
+            posted = self._posted_sums(writer, [e.pk for e in entries])
         self.totals = {
             "lists_posted": len(good),
             "rows_posted": sum(len(p.rows) for p, *_ in good),
@@ -580,11 +613,11 @@ class _Chunk:
             "posted_personal_fen": posted["personal"],
             "posted_employer_fen": posted["employer"],
             "entries_net_fen": posted["net"],
-            "balance_change_fen": after - before,
+            "balance_change_fen": balance_change,
         }
         row_employer = sum(r.employer_fen for p, *_ in good for r in p.rows)
         if not (
-            header_total == row_total == posted["personal"] == after - before
+            header_total == row_total == posted["personal"] == balance_change
             and posted["employer"] == row_employer
             and posted["net"] == 0
             and posted["count"] == n_postings
@@ -604,7 +637,7 @@ class _Chunk:
 
     def _move_balances(
         self, writer: BulkWriter, deltas: dict[int, int], new_paid: dict[int, int]
-    ) -> tuple[int, int]:
+    ) -> int:
         """One guarded UPDATE: an account whose status, freeze, paid-through or employer is no
         longer what was read is not updated, the counts differ and the chunk goes back."""
         state = self.read_state
@@ -628,13 +661,12 @@ class _Chunk:
                 ),
                 ((pk, d, new_paid[pk], *state[pk]) for pk, d in sorted(deltas.items())),
             )
-            sum_sql = (
-                "SELECT COALESCE(SUM(a.balance_fen), 0) FROM registry_fundaccount a"
-                f" JOIN {_DELTA} d ON d.account_id = a.id"
-            )
-            cur.execute(sum_sql)
-            (before,) = cur.fetchone()
-            cur.execute(
+            # A fresh temporary table has no statistics: planned blind, the joins below
+            # would scan the whole accounts table once per chunk.
+            cur.execute(f"ANALYZE {_DELTA}")
+            # The UPDATE says how many rows it moved (and, on PostgreSQL, by how much): the
+            # count proves no account changed since it was read.
+            update = (
                 "UPDATE registry_fundaccount SET balance_fen = balance_fen + d.delta,"
                 f" paid_through = d.new_paid FROM {_DELTA} d"
                 " WHERE d.account_id = registry_fundaccount.id"
@@ -644,18 +676,26 @@ class _Chunk:
                 " AND (registry_fundaccount.paid_through = d.was_paid"
                 "      OR (registry_fundaccount.paid_through IS NULL AND d.was_paid IS NULL))"
             )
-            if cur.rowcount != len(deltas):
-                raise _Stale(f"{len(deltas) - cur.rowcount} accounts changed while importing")
-            cur.execute(sum_sql)
-            (after,) = cur.fetchone()
+            if connection.vendor == "postgresql":
+                cur.execute(
+                    f"WITH moved AS ({update} RETURNING d.delta)"
+                    " SELECT COUNT(*), COALESCE(SUM(delta), 0) FROM moved"
+                )
+                moved, change = cur.fetchone()
+            else:  # SQLite: no UPDATE inside WITH, no FROM table in RETURNING
+                cur.execute(update)
+                moved, change = cur.rowcount, sum(deltas.values())
+            if moved != len(deltas):
+                raise _Stale(f"{len(deltas) - moved} accounts changed while importing")
             cur.execute(f"DROP TABLE {_DELTA}")
-        return int(before), int(after)
+        return int(change)
 
     def _posted_sums(self, writer: BulkWriter, entry_ids: list[int]) -> dict[str, int]:
         with connection.cursor() as cur:
             cur.execute(f"DROP TABLE IF EXISTS {_ENTRIES}")
             cur.execute(f"CREATE TEMP TABLE {_ENTRIES} (entry_id BIGINT PRIMARY KEY)")
             writer.write(_ENTRIES, ("entry_id",), ((pk,) for pk in entry_ids))
+            cur.execute(f"ANALYZE {_ENTRIES}")  # else: a hash join over every posting
             cur.execute(
                 "SELECT COALESCE(SUM(CASE WHEN p.fund_account_id IS NOT NULL THEN p.amount_fen"
                 " ELSE 0 END), 0), COALESCE(SUM(p.employer_fen), 0),"

@@ -179,7 +179,7 @@ class Command(BaseCommand):
         options: dict[str, Any],
     ) -> None:
         if batched:
-            remittance_import_batch(
+            result = remittance_import_batch(
                 files,
                 actor=actor,
                 dry_run=dry_run,
@@ -187,6 +187,10 @@ class Command(BaseCommand):
                 workers=options["workers"],
                 pause_ms=options["pause_ms"],
                 on_list=on_list,
+            )
+            phases = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
+            self.stdout.write(
+                f"batched: {result.chunks} chunks, {result.fallbacks} files one by one; {phases}"
             )
             return
         for path in files:
