@@ -204,11 +204,13 @@ def main() -> None:
         " AND value_date <= '2026-06-30' GROUP BY fund_account_id",
         3,
     )
-    settle_s, settle_mb, settle_out = peak_rss_mb(
+    # Sampled, not wait4's high-water mark: a child forked from this process (which held every
+    # list row for the COPY baseline) would inherit that mark.
+    settle_s, settle_mb, settle_out = tree_peak_mb(
         [HPF, "settle-interest", "--date", "2026-06-30"], env
     )
     print("\n".join(settle_out.strip().splitlines()[-2:]), flush=True)
-    check_s, check_mb, check_out = peak_rss_mb([HPF, "check-ledger"], env)
+    check_s, check_mb, check_out = tree_peak_mb([HPF, "check-ledger"], env)
     print(check_out.strip().splitlines()[-1], flush=True)
     print(f"\n== {vendor}: {args.depositors:,} depositors, {args.years} years ==")
     for key, value in {
