@@ -252,3 +252,111 @@ def centre_accounts(django_db_setup: None, django_db_blocker: Any) -> None:
     migration = import_module("hpf.ledger.migrations.0002_centre_accounts_and_guards")
     with django_db_blocker.unblock():
         migration.create_centre_accounts(apps, None)
+
+
+# --- Staff and the counter (hpf.staff, hpf.channels.counter) ---------------------------------
+
+STAFF_PASSWORD = "Kunming-staff-2026!"  # noqa: S105 (test-only staff password)
+
+
+def totp_now(key_hex: str) -> str:
+    """The current 6-digit TOTP code (RFC 6238, 30 s) of a hex key, as an authenticator shows."""
+    from django_otp.oath import totp
+
+    return f"{totp(bytes.fromhex(key_hex), step=30, t0=0, digits=6):06d}"
+
+
+def staff_totp_code(member: Any) -> str:
+    """The TOTP code of ``member``'s enrolled device right now."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return totp_now(TOTPDevice.objects.get(user=member.user, confirmed=True).key)
+
+
+def verified_client(member: Any, **client_kwargs: Any) -> Any:
+    """A test client signed in as ``member`` as if through password and TOTP."""
+    from django.test import Client
+
+    from hpf.staff.access import SESSION_AUTH_AT, SESSION_SEEN_AT, SESSION_VERIFIED
+
+    http = Client(**client_kwargs)
+    http.force_login(member.user)
+    session = http.session
+    now = clock_now_ts()
+    session[SESSION_VERIFIED] = member.user.pk
+    session[SESSION_AUTH_AT] = now
+    session[SESSION_SEEN_AT] = now
+    session.save()
+    return http
+
+
+def clock_now_ts() -> float:
+    from hpf.common import clock
+
+    return clock.now().timestamp()
+
+
+@pytest.fixture
+def halls() -> tuple[Any, Any]:
+    """Two service halls: 五华 (where the staff fixtures work) and 盘龙."""
+    from hpf.staff.models import ServiceHall
+
+    return (
+        ServiceHall.objects.create(code="WH", name="五华管理部"),
+        ServiceHall.objects.create(code="PL", name="盘龙管理部"),
+    )
+
+
+@pytest.fixture
+def make_staff(halls: tuple[Any, Any]) -> Callable[..., Any]:
+    """``make_staff(role, name=…, hall=…)``: a staff member with an enrolled TOTP device."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from hpf.staff.services import staff_create
+
+    counter = iter(range(1, 1000))
+
+    def make(role: str, name: str | None = None, hall: Any = "default") -> Any:
+        n = next(counter)
+        member = staff_create(
+            username=name or f"{role}{n}",
+            password=STAFF_PASSWORD,
+            staff_no=f"T{n:05d}",
+            display_name=f"{role}{n}",
+            role=role,
+            hall=halls[0] if hall == "default" else hall,
+            actor=Actor.system("test"),
+        )
+        TOTPDevice.objects.create(user=member.user, name="totp", confirmed=True)
+        return member
+
+    return make
+
+
+@pytest.fixture
+def clerk(make_staff: Callable[..., Any]) -> Any:
+    return make_staff("clerk", "clerk_a")
+
+
+@pytest.fixture
+def supervisor(make_staff: Callable[..., Any]) -> Any:
+    return make_staff("supervisor", "super_a")
+
+
+@pytest.fixture
+def idcheck(person: Callable[[int], dict[str, str]]) -> Callable[..., Any]:
+    """``idcheck(member, n)``: an ID-check session of ``member`` for test depositor ``n``."""
+    from hpf.registry.idcheck import idcheck_open
+
+    def open_(member: Any, n: int, purpose: str = "ENQUIRY") -> Any:
+        p = person(n)
+        return idcheck_open(
+            member=member,
+            id_number=p["id_number"],
+            name=p["name"],
+            person_matches_card=True,
+            purpose=purpose,
+            actor=Actor(f"staff:{member.user_id}", "counter"),
+        )
+
+    return open_

@@ -1,0 +1,50 @@
+"""The administration site, reachable only by the system administrator signed in with both
+factors. It manages staff accounts and halls and non-personal reference data; no depositor,
+account or audit model is registered in it."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from hpf.staff.access import current_staff
+from hpf.staff.models import Role, ServiceHall, StaffMember
+
+
+class StaffAdminSite(admin.AdminSite):
+    site_header = "昆明住房公积金 · 系统管理"
+    site_title = "系统管理"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        member = current_staff(request)
+        return bool(member and member.role == Role.SYSADMIN and request.user.is_staff)
+
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, object] | None = None
+    ) -> HttpResponse:
+        if self.has_permission(request):
+            return HttpResponseRedirect(reverse("admin:index"))
+        # Sign in at the staff login, then come back to the administration's front page.
+        query = urlencode({"next": reverse("admin:index")})
+        return HttpResponseRedirect(f"{reverse('staff:login')}?{query}")
+
+
+@admin.register(ServiceHall)
+class ServiceHallAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("code", "name")
+
+
+@admin.register(StaffMember)
+class StaffMemberAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("staff_no", "display_name", "role", "hall", "active")
+    list_filter = ("role", "hall", "active")
+    search_fields = ("staff_no", "display_name")
+
+    def has_change_permission(self, request: HttpRequest, obj: StaffMember | None = None) -> bool:
+        # Nobody edits their own role or hall: that would let one person grant themselves duties.
+        if obj is not None and obj.user_id == request.user.pk:
+            return False
+        return super().has_change_permission(request, obj)
