@@ -360,3 +360,96 @@ def idcheck(person: Callable[[int], dict[str, str]]) -> Callable[..., Any]:
         )
 
     return open_
+
+
+# --- Real-browser journeys (Playwright driving Debian's chromium) -----------------------------
+
+CHROMIUM = "/usr/lib/chromium/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless chromium for the session. Missing chromium is an error, never a skip:
+    CI installs it (``.ci/run``); ``playwright install`` is not used."""
+    import os
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-wqy-microhei")
+    # Playwright's sync API keeps an event loop on this thread; the tests' ORM calls are
+    # still plain synchronous calls between browser steps.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def flushable_db(transactional_db: None, centre_accounts: None) -> Iterator[None]:
+    """A transactional test on SQLite whose rows can be flushed afterwards: Django's flush
+    DELETEs every row, which the never-deleted and append-only triggers refuse. So the test
+    empties the tables itself with those triggers dropped; the flush's post_migrate puts every
+    guard back (``hpf.common.apps``), and the centre accounts are restored. (PostgreSQL
+    flushes with TRUNCATE, which row triggers do not see.)"""
+    yield
+    if connection.vendor != "sqlite":
+        return
+    from django.core.management import call_command
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        guards = [
+            name
+            for (name,) in cur.fetchall()
+            if name.endswith(("_never_deleted", "_no_update", "_no_delete"))
+        ]
+        for name in guards:
+            cur.execute(f'DROP TRIGGER "{name}"')
+    call_command("flush", interactive=False, verbosity=0)
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
+        assert cur.fetchone()[0] >= len(guards)
+
+
+@pytest.fixture
+def browser_context(
+    chromium: Any, live_server: Any, flushable_db: None, settings: Any
+) -> Iterator[Callable[[], Any]]:
+    """``new_page()``: a page in a fresh browser context (its own cookies) on the live server.
+    Cookies are not ``Secure`` here: the live server speaks plain HTTP."""
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    contexts: list[Any] = []
+
+    def new_page() -> Any:
+        context = chromium.new_context(
+            base_url=live_server.url, locale="zh-CN", viewport={"width": 1366, "height": 900}
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield new_page
+    for context in contexts:
+        context.close()
+
+
+def browser_sign_in(page: Any, member: Any) -> None:
+    """Sign ``member`` in through the real forms: password, then the TOTP code."""
+    page.goto("/staff/login/")
+    page.get_by_label("用户名").fill(member.user.username)
+    page.get_by_label("密码").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="下一步").click()
+    page.get_by_label("动态验证码（6 位数字）").fill(staff_totp_code(member))
+    page.get_by_role("button", name="登录").click()
