@@ -7,6 +7,7 @@ and a masked form for display (see hpf.common.crypto and hpf.calc.masking).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -160,7 +161,7 @@ class IdCheckSession(models.Model):
 
     public_id = models.CharField(max_length=32, unique=True)
     clerk = models.ForeignKey(
-        "auth.User", on_delete=models.PROTECT, related_name="idcheck_sessions"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="idcheck_sessions"
     )
     hall = models.ForeignKey("staff.ServiceHall", on_delete=models.PROTECT, related_name="+")
     depositor = models.ForeignKey(Depositor, on_delete=models.PROTECT, related_name="+")

@@ -8,7 +8,6 @@ idle for ``HPF_STAFF_IDLE_S`` (15 min) nor older than ``HPF_STAFF_ABSOLUTE_S`` (
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -101,13 +100,3 @@ def staff_of(request: HttpRequest) -> StaffMember:
 
 def staff_actor(request: HttpRequest, channel: str, *, idcheck: str = "") -> Actor:
     return Actor(f"staff:{request.user.pk}", channel, client_addr(request) or None, idcheck)
-
-
-def seconds_left(request: HttpRequest) -> int:
-    """Seconds before the idle timeout (shown in the console header)."""
-    seen = float(request.session.get(SESSION_SEEN_AT, 0))
-    return max(0, int(seen + settings.HPF_STAFF_IDLE_S - clock.now().timestamp()))
-
-
-def as_datetime(ts: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(ts, dt.UTC)

@@ -141,3 +141,25 @@ def test_a_forged_post_without_the_csrf_token_is_refused(owner, clerk, superviso
     assert forged_boss.post(decide, {"note": "同意"}).status_code == 403
     owner.refresh_from_db()
     assert owner.status == "ACTIVE"
+
+
+@pytest.mark.parametrize("role", ["clerk", "supervisor", "auditor"])
+def test_only_the_system_administrator_enters_the_administration(role, make_staff):
+    http = verified_client(make_staff(role, hall="default" if role != "auditor" else None))
+    response = http.get("/admin/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_administrator_cannot_edit_their_own_role(sysadmin):
+    http = verified_client(sysadmin)
+    url = f"/admin/staff/staffmember/{sysadmin.pk}/change/"
+    data = {
+        "user": sysadmin.user_id,
+        "staff_no": sysadmin.staff_no,
+        "display_name": "x",
+        "role": "auditor",
+        "active": "on",
+    }
+    assert http.post(url, data).status_code == 403
+    sysadmin.refresh_from_db()
+    assert sysadmin.role == "sysadmin"
