@@ -1,35 +1,14 @@
-"""The administration site, reachable only by the system administrator signed in with both
-factors. It manages staff accounts and halls and non-personal reference data; no depositor,
-account or audit model is registered in it."""
+"""Staff and halls in the administration site (``hpf.staff.adminsite``), which the system
+administrator alone reaches. No depositor, account or audit model is registered in it, and the
+TOTP devices are taken out: their secrets would let an administrator act as any clerk."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.http import HttpRequest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hpf.staff.access import current_staff
-from hpf.staff.models import Role, ServiceHall, StaffMember
-
-
-class StaffAdminSite(admin.AdminSite):
-    site_header = "昆明住房公积金 · 系统管理"
-    site_title = "系统管理"
-
-    def has_permission(self, request: HttpRequest) -> bool:
-        member = current_staff(request)
-        return bool(member and member.role == Role.SYSADMIN and request.user.is_staff)
-
-    def login(
-        self, request: HttpRequest, extra_context: dict[str, object] | None = None
-    ) -> HttpResponse:
-        if self.has_permission(request):
-            return HttpResponseRedirect(reverse("admin:index"))
-        # Sign in at the staff login, then come back to the administration's front page.
-        query = urlencode({"next": reverse("admin:index")})
-        return HttpResponseRedirect(f"{reverse('staff:login')}?{query}")
+from hpf.staff.models import ServiceHall, StaffMember
 
 
 @admin.register(ServiceHall)
@@ -48,3 +27,7 @@ class StaffMemberAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if obj is not None and obj.user_id == request.user.pk:
             return False
         return super().has_change_permission(request, obj)
+
+
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)

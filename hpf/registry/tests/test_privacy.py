@@ -135,7 +135,7 @@ def test_demo_logins_refused_without_debug(owner):
 
 
 def test_admin_shows_no_personal_numbers(city, make_staff):
-    """Depositors, accounts, ID-check sessions and the audit trail are not in the admin at
+    """Depositors, accounts, ID-check sessions, the audit trail and TOTP secrets are not in the admin at
     all, and no changelist that is registered shows a full ID or card number (to the system
     administrator, the admin's only user)."""
     from django.contrib import admin
@@ -146,7 +146,9 @@ def test_admin_shows_no_personal_numbers(city, make_staff):
     from hpf.registry.models import IdCheckSession
 
     admin_client = verified_client(make_staff("sysadmin", hall=None))
-    for hidden in (Depositor, FundAccount, IdCheckSession, AuditEvent):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for hidden in (Depositor, FundAccount, IdCheckSession, AuditEvent, TOTPDevice):
         assert not admin.site.is_registered(hidden)
     numbers = [n for pair in plaintexts() for n in pair]
     pages = 0
