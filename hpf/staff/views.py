@@ -103,6 +103,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 locked = login_failed(username, addr, stage="password")
                 error = _wait_message(locked) if locked else _("用户名或密码错误。")
             else:
+                # A fresh session id already between the two steps, and again at login().
+                request.session.cycle_key()
                 request.session[SESSION_PENDING] = {
                     "user": user.pk,
                     "at": clock.now().timestamp(),

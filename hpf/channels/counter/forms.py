@@ -13,7 +13,13 @@ class IdCheckForm(forms.Form):
     id_number = forms.CharField(
         label=_("身份证号"),
         max_length=22,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "aria-describedby": "id_number_help",
+            }
+        ),
         help_text=_("18 位，可读卡或手工输入；系统校验最后一位校验码。"),
     )
     name = forms.CharField(label=_("姓名"), max_length=60)

@@ -27,6 +27,9 @@ def test_clerk_signs_in_checks_the_id_and_reads_the_account(browser_context, own
     page = browser_context()
     browser_sign_in(page, clerk)
     page.get_by_role("heading", name="人证核验").wait_for()
+    shots = settings.VAR_DIR / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "counter-idcheck.png"), full_page=True)
     open_idcheck(page, person(1))
     page.get_by_role("heading", name="账户总览").wait_for()
     assert re.search(r"/counter/s/[A-Za-z0-9_-]{20,}/$", page.url)
@@ -34,8 +37,6 @@ def test_clerk_signs_in_checks_the_id_and_reads_the_account(browser_context, own
     body = page.locator("main").inner_text()
     for fact in ("7,200.00", owner.account_no, "昆明测试单位1", "正常", "2026-10", "12%"):
         assert fact in body, fact
-    shots = settings.VAR_DIR / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shots / "counter-overview.png"), full_page=True)
 
     page.get_by_role("link", name="缴存明细").click()
