@@ -134,3 +134,12 @@ def idcheck_account_id(session: IdCheckSession) -> int | None:
         .values_list("pk", flat=True)
         .first()
     )
+
+
+def idcheck_sessions_of(clerk_user_id: int | None, *, limit: int = 10) -> list[IdCheckSession]:
+    """The clerk's live sessions, newest first (the counter's "continue" list)."""
+    return list(
+        IdCheckSession.objects.select_related("depositor")
+        .filter(clerk_id=clerk_user_id, closed_at__isnull=True, expires_at__gt=clock.now())
+        .order_by("-opened_at")[:limit]
+    )

@@ -42,6 +42,7 @@ from hpf.registry.idcheck import (
     idcheck_close,
     idcheck_live,
     idcheck_open,
+    idcheck_sessions_of,
 )
 from hpf.registry.models import IdCheckSession
 from hpf.staff.access import forbidden, staff_actor, staff_of, staff_required
@@ -52,14 +53,6 @@ DEPOSITS_PAGE = 20
 SessionView = Callable[..., HttpResponse]
 
 
-def _live_sessions(request: HttpRequest) -> list[IdCheckSession]:
-    return list(
-        IdCheckSession.objects.select_related("depositor")
-        .filter(clerk_id=request.user.pk, closed_at__isnull=True, expires_at__gt=clock.now())
-        .order_by("-opened_at")[:10]
-    )
-
-
 @never_cache
 @staff_required(Role.CLERK)
 def home(request: HttpRequest) -> HttpResponse:
@@ -68,7 +61,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _home(request: HttpRequest, form: IdCheckForm, error: str, status: int = 200) -> HttpResponse:
     sessions = [
-        {"session": s, "name": mask_name(s.depositor.name)} for s in _live_sessions(request)
+        {"session": s, "name": mask_name(s.depositor.name)}
+        for s in idcheck_sessions_of(request.user.pk)
     ]
     return render(
         request,

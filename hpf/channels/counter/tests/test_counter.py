@@ -108,6 +108,8 @@ def test_a_clerk_opens_a_session_and_reads_the_account(owner, clerk, person):
     for fact in ("7,200.00", owner.account_no, "昆明测试单位1", "10,000.00", "12%", "2026-10"):
         assert fact in page, fact
     assert person(1)["id_number"] not in page
+    home = http.get(reverse("counter:home")).content.decode()
+    assert "继续办理" in home and "测*" in home and session.public_id in home
 
 
 @pytest.mark.parametrize("name", SESSION_PAGES)
