@@ -3,6 +3,7 @@ role-based landing page and the auditor's read-only view of the audit trail."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import segno
@@ -169,8 +170,6 @@ def otp_view(request: HttpRequest) -> HttpResponse:
 
 
 def _base32(key: bytes) -> str:
-    import base64
-
     text = base64.b32encode(key).decode().rstrip("=")
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 

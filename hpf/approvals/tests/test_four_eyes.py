@@ -173,7 +173,9 @@ def test_proposals_need_a_live_session_a_reason_and_no_twin(
         )
 
 
-def test_the_counter_pages_propose_and_the_queue_approves(owner, clerk, supervisor, idcheck):
+def test_the_counter_pages_propose_and_the_queue_approves(
+    owner, clerk, supervisor, idcheck, make_staff, halls
+):
     session = idcheck(clerk, 1, "FREEZE")
     http = verified_client(clerk)
     url = reverse("counter:propose", kwargs={"sid": session.public_id, "kind": "freeze"})
@@ -185,6 +187,12 @@ def test_the_counter_pages_propose_and_the_queue_approves(owner, clerk, supervis
     assert http.get(reverse("counter:approvals")).status_code == 403
     decide = reverse("counter:decide", kwargs={"proposal_id": proposal.pk, "decision": "approve"})
     assert http.post(decide).status_code == 403
+    # A supervisor of another hall neither sees it nor can approve it.
+    elsewhere = verified_client(make_staff("supervisor", hall=halls[1]))
+    assert owner.account_no not in elsewhere.get(reverse("counter:approvals")).content.decode()
+    elsewhere.post(decide, {"note": "同意"})
+    proposal.refresh_from_db()
+    assert proposal.state == ProposalState.PENDING
     boss = verified_client(supervisor)
     queue = boss.get(reverse("counter:approvals")).content.decode()
     assert owner.account_no in queue and "疑似骗提" in queue and "测*" in queue
