@@ -346,3 +346,204 @@ def make_city(tmp_path: Path) -> Iterator[Any]:
         with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
             for db in created:
                 conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+
+
+# --- Staff and the counter (hpf.staff, hpf.channels.counter) ---------------------------------
+
+STAFF_PASSWORD = "Kunming-staff-2026!"  # noqa: S105 (test-only staff password)
+
+
+def totp_now(key_hex: str) -> str:
+    """The current 6-digit TOTP code (RFC 6238, 30 s) of a hex key, as an authenticator shows."""
+    from django_otp.oath import totp
+
+    return f"{totp(bytes.fromhex(key_hex), step=30, t0=0, digits=6):06d}"
+
+
+def staff_totp_code(member: Any) -> str:
+    """The TOTP code of ``member``'s enrolled device right now."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return totp_now(TOTPDevice.objects.get(user=member.user, confirmed=True).key)
+
+
+def verified_client(member: Any, **client_kwargs: Any) -> Any:
+    """A test client signed in as ``member`` as if through password and TOTP."""
+    from django.test import Client
+
+    from hpf.staff.access import SESSION_AUTH_AT, SESSION_SEEN_AT, SESSION_VERIFIED
+
+    http = Client(**client_kwargs)
+    http.force_login(member.user)
+    session = http.session
+    now = clock_now_ts()
+    session[SESSION_VERIFIED] = member.user.pk
+    session[SESSION_AUTH_AT] = now
+    session[SESSION_SEEN_AT] = now
+    session.save()
+    return http
+
+
+def clock_now_ts() -> float:
+    from hpf.common import clock
+
+    return clock.now().timestamp()
+
+
+@pytest.fixture
+def halls() -> tuple[Any, Any]:
+    """Two service halls: 五华 (where the staff fixtures work) and 盘龙."""
+    from hpf.staff.models import ServiceHall
+
+    return (
+        ServiceHall.objects.create(code="WH", name="五华管理部"),
+        ServiceHall.objects.create(code="PL", name="盘龙管理部"),
+    )
+
+
+@pytest.fixture
+def make_staff(halls: tuple[Any, Any]) -> Callable[..., Any]:
+    """``make_staff(role, name=…, hall=…)``: a staff member with an enrolled TOTP device."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from hpf.staff.services import staff_create
+
+    counter = iter(range(1, 1000))
+
+    def make(role: str, name: str | None = None, hall: Any = "default") -> Any:
+        n = next(counter)
+        member = staff_create(
+            username=name or f"{role}{n}",
+            password=STAFF_PASSWORD,
+            staff_no=f"T{n:05d}",
+            display_name=f"{role}{n}",
+            role=role,
+            hall=halls[0] if hall == "default" else hall,
+            actor=Actor.system("test"),
+        )
+        TOTPDevice.objects.create(user=member.user, name="totp", confirmed=True)
+        return member
+
+    return make
+
+
+@pytest.fixture
+def clerk(make_staff: Callable[..., Any]) -> Any:
+    return make_staff("clerk", "clerk_a")
+
+
+@pytest.fixture
+def supervisor(make_staff: Callable[..., Any]) -> Any:
+    return make_staff("supervisor", "super_a")
+
+
+@pytest.fixture
+def idcheck(person: Callable[[int], dict[str, str]]) -> Callable[..., Any]:
+    """``idcheck(member, n)``: an ID-check session of ``member`` for test depositor ``n``."""
+    from hpf.registry.idcheck import idcheck_open
+
+    def open_(member: Any, n: int, purpose: str = "ENQUIRY") -> Any:
+        p = person(n)
+        return idcheck_open(
+            member=member,
+            id_number=p["id_number"],
+            name=p["name"],
+            person_matches_card=True,
+            purpose=purpose,
+            actor=Actor(f"staff:{member.user_id}", "counter"),
+        )
+
+    return open_
+
+
+# --- Real-browser journeys (Playwright driving Debian's chromium) -----------------------------
+
+CHROMIUM = "/usr/lib/chromium/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless chromium for the session. Missing chromium is an error, never a skip:
+    CI installs it (``.ci/run``); ``playwright install`` is not used."""
+    import os
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-wqy-microhei")
+    # Playwright's sync API keeps an event loop on this thread; the tests' ORM calls are
+    # still plain synchronous calls between browser steps.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def flushable_db(transactional_db: None, centre_accounts: None) -> Iterator[None]:
+    """A transactional test on SQLite whose rows can be flushed afterwards: Django's flush
+    DELETEs every row, which the never-deleted and append-only triggers refuse. So the test
+    empties the tables itself with those triggers dropped; the flush's post_migrate puts every
+    guard back (``hpf.common.apps``), and the centre accounts are restored. (PostgreSQL
+    flushes with TRUNCATE, which row triggers do not see.)"""
+    yield
+    if connection.vendor != "sqlite":
+        return
+    from django.core.management import call_command
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        guards = [
+            name
+            for (name,) in cur.fetchall()
+            if name.endswith(("_never_deleted", "_no_update", "_no_delete"))
+        ]
+        for name in guards:
+            cur.execute(f'DROP TRIGGER "{name}"')
+    call_command("flush", interactive=False, verbosity=0)
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
+        assert cur.fetchone()[0] >= len(guards)
+
+
+@pytest.fixture
+def browser_context(
+    chromium: Any, live_server: Any, flushable_db: None, settings: Any
+) -> Iterator[Callable[[], Any]]:
+    """``new_page()``: a page in a fresh browser context (its own cookies) on the live server.
+    Cookies are not ``Secure`` here: the live server speaks plain HTTP."""
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    contexts: list[Any] = []
+
+    def new_page() -> Any:
+        context = chromium.new_context(
+            base_url=live_server.url, locale="zh-CN", viewport={"width": 1366, "height": 900}
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield new_page
+    for context in contexts:
+        context.close()
+
+
+def browser_sign_in(page: Any, member: Any) -> None:
+    """Sign ``member`` in through the real forms: password, then the TOTP code."""
+    page.goto("/staff/login/")
+    page.get_by_label("用户名").fill(member.user.username)
+    page.get_by_label("密码").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="下一步").click()
+    page.get_by_label("动态验证码（6 位数字）").fill(staff_totp_code(member))
+    page.get_by_role("button", name="登录").click()

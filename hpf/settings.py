@@ -56,7 +56,7 @@ if HPF_IMPORT_MAX_BYTES <= 0:
     raise ImproperlyConfigured("HPF_IMPORT_MAX_BYTES must be positive")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "hpf.staff.adminconfig.StaffAdminConfig",  # django.contrib.admin behind the staff login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -75,6 +75,11 @@ INSTALLED_APPS = [
     "hpf.seeding",
     "hpf.channels.web",
     "hpf.channels.backoffice",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "hpf.staff",
+    "hpf.approvals",
+    "hpf.channels.counter",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +166,22 @@ X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("HPF_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Staff sign-in and the counter (hpf.staff, hpf.channels.counter): password then TOTP; the
+# session ends after 15 idle minutes or 8 hours; failed sign-ins back off from one minute up to
+# a lock of at most 15 minutes per (user name, address); an ID-check session (人证核验) lasts
+# HPF_IDCHECK_MINUTES (default 20, 1–120).
+LOGIN_URL = "staff:login"
+HPF_STAFF_IDLE_S = 15 * 60
+HPF_STAFF_ABSOLUTE_S = 8 * 3600
+HPF_STAFF_LOCK_MAX_S = 15 * 60
+_idcheck_minutes = os.environ.get("HPF_IDCHECK_MINUTES", "20").strip()
+if not _idcheck_minutes.isdigit() or not 1 <= int(_idcheck_minutes) <= 120:
+    raise ImproperlyConfigured(
+        f"HPF_IDCHECK_MINUTES={_idcheck_minutes!r} must be a whole number of minutes from 1 to 120."
+    )
+HPF_IDCHECK_TTL_S = int(_idcheck_minutes) * 60
+OTP_TOTP_ISSUER = "昆明住房公积金"
 
 LOGGING = {
     "version": 1,

@@ -9,4 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/sync/", include("hpf.sync.urls")),
     path("backoffice/", include("hpf.channels.backoffice.urls")),
+    path("staff/", include("hpf.staff.urls")),
+    path("counter/", include("hpf.channels.counter.urls")),
 ]

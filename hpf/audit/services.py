@@ -31,11 +31,14 @@ GENESIS = "0" * 64
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Who acts, through which channel, from where. ``ident`` is e.g. "depositor:42",
-    "staff:7", "cli:root", "system:seed"; it never contains an ID or card number."""
+    "staff:7", "cli:root", "system:seed"; it never contains an ID or card number.
+    ``idcheck`` is the public id of the counter's ID-check session (人证核验) a clerk acts in:
+    ``hpf.registry.access`` lets a counter clerk read only the person of that session."""
 
     ident: str
     channel: str = Channel.SYSTEM
     client_addr: str | None = None
+    idcheck: str = ""
 
     @classmethod
     def system(cls, name: str) -> Actor:

@@ -6,8 +6,11 @@ as the read). The rules of the foundation:
 
 * a depositor (``depositor:<id>``) reaches only their own account; asking for any other gives
   the same ``NotFound`` as an account that does not exist, so ids cannot be probed;
-* staff, the system and the command line must state a purpose, which is recorded; the counter
-  channel's ID-check sessions (人证核验) narrow staff access further when they land;
+* staff, the system and the command line must state a purpose, which is recorded;
+* staff means a clerk or supervisor (``hpf.staff``): the system administrator and the auditor
+  read no depositor's data, whatever the channel;
+* on the counter channel a clerk reads only the depositor of a live ID-check session
+  (人证核验) of their own, named by ``actor.idcheck``; the session's id goes into the event;
 * kiosk, hotline and government-app actors are bound to one depositor like a depositor.
 """
 
@@ -18,10 +21,14 @@ from django.db import transaction
 from hpf.audit.models import Channel
 from hpf.audit.services import Actor, record_event
 from hpf.common.errors import InvalidInput, NotFound
+from hpf.registry.idcheck import IdCheckRequired, idcheck_live
 from hpf.registry.models import FundAccount
+from hpf.staff.models import Role, StaffMember
 
 DEPOSITOR_BOUND = {"depositor"}
 STAFF_LIKE = {"staff", "system", "cli"}
+# Roles whose duties include reading a depositor's account (MLPS separation of duties).
+STAFF_READERS = (Role.CLERK, Role.SUPERVISOR)
 
 
 def _kind_and_id(actor: Actor) -> tuple[str, str]:
@@ -44,9 +51,27 @@ def access_account(actor: Actor, account_id: int, *, view: str, purpose: str = "
             raise InvalidInput("查询他人账户必须说明用途")
         if kind == "staff" and actor.channel not in (Channel.COUNTER, Channel.BACKOFFICE):
             raise NotFound("个人账户不存在")
-        if account is None:
-            raise NotFound("个人账户不存在")
     else:
+        raise NotFound("个人账户不存在")
+    details: dict[str, str | int] = {"view": view}
+    if kind == "staff":
+        reader = (
+            StaffMember.objects.filter(
+                user_id=int(ident), active=True, role__in=STAFF_READERS
+            ).first()
+            if ident.isdigit()
+            else None
+        )
+        if reader is None:
+            raise NotFound("个人账户不存在")
+        if actor.channel == Channel.COUNTER:
+            # One answer for "not this session's person" and "no such account": a clerk
+            # cannot probe account ids from inside a session.
+            session = idcheck_live(actor.idcheck, reader.user_id)
+            if session is None or account is None or session.depositor_id != account.depositor_id:
+                raise IdCheckRequired()
+            details["idcheck_session"] = session.pk
+    if account is None:
         raise NotFound("个人账户不存在")
     with transaction.atomic():
         record_event(
@@ -54,6 +79,6 @@ def access_account(actor: Actor, account_id: int, *, view: str, purpose: str = "
             "account.read",
             subject_account_id=account.pk,
             purpose=purpose[:200],
-            details={"view": view},
+            details=details,
         )
     return account

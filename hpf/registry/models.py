@@ -7,6 +7,7 @@ and a masked form for display (see hpf.common.crypto and hpf.calc.masking).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -136,3 +137,57 @@ class FundAccount(models.Model):
 
     def __str__(self) -> str:
         return self.account_no
+
+
+class IdCheckPurpose(models.TextChoices):
+    """Why a depositor came to the counter (recorded with every read in the session)."""
+
+    ENQUIRY = "ENQUIRY", "账户查询"
+    CERTIFICATE = "CERTIFICATE", "打印证明"
+    WITHDRAWAL = "WITHDRAWAL", "提取业务"
+    LOAN = "LOAN", "贷款业务"
+    FREEZE = "FREEZE", "冻结/解冻"
+    CORRECTION = "CORRECTION", "核查更正"
+
+
+class IdCheckSession(models.Model):
+    """A counter ID-check session (人证核验): the clerk checked the card against the person.
+
+    It is bound to one clerk, one hall and one depositor, and it ends at ``expires_at`` or
+    when closed; ``hpf.registry.access`` lets a clerk on the counter channel read only the
+    depositor of a live session of their own. ``public_id`` is the random, opaque handle the
+    counter's URLs carry (never the ID number).
+    """
+
+    public_id = models.CharField(max_length=32, unique=True)
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="idcheck_sessions"
+    )
+    hall = models.ForeignKey("staff.ServiceHall", on_delete=models.PROTECT, related_name="+")
+    depositor = models.ForeignKey(Depositor, on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField("用途", max_length=12, choices=IdCheckPurpose.choices)
+    purpose_note = models.CharField("用途说明", max_length=100, blank=True)
+    person_matches_card = models.BooleanField("人证一致")
+    opened_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["clerk", "expires_at"], name="idcheck_clerk_expiry")]
+        constraints = [
+            # A session without the confirmation cannot exist, even written behind the form.
+            models.CheckConstraint(
+                condition=Q(person_matches_card=True), name="idcheck_person_confirmed"
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("opened_at")), name="idcheck_expires_later"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"idcheck {self.pk}"
+
+    @property
+    def purpose_text(self) -> str:
+        label = IdCheckPurpose(self.purpose).label
+        return f"柜台{label}（人证核验）" + (f"：{self.purpose_note}" if self.purpose_note else "")

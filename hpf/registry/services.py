@@ -274,13 +274,19 @@ def account_unseal(*, account_id: int, actor: Actor) -> FundAccount:
         return account
 
 
-def account_freeze(*, account_id: int, mode: str, reason: str, actor: Actor) -> FundAccount:
-    """Freeze (冻结): judicial or suspected fraud; receive-only or no movement at all."""
+def account_freeze(
+    *, account_id: int, mode: str, reason: str, actor: Actor, durable: bool = True
+) -> FundAccount:
+    """Freeze (冻结): judicial or suspected fraud; receive-only or no movement at all.
+
+    ``durable=False`` only for a caller that runs it inside its own durable transaction (the
+    four-eyes approval in ``hpf.approvals``, which must commit the approval and the freeze
+    together)."""
     if mode not in FreezeMode.values:
         raise InvalidInput("冻结方式必须为只收不付或不收不付")
     if not reason.strip():
         raise InvalidInput("冻结必须填写原因")
-    with transaction.atomic(durable=True):
+    with transaction.atomic(durable=durable):
         account = _lock(account_id)
         if account.status not in (AccountStatus.ACTIVE, AccountStatus.SEALED):
             raise InvalidTransition(f"账户当前状态为{account.get_status_display()}，不能冻结")
@@ -301,10 +307,13 @@ def account_freeze(*, account_id: int, mode: str, reason: str, actor: Actor) -> 
         return account
 
 
-def account_unfreeze(*, account_id: int, reason: str, actor: Actor) -> FundAccount:
+def account_unfreeze(
+    *, account_id: int, reason: str, actor: Actor, durable: bool = True
+) -> FundAccount:
+    """Unfreeze (解冻) back to the status before the freeze; ``durable`` as for freezing."""
     if not reason.strip():
         raise InvalidInput("解冻必须填写原因")
-    with transaction.atomic(durable=True):
+    with transaction.atomic(durable=durable):
         account = _lock(account_id)
         if account.status != AccountStatus.FROZEN:
             raise InvalidTransition("只有冻结状态的账户可以解冻")

@@ -1,16 +1,14 @@
 """The centre back office's operations view: every batch run, its progress and its record.
 
-Staff only. Until the staff login with MFA arrives (a later issue), these pages rely on
-Django's administration login (/admin/login/) through ``staff_member_required``; that login
-has no second factor yet, so these pages show no personal data — runs carry counts, totals
-and subjects (employer codes, client keys), never a depositor's number.
+Staff only, behind the staff login with both factors (``hpf.staff``): clerks and
+supervisors, and auditors (read-only pages). These pages show no personal data — runs carry
+counts, totals and subjects (employer codes, client keys), never a depositor's number.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -19,6 +17,8 @@ from django.utils.translation import gettext as _
 from hpf.calc.money import format_yuan_grouped
 from hpf.common import clock
 from hpf.operations.models import BatchRun
+from hpf.staff.access import staff_required
+from hpf.staff.models import Role
 
 PAGE_SIZE = 50
 MAX_POLLED = 200
@@ -51,7 +51,7 @@ def _row(run: BatchRun) -> dict[str, Any]:
     }
 
 
-@staff_member_required
+@staff_required(Role.CLERK, Role.SUPERVISOR, Role.AUDITOR)
 def run_list(request: HttpRequest) -> HttpResponse:
     runs = BatchRun.objects.order_by("-started_at", "-pk")
     kind = request.GET.get("kind", "")
@@ -75,7 +75,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_member_required
+@staff_required(Role.CLERK, Role.SUPERVISOR, Role.AUDITOR)
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = BatchRun.objects.filter(pk=run_id).first()
     if run is None:
@@ -88,7 +88,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     )
 
 
-@staff_member_required
+@staff_required(Role.CLERK, Role.SUPERVISOR, Role.AUDITOR)
 def run_progress_json(request: HttpRequest) -> JsonResponse:
     """Progress of the runs named in ``?ids=1,2`` (the page's running rows), or of every
     running run without it; the pages poll this every 2 s while a run is RUNNING."""

@@ -3,7 +3,7 @@
 
 Between the dry run and the confirmation the bytes wait in a ``StagedUpload`` row keyed by
 the staff user and the file's SHA-256; the confirmation names only the hash, so what is
-posted is exactly what was checked. Staff login as in ``views`` (MFA arrives later).
+posted is exactly what was checked. Clerks and supervisors, signed in with both factors.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
-from django.contrib.admin.views.decorators import staff_member_required
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,6 +26,8 @@ from hpf.calc.money import format_yuan_grouped
 from hpf.channels.backoffice.models import STAGED_TTL, StagedUpload
 from hpf.common import clock
 from hpf.remittance.services import ImportOutcome, problems_csv, remittance_import
+from hpf.staff.access import staff_required
+from hpf.staff.models import Role
 
 SHOWN_PROBLEMS = 500
 
@@ -39,7 +40,7 @@ def _actor(request: HttpRequest) -> Actor:
 
 def _user_id(request: HttpRequest) -> int:
     user_id = request.user.pk
-    assert user_id is not None  # staff_member_required let only a signed-in user through
+    assert user_id is not None  # staff_required let only a signed-in user through
     return int(user_id)
 
 
@@ -60,7 +61,7 @@ def _report(request: HttpRequest, outcome: ImportOutcome, **extra: Any) -> HttpR
     return render(request, "backoffice/remittance_report.html", context)
 
 
-@staff_member_required
+@staff_required(Role.CLERK, Role.SUPERVISOR)
 def upload(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "backoffice/remittance_upload.html", {})
@@ -103,7 +104,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     return _report(request, outcome, confirm=True)
 
 
-@staff_member_required
+@staff_required(Role.CLERK, Role.SUPERVISOR)
 @require_POST
 def confirm(request: HttpRequest) -> HttpResponse:
     sha = request.POST.get("sha256", "")

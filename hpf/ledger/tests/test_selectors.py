@@ -58,16 +58,19 @@ def test_it_validates_ownership(owner, other, reader):
     assert AuditEvent.objects.count() == before
 
 
-def test_staff_must_state_a_purpose(owner):
+def test_staff_must_state_a_purpose(owner, make_staff):
     """Staff reads need a purpose, which the audit event keeps; staff on a public channel
-    (e.g. a kiosk identity) and unknown actor kinds are refused."""
-    clerk = Actor("staff:7", "counter", "10.0.0.5")
+    (e.g. a kiosk identity) and unknown actor kinds are refused. (Counter reads need an
+    ID-check session besides: hpf/channels/counter/tests.)"""
+    member = make_staff("supervisor")
+    staff = Actor(f"staff:{member.user_id}", "backoffice", "10.0.0.5")
     with pytest.raises(InvalidInput):
-        account_overview(actor=clerk, account_id=owner.pk)
-    account_overview(actor=clerk, account_id=owner.pk, purpose="柜台查询：本人持证办理")
-    assert latest_event().purpose == "柜台查询：本人持证办理"
+        account_overview(actor=staff, account_id=owner.pk)
+    account_overview(actor=staff, account_id=owner.pk, purpose="后台核查：司法协查")
+    assert latest_event().purpose == "后台核查：司法协查"
     with pytest.raises(NotFound):
-        account_overview(actor=Actor("staff:7", "kiosk"), account_id=owner.pk, purpose="x")
+        kiosk = Actor(f"staff:{member.user_id}", "kiosk")
+        account_overview(actor=kiosk, account_id=owner.pk, purpose="x")
     with pytest.raises(NotFound):
         account_overview(actor=Actor("partner:9", "api"), account_id=owner.pk, purpose="x")
 

@@ -134,14 +134,22 @@ def test_demo_logins_refused_without_debug(owner):
     assert out.getvalue() == ""
 
 
-def test_admin_shows_no_personal_numbers(city, admin_client):
-    """Depositors and accounts are not in the admin at all, and no changelist that is
-    registered shows a full ID or card number."""
+def test_admin_shows_no_personal_numbers(city, make_staff):
+    """Depositors, accounts, ID-check sessions, the audit trail and TOTP secrets are not in the admin at
+    all, and no changelist that is registered shows a full ID or card number (to the system
+    administrator, the admin's only user)."""
     from django.contrib import admin
     from django.urls import reverse
 
-    assert not admin.site.is_registered(Depositor)
-    assert not admin.site.is_registered(FundAccount)
+    from hpf.audit.models import AuditEvent
+    from hpf.conftest import verified_client
+    from hpf.registry.models import IdCheckSession
+
+    admin_client = verified_client(make_staff("sysadmin", hall=None))
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for hidden in (Depositor, FundAccount, IdCheckSession, AuditEvent, TOTPDevice):
+        assert not admin.site.is_registered(hidden)
     numbers = [n for pair in plaintexts() for n in pair]
     pages = 0
     for model in admin.site._registry:

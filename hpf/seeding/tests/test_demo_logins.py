@@ -24,3 +24,30 @@ def test_each_shown_depositor_is_an_audited_read(owner, settings, tmp_path):
     assert owner.account_no in out.getvalue()
     reads = AuditEvent.objects.filter(action="account.read", subject_account_id=owner.pk)
     assert reads.get().details == {"view": "demo-logins"}
+
+
+def test_demo_staff_one_per_role_with_working_codes(db, settings, tmp_path):
+    """Every role is printed with its TOTP secret, and demo-totp gives a code that signs in."""
+    from django.test import Client
+
+    from hpf.staff.models import Role, StaffMember
+
+    settings.VAR_DIR = tmp_path
+    out = io.StringIO()
+    with override_settings(DEBUG=True):
+        call_command("demo_logins", stdout=out)
+        call_command("demo_logins", stdout=io.StringIO())  # a second run changes nothing
+    text = out.getvalue()
+    assert {m.role for m in StaffMember.objects.all()} == set(Role.values)
+    assert StaffMember.objects.count() == 6
+    for label in ("柜员", "审核员", "审计员", "系统管理员"):
+        assert label in text
+    line = next(row for row in text.splitlines() if "clerk_wh" in row)
+    password = line.split("password ")[1].split()[0]
+    code_out = io.StringIO()
+    with override_settings(DEBUG=True):
+        call_command("demo_totp", "clerk_wh", stdout=code_out)
+    http = Client()
+    http.post("/staff/login/", {"username": "clerk_wh", "password": password})
+    response = http.post("/staff/login/code/", {"code": code_out.getvalue().split()[0]})
+    assert response["Location"] == "/counter/"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from hpf.channels.backoffice.models import StagedUpload
+from hpf.conftest import verified_client
 from hpf.ledger.models import JournalEntry
 from hpf.remittance.tests.helpers import build_csv, header_for, row_for
 
@@ -16,15 +16,13 @@ pytestmark = pytest.mark.django_db
 UPLOAD, CONFIRM = "/backoffice/remittance/upload/", "/backoffice/remittance/confirm/"
 
 
-def staff_client(name: str) -> Client:
-    user = get_user_model().objects.create_user(name, password="x" * 16, is_staff=True)
-    http = Client()
-    http.force_login(user)
-    return http
+@pytest.fixture
+def staff_client(make_staff):
+    return lambda name: verified_client(make_staff("clerk", name))
 
 
 @pytest.fixture
-def staff():
+def staff(staff_client):
     return staff_client("clerk")
 
 
@@ -35,7 +33,7 @@ def upload(http, content: bytes, name: str = "list.csv"):
 @pytest.mark.parametrize("url", [UPLOAD, CONFIRM])
 def test_anonymous_is_sent_to_the_login(url):
     response = Client().get(url)
-    assert (response.status_code, response["Location"][:13]) == (302, "/admin/login/")
+    assert (response.status_code, response["Location"][:13]) == (302, "/staff/login/")
 
 
 def test_the_upload_form_is_labelled(staff):
@@ -53,7 +51,7 @@ def test_a_list_with_problems_shows_the_report_and_stages_nothing(staff, employe
     assert not StagedUpload.objects.exists()
 
 
-def test_a_clean_list_is_dry_run_then_posted_on_confirmation(staff, employer, owner):
+def test_a_clean_list_is_dry_run_then_posted_on_confirmation(staff, staff_client, employer, owner):
     rows = [row_for(owner)]
     content = build_csv(header_for(employer, rows), rows)
     entries = JournalEntry.objects.count()

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from hpf.audit.services import Actor
+from hpf.conftest import verified_client
 from hpf.operations.models import BatchRun
 from hpf.operations.services import run_finish, run_progress, run_start
 
@@ -16,11 +17,8 @@ PAGES = ["/backoffice/runs/", "/backoffice/runs/progress.json"]
 
 
 @pytest.fixture
-def staff():
-    user = get_user_model().objects.create_user("clerk", password="x" * 16, is_staff=True)
-    http = Client()
-    http.force_login(user)
-    return http
+def staff(make_staff):
+    return verified_client(make_staff("clerk"))
 
 
 @pytest.fixture
@@ -46,7 +44,7 @@ def runs():
 def test_anonymous_is_sent_to_the_login(url):
     response = Client().get(url)
     assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")
+    assert response["Location"].startswith("/staff/login/")
 
 
 @pytest.mark.parametrize("url", PAGES)
@@ -56,7 +54,7 @@ def test_a_user_who_is_not_staff_is_refused(url, runs):
     http.force_login(user)
     response = http.get(url)
     assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")
+    assert response["Location"].startswith("/staff/login/")
     assert b"91530102-202611" not in response.content
 
 

@@ -1,4 +1,5 @@
-"""hpf demo-logins: print the demo's administrator login and a few demo depositors.
+"""hpf demo-logins: print the demo's staff logins (one per role, with TOTP secrets), the
+administrator and a few demo depositors.
 
 Demo only (refuses unless DEBUG): the depositors are synthetic, and their full ID numbers are
 printed because the portal's real-name registration will ask for them.
@@ -9,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from hpf.audit.services import Actor, record_event
@@ -17,6 +17,7 @@ from hpf.calc.money import format_yuan_grouped
 from hpf.common.crypto import decrypt
 from hpf.common.envconfig import env_secret
 from hpf.registry.models import AccountStatus, FundAccount
+from hpf.seeding.staff import demo_staff
 
 
 class Command(BaseCommand):
@@ -28,18 +29,29 @@ class Command(BaseCommand):
         password = env_secret(
             "HPF_DEMO_ADMIN_PASSWORD", settings.VAR_DIR, generate=True, nbytes=12, min_length=12
         )
-        user_model = get_user_model()
-        admin = user_model.objects.filter(username="admin").first()
-        if admin is None:
-            user_model.objects.create_superuser("admin", "admin@hpf.invalid", password)
-        elif not admin.check_password(password):
-            admin.set_password(password)
-            admin.save(update_fields=["password"])
+        staff_password = env_secret(
+            "HPF_DEMO_STAFF_PASSWORD", settings.VAR_DIR, generate=True, nbytes=12, min_length=12
+        )
+        staff = demo_staff(password=staff_password, admin_password=password)
         port = settings.HPF_PORT
         self.stdout.write("")
         self.stdout.write(f"HPF demo is at http://127.0.0.1:{port}/")
-        self.stdout.write(f"  centre administration  http://127.0.0.1:{port}/admin/")
-        self.stdout.write(f"    user: admin   password: {password}")
+        self.stdout.write(
+            f"  staff login (password, then a TOTP code)  http://127.0.0.1:{port}/staff/login/"
+        )
+        self.stdout.write(
+            "    a code: `.venv/bin/hpf demo-totp USER`, or add the secret to an authenticator app"
+        )
+        for member in staff:
+            self.stdout.write(
+                f"    {member.role_label:<5} {member.username:<9} {member.hall:<6} "
+                f"password {member.password}  TOTP secret {member.totp_secret}"
+            )
+        self.stdout.write(
+            f"  counter (clerks)  http://127.0.0.1:{port}/counter/   "
+            f"approvals (supervisors)  http://127.0.0.1:{port}/counter/approvals/"
+        )
+        self.stdout.write(f"  centre administration (admin)  http://127.0.0.1:{port}/admin/")
         self.stdout.write(
             f"  back office (batch runs, remittance upload)  http://127.0.0.1:{port}/backoffice/runs/"
         )

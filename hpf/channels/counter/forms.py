@@ -1,0 +1,50 @@
+"""Counter forms: the ID check (人证核验) and a four-eyes proposal."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hpf.approvals.models import FreezeGround
+from hpf.registry.models import FreezeMode, IdCheckPurpose
+
+
+class IdCheckForm(forms.Form):
+    id_number = forms.CharField(
+        label=_("身份证号"),
+        max_length=22,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "aria-describedby": "id_number_help",
+            }
+        ),
+        help_text=_("18 位，可读卡或手工输入；系统校验最后一位校验码。"),
+    )
+    name = forms.CharField(label=_("姓名"), max_length=60)
+    purpose = forms.ChoiceField(label=_("办理用途"), choices=IdCheckPurpose.choices)
+    purpose_note = forms.CharField(label=_("用途说明（可选）"), max_length=100, required=False)
+    person_matches_card = forms.BooleanField(
+        label=_("已核对：来人与身份证件照片、信息一致（人证一致）"), required=True
+    )
+
+
+class FreezeProposalForm(forms.Form):
+    ground = forms.ChoiceField(label=_("冻结依据"), choices=FreezeGround.choices)
+    mode = forms.ChoiceField(label=_("冻结方式"), choices=FreezeMode.choices)
+    reason = forms.CharField(
+        label=_("原因（如协助执行通知书文号）"), max_length=200, widget=forms.Textarea({"rows": 3})
+    )
+
+
+class UnfreezeProposalForm(forms.Form):
+    reason = forms.CharField(
+        label=_("解冻原因（如解除冻结通知书文号）"),
+        max_length=200,
+        widget=forms.Textarea({"rows": 3}),
+    )
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(label=_("审核意见"), max_length=200, required=False)

@@ -1,0 +1,84 @@
+"""Browser journeys through the counter with Debian's chromium against a live server: a clerk
+signs in with both factors, checks a depositor's ID and reads the account; a clerk proposes a
+freeze and a supervisor approves it. The overview is saved as a screenshot to look at
+(``$HPF_VAR_DIR/screenshots/``)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.conf import settings
+
+from hpf.conftest import browser_sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def open_idcheck(page, person: dict[str, str], purpose: str = "账户查询") -> None:
+    page.get_by_label("身份证号").fill(person["id_number"])
+    page.get_by_label("姓名").fill(person["name"])
+    page.get_by_label("办理用途").select_option(label=purpose)
+    page.get_by_label("已核对：来人与身份证件照片、信息一致（人证一致）").check()
+    page.get_by_role("button", name="核验并打开账户").click()
+
+
+def test_clerk_signs_in_checks_the_id_and_reads_the_account(browser_context, owner, clerk, person):
+    page = browser_context()
+    browser_sign_in(page, clerk)
+    page.get_by_role("heading", name="人证核验").wait_for()
+    shots = settings.VAR_DIR / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "counter-idcheck.png"), full_page=True)
+    open_idcheck(page, person(1))
+    page.get_by_role("heading", name="账户总览").wait_for()
+    assert re.search(r"/counter/s/[A-Za-z0-9_-]{20,}/$", page.url)
+    assert person(1)["id_number"] not in page.url
+    body = page.locator("main").inner_text()
+    for fact in ("7,200.00", owner.account_no, "昆明测试单位1", "正常", "2026-10", "12%"):
+        assert fact in body, fact
+    page.screenshot(path=str(shots / "counter-overview.png"), full_page=True)
+
+    page.get_by_role("link", name="缴存明细").click()
+    page.get_by_role("heading", name="缴存明细").wait_for()
+    rows = page.locator("table tbody tr")
+    assert rows.count() == 3
+    assert "2,400.00" in rows.first.inner_text()
+    page.get_by_label("年份").select_option("2025")
+    page.get_by_role("button", name="查询").click()
+    page.get_by_text("共 0 笔").wait_for()
+    page.screenshot(path=str(shots / "counter-deposits.png"), full_page=True)
+
+
+def test_clerk_proposes_a_freeze_and_the_supervisor_approves(
+    browser_context, owner, clerk, supervisor, person
+):
+    desk = browser_context()
+    browser_sign_in(desk, clerk)
+    open_idcheck(desk, person(1), purpose="冻结/解冻")
+    desk.get_by_role("link", name="申请冻结（需审核员复核）").click()
+    desk.get_by_label("冻结依据").select_option(label="司法冻结")
+    desk.get_by_label("冻结方式").select_option(label="不收不付")
+    desk.get_by_label("原因（如协助执行通知书文号）").fill("（2026）云0102执保88号协助冻结")
+    desk.get_by_role("button", name="提交审核").click()
+    desk.get_by_text("申请已提交，等待本管理部审核员审核").wait_for()
+
+    office = browser_context()
+    browser_sign_in(office, supervisor)
+    office.get_by_role("heading", name=re.compile("复核队列")).wait_for()
+    row = office.locator("tbody tr", has_text=owner.account_no)
+    assert "执保88号" in row.inner_text()
+    row.get_by_label("审核意见").fill("材料齐全，同意")
+    row.get_by_role("button", name="批准").click()
+    office.get_by_text("已批准，业务已生效").wait_for()
+    shots = settings.VAR_DIR / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    office.screenshot(path=str(shots / "counter-approvals.png"), full_page=True)
+
+    # Back at the counter, the clerk (still in the same session) sees the account frozen.
+    desk.get_by_role("link", name="返回账户总览").click()
+    desk.get_by_role("heading", name="账户总览").wait_for()
+    body = desk.locator("main").inner_text()
+    assert "冻结" in body and "执保88号" in body and "不收不付" in body
+    owner.refresh_from_db()
+    assert owner.status == "FROZEN"

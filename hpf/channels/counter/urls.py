@@ -1,0 +1,24 @@
+"""Counter URLs. Everything about a depositor lives under ``s/<sid>/``: ``sid`` is the
+ID-check session's opaque id, so no URL ever carries an ID number or an account id."""
+
+from django.urls import path
+
+from hpf.channels.counter import views
+
+app_name = "counter"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("idcheck/", views.open_session, name="open"),
+    path("s/<str:sid>/", views.overview, name="overview"),
+    path("s/<str:sid>/deposits/", views.deposits, name="deposits"),
+    path("s/<str:sid>/interest/", views.interest, name="interest"),
+    path("s/<str:sid>/withdrawals/", views.withdrawals, name="withdrawals"),
+    path("s/<str:sid>/loans/", views.loans, name="loans"),
+    path("s/<str:sid>/propose/<str:kind>/", views.propose, name="propose"),
+    path("s/<str:sid>/close/", views.close, name="close"),
+    # CERTIFICATES: "打印证明" joins here after the certificates branch merges, as
+    # s/<sid>/certificates/ calling hpf.certificates certificate_issue(actor, account_id=…,
+    # kind=…, purpose=session.purpose_text) with the session's actor; see overview.html.
+    path("approvals/", views.approvals, name="approvals"),
+    path("approvals/<int:proposal_id>/<str:decision>/", views.decide, name="decide"),
+]

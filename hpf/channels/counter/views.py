@@ -1,0 +1,306 @@
+"""The service-hall counter console (柜台): ID-check sessions, a depositor's account pages,
+four-eyes freeze / unfreeze proposals and the supervisor's queue.
+
+Every view is behind ``staff_required`` with its role. The account pages take the session's
+opaque id from the URL (never an ID number or an account id), resolve it to a live session
+of the signed-in clerk, and read through the same audited selectors as every channel, with
+an actor that names the session — ``hpf.registry.access`` checks it again on every read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from hpf.approvals.models import ProposalKind, ProposalState
+from hpf.approvals.selectors import hall_queue
+from hpf.approvals.services import proposal_approve, proposal_reject, proposal_submit
+from hpf.audit.models import Channel
+from hpf.calc.masking import mask_name
+from hpf.channels.counter.forms import (
+    DecisionForm,
+    FreezeProposalForm,
+    IdCheckForm,
+    UnfreezeProposalForm,
+)
+from hpf.common import clock
+from hpf.common.errors import DomainError, InvalidInput
+from hpf.interest.selectors import interest_history
+from hpf.ledger.selectors import account_movements, account_overview
+from hpf.loans.selectors import loan_list
+from hpf.registry.idcheck import (
+    IdCheckRequired,
+    idcheck_account_id,
+    idcheck_close,
+    idcheck_live,
+    idcheck_open,
+    idcheck_sessions_of,
+)
+from hpf.registry.models import IdCheckSession
+from hpf.staff.access import forbidden, staff_actor, staff_of, staff_required
+from hpf.staff.models import Role
+from hpf.withdrawals.selectors import withdrawal_list
+
+DEPOSITS_PAGE = 20
+SessionView = Callable[..., HttpResponse]
+
+
+@never_cache
+@staff_required(Role.CLERK)
+def home(request: HttpRequest) -> HttpResponse:
+    return _home(request, IdCheckForm(), "")
+
+
+def _home(request: HttpRequest, form: IdCheckForm, error: str, status: int = 200) -> HttpResponse:
+    sessions = [
+        {"session": s, "name": mask_name(s.depositor.name)}
+        for s in idcheck_sessions_of(request.user.pk)
+    ]
+    return render(
+        request,
+        "counter/home.html",
+        {"member": staff_of(request), "form": form, "error": error, "sessions": sessions},
+        status=status,
+    )
+
+
+@staff_required(Role.CLERK)
+@require_POST
+def open_session(request: HttpRequest) -> HttpResponse:
+    form = IdCheckForm(request.POST)
+    if not form.is_valid():
+        return _home(request, form, _("请按提示补全核验信息。"), status=400)
+    try:
+        session = idcheck_open(
+            member=staff_of(request),
+            id_number=form.cleaned_data["id_number"],
+            name=form.cleaned_data["name"],
+            person_matches_card=form.cleaned_data["person_matches_card"],
+            purpose=form.cleaned_data["purpose"],
+            purpose_note=form.cleaned_data["purpose_note"],
+            actor=staff_actor(request, Channel.COUNTER),
+        )
+    except DomainError as exc:
+        return _home(request, form, exc.message, status=400)
+    return redirect("counter:overview", sid=session.public_id)
+
+
+def in_session(view: SessionView) -> SessionView:
+    """Resolve ``sid`` to a live ID-check session of this clerk, or refuse with 403."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, sid: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        session = idcheck_live(sid, request.user.pk)
+        if session is None:
+            return forbidden(request, IdCheckRequired.default_message)
+        account_id = idcheck_account_id(session)
+        if account_id is None:
+            return forbidden(request, _("该职工没有个人账户。"), status=404)
+        try:
+            return view(request, session, account_id, *args, **kwargs)
+        except IdCheckRequired as exc:
+            return forbidden(request, exc.message)
+
+    return wrapped
+
+
+def _page(
+    request: HttpRequest, session: IdCheckSession, tab: str, template: str, **context: Any
+) -> HttpResponse:
+    return render(
+        request,
+        template,
+        {
+            "member": staff_of(request),
+            "session": session,
+            "person": session.depositor.name,
+            "id_masked": session.depositor.id_number_masked,
+            "tab": tab,
+            **context,
+        },
+    )
+
+
+def _reader(request: HttpRequest, session: IdCheckSession) -> dict[str, Any]:
+    return {
+        "actor": staff_actor(request, Channel.COUNTER, idcheck=session.public_id),
+        "purpose": session.purpose_text,
+    }
+
+
+@never_cache
+@staff_required(Role.CLERK)
+@in_session
+def overview(request: HttpRequest, session: IdCheckSession, account_id: int) -> HttpResponse:
+    view = account_overview(account_id=account_id, **_reader(request, session))
+    return _page(request, session, "overview", "counter/overview.html", view=view)
+
+
+@never_cache
+@staff_required(Role.CLERK)
+@in_session
+def deposits(request: HttpRequest, session: IdCheckSession, account_id: int) -> HttpResponse:
+    raw_year = request.GET.get("year", "")
+    raw_page = request.GET.get("page", "1")
+    year = int(raw_year) if raw_year.isdigit() and 1990 <= int(raw_year) <= 2100 else None
+    page_no = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 10_000 else 1
+    try:
+        page = account_movements(
+            account_id=account_id,
+            year=year,
+            page=page_no,
+            page_size=DEPOSITS_PAGE,
+            **_reader(request, session),
+        )
+    except InvalidInput:
+        page = account_movements(
+            account_id=account_id, page_size=DEPOSITS_PAGE, **_reader(request, session)
+        )
+    pages = max(1, -(-page.total // DEPOSITS_PAGE))
+    this_year = clock.today().year
+    return _page(
+        request,
+        session,
+        "deposits",
+        "counter/deposits.html",
+        page=page,
+        pages=pages,
+        year=year,
+        years=list(range(this_year, this_year - 16, -1)),
+        prev_page=page.page - 1 if page.page > 1 else None,
+        next_page=page.page + 1 if page.page < pages else None,
+    )
+
+
+@never_cache
+@staff_required(Role.CLERK)
+@in_session
+def interest(request: HttpRequest, session: IdCheckSession, account_id: int) -> HttpResponse:
+    years = interest_history(account_id=account_id, **_reader(request, session))
+    return _page(request, session, "interest", "counter/interest.html", years=years)
+
+
+@never_cache
+@staff_required(Role.CLERK)
+@in_session
+def withdrawals(request: HttpRequest, session: IdCheckSession, account_id: int) -> HttpResponse:
+    items = withdrawal_list(account_id=account_id, **_reader(request, session))
+    return _page(request, session, "withdrawals", "counter/withdrawals.html", items=items)
+
+
+@never_cache
+@staff_required(Role.CLERK)
+@in_session
+def loans(request: HttpRequest, session: IdCheckSession, account_id: int) -> HttpResponse:
+    items = loan_list(account_id=account_id, **_reader(request, session))
+    return _page(request, session, "loans", "counter/loans.html", items=items)
+
+
+@staff_required(Role.CLERK)
+@in_session
+@require_POST
+def close(request: HttpRequest, session: IdCheckSession, account_id: int) -> HttpResponse:
+    idcheck_close(session=session, actor=staff_actor(request, Channel.COUNTER))
+    return redirect("counter:home")
+
+
+@never_cache
+@staff_required(Role.CLERK)
+@in_session
+def propose(
+    request: HttpRequest, session: IdCheckSession, account_id: int, kind: str
+) -> HttpResponse:
+    """A freeze or unfreeze proposal for the depositor of this session (四眼原则)."""
+    kind = kind.upper()
+    form: FreezeProposalForm | UnfreezeProposalForm
+    if kind == ProposalKind.FREEZE:
+        form = FreezeProposalForm(request.POST or None)
+    elif kind == ProposalKind.UNFREEZE:
+        form = UnfreezeProposalForm(request.POST or None)
+    else:
+        return forbidden(request, _("不支持的申请类型。"), status=404)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            proposal_submit(
+                member=staff_of(request),
+                session=session,
+                kind=kind,
+                reason=data["reason"],
+                ground=data.get("ground", ""),
+                params={"mode": data["mode"]} if "mode" in data else {},
+                actor=staff_actor(request, Channel.COUNTER, idcheck=session.public_id),
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            return _page(
+                request,
+                session,
+                "overview",
+                "counter/proposed.html",
+                kind_label=ProposalKind(kind).label,
+            )
+    return _page(
+        request,
+        session,
+        "overview",
+        "counter/propose.html",
+        form=form,
+        error=error,
+        kind=kind,
+        kind_label=ProposalKind(kind).label,
+    )
+
+
+@never_cache
+@staff_required(Role.SUPERVISOR)
+def approvals(request: HttpRequest) -> HttpResponse:
+    member = staff_of(request)
+    pending = [{"p": p, "name": mask_name(p.account.depositor.name)} for p in hall_queue(member)]
+    decided = [
+        {"p": p, "name": mask_name(p.account.depositor.name)}
+        for state in (ProposalState.APPROVED, ProposalState.REJECTED)
+        for p in hall_queue(member, state=state)[:10]
+    ]
+    return render(
+        request,
+        "counter/approvals.html",
+        {
+            "member": member,
+            "pending": pending,
+            "decided": decided,
+            "form": DecisionForm(),
+            "done": request.GET.get("done", ""),
+            "error": request.session.pop("hpf_counter_error", ""),
+        },
+    )
+
+
+@staff_required(Role.SUPERVISOR)
+@require_POST
+def decide(request: HttpRequest, proposal_id: int, decision: str) -> HttpResponse:
+    if decision not in ("approve", "reject"):
+        return forbidden(request, _("不支持的操作。"), status=404)
+    form = DecisionForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    member = staff_of(request)
+    actor = staff_actor(request, Channel.COUNTER)
+    try:
+        if decision == "approve":
+            proposal_approve(proposal_id=proposal_id, member=member, note=note, actor=actor)
+        else:
+            proposal_reject(proposal_id=proposal_id, member=member, note=note, actor=actor)
+    except DomainError as exc:
+        request.session["hpf_counter_error"] = exc.message
+        return HttpResponseRedirect(reverse("counter:approvals"), status=303)
+    return HttpResponseRedirect(f"{reverse('counter:approvals')}?done={decision}", status=303)
