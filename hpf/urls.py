@@ -9,4 +9,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/sync/", include("hpf.sync.urls")),
     path("backoffice/", include("hpf.channels.backoffice.urls")),
+    path("verify/", include("hpf.channels.verify.urls")),
 ]
