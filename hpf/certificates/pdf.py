@@ -47,7 +47,7 @@ _KEYWORDS_RE = re.compile(r"hpf-certificate\W+serial=(KM[0-9]{14})\W+code=([0-9A
 SIGNATURE_BYTES_RESERVED = 16 * 1024
 
 
-class _CentreSigner(signers.SimpleSigner):
+class CentreSigner(signers.SimpleSigner):
     """pyHanko's in-memory signer, keeping the parsed private key: the stock one parses the
     key again for every signature, which for RSA (with its consistency check) costs ~40 ms."""
 
@@ -72,9 +72,9 @@ class _CentreSigner(signers.SimpleSigner):
 
 
 @cache
-def _signer() -> _CentreSigner:
+def _signer() -> CentreSigner:
     try:
-        return _CentreSigner(str(settings.HPF_CERT_KEY_FILE), str(settings.HPF_CERT_FILE))
+        return CentreSigner(str(settings.HPF_CERT_KEY_FILE), str(settings.HPF_CERT_FILE))
     except (OSError, ValueError, TypeError) as exc:
         raise RuntimeError(
             f"the centre's signing key or certificate cannot be loaded: {exc}"
@@ -109,9 +109,10 @@ def render_input(certificate: Certificate) -> RenderInput:
     )
 
 
-def sign_pdf(unsigned: bytes, *, reason: str) -> bytes:
+def sign_pdf(unsigned: bytes, *, reason: str, signer: CentreSigner | None = None) -> bytes:
     """Sign with the centre's key: PAdES baseline B, a certification signature that allows
     no changes (DocMDP level 1)."""
+    signer = signer or _signer()
     writer = IncrementalPdfFileWriter(io.BytesIO(unsigned))
     meta = signers.PdfSignatureMetadata(
         field_name="CentreSignature",
@@ -121,10 +122,10 @@ def sign_pdf(unsigned: bytes, *, reason: str) -> bytes:
         docmdp_permissions=MDPPerm.NO_CHANGES,
         reason=reason,
         location="昆明",
-        name=str(_signer().subject_name or ""),
+        name=str(signer.subject_name or ""),
     )
     out = io.BytesIO()
-    signers.PdfSigner(meta, signer=_signer()).sign_pdf(
+    signers.PdfSigner(meta, signer=signer).sign_pdf(
         writer, output=out, bytes_reserved=SIGNATURE_BYTES_RESERVED
     )
     return out.getvalue()
@@ -184,7 +185,8 @@ def pdf_check(data: bytes) -> PdfCheck:
     if whole:
         # Covered by the signature only when nothing was appended after it.
         info = reader.trailer_view.get("/Info")
-        keywords = str(info.get("/Keywords", "")) if info is not None else ""
+        info = info.get_object() if info is not None else None
+        keywords = str(info.get("/Keywords", "")) if isinstance(info, dict) else ""
         found = _KEYWORDS_RE.search(keywords)
         if found:
             serial, code = found.group(1), found.group(2)
