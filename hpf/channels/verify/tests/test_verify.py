@@ -45,7 +45,7 @@ def test_valid_certificate_shows_masked_facts(client, owner, issue):
     assert "测试1" not in page  # the full name is not shown
     assert "7,200.00 元" in page and "2026年10月" in page
     assert response["Cache-Control"].startswith("max-age=0")
-    event = AuditEvent.objects.order_by("-seq").first()
+    event = AuditEvent.objects.latest("seq")
     assert (event.action, event.channel, event.subject_account_id) == (
         "certificate.lookup",
         "public",
@@ -173,7 +173,7 @@ def test_upload_of_a_genuine_pdf(client, owner, issue):
     page = response.content.decode()
     assert response.status_code == 200
     assert "status VALID" in page and cert.serial in page
-    event = AuditEvent.objects.order_by("-seq").first()
+    event = AuditEvent.objects.latest("seq")
     assert event.details["via"] == "upload" and event.subject_account_id == owner.pk
 
 
