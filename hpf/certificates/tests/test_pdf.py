@@ -3,6 +3,7 @@ code read back from a rendered page is the verification URL, the rendering is de
 and each kind is rendered to PNG for a look (kept under $HPF_VAR_DIR/certificate-renders)."""
 
 import datetime as dt
+import hashlib
 import io
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from hpf.certificates.codes import code_from_salt
 from hpf.certificates.config import demo_signing_pair
+from hpf.certificates.models import Certificate
 from hpf.certificates.pdf import (
     CentreSigner,
     centre_certificate,
@@ -25,7 +27,7 @@ from hpf.certificates.pdf import (
     sign_pdf,
 )
 from hpf.certificates.render import render_pdf
-from hpf.certificates.services import certificate_revoke
+from hpf.certificates.services import canonical_json, certificate_revoke
 from hpf.common.errors import InvalidTransition
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +91,11 @@ def test_rendering_is_deterministic(owner, issue):
     """The unsigned document is byte-identical on re-render; the facts are the snapshot's."""
     cert = issue(owner)
     first = render_pdf(render_input(cert))
-    assert render_pdf(render_input(cert)) == first
+    stored = Certificate.objects.get(pk=cert.pk)  # read back (jsonb on PostgreSQL)
+    assert render_pdf(render_input(stored)) == first
+    assert hashlib.sha256(canonical_json(stored.snapshot).encode()).hexdigest() == (
+        stored.snapshot_sha256
+    )
     assert first.count(b"/FontFile2") == 2  # both CJK TrueType fonts embedded (as subsets)
     assert b"STSong" not in first
 
