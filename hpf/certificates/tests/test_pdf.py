@@ -159,3 +159,20 @@ def test_every_kind_renders_to_png(owner, issue, paid_off_loan):
         height = int.from_bytes(header[20:24], "big")
         assert width == 827 and height in (1169, 1170)  # A4 at 100 dpi
         assert pages[0].stat().st_size > 20_000  # text, table, seal and QR, not a blank page
+
+
+def test_without_cjk_fonts_falls_back_with_a_warning(owner, issue, monkeypatch, caplog):
+    """No embeddable font on the machine: STSong-Light (not embedded), and a warning says so."""
+    from hpf.certificates import fonts
+
+    monkeypatch.setattr(fonts, "SONG_CANDIDATES", (("/nonexistent/song.ttf", 0),))
+    monkeypatch.setattr(fonts, "HEI_CANDIDATES", (("/nonexistent/hei.ttf", 0),))
+    fonts.certificate_fonts.cache_clear()
+    try:
+        chosen = fonts.certificate_fonts()
+        data = render_pdf(render_input(issue(owner)))
+    finally:
+        fonts.certificate_fonts.cache_clear()
+    assert (chosen.song, chosen.hei, chosen.embedded) == ("STSong-Light",) * 2 + (False,)
+    assert "fall back to STSong-Light" in caplog.text
+    assert b"/FontFile2" not in data and b"STSong-Light" in data
