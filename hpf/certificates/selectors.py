@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 
@@ -13,6 +12,7 @@ from hpf.audit.models import AuditEvent, Channel
 from hpf.audit.services import Actor, record_event
 from hpf.calc.masking import mask_name
 from hpf.certificates.codes import code_matches, normalise_code, normalise_serial
+from hpf.certificates.formatting import key_facts
 from hpf.certificates.models import Certificate, CertificateKind
 from hpf.common import clock
 from hpf.common.errors import NotFound
@@ -50,13 +50,6 @@ class VerifiedCertificate:
     hall: str
     revoked_at: dt.datetime | None
     facts: tuple[tuple[str, str], ...]
-
-
-def _facts(snapshot: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    # Imported here: the figures are formatted exactly as the PDF prints them.
-    from hpf.certificates.render import key_facts
-
-    return key_facts(snapshot)
 
 
 def certificate_verify(
@@ -99,7 +92,7 @@ def certificate_verify(
         valid_until=found.valid_until,
         hall=found.hall,
         revoked_at=revocation.revoked_at if revocation else None,
-        facts=_facts(snapshot),
+        facts=key_facts(snapshot),
     )
 
 

@@ -5,6 +5,8 @@ certificate inside still valid). A wrong code and an unknown serial get the same
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -18,10 +20,19 @@ from hpf.certificates.selectors import certificate_verify
 from hpf.channels.verify import throttle
 
 
-def _client(request: HttpRequest) -> str:
-    # The address the server saw; behind the centre's reverse proxy, the proxy must set
-    # REMOTE_ADDR to the client's (e.g. uWSGI/gunicorn forwarded-allow-ips), not pass XFF on.
-    return str(request.META.get("REMOTE_ADDR") or "0.0.0.0")  # noqa: S104 - a key, not a bind
+def _client(request: HttpRequest) -> tuple[str | None, str]:
+    """The client's address for the audit trail, and its throttling key: the address, or for
+    IPv6 its /64 (one subscriber's whole prefix, which a guesser could otherwise rotate
+    through). Behind the centre's reverse proxy the WSGI server must put the client's address
+    in REMOTE_ADDR (e.g. gunicorn's forwarded-allow-ips); X-Forwarded-For is not trusted here."""
+    addr = str(request.META.get("REMOTE_ADDR") or "") or None
+    try:
+        ip = ipaddress.ip_address(addr or "")
+    except ValueError:
+        return None, "unknown"
+    if ip.version == 6:
+        return addr, str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return addr, str(ip)
 
 
 def _throttled(request: HttpRequest) -> HttpResponse:
@@ -39,11 +50,11 @@ def _throttled(request: HttpRequest) -> HttpResponse:
 
 
 def _lookup(request: HttpRequest, serial: str, code: str, via: str) -> HttpResponse:
-    client = _client(request)
+    addr, client = _client(request)
     key = normalise_serial(serial)
     if not throttle.admit(client, key):
         return _throttled(request)
-    found = certificate_verify(serial=serial, code=code, client_addr=client, via=via)
+    found = certificate_verify(serial=serial, code=code, client_addr=addr, via=via)
     if found is None:
         throttle.record_failure(client, key)
         return render(request, "verify/not_found.html", {"serial": key}, status=404)
@@ -86,14 +97,14 @@ def verify_upload(request: HttpRequest) -> HttpResponse:
             },
             status=400 if declared <= limit else 413,
         )
-    client = _client(request)
+    addr, client = _client(request)
     if not throttle.admit(client, ""):
         return _throttled(request)
     check = pdf_check(upload.read())
     found = None
     if check.genuine and check.serial:
         found = certificate_verify(
-            serial=check.serial, code=check.code, client_addr=client, via="upload"
+            serial=check.serial, code=check.code, client_addr=addr, via="upload"
         )
     if found is None:
         throttle.record_failure(client, "")

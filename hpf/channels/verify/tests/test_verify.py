@@ -200,3 +200,21 @@ def test_upload_of_garbage_and_oversize(client, settings):
     settings.HPF_VERIFY_UPLOAD_MAX_BYTES = 1024
     assert _upload(client, b"%PDF" + b"0" * 4096).status_code == 413
     assert client.post("/verify/upload/", {}).status_code == 400
+
+
+def test_ipv6_guessers_are_counted_per_64(client, owner, issue, settings):
+    """Addresses of one IPv6 /64 share a budget; the audit keeps each full address."""
+    settings.HPF_VERIFY_FAILURES_PER_IP = 2
+    settings.HPF_VERIFY_FAILURES_PER_SERIAL = 1000
+    cert = issue(owner)
+    wrong = _link(cert, _other_code(code_from_salt(cert.code_salt)))
+    statuses = [
+        client.__class__(REMOTE_ADDR=f"2001:db8:1:2::{n}").get(wrong).status_code
+        for n in range(1, 4)
+    ]
+    assert statuses == [404, 404, 429]
+    assert client.__class__(REMOTE_ADDR="2001:db8:1:3::1").get(_link(cert)).status_code == 200
+    addrs = AuditEvent.objects.filter(action="certificate.lookup").values_list(
+        "client_addr", flat=True
+    )
+    assert sorted(addrs) == ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:3::1"]
