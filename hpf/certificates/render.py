@@ -414,8 +414,13 @@ def render_pdf(d: RenderInput) -> bytes:
         invariant=True,
     )
     issued = cn_time(d.issued_at)
+    # Invariant mode would date the file 2000-01-01; the document's date is its issue time,
+    # which keeps the bytes deterministic too.
+    local = d.issued_at.astimezone(BUSINESS_TZ)
+    pdf_date = f"D:{local:%Y%m%d%H%M%S}+08'00'"
 
     def page(canvas: Canvas, doc: Any) -> None:
+        canvas.setDateFormatter(lambda *_: pdf_date)
         canvas.saveState()
         top = PAGE_H - 18 * mm
         canvas.setFillColor(HEADER_RED)

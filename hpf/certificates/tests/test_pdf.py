@@ -98,6 +98,7 @@ def test_rendering_is_deterministic(owner, issue):
     )
     assert first.count(b"/FontFile2") == 2  # both CJK TrueType fonts embedded (as subsets)
     assert b"STSong" not in first
+    assert b"(D:20261115120000+08'00')" in first  # dated at its issue time, not 2000-01-01
 
 
 def test_revoked_certificate_is_not_printed_again(owner, issue, clerk):
