@@ -14,6 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from hpf.certificates.config import env_int, signing_material
 from hpf.common.envconfig import env_bool, env_list, env_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -80,6 +81,8 @@ INSTALLED_APPS = [
     "hpf.staff",
     "hpf.approvals",
     "hpf.channels.counter",
+    "hpf.certificates",
+    "hpf.channels.verify",
 ]
 
 MIDDLEWARE = [
@@ -190,3 +193,22 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("HPF_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Certificates (hpf.certificates, hpf.channels.verify): the centre's document-signing key and
+# certificate (PEM), the public address printed in each certificate's QR code, and the public
+# verification page's throttles (fixed windows in the cache; failures = "not found" answers).
+HPF_CERT_KEY_FILE, HPF_CERT_FILE = signing_material(VAR_DIR, generate=GENERATE_SECRETS)
+HPF_PUBLIC_BASE_URL = os.environ.get(
+    "HPF_PUBLIC_BASE_URL", f"http://127.0.0.1:{HPF_PORT}" if DEBUG or GENERATE_SECRETS else ""
+).rstrip("/")
+if not HPF_PUBLIC_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("HPF_PUBLIC_BASE_URL must be the public https:// address.")
+HPF_VERIFY_WINDOW_S = env_int("HPF_VERIFY_WINDOW_S", default=900, low=1, high=86400)
+HPF_VERIFY_REQUESTS_PER_IP = env_int("HPF_VERIFY_REQUESTS_PER_IP", default=300, low=1, high=10**6)
+HPF_VERIFY_FAILURES_PER_IP = env_int("HPF_VERIFY_FAILURES_PER_IP", default=10, low=1, high=10**6)
+HPF_VERIFY_FAILURES_PER_SERIAL = env_int(
+    "HPF_VERIFY_FAILURES_PER_SERIAL", default=5, low=1, high=10**6
+)
+HPF_VERIFY_UPLOAD_MAX_BYTES = env_int(
+    "HPF_VERIFY_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024, low=1024, high=100 * 1024 * 1024
+)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("backoffice/", include("hpf.channels.backoffice.urls")),
     path("staff/", include("hpf.staff.urls")),
     path("counter/", include("hpf.channels.counter.urls")),
+    path("verify/", include("hpf.channels.verify.urls")),
 ]

@@ -24,6 +24,7 @@ class Channel(models.TextChoices):
     BATCH = "batch", "批量作业"
     CLI = "cli", "命令行"
     SYSTEM = "system", "系统"
+    PUBLIC = "public", "公开核验"
 
 
 class AuditEvent(models.Model):

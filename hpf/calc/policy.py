@@ -28,6 +28,7 @@ from hpf.calc.periods import format_period, period_first_day
 __all__ = [
     "AccountPolicy",
     "BaseLimit",
+    "CertificatePolicy",
     "DepositPolicy",
     "InterestPolicy",
     "InterestRateRow",
@@ -139,6 +140,15 @@ class AccountPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class CertificatePolicy:
+    """[certificate]: how many days each kind of certificate stands after its issue date."""
+
+    deposit_valid_days: int
+    statement_valid_days: int
+    loan_payoff_valid_days: int
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """The whole policy table, validated.  ``assumed`` lists (key path, note) of every value
     marked ``assumed = true``."""
@@ -148,6 +158,7 @@ class Policy:
     loan: LoanPolicy
     withdrawal: WithdrawalPolicy
     account: AccountPolicy
+    certificate: CertificatePolicy
     assumed: tuple[tuple[str, str], ...]
     label: str
 
@@ -377,13 +388,16 @@ class _Loader:
     # -- sections --------------------------------------------------------------------------
 
     def policy(self, raw: Mapping[str, object]) -> Policy:
-        top = self.table(raw, "", ("deposit", "interest", "loan", "withdrawal", "account"))
+        top = self.table(
+            raw, "", ("deposit", "interest", "loan", "withdrawal", "account", "certificate")
+        )
         return Policy(
             deposit=self.deposit(top["deposit"]),
             interest=self.interest(top["interest"]),
             loan=self.loan(top["loan"]),
             withdrawal=self.withdrawal(top["withdrawal"]),
             account=self.account(top["account"]),
+            certificate=self.certificate(top["certificate"]),
             assumed=tuple(self.assumed),
             label=self.label,
         )
@@ -537,6 +551,13 @@ class _Loader:
         return AccountPolicy(
             back_payment_restores_continuity=self.boolean(t, "back_payment_restores_continuity", p)
         )
+
+    def certificate(self, node: object) -> CertificatePolicy:
+        p = "certificate"
+        keys = ("deposit_valid_days", "statement_valid_days", "loan_payoff_valid_days")
+        t = self.table(node, p, keys)
+        days = {key: self.integer(t, key, p, 1, 3660) for key in keys}
+        return CertificatePolicy(**days)
 
 
 def _in_force(rows: Sequence[T], on: date, effective: Callable[[T], date]) -> T | None:

@@ -165,6 +165,8 @@ APPEND_ONLY_TABLES = (
     "ledger_posting",
     "interest_interestsettlement",
     "loans_loanrepayment",
+    "certificates_certificate",
+    "certificates_certificaterevocation",
 )
 
 

@@ -117,12 +117,26 @@ PRODUCTION = {
     "HPF_LOOKUP_KEY": SECRET,
     "HPF_AUDIT_KEY": SECRET,
     "ALLOWED_HOSTS": "gjj.km.example",
+    "HPF_PUBLIC_BASE_URL": "https://gjj.km.example",
 }
+
+
+def centre_pair(tmp_path):
+    """The centre's signing key and certificate as production names them (PEM files)."""
+    from hpf.certificates.config import demo_signing_pair
+
+    key, cert = demo_signing_pair()
+    (tmp_path / "centre-key.pem").write_bytes(key)
+    (tmp_path / "centre-cert.pem").write_bytes(cert)
+    return {
+        "HPF_CERT_KEY_FILE": str(tmp_path / "centre-key.pem"),
+        "HPF_CERT_FILE": str(tmp_path / "centre-cert.pem"),
+    }
 
 
 @pytest.mark.slow
 def test_program_starts_with_good_configuration(tmp_path):
-    assert run(SETUP, tmp_path, **PRODUCTION) == (0, "started\n")
+    assert run(SETUP, tmp_path, **PRODUCTION, **centre_pair(tmp_path)) == (0, "started\n")
 
 
 @pytest.mark.slow
@@ -136,11 +150,19 @@ def test_program_starts_with_good_configuration(tmp_path):
         ({"SECRET_KEY": ""}, "SECRET_KEY is not set"),
         ({"HPF_AUDIT_KEY": "x" * 10}, "HPF_AUDIT_KEY is too short"),
         ({"DATABASE_URL": "mysql://u@h/db"}, "DATABASE_URL"),
+        ({"HPF_CERT_FILE": None}, "Set both HPF_CERT_KEY_FILE and HPF_CERT_FILE"),
+        (
+            {"HPF_CERT_KEY_FILE": None, "HPF_CERT_FILE": None},
+            "HPF_CERT_KEY_FILE and HPF_CERT_FILE must",
+        ),
+        ({"HPF_CERT_FILE": "/nonexistent.pem"}, "HPF_CERT_FILE='/nonexistent.pem' cannot be read"),
+        ({"HPF_PUBLIC_BASE_URL": None}, "HPF_PUBLIC_BASE_URL"),
+        ({"HPF_VERIFY_FAILURES_PER_IP": "0"}, "HPF_VERIFY_FAILURES_PER_IP='0' must be"),
     ],
 )
 def test_program_refuses_to_start(tmp_path, env, named):
     """A fresh process with one bad variable stops before doing anything, naming it."""
-    code, output = run(SETUP, tmp_path, **(PRODUCTION | env))
+    code, output = run(SETUP, tmp_path, **(PRODUCTION | centre_pair(tmp_path) | env))
     assert code != 0
     assert "started" not in output
     assert "ImproperlyConfigured" in output
