@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import migrations
+from django.db import connection, migrations
 
 
 def _run(schema_editor: Any, sql: str) -> None:
@@ -236,3 +236,21 @@ LEDGER_SQLITE = [
        WHEN NOT EXISTS (SELECT 1 FROM registry_fundaccount WHERE id = NEW.fund_account_id)
        BEGIN SELECT RAISE(ABORT, 'HPF_SETTLEMENT_REF: account does not exist'); END""",
 ]
+
+
+def plan_for_keyed_batches() -> None:
+    """Inside a batch's transaction (PostgreSQL): plan its joins of a chunk's tens of
+    thousands of keys against the city's tables as index look-ups, not whole-table scans.
+
+    With the default ``random_page_cost`` of 4 (spinning disks), joining 50,000 accounts of a
+    chunk to the 1.5-million-row accounts or depositors table is planned as a sequential scan
+    of the big table per chunk (0.75 s and 1.6 s measured at 1.5 million); on a server whose
+    tables sit in memory or on SSD an index probe per key is the cheaper plan (0.32 s and
+    0.63 s). JIT compilation (80 ms a statement) does not pay off for these statements either.
+    ``SET LOCAL`` ends with the transaction.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL random_page_cost = 1.1")
+        cur.execute("SET LOCAL jit = off")

@@ -39,6 +39,7 @@ from hpf.calc.interest import (
     settle_interest_year,
 )
 from hpf.common import clock
+from hpf.common.dbguards import plan_for_keyed_batches
 from hpf.common.errors import InvalidInput, InvalidTransition
 from hpf.common.policy import get_policy
 from hpf.interest.models import InterestSettlement
@@ -265,6 +266,7 @@ def _settle(
         while lo is not None and lo <= high:
             hi = lo + chunk - 1
             with transaction.atomic():
+                plan_for_keyed_batches()
                 _take_chunk(lo, hi)
                 if not single:
                     _compute_per_account(settlement_date, rates, day_count, days_in_year)

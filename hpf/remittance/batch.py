@@ -51,6 +51,7 @@ from django.db.models import Q
 from hpf.audit.services import Actor, record_event
 from hpf.calc.periods import format_period
 from hpf.common import clock
+from hpf.common.dbguards import plan_for_keyed_batches
 from hpf.ledger.bulk import BulkWriter
 from hpf.ledger.models import CentreCode, JournalEntry, Reason
 from hpf.operations.models import BatchRun
@@ -384,6 +385,7 @@ class _Chunk:
     # -- reading
 
     def _check_and_post(self) -> None:
+        plan_for_keyed_batches()
         with self.timed("lock"):
             employers = self._lock_employers()
             posted_before = self._posted_before()
