@@ -217,4 +217,8 @@ def test_ipv6_guessers_are_counted_per_64(client, owner, issue, settings):
     addrs = AuditEvent.objects.filter(action="certificate.lookup").values_list(
         "client_addr", flat=True
     )
-    assert sorted(addrs) == ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:3::1"]
+    assert sorted(str(a) for a in addrs) == [
+        "2001:db8:1:2::1",
+        "2001:db8:1:2::2",
+        "2001:db8:1:3::1",
+    ]
