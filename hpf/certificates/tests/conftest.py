@@ -13,19 +13,59 @@ HALL = "五华管理部"
 
 
 @pytest.fixture
-def clerk() -> Actor:
-    return Actor("staff:7", "counter", "10.1.2.3")
+def actor() -> Actor:
+    """Sets up accounts and reads figures to compare with; since counter reads need an ID-check
+    session, the suite's counter actor is replaced here by the command line's."""
+    return Actor.cli("certificate-tests")
 
 
 @pytest.fixture
-def issue(clerk: Actor) -> Any:
-    """``issue(account, kind="DEPOSIT", **kw)``: a certificate issued at the counter."""
+def at_counter(make_staff: Any) -> Any:
+    """``at_counter(account)``: a clerk's actor inside a live ID-check session (人证核验) for
+    the account's holder — the only way a counter clerk reaches an account."""
+    from hpf.common.crypto import decrypt
+    from hpf.registry.idcheck import idcheck_open
+
+    member = make_staff("clerk", "cert_clerk")
+    staff = Actor(f"staff:{member.user_id}", "counter", "10.1.2.3")
+
+    def session_for(account: Any) -> Actor:
+        holder = account.depositor
+        session = idcheck_open(
+            member=member,
+            id_number=decrypt(holder.id_number_enc, context=b"id_number"),
+            name=holder.name,
+            person_matches_card=True,
+            purpose="CERTIFICATE",
+            actor=staff,
+        )
+        return Actor(staff.ident, staff.channel, staff.client_addr, idcheck=session.public_id)
+
+    return session_for
+
+
+@pytest.fixture
+def clerk(at_counter: Any, owner: Any) -> Actor:
+    """The clerk serving ``owner`` at the counter."""
+    return at_counter(owner)
+
+
+@pytest.fixture
+def issue(at_counter: Any, clerk: Actor, owner: Any) -> Any:
+    """``issue(account, kind="DEPOSIT", **kw)``: a certificate issued at the counter, in an
+    ID-check session for the account's holder (``owner``'s is open before the test runs)."""
     from hpf.certificates.services import certificate_issue
+
+    sessions = {owner.pk: clerk}
 
     def run(account: Any, kind: str = "DEPOSIT", actor: Actor | None = None, **kw: Any) -> Any:
         kw.setdefault("purpose", "办理贷款")
         kw.setdefault("hall", HALL)
-        return certificate_issue(actor or clerk, account_id=account.pk, kind=kind, **kw)
+        if actor is None:
+            if account.pk not in sessions:
+                sessions[account.pk] = at_counter(account)
+            actor = sessions[account.pk]
+        return certificate_issue(actor, account_id=account.pk, kind=kind, **kw)
 
     return run
 
