@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "hpf.sync",
     "hpf.seeding",
     "hpf.channels.web",
+    "hpf.channels.portal",
     "hpf.channels.backoffice",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -175,6 +176,8 @@ if not DEBUG:
 # a lock of at most 15 minutes per (user name, address); an ID-check session (人证核验) lasts
 # HPF_IDCHECK_MINUTES (default 20, 1–120).
 LOGIN_URL = "staff:login"
+# The depositor portal's sign-in page (hpf.channels.portal.auth sends signed-out people there).
+HPF_PORTAL_LOGIN_URL = "portal:login"
 HPF_STAFF_IDLE_S = 15 * 60
 HPF_STAFF_ABSOLUTE_S = 8 * 3600
 HPF_STAFF_LOCK_MAX_S = 15 * 60
