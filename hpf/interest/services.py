@@ -76,10 +76,18 @@ def _half_up_div(num: str, den: int) -> str:
     )
 
 
-def _stage_all(settlement: dt.date, year: int, extra_days: int) -> None:
+def _single_rate_sql(rate: Decimal, days_in_year: int) -> str:
+    """The interest of a one-rate year from ``carried`` and ``fen_days``, never negative."""
+    num, den = rate_as_fraction(rate)
+    expr = _half_up_div(f"carried * {num * days_in_year} + fen_days * {num}", days_in_year * den)
+    return f"CASE WHEN {expr} < 0 THEN 0 ELSE {expr} END"
+
+
+def _stage_all(settlement: dt.date, year: int, extra_days: int, interest_sql: str) -> None:
     """Aggregate this interest year's postings for every account still to settle, in one
     pass over the postings (a sequential scan, as fast as the bare aggregate), into the
-    session's temporary table ``hpf_settle_all``."""
+    session's temporary table ``hpf_settle_all``; ``interest_sql`` (one-rate years) works out
+    the interest in the same statement, "NULL" leaves it to ``_compute_per_account``."""
     prev = settlement.replace(year=settlement.year - 1)
     days = _days_sql(settlement)
     # OFFSET 0 keeps PostgreSQL from flattening the NOT EXISTS into an anti-join: a probe of
@@ -95,11 +103,14 @@ def _stage_all(settlement: dt.date, year: int, extra_days: int) -> None:
         )
         cur.execute(
             f"""
-            INSERT INTO hpf_settle_all (account_id, carried, moves, fen_days)
-            SELECT a.id,
-                   a.balance_fen - COALESCE(agg.after_prev, 0),
-                   COALESCE(agg.moves, 0),
-                   COALESCE(agg.fen_days, 0)
+            INSERT INTO hpf_settle_all (account_id, carried, moves, fen_days, interest)
+            SELECT account_id, carried, moves, fen_days, {interest_sql} FROM (
+            SELECT a.id AS account_id,
+                   -- PostgreSQL sums bigints as numeric: back to integers, so that the
+                   -- interest below divides as integers.
+                   CAST(a.balance_fen - COALESCE(agg.after_prev, 0) AS BIGINT) AS carried,
+                   CAST(COALESCE(agg.moves, 0) AS BIGINT) AS moves,
+                   CAST(COALESCE(agg.fen_days, 0) AS BIGINT) AS fen_days
               FROM registry_fundaccount a
               LEFT JOIN (
                 SELECT p.fund_account_id AS account_id,
@@ -116,6 +127,7 @@ def _stage_all(settlement: dt.date, year: int, extra_days: int) -> None:
                AND NOT EXISTS (
                    SELECT 1 FROM interest_interestsettlement s
                     WHERE s.fund_account_id = a.id AND s.interest_year = %s {probe})
+            ) staged
             """,
             [settlement, settlement, prev, settlement, year],
         )
@@ -138,14 +150,6 @@ def _take_chunk(lo: int, hi: int) -> None:
         # Fresh temporary rows have no statistics: without them the joins that post the
         # chunk would be planned for a handful of rows.
         cur.execute("ANALYZE hpf_settle_chunk")
-
-
-def _compute_single_rate(rate: Decimal, days_in_year: int, table: str) -> None:
-    num, den = rate_as_fraction(rate)
-    expr = _half_up_div(f"carried * {num * days_in_year} + fen_days * {num}", days_in_year * den)
-    with connection.cursor() as cur:
-        cur.execute(f"UPDATE {table} SET interest = {expr}")
-        cur.execute(f"UPDATE {table} SET interest = 0 WHERE interest < 0")
 
 
 def _compute_per_account(
@@ -255,9 +259,12 @@ def _settle(
     run = run_start(BatchRun.Kind.SETTLEMENT, settlement_date.isoformat(), actor, dry_run=dry_run)
     total_accounts = total_interest = 0
     try:
-        _stage_all(settlement_date, year, extra_days)
-        if single:
-            _compute_single_rate(rate_label, days_in_year, "hpf_settle_all")
+        _stage_all(
+            settlement_date,
+            year,
+            extra_days,
+            _single_rate_sql(rate_label, days_in_year) if single else "NULL",
+        )
         with connection.cursor() as cur:
             cur.execute("SELECT MIN(account_id), MAX(account_id), COUNT(*) FROM hpf_settle_all")
             low, high, staged = cur.fetchone()
