@@ -23,6 +23,7 @@ demo: export DEBUG ?= 1
 demo: venv
 	$(BIN)/hpf migrate --no-input
 	$(BIN)/hpf seed --depositors $(DEMO_DEPOSITORS) --years $(DEMO_YEARS) --seed 1 --if-empty
+	$(BIN)/hpf demo-lists
 	$(BIN)/hpf demo-logins
 	$(BIN)/hpf runserver 127.0.0.1:$(HPF_PORT)
 

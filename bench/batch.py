@@ -6,7 +6,9 @@ lists are due and the year ending 30 June 2026 is unsettled), writes June's list
 `hpf demo-lists` (one CSV per employer), and times:
   - `hpf import-remittance DIR` (parse, validate, post, per list all-or-nothing; the batched
     path) against a raw COPY of the same rows into a bare table (PostgreSQL) or executemany
-    (SQLite), with the peak memory of the importer's whole process tree;
+    (SQLite), with the peak memory of the importer's whole process tree, and (PostgreSQL,
+    with ``--from-seeded``) against the database's own floor for the same writes: the
+    month's postings INSERTed and their accounts UPDATEd in plain SQL on a copy of the city;
   - `hpf settle-interest --date 2026-06-30` against the bare balance-days aggregate;
   - `hpf check-ledger` once, for the record.
 
@@ -70,6 +72,41 @@ def tree_peak_mb(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{out[-3000:]}")
     return elapsed, peak // (1024 * 1024), out
+
+
+def write_floor(template: str) -> tuple[float, float, int]:
+    """What the database alone needs for the import's writes, on a copy of the seeded city:
+    one posting per due account INSERTed from a SELECT (indexes maintained, triggers off)
+    and every due account's balance and paid-through UPDATEd, in one transaction that is
+    rolled back. Seconds for each, and the rows."""
+    import psycopg
+
+    psql("DROP DATABASE IF EXISTS hpf_batch_floor")
+    psql(f"CREATE DATABASE hpf_batch_floor TEMPLATE {template}")
+    try:
+        with psycopg.connect("postgres://postgres@127.0.0.1:5432/hpf_batch_floor") as con:
+            con.execute("SET jit = off")
+            con.execute("SET session_replication_role = replica")
+            (entry,) = con.execute("SELECT MAX(id) FROM ledger_journalentry").fetchone()
+            t0 = time.perf_counter()
+            rows = con.execute(
+                "INSERT INTO ledger_posting (entry_id, fund_account_id, amount_fen, value_date,"
+                " period, reason, employer_id, deposit_base_fen, employer_ratio, employee_ratio,"
+                " employer_fen) SELECT %s, a.id, 1, CURRENT_DATE, 202606, 'REMITTANCE',"
+                " a.employer_id, a.deposit_base_fen, a.employer_ratio, a.employee_ratio, 1"
+                " FROM registry_fundaccount a WHERE a.paid_through = 202605 ORDER BY a.id",
+                [entry],
+            ).rowcount
+            t1 = time.perf_counter()
+            con.execute(
+                "UPDATE registry_fundaccount SET balance_fen = balance_fen + 1,"
+                " paid_through = 202606 WHERE paid_through = 202605"
+            )
+            t2 = time.perf_counter()
+            con.rollback()
+    finally:
+        psql("DROP DATABASE IF EXISTS hpf_batch_floor WITH (FORCE)")
+    return t1 - t0, t2 - t1, rows
 
 
 def psql(sql: str) -> None:
@@ -175,6 +212,14 @@ def main() -> None:
     print(made.strip(), flush=True)
     copy_s, copy_rows = copy_baseline(vendor, url, lists)
     print(f"COPY baseline: {copy_rows} rows in {copy_s:.2f}s", flush=True)
+    floor: tuple[float, float, int] | None = None
+    if vendor == "postgres" and args.from_seeded:
+        floor = write_floor(args.from_seeded)
+        print(
+            f"write floor: INSERT {floor[2]} postings {floor[0]:.1f}s,"
+            f" UPDATE their accounts {floor[1]:.1f}s",
+            flush=True,
+        )
     imports: list[tuple[float, int]] = []
     for attempt in range(args.repeat):
         if attempt and vendor == "postgres" and args.from_seeded:
@@ -223,6 +268,9 @@ def main() -> None:
         "copy_baseline_s": round(copy_s, 2),
         "copy_baseline_rows_per_s": round(copy_rows / copy_s),
         "import_ratio_to_copy": round(imp_s / copy_s, 1),
+        "write_floor_insert_s": round(floor[0], 1) if floor else "-",
+        "write_floor_update_s": round(floor[1], 1) if floor else "-",
+        "import_ratio_to_write_floor": round(imp_s / (floor[0] + floor[1]), 2) if floor else "-",
         "settle_s": round(settle_s, 1),
         "settle_peak_mb": settle_mb,
         "settle_baseline_aggregate_s": round(agg_s, 2),

@@ -53,6 +53,8 @@ try:
     HPF_IMPORT_MAX_BYTES = int(os.environ.get("HPF_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 except ValueError as exc:
     raise ImproperlyConfigured("HPF_IMPORT_MAX_BYTES must be a whole number of bytes") from exc
+# Where the month's remittance lists arrive, one sub-folder per month (back office: 批量作业).
+HPF_INTAKE_DIR = Path(os.environ.get("HPF_INTAKE_DIR", VAR_DIR / "intake"))
 if HPF_IMPORT_MAX_BYTES <= 0:
     raise ImproperlyConfigured("HPF_IMPORT_MAX_BYTES must be positive")
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hpf.channels.backoffice import views, views_upload
+from hpf.channels.backoffice import views, views_start, views_upload
 
 app_name = "backoffice"
 urlpatterns = [
@@ -11,4 +11,8 @@ urlpatterns = [
 urlpatterns += [
     path("remittance/upload/", views_upload.upload, name="remittance_upload"),
     path("remittance/confirm/", views_upload.confirm, name="remittance_confirm"),
+]
+urlpatterns += [
+    path("start/", views_start.start_page, name="start"),
+    path("start/run/", views_start.start, name="start_run"),
 ]

@@ -10,10 +10,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from hpf.audit.services import Actor
 from hpf.calc.money import format_yuan_grouped
 from hpf.common.errors import DomainError
 from hpf.interest.services import CHUNK, interest_settle
+from hpf.operations.launch import launched_actor
 from hpf.operations.models import BatchRun
 
 
@@ -54,7 +54,7 @@ class Command(BaseCommand):
             try:
                 totals = interest_settle(
                     settlement_date=date,
-                    actor=Actor.cli("settle-interest"),
+                    actor=launched_actor("settle-interest"),
                     dry_run=options["dry_run"],
                     progress=progress,
                     chunk=options["chunk"],

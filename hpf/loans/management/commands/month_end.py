@@ -10,11 +10,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from hpf.audit.services import Actor
 from hpf.calc.money import format_yuan_grouped
 from hpf.common import clock
 from hpf.common.errors import DomainError
 from hpf.loans.month_end import month_end_run, parse_bank_file
+from hpf.operations.launch import launched_actor
 
 
 class Command(BaseCommand):
@@ -49,7 +49,7 @@ class Command(BaseCommand):
             task = bar.add_task("loans", total=None)
             totals = month_end_run(
                 as_of=as_of,
-                actor=Actor.cli("month-end"),
+                actor=launched_actor("month-end"),
                 bank_collections=collections,
                 dry_run=options["dry_run"],
                 progress=lambda done, total: bar.update(task, completed=done, total=total),

@@ -24,6 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from hpf.audit.services import Actor
 from hpf.calc.money import format_yuan_grouped
 from hpf.calc.periods import format_period
+from hpf.operations.launch import launched_actor
 from hpf.remittance.batch import CHUNK_ROWS, remittance_import_batch
 from hpf.remittance.services import ImportOutcome, remittance_import_file
 
@@ -105,7 +106,7 @@ class Command(BaseCommand):
         files = _files(options["paths"])
         if not files:
             raise CommandError("no .csv or .xlsx files found")
-        actor = Actor.cli("import-remittance")
+        actor = launched_actor("import-remittance")
         started = time.perf_counter()
         results: list[tuple[Path, ImportOutcome]] = []
         dry_run = options["dry_run"]
