@@ -56,6 +56,11 @@ class Command(BaseCommand):
             f"  back office (batch runs, remittance upload)  http://127.0.0.1:{port}/backoffice/runs/"
         )
         self.stdout.write(
+            "  batch jobs (this month's lists from the intake folder, month-end, settlement)"
+            f"  http://127.0.0.1:{port}/backoffice/start/"
+        )
+        self.stdout.write(f"  public certificate verification  http://127.0.0.1:{port}/verify/")
+        self.stdout.write(
             "  demo depositors (synthetic people; the portal registers them by these):"
         )
         shown = 0
