@@ -24,8 +24,13 @@ from hpf.approvals.models import ProposalKind, ProposalState
 from hpf.approvals.selectors import hall_queue
 from hpf.approvals.services import proposal_approve, proposal_reject, proposal_submit
 from hpf.audit.models import Channel
+from hpf.certificates.models import CertificateKind
+from hpf.certificates.pdf import certificate_pdf
+from hpf.certificates.selectors import payoff_loans
+from hpf.certificates.services import certificate_issue
 from hpf.calc.masking import mask_name
 from hpf.channels.counter.forms import (
+    CertificateForm,
     DecisionForm,
     FreezeProposalForm,
     IdCheckForm,
@@ -304,3 +309,47 @@ def decide(request: HttpRequest, proposal_id: int, decision: str) -> HttpRespons
         request.session["hpf_counter_error"] = exc.message
         return HttpResponseRedirect(reverse("counter:approvals"), status=303)
     return HttpResponseRedirect(f"{reverse('counter:approvals')}?done={decision}", status=303)
+
+
+@never_cache
+@staff_required(Role.CLERK)
+@in_session
+def certificates(request: HttpRequest, session: IdCheckSession, account_id: int) -> HttpResponse:
+    """Issue and print (download) a signed certificate for the person of this session."""
+    reader = _reader(request, session)
+    loans = payoff_loans(reader["actor"], account_id, purpose=session.purpose_text)
+    form = CertificateForm(
+        request.POST or None, loans=loans, initial={"purpose": session.purpose_text}
+    )
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        kind = data["kind"]
+        try:
+            cert = certificate_issue(
+                reader["actor"],
+                account_id=account_id,
+                kind=kind,
+                purpose=data["purpose"],
+                hall=session.hall.name,
+                date_from=data["date_from"] if kind == CertificateKind.STATEMENT else None,
+                date_to=data["date_to"] if kind == CertificateKind.STATEMENT else None,
+                loan_id=data["loan"] if kind == CertificateKind.LOAN_PAYOFF else None,
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            response = HttpResponse(certificate_pdf(cert), content_type="application/pdf")
+            response["Content-Disposition"] = f'attachment; filename="{cert.serial}.pdf"'
+            return response
+    elif request.method == "POST":
+        error = _("请按提示补全证明信息。")
+    return _page(
+        request,
+        session,
+        "overview",
+        "counter/certificates.html",
+        form=form,
+        error=error,
+        has_loans=bool(loans),
+    )
