@@ -24,11 +24,11 @@ from hpf.approvals.models import ProposalKind, ProposalState
 from hpf.approvals.selectors import hall_queue
 from hpf.approvals.services import proposal_approve, proposal_reject, proposal_submit
 from hpf.audit.models import Channel
+from hpf.calc.masking import mask_name
 from hpf.certificates.models import CertificateKind
 from hpf.certificates.pdf import certificate_pdf
 from hpf.certificates.selectors import payoff_loans
 from hpf.certificates.services import certificate_issue
-from hpf.calc.masking import mask_name
 from hpf.channels.counter.forms import (
     CertificateForm,
     DecisionForm,
