@@ -17,6 +17,8 @@ urlpatterns = [
     path("s/<str:sid>/propose/<str:kind>/", views.propose, name="propose"),
     path("s/<str:sid>/close/", views.close, name="close"),
     path("s/<str:sid>/certificates/", views.certificates, name="certificates"),
+    path("s/<str:sid>/dispute/", views.file_dispute, name="dispute"),
+    path("s/<str:sid>/appointment/", views.book_appointment, name="appointment"),
     path("approvals/", views.approvals, name="approvals"),
     path("approvals/<int:proposal_id>/<str:decision>/", views.decide, name="decide"),
 ]
