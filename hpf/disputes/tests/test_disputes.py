@@ -103,7 +103,9 @@ def test_the_full_flow_ends_in_a_posted_correction(
     ]
     assert {s.by for s in view.steps} == {"本人", "工作人员"}
     texts = list(
-        Notification.objects.filter(depositor_id=owner.depositor_id).values_list("text", flat=True)
+        Notification.objects.filter(depositor_id=owner.depositor_id)
+        .order_by("pk")
+        .values_list("text", flat=True)
     )
     assert len(texts) == 4 and "已办结" in texts[-1]
 
