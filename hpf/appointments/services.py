@@ -60,7 +60,9 @@ def _take_place(hall_id: int, start: dt.datetime, *, excluding: int | None = Non
     ServiceHall.objects.select_for_update().filter(pk=hall_id).first()
     taken = Appointment.objects.filter(
         hall_id=hall_id, kind=AppointmentKind.COUNTER, slot_start=start, status__in=HOLDING
-    ).exclude(pk=excluding)
+    )
+    if excluding is not None:
+        taken = taken.exclude(pk=excluding)
     if taken.count() >= settings.HPF_APPOINTMENT_CAPACITY:
         raise SlotFull()
 

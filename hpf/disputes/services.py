@@ -202,7 +202,7 @@ def dispute_propose_correction(
                 raise InvalidInput("补记的所属年月须是申请所列月份之一。")
             params["period"] = post_period
             if post_base not in (None, ""):
-                params["base_fen"] = amount_to_fen(post_base)  # type: ignore[arg-type]
+                params["base_fen"] = amount_to_fen(post_base)
         account = FundAccount.objects.get(pk=dispute.account_id)
         proposal = proposal_create_within(
             member=member,

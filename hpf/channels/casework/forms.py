@@ -16,7 +16,7 @@ from hpf.disputes.models import DisputeKind
 class PeriodsField(forms.CharField):
     """Months as "202609, 202610" (or 2026-09)."""
 
-    def clean(self, value: Any) -> list[int]:  # type: ignore[override]
+    def clean(self, value: Any) -> list[int]:
         text = super().clean(value)
         out = []
         for part in str(text).replace("，", ",").replace(" ", ",").split(","):
