@@ -227,8 +227,10 @@ def test_the_session_lifetime_is_a_setting(owner, clerk, idcheck, settings):
 def test_a_certificate_printed_at_the_counter_is_signed_and_verifies(owner, clerk, person, client):
     """Inside a live session the clerk downloads a deposit certificate and a statement; each
     PDF passes the public upload check (signature intact, the centre's, still valid)."""
+    from django.core.cache import cache
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    cache.clear()  # the public page's throttle counts per address across tests
     http = verified_client(clerk)
     sid = open_via_form(http, person(1))["Location"].split("/")[3]
     page = http.get(reverse("counter:certificates", kwargs={"sid": sid}))
