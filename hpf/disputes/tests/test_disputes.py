@@ -239,3 +239,25 @@ def test_a_correction_must_name_a_line_of_this_account(owner, other, filed, cler
         dispute_propose_correction(
             dispute_id=filed.pk, member=clerk, reason="x", post_period=202608, actor=staff(clerk)
         )
+
+
+def test_a_correction_that_cannot_run_leaves_everything_pending(
+    owner, filed, proposed, supervisor, actor, unchanged
+):
+    """The wrong line was reversed by other means meanwhile: the approval refuses and writes
+    nothing — the proposal stays pending, the dispute awaits review, the ledger is as it was."""
+    from hpf.common.errors import AlreadyReversed
+    from hpf.ledger.services import entry_reverse
+
+    entry_reverse(
+        entry_id=entry_of(owner, 202609),
+        fund_account_id=owner.pk,
+        actor=actor,
+        reason_text="单位错缴更正清册",
+    )
+    with unchanged(owner.pk), pytest.raises(AlreadyReversed):
+        proposal_approve(proposal_id=proposed.pk, member=supervisor, actor=staff(supervisor))
+    proposed.refresh_from_db()
+    filed.refresh_from_db()
+    assert proposed.state == ProposalState.PENDING
+    assert filed.status == DisputeStatus.CORRECTION_PROPOSED
