@@ -86,6 +86,10 @@ INSTALLED_APPS = [
     "hpf.channels.counter",
     "hpf.certificates",
     "hpf.channels.verify",
+    "hpf.disputes",
+    "hpf.appointments",
+    "hpf.channels.casework",
+    "hpf.channels.auditor",
 ]
 
 MIDDLEWARE = [
@@ -217,3 +221,12 @@ HPF_VERIFY_FAILURES_PER_SERIAL = env_int(
 HPF_VERIFY_UPLOAD_MAX_BYTES = env_int(
     "HPF_VERIFY_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024, low=1024, high=100 * 1024 * 1024
 )
+
+# Appointments (预约): counter slots of HPF_APPOINTMENT_SLOT_MINUTES from the working day's
+# start, at most HPF_APPOINTMENT_CAPACITY bookings per hall and slot. The working day
+# (business time, HPF_WORK_START_HOUR to HPF_WORK_END_HOUR) also bounds the auditors'
+# "reads outside working hours" report.
+HPF_APPOINTMENT_CAPACITY = env_int("HPF_APPOINTMENT_CAPACITY", default=4, low=1, high=1000)
+HPF_APPOINTMENT_SLOT_MINUTES = env_int("HPF_APPOINTMENT_SLOT_MINUTES", default=30, low=5, high=240)
+HPF_WORK_START_HOUR = env_int("HPF_WORK_START_HOUR", default=9, low=0, high=23)
+HPF_WORK_END_HOUR = env_int("HPF_WORK_END_HOUR", default=17, low=1, high=24)

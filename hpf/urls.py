@@ -9,7 +9,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/sync/", include("hpf.sync.urls")),
     path("backoffice/", include("hpf.channels.backoffice.urls")),
+    path("staff/audit/", include("hpf.channels.auditor.urls")),
     path("staff/", include("hpf.staff.urls")),
     path("counter/", include("hpf.channels.counter.urls")),
     path("verify/", include("hpf.channels.verify.urls")),
+    path("casework/", include("hpf.channels.casework.urls")),
 ]

@@ -54,6 +54,61 @@ EXECUTORS: dict[str, Callable[[Proposal, Actor], None]] = {
     ProposalKind.FREEZE: _run_freeze,
     ProposalKind.UNFREEZE: _run_unfreeze,
 }
+# What a rejection runs besides marking the proposal (e.g. a dispute goes back to its clerk).
+ON_REJECT: dict[str, Callable[[Proposal, Actor], None]] = {}
+
+
+def register_executor(
+    kind: str,
+    run: Callable[[Proposal, Actor], None],
+    on_reject: Callable[[Proposal, Actor], None] | None = None,
+) -> None:
+    """Let an app above this one say what approving (and rejecting) a ``kind`` does: the
+    correction kind belongs to ``hpf.disputes``, which this app must not import."""
+    EXECUTORS[kind] = run
+    if on_reject is not None:
+        ON_REJECT[kind] = on_reject
+
+
+def proposal_create_within(
+    *,
+    member: StaffMember,
+    account: FundAccount,
+    kind: str,
+    reason: str,
+    params: dict[str, Any],
+    actor: Actor,
+) -> Proposal:
+    """A clerk's proposal made outside a counter session (a correction found while
+    investigating a dispute), in the caller's durable transaction."""
+    if member.role != Role.CLERK or not member.active or member.hall_id is None:
+        raise NotPermitted("只有在岗柜员可以提交申请。")
+    if kind not in EXECUTORS:
+        raise InvalidInput("不支持的申请类型")
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("请填写申请原因。")
+    try:
+        with transaction.atomic():
+            proposal = Proposal.objects.create(
+                kind=kind,
+                account=account,
+                hall_id=member.hall_id,
+                params=params,
+                reason=reason[:200],
+                proposed_by_id=member.user_id,
+                proposed_at=clock.now(),
+            )
+    except IntegrityError as exc:
+        raise AlreadyExists("该账户已有同类申请待审核。") from exc
+    record_event(
+        actor,
+        "proposal.submit",
+        subject_account_id=account.pk,
+        purpose=reason[:200],
+        details={"proposal": proposal.pk, "kind": kind, **{k: str(v) for k, v in params.items()}},
+    )
+    return proposal
 
 
 def _decider(member: StaffMember, proposal: Proposal) -> None:
@@ -178,6 +233,8 @@ def proposal_reject(*, proposal_id: int, member: StaffMember, note: str, actor: 
         raise InvalidInput("驳回须填写意见。")
     with transaction.atomic(durable=True):
         proposal = _decide(proposal_id, member)
+        if proposal.kind in ON_REJECT:
+            ON_REJECT[proposal.kind](proposal, actor)
         proposal.state = ProposalState.REJECTED
         proposal.decided_by_id = member.user_id
         proposal.decided_at = clock.now()

@@ -16,6 +16,8 @@ from hpf.certificates.formatting import key_facts
 from hpf.certificates.models import Certificate, CertificateKind
 from hpf.common import clock
 from hpf.common.errors import NotFound
+from hpf.loans.models import Loan
+from hpf.loans.selectors import loan_list
 from hpf.registry.access import access_account
 
 VALID, EXPIRED, REVOKED, NOT_FOUND = "VALID", "EXPIRED", "REVOKED", "NOT_FOUND"
@@ -150,3 +152,21 @@ def certificate_get(actor: Actor, *, serial: str, purpose: str = "") -> Certific
     except NotFound:
         raise NotFound("证明不存在") from None
     return certificate
+
+
+def payoff_loans(actor: Actor, account_id: int, *, purpose: str) -> list[tuple[int, str]]:
+    """(id, contract number) of the account holder's fully repaid loans: what a loan payoff
+    certificate can be issued for (read through ``loan_list``, so audited)."""
+    paid = {
+        v.contract_no
+        for v in loan_list(actor=actor, account_id=account_id, purpose=purpose)
+        if v.remaining_principal_fen == 0 and v.remaining_instalments == 0
+    }
+    return [
+        (pk, no)
+        for pk, no in Loan.objects.filter(
+            borrower_id=account_id, status=Loan.Status.PAID_OFF, contract_no__in=paid
+        )
+        .order_by("-disbursed_on")
+        .values_list("pk", "contract_no")
+    ]

@@ -379,6 +379,7 @@ def entry_reverse(
     reason_text: str,
     fund_account_id: int | None = None,
     value_date: dt.date | None = None,
+    durable: bool = True,
 ) -> JournalEntry:
     """Reverse (冲正) an entry, or only one depositor's line of a batch entry.
 
@@ -388,7 +389,9 @@ def entry_reverse(
     """
     if not reason_text.strip():
         raise InvalidInput("冲正必须填写原因")
-    with transaction.atomic(durable=True):
+    # durable=False only for a caller that runs it inside its own durable transaction (an
+    # approved four-eyes correction: the reversal and the approval commit together).
+    with transaction.atomic(durable=durable):
         original = JournalEntry.objects.filter(pk=entry_id).first()
         if original is None:
             raise NotFound("原分录不存在")

@@ -8,5 +8,4 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("login/code/", views.otp_view, name="otp"),
     path("logout/", views.logout_view, name="logout"),
-    path("audit/", views.audit_trail, name="audit"),
 ]

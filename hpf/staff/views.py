@@ -1,5 +1,5 @@
 """Staff sign-in (password, then a TOTP code; enrolment on first sign-in), sign-out, the
-role-based landing page and the auditor's read-only view of the audit trail."""
+role-based landing page. (The auditors' console is ``hpf.channels.auditor``.)"""
 
 from __future__ import annotations
 
@@ -19,15 +19,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from hpf.audit.models import AuditEvent, Channel
+from hpf.audit.models import Channel
 from hpf.common import clock
 from hpf.staff.access import (
     SESSION_PENDING,
     client_addr,
     current_staff,
     mark_verified,
-    staff_of,
-    staff_required,
 )
 from hpf.staff.models import Role, StaffMember
 from hpf.staff.services import (
@@ -40,11 +38,10 @@ from hpf.staff.services import (
 )
 
 PENDING_TTL_S = 300
-AUDIT_PAGE = 200
 LANDING = {
     Role.CLERK: "counter:home",
     Role.SUPERVISOR: "counter:approvals",
-    Role.AUDITOR: "staff:audit",
+    Role.AUDITOR: "auditor:search",
     Role.SYSADMIN: "admin:index",
 }
 
@@ -190,19 +187,3 @@ def home(request: HttpRequest) -> HttpResponse:
     if member is None:
         return redirect("staff:login")
     return redirect(LANDING[Role(member.role)])
-
-
-@never_cache
-@staff_required(Role.AUDITOR)
-def audit_trail(request: HttpRequest) -> HttpResponse:
-    """The newest audit events, read-only, for auditors only (the system administrator and
-    business staff are refused). Searching and exports come with the auditors' console."""
-    events = AuditEvent.objects.order_by("-seq")
-    actor = request.GET.get("actor", "").strip()
-    if actor:
-        events = events.filter(actor=actor)
-    return render(
-        request,
-        "staff/audit.html",
-        {"events": events[:AUDIT_PAGE], "actor": actor, "member": staff_of(request)},
-    )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hpf.approvals.models import FreezeGround
+from hpf.certificates.models import CertificateKind
 from hpf.registry.models import FreezeMode, IdCheckPurpose
 
 
@@ -48,3 +51,29 @@ class UnfreezeProposalForm(forms.Form):
 
 class DecisionForm(forms.Form):
     note = forms.CharField(label=_("审核意见"), max_length=200, required=False)
+
+
+class CertificateForm(forms.Form):
+    kind = forms.ChoiceField(label=_("证明类型"), choices=CertificateKind.choices)
+    date_from = forms.DateField(
+        label=_("明细起始日期（账户明细单）"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = forms.DateField(
+        label=_("明细截止日期（账户明细单）"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    loan = forms.TypedChoiceField(
+        label=_("已结清贷款（贷款结清证明）"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        choices=(),
+    )
+    purpose = forms.CharField(label=_("证明用途"), max_length=200)
+
+    def __init__(self, *args: Any, loans: list[tuple[int, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["loan"].choices = [("", "—"), *loans]  # type: ignore[attr-defined]

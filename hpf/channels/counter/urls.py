@@ -16,9 +16,9 @@ urlpatterns = [
     path("s/<str:sid>/loans/", views.loans, name="loans"),
     path("s/<str:sid>/propose/<str:kind>/", views.propose, name="propose"),
     path("s/<str:sid>/close/", views.close, name="close"),
-    # CERTIFICATES: "打印证明" joins here after the certificates branch merges, as
-    # s/<sid>/certificates/ calling hpf.certificates certificate_issue(actor, account_id=…,
-    # kind=…, purpose=session.purpose_text) with the session's actor; see overview.html.
+    path("s/<str:sid>/certificates/", views.certificates, name="certificates"),
+    path("s/<str:sid>/dispute/", views.file_dispute, name="dispute"),
+    path("s/<str:sid>/appointment/", views.book_appointment, name="appointment"),
     path("approvals/", views.approvals, name="approvals"),
     path("approvals/<int:proposal_id>/<str:decision>/", views.decide, name="decide"),
 ]

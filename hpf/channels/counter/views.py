@@ -20,12 +20,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from hpf.appointments.services import appointment_request
 from hpf.approvals.models import ProposalKind, ProposalState
 from hpf.approvals.selectors import hall_queue
 from hpf.approvals.services import proposal_approve, proposal_reject, proposal_submit
 from hpf.audit.models import Channel
 from hpf.calc.masking import mask_name
+from hpf.certificates.models import CertificateKind
+from hpf.certificates.pdf import certificate_pdf
+from hpf.certificates.selectors import payoff_loans
+from hpf.certificates.services import certificate_issue
+from hpf.channels.casework.forms import AppointmentForm, DisputeForm
 from hpf.channels.counter.forms import (
+    CertificateForm,
     DecisionForm,
     FreezeProposalForm,
     IdCheckForm,
@@ -33,6 +40,7 @@ from hpf.channels.counter.forms import (
 )
 from hpf.common import clock
 from hpf.common.errors import DomainError, InvalidInput
+from hpf.disputes.services import dispute_file
 from hpf.interest.selectors import interest_history
 from hpf.ledger.selectors import account_movements, account_overview
 from hpf.loans.selectors import loan_list
@@ -46,7 +54,7 @@ from hpf.registry.idcheck import (
 )
 from hpf.registry.models import IdCheckSession
 from hpf.staff.access import forbidden, staff_actor, staff_of, staff_required
-from hpf.staff.models import Role
+from hpf.staff.models import Role, ServiceHall
 from hpf.withdrawals.selectors import withdrawal_list
 
 DEPOSITS_PAGE = 20
@@ -304,3 +312,118 @@ def decide(request: HttpRequest, proposal_id: int, decision: str) -> HttpRespons
         request.session["hpf_counter_error"] = exc.message
         return HttpResponseRedirect(reverse("counter:approvals"), status=303)
     return HttpResponseRedirect(f"{reverse('counter:approvals')}?done={decision}", status=303)
+
+
+@never_cache
+@staff_required(Role.CLERK)
+@in_session
+def certificates(request: HttpRequest, session: IdCheckSession, account_id: int) -> HttpResponse:
+    """Issue and print (download) a signed certificate for the person of this session."""
+    reader = _reader(request, session)
+    loans = payoff_loans(reader["actor"], account_id, purpose=session.purpose_text)
+    form = CertificateForm(
+        request.POST or None, loans=loans, initial={"purpose": session.purpose_text}
+    )
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        kind = data["kind"]
+        try:
+            cert = certificate_issue(
+                reader["actor"],
+                account_id=account_id,
+                kind=kind,
+                purpose=data["purpose"],
+                hall=session.hall.name,
+                date_from=data["date_from"] if kind == CertificateKind.STATEMENT else None,
+                date_to=data["date_to"] if kind == CertificateKind.STATEMENT else None,
+                loan_id=data["loan"] if kind == CertificateKind.LOAN_PAYOFF else None,
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            response = HttpResponse(certificate_pdf(cert), content_type="application/pdf")
+            response["Content-Disposition"] = f'attachment; filename="{cert.serial}.pdf"'
+            return response
+    elif request.method == "POST":
+        error = _("请按提示补全证明信息。")
+    return _page(
+        request,
+        session,
+        "overview",
+        "counter/certificates.html",
+        form=form,
+        error=error,
+        has_loans=bool(loans),
+    )
+
+
+@never_cache
+@staff_required(Role.CLERK)
+@in_session
+def file_dispute(request: HttpRequest, session: IdCheckSession, account_id: int) -> HttpResponse:
+    """The depositor in front of the clerk reports a missing or wrong deposit (核查更正)."""
+    form = DisputeForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            d = dispute_file(
+                _reader(request, session)["actor"],
+                account_id=account_id,
+                periods=form.cleaned_data["periods"],
+                kind=form.cleaned_data["kind"],
+                description=form.cleaned_data["description"],
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            return redirect("casework:dispute", dispute_id=d.pk)
+    return _page(
+        request,
+        session,
+        "overview",
+        "counter/form.html",
+        form=form,
+        error=error,
+        heading=_("受理核查更正"),
+        submit=_("提交"),
+    )
+
+
+@never_cache
+@staff_required(Role.CLERK)
+@in_session
+def book_appointment(
+    request: HttpRequest, session: IdCheckSession, account_id: int
+) -> HttpResponse:
+    """A counter time or a home visit booked for the person of this session."""
+    halls = list(ServiceHall.objects.order_by("code").values_list("pk", "name"))
+    form = AppointmentForm(request.POST or None, halls=halls, initial={"hall": session.hall_id})
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            appointment_request(
+                _reader(request, session)["actor"],
+                account_id=account_id,
+                kind=data["kind"],
+                hall_id=data["hall"],
+                slot_start=data["slot_start"],
+                business=data["business"],
+                address=data["address"],
+                reason=data["reason"],
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            return redirect("casework:appointments")
+    return _page(
+        request,
+        session,
+        "overview",
+        "counter/form.html",
+        form=form,
+        error=error,
+        heading=_("代为预约"),
+        submit=_("提交预约"),
+    )

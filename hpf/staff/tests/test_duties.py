@@ -30,7 +30,7 @@ def auditor(make_staff):
 
 def test_the_system_administrator_cannot_read_the_audit_trail(sysadmin, owner):
     http = verified_client(sysadmin)
-    response = http.get(reverse("staff:audit"))
+    response = http.get(reverse("auditor:search"))
     assert response.status_code == 403
     assert "account.open" not in response.content.decode()
     # The administration site does not offer it either.
@@ -62,7 +62,7 @@ def test_the_system_administrator_cannot_read_a_depositors_account(sysadmin, own
 
 
 def test_the_auditor_reads_the_trail(auditor, owner):
-    page = verified_client(auditor).get(reverse("staff:audit")).content.decode()
+    page = verified_client(auditor).get(reverse("auditor:search")).content.decode()
     assert "account.open" in page
 
 

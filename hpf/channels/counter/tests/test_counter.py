@@ -222,3 +222,46 @@ def test_the_session_lifetime_is_a_setting(owner, clerk, idcheck, settings):
     settings.HPF_IDCHECK_TTL_S = 60
     session = idcheck(clerk, 1)
     assert session.expires_at - session.opened_at == dt.timedelta(minutes=1)
+
+
+def test_a_certificate_printed_at_the_counter_is_signed_and_verifies(owner, clerk, person, client):
+    """Inside a live session the clerk downloads a deposit certificate and a statement; each
+    PDF passes the public upload check (signature intact, the centre's, still valid)."""
+    from django.core.cache import cache
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    cache.clear()  # the public page's throttle counts per address across tests
+    http = verified_client(clerk)
+    sid = open_via_form(http, person(1))["Location"].split("/")[3]
+    page = http.get(reverse("counter:certificates", kwargs={"sid": sid}))
+    assert page.status_code == 200 and "贷款结清证明" in page.content.decode()
+    for data in (
+        {"kind": "DEPOSIT", "purpose": "购房"},
+        {
+            "kind": "STATEMENT",
+            "purpose": "购房",
+            "date_from": "2026-08-01",
+            "date_to": "2026-11-15",
+        },
+    ):
+        response = http.post(reverse("counter:certificates", kwargs={"sid": sid}), data)
+        assert response.status_code == 200, response.content[:500]
+        assert response["Content-Type"] == "application/pdf"
+        pdf = response.content
+        assert pdf.startswith(b"%PDF") and b"/ByteRange" in pdf
+        check = client.post(
+            "/verify/upload/",
+            {"pdf": SimpleUploadedFile("c.pdf", pdf, content_type="application/pdf")},
+        )
+        assert "status VALID" in check.content.decode()
+    assert AuditEvent.objects.filter(action="certificate.issue").count() == 2
+    session = IdCheckSession.objects.get(public_id=sid)
+    reads = AuditEvent.objects.filter(action="account.read", details__view="certificate:DEPOSIT")
+    assert [e.details["idcheck_session"] for e in reads] == [session.pk]
+    # No paid-off loan: the payoff certificate is refused with a message, no PDF.
+    refused = http.post(
+        reverse("counter:certificates", kwargs={"sid": sid}),
+        {"kind": "LOAN_PAYOFF", "purpose": "购房"},
+    )
+    assert refused["Content-Type"].startswith("text/html")
+    assert AuditEvent.objects.filter(action="certificate.issue").count() == 2

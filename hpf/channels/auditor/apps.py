@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AuditorConfig(AppConfig):
+    name = "hpf.channels.auditor"
+    label = "auditor"

@@ -1,0 +1,275 @@
+"""The auditors' view of the audit trail (审计员), and the depositor's "who looked at my
+account".
+
+Only an active auditor searches, reports or exports — the system administrator and business
+staff are refused (MLPS 2.0 separation of duties). A depositor is searched by ID number,
+which is turned into the registry's keyed look-up hash at once and never stored, shown or
+written to the trail. Exports are themselves audit events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+
+from hpf.audit.models import AuditEvent, Channel
+from hpf.audit.services import Actor, record_event
+from hpf.calc.errors import CalcError
+from hpf.calc.idnumbers import parse_resident_id
+from hpf.common import clock
+from hpf.common.errors import DomainError, InvalidInput
+from hpf.registry.access import access_account
+from hpf.registry.models import Depositor, FundAccount
+from hpf.registry.services import id_lookup
+from hpf.staff.models import Role, StaffMember
+
+READ_ACTION = "account.read"
+# The public verification page's look-ups (hpf.certificates.selectors.LOOKUP_ACTION); this
+# app may not import certificates (a sibling layer), so the names are repeated here.
+LOOKUP_ACTION = "certificate.lookup"
+LOOKUP_NOT_FOUND = "NOT_FOUND"
+
+
+class AuditorOnly(DomainError):
+    code = "AUDITOR_ONLY"
+    default_message = "只有审计员可以查阅审计日志。"
+
+
+def _auditor(member: StaffMember) -> None:
+    if member.role != Role.AUDITOR or not member.active:
+        raise AuditorOnly()
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    id_number: str = ""
+    staff: str = ""  # user name or staff number (工号)
+    channel: str = ""
+    action: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    def described(self) -> dict[str, str]:
+        """The filters as they may be written to the trail: the ID number only as a flag."""
+        return {
+            "depositor": "yes" if self.id_number else "",
+            "staff": self.staff,
+            "channel": self.channel,
+            "action": self.action,
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+        }
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=clock.BUSINESS_TZ)
+
+
+def audit_search(member: StaffMember, query: AuditQuery) -> QuerySet[AuditEvent]:
+    """Events matching every filter given, newest first."""
+    _auditor(member)
+    events = AuditEvent.objects.all()
+    if query.id_number:
+        try:
+            parse_resident_id(query.id_number.strip().upper(), today=clock.today())
+        except CalcError as exc:
+            raise InvalidInput(exc.message) from exc
+        depositor = Depositor.objects.filter(
+            id_number_hash=id_lookup(query.id_number.strip().upper())
+        ).first()
+        if depositor is None:
+            return AuditEvent.objects.none()
+        account_ids = list(
+            FundAccount.objects.filter(depositor=depositor).values_list("pk", flat=True)
+        )
+        events = events.filter(
+            Q(subject_account_id__in=account_ids) | Q(actor=f"depositor:{depositor.pk}")
+        )
+    if query.staff:
+        staff = StaffMember.objects.filter(
+            Q(user__username=query.staff.strip()) | Q(staff_no=query.staff.strip())
+        ).first()
+        if staff is None:
+            return AuditEvent.objects.none()
+        events = events.filter(actor=f"staff:{staff.user_id}")
+    if query.channel:
+        if query.channel not in Channel.values:
+            raise InvalidInput("渠道不正确。")
+        events = events.filter(channel=query.channel)
+    if query.action:
+        events = events.filter(action=query.action.strip())
+    if query.date_from:
+        events = events.filter(occurred_at__gte=_day_start(query.date_from))
+    if query.date_to:
+        events = events.filter(occurred_at__lt=_day_start(query.date_to + dt.timedelta(days=1)))
+    return events.order_by("-seq")
+
+
+EXPORT_COLUMNS = ("序号", "时间", "操作人", "渠道", "操作", "账户", "用途", "来源地址", "详情")
+EXPORT_MAX_ROWS = 100_000
+
+
+def audit_export_rows(
+    member: StaffMember, query: AuditQuery, *, actor: Actor, fmt: str
+) -> list[tuple[str, ...]]:
+    """The rows of an export (header first); the export is recorded as ``audit.export``."""
+    events = list(audit_search(member, query)[:EXPORT_MAX_ROWS])
+    with transaction.atomic(durable=True):
+        record_event(
+            actor,
+            "audit.export",
+            purpose="审计日志导出",
+            details={"format": fmt, "rows": len(events), **query.described()},
+        )
+    channels = dict(Channel.choices)
+    rows: list[tuple[str, ...]] = [EXPORT_COLUMNS]
+    for e in events:
+        rows.append(
+            (
+                str(e.seq),
+                e.occurred_at.astimezone(clock.BUSINESS_TZ).strftime("%Y-%m-%d %H:%M:%S"),
+                e.actor,
+                channels.get(e.channel, e.channel),
+                e.action,
+                "" if e.subject_account_id is None else str(e.subject_account_id),
+                e.purpose,
+                e.client_addr or "",
+                str(e.details),
+            )
+        )
+    return rows
+
+
+@dataclass
+class Patterns:
+    since: dt.date
+    until: dt.date
+    backoffice_reads: list[tuple[str, int]] = field(default_factory=list)
+    after_hours_reads: list[tuple[str, int]] = field(default_factory=list)
+    failed_idchecks: list[tuple[str, int]] = field(default_factory=list)
+    verify_guessing: list[tuple[str, int]] = field(default_factory=list)
+
+
+def _outside_hours(at: dt.datetime) -> bool:
+    local = at.astimezone(clock.BUSINESS_TZ)
+    return (
+        local.weekday() >= 5
+        or local.hour < settings.HPF_WORK_START_HOUR
+        or local.hour >= settings.HPF_WORK_END_HOUR
+    )
+
+
+def unusual_patterns(
+    member: StaffMember,
+    *,
+    since: dt.date,
+    until: dt.date,
+    distinct_accounts: int = 20,
+    failed_checks: int = 5,
+    failed_lookups: int = 10,
+) -> Patterns:
+    """Who deserves a second look in [since, until]: staff reading many distinct accounts
+    outside counter sessions (back-office reads), reads of accounts outside working hours,
+    many failed ID checks, and addresses guessing on the public verification page."""
+    _auditor(member)
+    window = AuditEvent.objects.filter(
+        occurred_at__gte=_day_start(since), occurred_at__lt=_day_start(until + dt.timedelta(days=1))
+    )
+    report = Patterns(since, until)
+    backoffice = (
+        window.filter(action=READ_ACTION, channel=Channel.BACKOFFICE, actor__startswith="staff:")
+        .values("actor")
+        .annotate(n=Count("subject_account_id", distinct=True))
+        .filter(n__gte=distinct_accounts)
+        .order_by("-n")
+    )
+    report.backoffice_reads = [(r["actor"], r["n"]) for r in backoffice]
+    after: Counter[str] = Counter()
+    for who, at in window.filter(action=READ_ACTION, actor__startswith="staff:").values_list(
+        "actor", "occurred_at"
+    ):
+        if _outside_hours(at):
+            after[who] += 1
+    report.after_hours_reads = after.most_common()
+    failed = (
+        window.filter(action="idcheck.no_match")
+        .values("actor")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=failed_checks)
+        .order_by("-n")
+    )
+    report.failed_idchecks = [(r["actor"], r["n"]) for r in failed]
+    misses: Counter[str] = Counter()
+    for addr, details in window.filter(action=LOOKUP_ACTION, channel=Channel.PUBLIC).values_list(
+        "client_addr", "details"
+    ):
+        if isinstance(details, dict) and details.get("result") == LOOKUP_NOT_FOUND:
+            misses[addr or "?"] += 1
+    report.verify_guessing = [(a, n) for a, n in misses.most_common() if n >= failed_lookups]
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    at: dt.datetime
+    channel: str
+    channel_label: str
+    who: str
+    hall: str
+    purpose: str
+    idcheck_session: int | None
+
+
+def account_readers(actor: Actor, account_id: int, *, limit: int = 200) -> list[Reader]:
+    """Who looked at this account: counter clerks (with hall and ID-check session), the
+    back office, kiosks, partners, the depositor themself and the public verification page.
+    Staff are named by staff number (工号) and hall, never by personal details."""
+    account = access_account(actor, account_id, view="readers", purpose="查询账户被查询记录")
+    events = list(
+        AuditEvent.objects.filter(
+            subject_account_id=account.pk, action__in=(READ_ACTION, LOOKUP_ACTION)
+        ).order_by("-seq")[:limit]
+    )
+    staff_ids = {
+        int(e.actor.partition(":")[2])
+        for e in events
+        if e.actor.startswith("staff:") and e.actor.partition(":")[2].isdigit()
+    }
+    staff = {
+        m.user_id: m
+        for m in StaffMember.objects.filter(user_id__in=staff_ids).select_related("hall")
+    }
+    labels = dict(Channel.choices)
+    own = f"depositor:{account.depositor_id}"
+    out: list[Reader] = []
+    for e in events:
+        kind, _, ident = e.actor.partition(":")
+        hall = ""
+        if e.actor == own:
+            who = "本人"
+        elif kind == "staff" and ident.isdigit() and int(ident) in staff:
+            m = staff[int(ident)]
+            who = f"{m.get_role_display()}（工号 {m.staff_no}）"
+            hall = m.hall.name if m.hall else ""
+        elif kind == "public":
+            who = "证明核验（公开页面）"
+        else:
+            who = defaultdict(lambda: "系统", {"kiosk": "智慧柜员机", "partner": "合作机构"})[kind]
+        session = e.details.get("idcheck_session") if isinstance(e.details, dict) else None
+        out.append(
+            Reader(
+                at=e.occurred_at,
+                channel=e.channel,
+                channel_label=labels.get(e.channel, e.channel),
+                who=who,
+                hall=hall,
+                purpose=e.purpose,
+                idcheck_session=session if isinstance(session, int) else None,
+            )
+        )
+    return out
