@@ -12,4 +12,7 @@ urlpatterns = [
     path("staff/", include("hpf.staff.urls")),
     path("counter/", include("hpf.channels.counter.urls")),
     path("verify/", include("hpf.channels.verify.urls")),
+    path("api/v1/", include("hpf.api.urls")),
+    # PORTAL PAGES: until the sign-in's hpf.channels.portal.urls includes urls_pages.
+    path("portal/", include(("hpf.channels.portal.urls_pages", "portal"))),
 ]
