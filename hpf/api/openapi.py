@@ -99,7 +99,9 @@ LOAN_PROPS: dict[str, Any] = {
     "status_label": {"type": "string"},
     "rates": {
         "type": "array",
-        "items": _obj({"effective": {"type": "string", "format": "date"}, "annual_rate": {"type": "string"}}),
+        "items": _obj(
+            {"effective": {"type": "string", "format": "date"}, "annual_rate": {"type": "string"}}
+        ),
     },
     "paid_instalments": {"type": "integer"},
     "remaining_instalments": {"type": "integer"},
@@ -278,7 +280,8 @@ def openapi_document() -> dict[str, Any]:
                 "bearer": {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "授权范围：" + "，".join(f"{k}（{v}）" for k, v in SCOPES.items()),
+                    "description": "授权范围："
+                    + "，".join(f"{k}（{v}）" for k, v in SCOPES.items()),
                 }
             },
             "schemas": schemas,
@@ -290,7 +293,9 @@ def openapi_document() -> dict[str, Any]:
                 "DepositPage",
                 "缴存明细（分页）",
                 parameters=[
-                    _query("year", {"type": "integer", "minimum": 1990, "maximum": 2100}, "记账年份"),
+                    _query(
+                        "year", {"type": "integer", "minimum": 1990, "maximum": 2100}, "记账年份"
+                    ),
                     _query("type", {"type": "string", "enum": list(Reason.values)}, "业务类型"),
                     _query("page", {"type": "integer", "minimum": 1, "default": 1}, "页码"),
                     _query(

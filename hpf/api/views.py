@@ -113,7 +113,7 @@ def endpoint(*, scope: str | None, methods: tuple[str, ...] = ("GET",)) -> Calla
                     body = view(request, *args, **kwargs)
                 else:
                     record = _bearer(request)
-                    if _rate_limited(f"token:{record.pk}"):
+                    if _rate_limited(f"token:{record.token_hash[:16]}"):
                         raise ApiError(429, "RATE_LIMITED", "请求过于频繁，请稍后再试")
                     if scope not in record.scope_set:
                         raise ApiError(403, "SCOPE_MISSING", "该令牌未获授权访问此项数据")
@@ -362,8 +362,12 @@ def calc_deposit(request: HttpRequest) -> Any:
     q = request.GET
     split = deposit_trial(
         base_fen=parse_yuan(q.get("base", ""), "base "),
-        employer_ratio=parse_fraction(q.get("employer_ratio", ""), "employer_ratio ", high=Decimal(1)),
-        employee_ratio=parse_fraction(q.get("employee_ratio", ""), "employee_ratio ", high=Decimal(1)),
+        employer_ratio=parse_fraction(
+            q.get("employer_ratio", ""), "employer_ratio ", high=Decimal(1)
+        ),
+        employee_ratio=parse_fraction(
+            q.get("employee_ratio", ""), "employee_ratio ", high=Decimal(1)
+        ),
         on=clock.today(),
     )
     return {

@@ -23,11 +23,11 @@ from hpf.calc.money import format_yuan, round_fen_quotient
 __all__ = [
     "Instalment",
     "Method",
+    "PrepaymentWhatIf",
     "RateChange",
     "Schedule",
     "annuity_payment_fen",
     "due_date_of",
-    "PrepaymentWhatIf",
     "early_repayment",
     "loan_schedule",
     "prepayment_what_if",

@@ -84,7 +84,7 @@ def loan_trial(
             principal_fen=principal_fen,
             annual_rate=rate,
             months=months,
-            method=method,  # type: ignore[arg-type]  # checked against METHODS above
+            method=method,
             first_due_date=due_date_of(on, 2),
         )
     except CalcError as exc:
@@ -92,7 +92,7 @@ def loan_trial(
     return LoanTrial(
         principal_fen=principal_fen,
         months=months,
-        method=method,  # type: ignore[arg-type]
+        method=method,
         annual_rate=rate,
         rate_from_policy=from_policy,
         first_home=first_home,

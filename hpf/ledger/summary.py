@@ -79,7 +79,9 @@ def account_summary(*, actor: Actor, account_id: int, purpose: str = "") -> Acco
         else 0
     )
     deposits_year = sum(
-        a for d, a, r, _ in rows if d.year == today.year and r in (*DEPOSIT_REASONS, Reason.REVERSAL)
+        a
+        for d, a, r, _ in rows
+        if d.year == today.year and r in (*DEPOSIT_REASONS, Reason.REVERSAL)
     )
     withdrawals_year = -sum(
         a for d, a, r, _ in rows if d.year == today.year and r in WITHDRAWAL_REASONS

@@ -5,30 +5,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0004_idcheck_sessions'),
+        ("registry", "0004_idcheck_sessions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('APP', '手机应用'), ('PARTNER', '合作机构')], max_length=8)),
-                ('partner', models.CharField(blank=True, max_length=100, verbose_name='合作机构')),
-                ('scopes', models.CharField(max_length=200)),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('hint', models.CharField(max_length=4, verbose_name='令牌尾号')),
-                ('created_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField()),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('depositor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='api_tokens', to='registry.depositor')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("APP", "手机应用"), ("PARTNER", "合作机构")], max_length=8
+                    ),
+                ),
+                ("partner", models.CharField(blank=True, max_length=100, verbose_name="合作机构")),
+                ("scopes", models.CharField(max_length=200)),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("hint", models.CharField(max_length=4, verbose_name="令牌尾号")),
+                ("created_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField()),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "depositor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="api_tokens",
+                        to="registry.depositor",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['depositor', 'revoked_at'], name='apitoken_depositor')],
+                "indexes": [
+                    models.Index(fields=["depositor", "revoked_at"], name="apitoken_depositor")
+                ],
             },
         ),
     ]

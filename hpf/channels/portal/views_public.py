@@ -115,7 +115,7 @@ def manifest(request: HttpRequest) -> JsonResponse:
         "short_name": "昆明公积金",
         "lang": "zh-Hans",
         "start_url": start,
-        "scope": start.rsplit("/", 2)[0] + "/",
+        "scope": start,
         "display": "standalone",
         "background_color": "#ffffff",
         "theme_color": "#0b5cad",
@@ -136,7 +136,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
     # The browser checks for a new worker on every navigation; never a stale one.
     response["Cache-Control"] = "no-cache"
-    response["Service-Worker-Allowed"] = reverse("portal:offline").rsplit("/", 2)[0] + "/"
+    response["Service-Worker-Allowed"] = reverse("portal:overview")
     return response
 
 

@@ -31,7 +31,9 @@ def test_overview_figures_equal_the_ledger(client, owner, signed_in):
     response = client.get("/portal/")
     assert response.status_code == 200
     html = response.content.decode()
-    ledger_fen = sum(Posting.objects.filter(fund_account=owner).values_list("amount_fen", flat=True))
+    ledger_fen = sum(
+        Posting.objects.filter(fund_account=owner).values_list("amount_fen", flat=True)
+    )
     assert ledger_fen == owner.balance_fen == 720_000
     assert f'data-testid="balance">{format_yuan_grouped(ledger_fen)}<' in html
     # This year's deposits: the three months of 2026, to the fen.
@@ -49,9 +51,8 @@ def test_overview_figures_equal_the_ledger(client, owner, signed_in):
 def test_interest_estimate_by_hand(client, owner, signed_in):
     """240,000 fen on 2026-08-10, 09-10, 10-10, today 2026-11-15: days 97, 66, 36 → balance-
     days 240,000 × 199 = 47,760,000; × 1.5 % / 360 = 1,990 fen (policy rate of the year)."""
-    from hpf.ledger.summary import account_summary
-
     from hpf.audit.services import Actor
+    from hpf.ledger.summary import account_summary
 
     me = Actor(f"depositor:{owner.depositor_id}", "web")
     summary = account_summary(actor=me, account_id=owner.pk)
@@ -130,7 +131,9 @@ def test_deposits_filter_page_and_missing_months(client, owner, other, employer,
     assert 'data-testid="missing"' not in html
     assert html.count('<li class="move') == 3
     assert client.get("/portal/deposits/?year=2025").content.decode().count('<li class="move') == 0
-    assert client.get("/portal/deposits/?type=INTEREST").content.decode().count('<li class="move') == 0
+    assert (
+        client.get("/portal/deposits/?type=INTEREST").content.decode().count('<li class="move') == 0
+    )
 
 
 def test_csv_export_rows_bom_and_audit(client, owner, signed_in):
@@ -144,7 +147,7 @@ def test_csv_export_rows_bom_and_audit(client, owner, signed_in):
     assert rows[0][0] == "所属年月"
     assert [r[0] for r in rows[1:]] == ["2026-10", "2026-09", "2026-08"]
     assert [r[9] for r in rows[1:]] == ["7200.00", "4800.00", "2400.00"]
-    event = AuditEvent.objects.order_by("-seq").first()
+    event = AuditEvent.objects.latest("seq")
     assert event.action == "account.read"
     assert event.subject_account_id == owner.pk
     assert event.details == {"view": "export:csv"}
@@ -156,6 +159,7 @@ def test_xlsx_export(client, owner, signed_in):
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
     sheet = book.active
+    assert sheet is not None
     values = list(sheet.values)
     assert values[0][0] == "所属年月"
     assert len(values) == 4
@@ -171,7 +175,13 @@ def test_interest_and_withdrawals_pages(client, owner, signed_in):
 def test_accessibility_landmarks_and_labels(client, owner, signed_in):
     signed_in(client, owner)
     html = client.get("/portal/deposits/").content.decode()
-    for needle in ('<main id="main"', 'class="skip" href="#main"', "<nav", "<h1>", '<html lang="zh-Hans">'):
+    for needle in (
+        '<main id="main"',
+        'class="skip" href="#main"',
+        "<nav",
+        "<h1>",
+        '<html lang="zh-Hans">',
+    ):
         assert needle in html
     assert '<label for="f-year">' in html and 'id="f-year"' in html
     assert '<label for="f-type">' in html
@@ -179,7 +189,9 @@ def test_accessibility_landmarks_and_labels(client, owner, signed_in):
 
 def test_english_switch_and_large_text(client, owner, signed_in):
     signed_in(client, owner)
-    response = client.post("/portal/preferences/", {"language": "en", "large": "1", "next": "/portal/"})
+    response = client.post(
+        "/portal/preferences/", {"language": "en", "large": "1", "next": "/portal/"}
+    )
     assert response.status_code == 303 and response["Location"] == "/portal/"
     html = client.get("/portal/").content.decode()
     assert '<html lang="en">' in html
