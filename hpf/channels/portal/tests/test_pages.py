@@ -180,7 +180,7 @@ def test_accessibility_landmarks_and_labels(client, owner, signed_in):
         'class="skip" href="#main"',
         "<nav",
         "<h1>",
-        '<html lang="zh-Hans">',
+        '<html lang="zh-Hans"',
     ):
         assert needle in html
     assert '<label for="f-year">' in html and 'id="f-year"' in html
@@ -194,7 +194,7 @@ def test_english_switch_and_large_text(client, owner, signed_in):
     )
     assert response.status_code == 303 and response["Location"] == "/portal/"
     html = client.get("/portal/").content.decode()
-    assert '<html lang="en">' in html
+    assert '<html lang="en" class="large">' in html
     assert "Account overview" in html
     assert '<body class="large">' in html
     # An outside address in ``next`` is not followed.
