@@ -6,6 +6,7 @@ installed and its caches hold only the public allow-list. Screenshots go to
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -60,7 +61,7 @@ def test_phone_journey(phone_context, live_server, long_account):
     with page.expect_download() as info:
         page.get_by_role("link", name="CSV").click()
     download = info.value
-    text = open(download.path(), encoding="utf-8-sig").read()
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
     lines = text.strip().splitlines()
     assert len(lines) == 13 and lines[1].startswith("2025-12,")
 
