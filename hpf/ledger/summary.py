@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from hpf.audit.services import Actor
 from hpf.calc.accounts import accrued_interest_estimate, missing_periods
+from hpf.calc.errors import PolicyError
 from hpf.calc.interest import interest_year_start
 from hpf.calc.periods import period_add, period_of
 from hpf.common import clock
@@ -65,7 +66,7 @@ def account_summary(*, actor: Actor, account_id: int, purpose: str = "") -> Acco
     try:
         periods = get_policy().interest_rates_for_year(_settlement_date(today))
         rate: Decimal | None = periods[-1].rate if periods else None
-    except Exception:  # a policy without a rate for this year: no estimate rather than a crash
+    except PolicyError:  # a policy without a rate for this year: no estimate rather than a crash
         rate = None
     estimate = (
         accrued_interest_estimate(
