@@ -9,7 +9,7 @@ export HPF_GENERATE_SECRETS ?= 1
 # The suite and the type checker load settings without DEBUG: hosts the test client uses.
 export ALLOWED_HOSTS ?= 127.0.0.1,localhost,testserver
 
-.PHONY: demo test venv lint typecheck pytest serve seed-demo clean bench
+.PHONY: demo test venv lint typecheck pytest serve seed-demo clean bench messages
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -39,6 +39,10 @@ pytest: venv
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
+
+# Compile the gettext catalogs (.po -> .mo, committed); needs GNU gettext's msgfmt.
+messages: venv
+	cd hpf/channels/portal && ../../../$(BIN)/django-admin compilemessages --settings=hpf.settings
 
 bench: venv
 	$(BIN)/python -m bench.foundation

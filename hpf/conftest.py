@@ -547,3 +547,48 @@ def browser_sign_in(page: Any, member: Any) -> None:
     page.get_by_role("button", name="下一步").click()
     page.get_by_label("动态验证码（6 位数字）").fill(staff_totp_code(member))
     page.get_by_role("button", name="登录").click()
+
+
+@pytest.fixture
+def phone_context(
+    chromium: Any, live_server: Any, flushable_db: None, settings: Any
+) -> Iterator[Callable[..., Any]]:
+    """``new_page(width=360)``: a page in a fresh touch-screen browser context the size of a
+    small phone (360 × 780 CSS px) on the live server."""
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    contexts: list[Any] = []
+
+    def new_page(width: int = 360) -> Any:
+        context = chromium.new_context(
+            base_url=live_server.url,
+            locale="zh-CN",
+            viewport={"width": width, "height": 780},
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            accept_downloads=True,
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield new_page
+    for context in contexts:
+        context.close()
+
+
+def browser_sign_in_depositor(page: Any, live_url: str, depositor_id: int) -> None:
+    """Give the browser a depositor's session as the portal's sign-in leaves it (the sign-in
+    pages themselves are another branch's; their journeys sign in through the forms)."""
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from hpf.channels.portal.auth import SESSION_KEY
+
+    store = SessionStore()
+    store[SESSION_KEY] = depositor_id
+    store.create()
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": store.session_key, "url": live_url}]
+    )

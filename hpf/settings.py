@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "hpf.appointments",
     "hpf.channels.casework",
     "hpf.channels.auditor",
+    "hpf.api",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +185,8 @@ if not DEBUG:
 LOGIN_URL = "staff:login"
 # The depositor portal's sign-in page (hpf.channels.portal.auth sends signed-out people there).
 HPF_PORTAL_LOGIN_URL = "portal:login"
+# The JSON API (hpf.api): calls a minute per token, or per address for the public calculators.
+HPF_API_RATE_PER_MINUTE = env_int("HPF_API_RATE_PER_MINUTE", default=120, low=1, high=10**6)
 HPF_STAFF_IDLE_S = 15 * 60
 HPF_STAFF_ABSOLUTE_S = 8 * 3600
 HPF_STAFF_LOCK_MAX_S = 15 * 60

@@ -23,12 +23,14 @@ from hpf.calc.money import format_yuan, round_fen_quotient
 __all__ = [
     "Instalment",
     "Method",
+    "PrepaymentWhatIf",
     "RateChange",
     "Schedule",
     "annuity_payment_fen",
     "due_date_of",
     "early_repayment",
     "loan_schedule",
+    "prepayment_what_if",
     "repricing_date",
 ]
 
@@ -332,3 +334,48 @@ def _schedule(items: Sequence[Instalment], method: Method) -> Schedule:
 def _check_rate(rate: Decimal) -> None:
     if not isinstance(rate, Decimal) or not rate.is_finite() or not 0 <= rate < 1:
         raise LoanError("RATE_INVALID", f"贷款年利率不合理：{rate}")
+
+
+@dataclass(frozen=True, slots=True)
+class PrepaymentWhatIf:
+    """What a partial prepayment with instalment ``with_no`` would change (fen);
+    ``remaining_principal_fen`` is the principal still owed before that instalment."""
+
+    with_no: int
+    remaining_principal_fen: int
+    prepay_fen: int
+    keep: Keep
+    schedule: Schedule
+    next_payment_fen: int | None
+    months_left: int
+    months_saved: int
+    interest_saved_fen: int
+
+
+def prepayment_what_if(
+    schedule: Schedule, paid: int, prepay_fen: int, keep: Keep
+) -> PrepaymentWhatIf:
+    """An early-repayment what-if on the real remaining principal: ``paid`` instalments are
+    behind the borrower, the prepayment goes with the next one (``paid + 1``) and the rest is
+    re-planned by ``early_repayment``. Interest saved = the original schedule's interest from
+    the next instalment on minus the new one's; months saved likewise."""
+    with_no = paid + 1
+    items = schedule.instalments
+    if not 1 <= with_no < len(items):
+        raise LoanError("PREPAY_INVALID", "剩余期数不足，无法试算提前还款")
+    remaining = items[paid - 1].outstanding_fen if paid else sum(i.principal_fen for i in items)
+    new = early_repayment(schedule, with_no, prepay_fen, keep)
+    old_interest = sum(i.interest_fen for i in items[with_no - 1 :])
+    new_interest = sum(i.interest_fen for i in new.instalments[with_no - 1 :])
+    after = new.instalments[with_no:]
+    return PrepaymentWhatIf(
+        with_no=with_no,
+        remaining_principal_fen=remaining,
+        prepay_fen=prepay_fen,
+        keep=keep,
+        schedule=new,
+        next_payment_fen=after[0].payment_fen if after else None,
+        months_left=len(after),
+        months_saved=len(items) - len(new.instalments),
+        interest_saved_fen=old_interest - new_interest,
+    )

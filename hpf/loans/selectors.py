@@ -15,6 +15,17 @@ from hpf.registry.access import access_account
 
 
 @dataclass(frozen=True, slots=True)
+class RepaymentView:
+    instalment_no: int
+    due_date: dt.date
+    paid_on: dt.date
+    principal_fen: int
+    interest_fen: int
+    penalty_fen: int
+    source_label: str
+
+
+@dataclass(frozen=True, slots=True)
 class LoanView:
     contract_no: str
     principal_fen: int
@@ -30,6 +41,9 @@ class LoanView:
     overdue_instalments: tuple[int, ...]
     overdue_fen: int
     schedule: Schedule
+    method: str = ""
+    first_home: bool = True
+    repayments: tuple[RepaymentView, ...] = ()
 
 
 def loan_list(*, actor: Actor, account_id: int, purpose: str = "") -> tuple[LoanView, ...]:
@@ -64,6 +78,20 @@ def loan_list(*, actor: Actor, account_id: int, purpose: str = "") -> tuple[Loan
                 overdue_instalments=tuple(i.no for i in overdue),
                 overdue_fen=sum(i.payment_fen for i in overdue),
                 schedule=schedule,
+                method=loan.method,
+                first_home=loan.first_home,
+                repayments=tuple(
+                    RepaymentView(
+                        instalment_no=r.instalment_no,
+                        due_date=r.due_date,
+                        paid_on=r.paid_on,
+                        principal_fen=r.principal_fen,
+                        interest_fen=r.interest_fen,
+                        penalty_fen=r.penalty_fen,
+                        source_label=r.get_source_display(),
+                    )
+                    for r in loan.repayments.order_by("instalment_no")
+                ),
             )
         )
     return tuple(views)

@@ -1,29 +1,13 @@
-"""Display helpers for the staff console: yuan with grouping, periods, ratios."""
+"""Display helpers for the staff console: the shared ones of ``hpf_fmt`` under the name the
+counter's templates load."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import template
 
-from hpf.calc.money import format_yuan_grouped
-from hpf.calc.periods import format_period
+from hpf.channels.web.templatetags.hpf_fmt import pct, period, yuan
 
 register = template.Library()
-
-
-@register.filter
-def yuan(fen: int | None) -> str:
-    return "" if fen is None else format_yuan_grouped(int(fen))
-
-
-@register.filter
-def period(value: int | None) -> str:
-    return "" if value is None else format_period(int(value))
-
-
-@register.filter
-def pct(ratio: Decimal | None) -> str:
-    if ratio is None:
-        return ""
-    return f"{(ratio * 100).normalize():f}%"
+register.filter("yuan", yuan)
+register.filter("period", period)
+register.filter("pct", pct)

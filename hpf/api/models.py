@@ -1,0 +1,49 @@
+"""Bearer tokens of the JSON API (``/api/v1/``).
+
+A token is bound to one depositor and a set of scopes. The phone app's tokens (``APP``) are
+issued after the depositor's sign-in with both factors; a partner's (``PARTNER``, e.g. a bank
+checking a mortgage applicant's deposits) carry only the scopes the depositor granted it. Only
+the SHA-256 of the token is stored (tokens are 256 random bits, so a plain hash cannot be
+reversed); the clear token is shown once, at issue. Revoking is a timestamp, never a delete.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+SCOPES: dict[str, str] = {
+    "account:read": "账户总览",
+    "deposits:read": "缴存明细",
+    "interest:read": "结息明细",
+    "withdrawals:read": "提取记录",
+    "loans:read": "贷款与还款计划",
+}
+
+
+class TokenKind(models.TextChoices):
+    APP = "APP", "手机应用"
+    PARTNER = "PARTNER", "合作机构"
+
+
+class ApiToken(models.Model):
+    depositor = models.ForeignKey(
+        "registry.Depositor", on_delete=models.PROTECT, related_name="api_tokens"
+    )
+    kind = models.CharField(max_length=8, choices=TokenKind.choices)
+    partner = models.CharField("合作机构", max_length=100, blank=True)
+    scopes = models.CharField(max_length=200)
+    token_hash = models.CharField(max_length=64, unique=True)
+    hint = models.CharField("令牌尾号", max_length=4)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["depositor", "revoked_at"], name="apitoken_depositor")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} …{self.hint}"
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())

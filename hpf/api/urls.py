@@ -1,0 +1,20 @@
+from django.urls import path, re_path
+
+from hpf.api import docs, views
+
+app_name = "api"
+
+urlpatterns = [
+    path("openapi.json", views.openapi_json, name="openapi"),
+    path("docs", docs.docs, name="docs"),
+    path("me/account", views.me_account, name="me_account"),
+    path("me/deposits", views.me_deposits, name="me_deposits"),
+    path("me/interest", views.me_interest, name="me_interest"),
+    path("me/withdrawals", views.me_withdrawals, name="me_withdrawals"),
+    path("me/loans", views.me_loans, name="me_loans"),
+    path("me/loans/<str:contract_no>", views.me_loan, name="me_loan"),
+    path("tokens/revoke", views.token_revoke, name="token_revoke"),
+    path("calculators/loan", views.calc_loan, name="calc_loan"),
+    path("calculators/deposit", views.calc_deposit, name="calc_deposit"),
+    re_path(r"^(?P<rest>.*)$", views.not_found),
+]

@@ -1,0 +1,301 @@
+"""The depositor's own pages (个人网上业务大厅): overview, deposits with exports, interest,
+withdrawals, loans with the early-repayment what-if.
+
+Every view is ``depositor_required`` (``request.actor`` is the signed-in depositor) and reads
+through the audited selectors with that actor; the account is the actor's own
+(``own_account_id``), never an id from the request. Personal responses carry
+``Cache-Control: no-store`` (``never_cache``) so neither the browser, a proxy nor the service
+worker keeps them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from openpyxl import Workbook
+
+from hpf.audit.services import Actor
+from hpf.calc.errors import LoanError
+from hpf.calc.loans import prepayment_what_if
+from hpf.calc.money import format_yuan
+from hpf.calc.periods import format_period
+from hpf.channels.portal.auth import depositor_required
+from hpf.channels.portal.charts import balance_chart, deposits_chart
+from hpf.channels.portal.prefs import page_context
+from hpf.common import clock
+from hpf.common.calculators import CalculatorInputError, parse_yuan
+from hpf.common.errors import InvalidInput, NotFound
+from hpf.interest.selectors import interest_history
+from hpf.ledger.models import Reason
+from hpf.ledger.selectors import account_movements, account_movements_export, account_overview
+from hpf.ledger.summary import account_summary
+from hpf.loans.selectors import LoanView, loan_list
+from hpf.registry.own import own_account_id
+from hpf.withdrawals.selectors import withdrawal_list
+
+DEPOSITS_PAGE = 20
+PageView = Callable[..., HttpResponse]
+
+
+def portal_page(view: PageView) -> PageView:
+    """``depositor_required`` + ``no-store`` + the actor's own account id as ``account_id``;
+    anything the selectors cannot find is a plain 404 that names nothing."""
+
+    @never_cache
+    @depositor_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        actor: Actor = request.actor  # type: ignore[attr-defined]
+        try:
+            account_id = own_account_id(actor)
+            return view(request, actor, account_id, *args, **kwargs)
+        except NotFound:
+            raise Http404(_("未找到该记录")) from None
+
+    return wrapped
+
+
+def _render(request: HttpRequest, template: str, tab: str, **context: Any) -> HttpResponse:
+    response = render(request, template, {**page_context(request), "tab": tab, **context})
+    response["Vary"] = "Cookie"
+    return response
+
+
+def _year(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() and 1990 <= int(raw) <= 2100 else None
+
+
+def _reasons(raw: str) -> tuple[str, ...]:
+    return (raw,) if raw in Reason.values else ()
+
+
+@portal_page
+def overview(request: HttpRequest, actor: Actor, account_id: int) -> HttpResponse:
+    view = account_overview(actor=actor, account_id=account_id)
+    summary = account_summary(actor=actor, account_id=account_id)
+    loans = loan_list(actor=actor, account_id=account_id)
+    by_year_rows = [(y, fen) for y, fen in summary.deposits_by_year]
+    return _render(
+        request,
+        "portal/overview.html",
+        "overview",
+        view=view,
+        summary=summary,
+        loans=loans,
+        gap=max(view.required_continuous_months - view.continuous_months, 0),
+        balance_svg=balance_chart(
+            summary.balance_series,
+            title=_("账户余额变化"),
+            desc=_("每月月末余额，从开户至今；下方表格列出相同数据。"),
+        ),
+        deposits_svg=deposits_chart(
+            by_year_rows,
+            title=_("各年缴存额"),
+            desc=_("每年缴存入账的合计金额；下方表格列出相同数据。"),
+        ),
+        balance_rows=summary.balance_series[-12:][::-1],
+        by_year_rows=by_year_rows[::-1],
+    )
+
+
+@portal_page
+def deposits(request: HttpRequest, actor: Actor, account_id: int) -> HttpResponse:
+    year = _year(request.GET.get("year", ""))
+    kind = request.GET.get("type", "")
+    reasons = _reasons(kind)
+    raw_page = request.GET.get("page", "1")
+    page_no = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 10_000 else 1
+    try:
+        page = account_movements(
+            actor=actor,
+            account_id=account_id,
+            year=year,
+            reasons=reasons,
+            page=page_no,
+            page_size=DEPOSITS_PAGE,
+        )
+    except InvalidInput:
+        page = account_movements(actor=actor, account_id=account_id, page_size=DEPOSITS_PAGE)
+    summary = account_summary(actor=actor, account_id=account_id)
+    pages = max(1, -(-page.total // DEPOSITS_PAGE))
+    this_year = clock.today().year
+    query = {k: v for k, v in (("year", year), ("type", reasons[0] if reasons else "")) if v}
+    return _render(
+        request,
+        "portal/deposits.html",
+        "deposits",
+        page=page,
+        pages=pages,
+        year=year,
+        kind=reasons[0] if reasons else "",
+        kinds=Reason.choices,
+        years=list(range(this_year, this_year - 31, -1)),
+        query="&".join(f"{k}={v}" for k, v in query.items()),
+        prev_page=page.page - 1 if page.page > 1 else None,
+        next_page=page.page + 1 if page.page < pages else None,
+        missing=summary.missing_periods,
+    )
+
+
+EXPORT_HEADER = (
+    "所属年月",
+    "记账日期",
+    "业务类型",
+    "缴存基数",
+    "单位比例",
+    "单位缴存额",
+    "个人比例",
+    "个人缴存额",
+    "发生额",
+    "余额",
+    "已冲正",
+)
+
+
+def _export_rows(
+    request: HttpRequest, actor: Actor, account_id: int, fmt: str
+) -> list[tuple[str, ...]]:
+    rows = account_movements_export(
+        actor=actor,
+        account_id=account_id,
+        year=_year(request.GET.get("year", "")),
+        reasons=_reasons(request.GET.get("type", "")),
+        fmt=fmt,
+    )
+
+    def ratio(r: Any) -> str:
+        return "" if r is None else f"{(r * 100).normalize():f}%"
+
+    def money(fen: int | None) -> str:
+        return "" if fen is None else format_yuan(fen)
+
+    return [
+        (
+            format_period(m.period) if m.period else "",
+            m.value_date.isoformat(),
+            m.reason_label,
+            money(m.deposit_base_fen),
+            ratio(m.employer_ratio),
+            money(m.employer_fen),
+            ratio(m.employee_ratio),
+            money(m.employee_fen),
+            money(m.amount_fen),
+            money(m.balance_after_fen),
+            "是" if m.reversed else "",
+        )
+        for m in rows
+    ]
+
+
+def _filename(request: HttpRequest, ext: str) -> str:
+    year = _year(request.GET.get("year", ""))
+    return f"deposits-{year or 'all'}.{ext}"
+
+
+@portal_page
+def export_csv(request: HttpRequest, actor: Actor, account_id: int) -> HttpResponse:
+    """UTF-8 with a BOM, so that Excel on a Chinese Windows opens it without garbling."""
+    try:
+        rows = _export_rows(request, actor, account_id, "csv")
+    except InvalidInput as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_HEADER)
+    writer.writerows(rows)
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(request, "csv")}"'
+    return response
+
+
+@portal_page
+def export_xlsx(request: HttpRequest, actor: Actor, account_id: int) -> HttpResponse:
+    try:
+        rows = _export_rows(request, actor, account_id, "xlsx")
+    except InvalidInput as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("缴存明细")
+    sheet.append(list(EXPORT_HEADER))
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(request, "xlsx")}"'
+    return response
+
+
+@portal_page
+def interest(request: HttpRequest, actor: Actor, account_id: int) -> HttpResponse:
+    years = interest_history(actor=actor, account_id=account_id)
+    summary = account_summary(actor=actor, account_id=account_id)
+    return _render(request, "portal/interest.html", "interest", years=years, summary=summary)
+
+
+@portal_page
+def withdrawals(request: HttpRequest, actor: Actor, account_id: int) -> HttpResponse:
+    items = withdrawal_list(actor=actor, account_id=account_id)
+    return _render(request, "portal/withdrawals.html", "withdrawals", items=items)
+
+
+@portal_page
+def loans(request: HttpRequest, actor: Actor, account_id: int) -> HttpResponse:
+    items = loan_list(actor=actor, account_id=account_id)
+    return _render(request, "portal/loans.html", "loans", items=items)
+
+
+def _own_loan(actor: Actor, account_id: int, contract_no: str) -> LoanView:
+    for item in loan_list(actor=actor, account_id=account_id):
+        if item.contract_no == contract_no:
+            return item
+    raise NotFound()
+
+
+@portal_page
+def loan_detail(
+    request: HttpRequest, actor: Actor, account_id: int, contract_no: str
+) -> HttpResponse:
+    """One loan: the full schedule, the repayments and the early-repayment what-if on the
+    real remaining principal (GET form, nothing is changed)."""
+    loan = _own_loan(actor, account_id, contract_no)
+    what_if = None
+    error = ""
+    raw = request.GET.get("prepay", "").strip()
+    keep = request.GET.get("keep", "term")
+    if raw:
+        try:
+            if keep not in ("term", "payment"):
+                raise CalculatorInputError("请选择缩短期限或减少月供")
+            what_if = prepayment_what_if(
+                loan.schedule,
+                loan.paid_instalments,
+                parse_yuan(raw, "提前还款金额"),
+                keep,  # type: ignore[arg-type]
+            )
+        except CalculatorInputError as exc:
+            error = exc.message
+        except LoanError as exc:
+            error = exc.message
+    return _render(
+        request,
+        "portal/loan_detail.html",
+        "loans",
+        loan=loan,
+        what_if=what_if,
+        error=error,
+        prepay=raw,
+        keep=keep,
+    )
