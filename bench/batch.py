@@ -37,8 +37,8 @@ ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
 def tree_peak_mb(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
-    """Run a command; wall seconds, the peak of the summed RSS of it and its children
-    (sampled every 50 ms), and its output."""
+    """Run a command; wall seconds, the peak of the summed proportional set size (PSS) of it
+    and its children (sampled every 50 ms), and its output."""
     import threading
 
     import psutil
@@ -55,8 +55,9 @@ def tree_peak_mb(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
         parent = psutil.Process(proc.pid)
         while not stop.is_set():
             try:
-                total = parent.memory_info().rss + sum(
-                    c.memory_info().rss for c in parent.children(recursive=True)
+                # PSS: a forked reader shares the importer's pages; RSS would count them twice.
+                total = parent.memory_full_info().pss + sum(
+                    c.memory_full_info().pss for c in parent.children(recursive=True)
                 )
             except psutil.Error:
                 total = 0
