@@ -529,21 +529,22 @@ class _Chunk:
     ) -> None:
         today = clock.today()
         now = clock.now()
-        entries = JournalEntry.objects.bulk_create(
-            [
-                JournalEntry(
-                    reason=Reason.REMITTANCE,
-                    value_date=today,
-                    period=p.header.period,
-                    source_key=f"remit:{employer.unit_no}:{p.header.period}",
-                    description=f"{format_period(p.header.period)} 汇缴清册 {len(p.rows)} 人",
-                    posted_at=now,
-                    actor=self.actor.ident,
-                )
-                for p, _, employer, _ in good
-                if p.header is not None and p.header.period is not None
-            ]
-        )
+        with self.timed("entries"):
+            entries = JournalEntry.objects.bulk_create(
+                [
+                    JournalEntry(
+                        reason=Reason.REMITTANCE,
+                        value_date=today,
+                        period=p.header.period,
+                        source_key=f"remit:{employer.unit_no}:{p.header.period}",
+                        description=f"{format_period(p.header.period)} 汇缴清册 {len(p.rows)} 人",
+                        posted_at=now,
+                        actor=self.actor.ident,
+                    )
+                    for p, _, employer, _ in good
+                    if p.header is not None and p.header.period is not None
+                ]
+            )
         if len(entries) != len(good) or any(e.pk is None for e in entries):
             raise RuntimeError("bulk insert of journal entries did not return their ids")
         deltas: dict[int, int] = {}
