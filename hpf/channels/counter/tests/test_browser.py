@@ -82,3 +82,51 @@ def test_clerk_proposes_a_freeze_and_the_supervisor_approves(
     assert "冻结" in body and "执保88号" in body and "不收不付" in body
     owner.refresh_from_db()
     assert owner.status == "FROZEN"
+
+
+def test_clerk_prints_a_deposit_certificate_that_verifies_on_the_public_page(
+    browser_context, owner, clerk, person, tmp_path
+):
+    """Both factors → ID check → 打印证明 → the signed PDF downloads; anyone then checks it on
+    the public page: by uploading the file, and by the QR code printed on it (read back from
+    a rendering of the page with zbarimg), without signing in."""
+    import subprocess
+    from urllib.parse import urlsplit
+
+    desk = browser_context()
+    browser_sign_in(desk, clerk)
+    open_idcheck(desk, person(1), purpose="打印证明")
+    desk.get_by_role("link", name="打印证明").click()
+    desk.get_by_label("证明类型").select_option(label="住房公积金缴存证明")
+    desk.get_by_label("证明用途").fill("办理贷款")
+    with desk.expect_download() as downloading:
+        desk.get_by_role("button", name="出具并下载 PDF").click()
+    pdf = tmp_path / "certificate.pdf"
+    downloading.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+    public = browser_context()  # a stranger's browser: no session at all
+    public.goto("/verify/")
+    public.locator("input[name=pdf]").set_input_files(str(pdf))
+    public.get_by_role("button", name="上传并检查").click()
+    public.get_by_role("heading", name="PDF 检查结果").wait_for()
+    text = public.locator("main").inner_text()
+    assert "是" in text.split("签名完好")[1].split("\n")[0]
+    assert "昆明住房公积金管理中心" in text
+    assert "有效" in text
+    assert person(1)["id_number"] not in text
+
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+        check=True,
+    )
+    png = next(tmp_path.glob("page*.png"))
+    read = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", str(png)], capture_output=True, text=True, check=True
+    )
+    qr = urlsplit(read.stdout.strip())
+    public.goto(f"{qr.path}?{qr.query}")
+    public.get_by_role("heading", name="核验结果").wait_for()
+    facts = public.locator("main").inner_text()
+    assert "有效" in facts
+    assert "住房公积金缴存证明" in facts
