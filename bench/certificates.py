@@ -7,7 +7,8 @@ verification page's latency under load on loopback.
      (``certificate_pdf``), R rounds of N, and reports the median rate; baselines measured in
      the same run: rendering alone (ReportLab, no database, no signature) and signing alone
      (pyHanko over an already rendered page);
-  3. starts ``hpf runserver`` (DEBUG off) on a loopback port and sends a bounded number of
+  3. starts the production server (gunicorn, 2 workers, persistent database connections;
+     ``--server runserver`` for Django's) on a loopback port and sends a bounded number of
      requests from this process with C concurrent clients: QR links of real certificates
      (90 %) and forged codes (10 %), and ``/healthz`` (one ``SELECT 1``) as the baseline;
      reports p50 / p99 client-side latency.
@@ -186,6 +187,7 @@ def main() -> None:
     parser.add_argument("--per-round", type=int, default=40)
     parser.add_argument("--requests", type=int, default=1500)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--server", choices=("gunicorn", "runserver"), default="gunicorn")
     parser.add_argument("--database-url", default=f"sqlite:///{VAR / 'bench.sqlite3'}")
     args = parser.parse_args()
     VAR.mkdir(parents=True, exist_ok=True)
@@ -210,8 +212,22 @@ def main() -> None:
     )
 
     port = free_port()
+    if args.server == "gunicorn":
+        command = [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "hpf.wsgi",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ]
+        env = {**env, "HPF_DB_CONN_MAX_AGE": "60"}
+    else:
+        command = [HPF, "runserver", "--noreload", f"127.0.0.1:{port}"]
     server = subprocess.Popen(
-        [HPF, "runserver", "--noreload", f"127.0.0.1:{port}"],
+        command,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -127,6 +127,16 @@ try:
     DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db))}
 except Exception as exc:  # dj-database-url raises several types; say which variable is wrong
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+# Seconds a server process keeps its database connection between requests (0: a new one per
+# request, Django's default). Production behind gunicorn: 60 — a connection costs several ms.
+try:
+    _conn_max_age = int(os.environ.get("HPF_DB_CONN_MAX_AGE", "0"))
+except ValueError as exc:
+    raise ImproperlyConfigured("HPF_DB_CONN_MAX_AGE must be a whole number of seconds") from exc
+if _conn_max_age < 0:
+    raise ImproperlyConfigured("HPF_DB_CONN_MAX_AGE must not be negative")
+DATABASES["default"]["CONN_MAX_AGE"] = _conn_max_age
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 _engine = DATABASES["default"]["ENGINE"]
 if _engine == "django.db.backends.sqlite3":
     # WAL lets readers run beside the single writer; IMMEDIATE takes the write lock at BEGIN

@@ -158,6 +158,8 @@ def test_program_starts_with_good_configuration(tmp_path):
         ({"HPF_CERT_FILE": "/nonexistent.pem"}, "HPF_CERT_FILE='/nonexistent.pem' cannot be read"),
         ({"HPF_PUBLIC_BASE_URL": None}, "HPF_PUBLIC_BASE_URL"),
         ({"HPF_VERIFY_FAILURES_PER_IP": "0"}, "HPF_VERIFY_FAILURES_PER_IP='0' must be"),
+        ({"HPF_DB_CONN_MAX_AGE": "a minute"}, "HPF_DB_CONN_MAX_AGE must be a whole number"),
+        ({"HPF_DB_CONN_MAX_AGE": "-1"}, "HPF_DB_CONN_MAX_AGE must not be negative"),
     ],
 )
 def test_program_refuses_to_start(tmp_path, env, named):
