@@ -602,10 +602,7 @@ class _Chunk:
 
         writer = BulkWriter()
         with self.timed("copy"):
-            # In account order, the chunk's rows enter the (account, value date) index in one
-            # sweep instead of at random places all over it.
-            rows = sorted(postings(), key=_by_account)
-            n_postings = writer.write("ledger_posting", POSTING_COLUMNS, rows)
+            n_postings = writer.write("ledger_posting", POSTING_COLUMNS, postings())
         with self.timed("balances"):
             balance_change = self._move_balances(writer, deltas, new_paid)
         with self.timed("reconcile"):
@@ -764,11 +761,6 @@ class _Chunk:
                 "entries": [o.entry_ids[0] for o in posted],
             },
         )
-
-
-def _by_account(posting: tuple[Any, ...]) -> int:
-    account_id = posting[1]
-    return account_id if account_id is not None else 0
 
 
 def _period_of(opened: Any) -> int:
