@@ -12,4 +12,5 @@ urlpatterns = [
     path("staff/", include("hpf.staff.urls")),
     path("counter/", include("hpf.channels.counter.urls")),
     path("verify/", include("hpf.channels.verify.urls")),
+    path("portal/", include("hpf.channels.portal.urls")),
 ]
