@@ -205,9 +205,13 @@ HPF_SMS_BACKEND = os.environ.get(
     else "hpf.identity.sms.HttpGatewaySmsBackend",
 )
 HPF_SMS_GATEWAY_URL = os.environ.get("HPF_SMS_GATEWAY_URL", "")
-HPF_SMS_GATEWAY_TOKEN = env_secret(
-    "HPF_SMS_GATEWAY_TOKEN", VAR_DIR, generate=GENERATE_SECRETS, nbytes=24, min_length=16
-) if HPF_SMS_BACKEND.endswith("HttpGatewaySmsBackend") or GENERATE_SECRETS else ""
+HPF_SMS_GATEWAY_TOKEN = (
+    env_secret(
+        "HPF_SMS_GATEWAY_TOKEN", VAR_DIR, generate=GENERATE_SECRETS, nbytes=24, min_length=16
+    )
+    if HPF_SMS_BACKEND.endswith("HttpGatewaySmsBackend") or GENERATE_SECRETS
+    else ""
+)
 if HPF_SMS_BACKEND.endswith("HttpGatewaySmsBackend") and not HPF_SMS_GATEWAY_URL.startswith(
     ("https://", "http://")
 ):

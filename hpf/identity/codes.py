@@ -101,5 +101,3 @@ def code_check(handle: str, code: str, *, purpose: str) -> OneTimeCode | None:
 
 def code_row(handle: str) -> OneTimeCode | None:
     return OneTimeCode.objects.filter(handle=handle).first() if handle else None
-
-

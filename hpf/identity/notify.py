@@ -53,7 +53,7 @@ def notify(depositor_id: int, kind: str, text: str) -> list[str]:
     if kind not in NotificationKind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
     sms_on, email_on = preferences(depositor_id)[kind]
-    used = []
+    used: list[str] = []
     depositor = Depositor.objects.filter(pk=depositor_id).first()
     if depositor is None:
         return used

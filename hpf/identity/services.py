@@ -156,9 +156,7 @@ def registration_check(*, id_number: str, name: str, bank_card: str, actor: Acto
 
 def registration_start(*, id_number: str, name: str, bank_card: str, actor: Actor) -> OneTimeCode:
     """Check the three facts, then send a code to the mobile on record."""
-    depositor = registration_check(
-        id_number=id_number, name=name, bank_card=bank_card, actor=actor
-    )
+    depositor = registration_check(id_number=id_number, name=name, bank_card=bank_card, actor=actor)
     return code_send(depositor=depositor, purpose=CodePurpose.REGISTER)
 
 
@@ -194,7 +192,9 @@ def registration_complete(
     except IntegrityError as exc:  # one login per depositor, even for two racing requests
         raise AlreadyRegistered() from exc
     if login.email:
-        code_send(depositor=depositor, purpose=CodePurpose.EMAIL, channel="email", email=login.email)
+        code_send(
+            depositor=depositor, purpose=CodePurpose.EMAIL, channel="email", email=login.email
+        )
     return login
 
 
@@ -254,9 +254,7 @@ def _failed(key_hash: str, client_addr: str, *, stage: str, actor: Actor) -> int
             row.locked_until = now + dt.timedelta(seconds=seconds) if seconds else None
             row.save()
             longest = max(longest, seconds)
-        record_event(
-            actor, "portal.login_failed", details={"stage": stage, "locked_s": longest}
-        )
+        record_event(actor, "portal.login_failed", details={"stage": stage, "locked_s": longest})
     return longest
 
 
@@ -455,7 +453,9 @@ def reset_start(*, login_text: str, channel: str, actor: Actor) -> str:
 def reset_complete(*, handle: str, code: str, new_password: str, actor: Actor) -> PortalLogin:
     row = OneTimeCode.objects.filter(handle=handle, purpose=CodePurpose.RESET).first()
     login = (
-        PortalLogin.objects.select_related("depositor").filter(depositor_id=row.depositor_id).first()
+        PortalLogin.objects.select_related("depositor")
+        .filter(depositor_id=row.depositor_id)
+        .first()
         if row
         else None
     )

@@ -27,7 +27,9 @@ class LoginForm(forms.Form):
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(label=_("验证码（6 位数字）"), min_length=6, max_length=6, widget=CODE_WIDGET)
+    code = forms.CharField(
+        label=_("验证码（6 位数字）"), min_length=6, max_length=6, widget=CODE_WIDGET
+    )
 
 
 class RegisterForm(forms.Form):

@@ -73,7 +73,9 @@ from hpf.identity.services import (
 
 PENDING = "hpf_portal_pending"
 PENDING_TTL_S = 300
-REAUTH_MINUTES = settings.HPF_PORTAL_REAUTH_S / 60 if hasattr(settings, "HPF_PORTAL_REAUTH_S") else 10
+REAUTH_MINUTES = (
+    settings.HPF_PORTAL_REAUTH_S / 60 if hasattr(settings, "HPF_PORTAL_REAUTH_S") else 10
+)
 TPL = "portal/identity/form.html"
 
 
@@ -147,7 +149,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 "code": "",
             }
             if factor == "sms":
-                pending["code"] = code_send(depositor=login.depositor, purpose=CodePurpose.LOGIN).handle
+                pending["code"] = code_send(
+                    depositor=login.depositor, purpose=CodePurpose.LOGIN
+                ).handle
             request.session[PENDING] = pending
             return redirect("portal:login_code")
     response = render(
@@ -203,11 +207,7 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
             portal_sign_in(request, login.depositor_id, method=f"password+{pending['factor']}")
             return HttpResponseRedirect(pending["next"] or _landing())
         locked = signin_second_factor_failed(login_text=pending["login"], actor=_anon(request))
-        error = (
-            _("尝试次数过多，请稍后再试。")
-            if locked
-            else _("验证码不正确、已使用或已过期。")
-        )
+        error = _("尝试次数过多，请稍后再试。") if locked else _("验证码不正确、已使用或已过期。")
         if locked:
             request.session.pop(PENDING, None)
     row = code_row(pending["code"]) if pending["factor"] == "sms" else None
@@ -222,9 +222,9 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
         ),
         submit=_("登录"),
         error=error,
-        switch="totp" if pending["factor"] == "sms" and login.totp_confirmed else (
-            "sms" if pending["factor"] == "totp" else ""
-        ),
+        switch="totp"
+        if pending["factor"] == "sms" and login.totp_confirmed
+        else ("sms" if pending["factor"] == "totp" else ""),
     )
 
 
@@ -324,7 +324,8 @@ def register_finish_view(request: HttpRequest) -> HttpResponse:
         request,
         form,
         title=_("设置登录密码"),
-        intro=_("验证码已发送到 %(to)s，5 分钟内有效。") % {"to": code_destination(row) if row else ""},
+        intro=_("验证码已发送到 %(to)s，5 分钟内有效。")
+        % {"to": code_destination(row) if row else ""},
         submit=_("完成注册"),
         error=error,
     )
@@ -406,9 +407,7 @@ def _login(request: HttpRequest) -> PortalLogin:
 def security_view(request: HttpRequest) -> HttpResponse:
     """Login history, active sessions, factors, notifications, freeze."""
     login = _login(request)
-    sessions = PortalSession.objects.filter(depositor_id=login.depositor_id).order_by(
-        "-started_at"
-    )
+    sessions = PortalSession.objects.filter(depositor_id=login.depositor_id).order_by("-started_at")
     message = request.session.pop("hpf_flash", "")
     prefs = preferences(login.depositor_id)
     return render(
@@ -447,7 +446,11 @@ def _mask_ip(addr: str | None) -> str:
 
 
 def _session_row(s: PortalSession) -> dict[str, Any]:
-    methods = {"password+sms": _("密码 + 短信验证码"), "password+totp": _("密码 + 动态口令"), "passkey": _("通行密钥")}
+    methods = {
+        "password+sms": _("密码 + 短信验证码"),
+        "password+totp": _("密码 + 动态口令"),
+        "passkey": _("通行密钥"),
+    }
     return {
         "id": s.public_id,
         "started": s.started_at,
@@ -579,7 +582,9 @@ def mobile_view(request: HttpRequest) -> HttpResponse:
                 request.session["hpf_mobile"] = {"code": row.handle, "mobile": number}
                 return redirect("portal:mobile")
         intro = _("新手机号须先收到验证码才会生效。")
-    return _form_page(request, form, title=_("更换手机号"), intro=intro, submit=_("下一步"), error=error)
+    return _form_page(
+        request, form, title=_("更换手机号"), intro=intro, submit=_("下一步"), error=error
+    )
 
 
 @never_cache
@@ -594,7 +599,10 @@ def email_view(request: HttpRequest) -> HttpResponse:
         form: Any = forms.CodeForm(request.POST or None)
         if not state:
             row = code_send(
-                depositor=login.depositor, purpose=CodePurpose.EMAIL, channel="email", email=login.email
+                depositor=login.depositor,
+                purpose=CodePurpose.EMAIL,
+                channel="email",
+                email=login.email,
             )
             state = request.session["hpf_email"] = {"code": row.handle}
         if request.method == "POST" and form.is_valid():
@@ -622,7 +630,9 @@ def email_view(request: HttpRequest) -> HttpResponse:
                 request.session["hpf_email"] = {"code": row.handle}
                 return redirect("portal:email")
         intro = _("填写后须输入发到该邮箱的验证码才会生效。")
-    return _form_page(request, form, title=_("电子邮箱"), intro=intro, submit=_("下一步"), error=error)
+    return _form_page(
+        request, form, title=_("电子邮箱"), intro=intro, submit=_("下一步"), error=error
+    )
 
 
 @never_cache
@@ -715,7 +725,10 @@ def notifications_view(request: HttpRequest) -> HttpResponse:
     preferences_set(
         depositor_id=login.depositor_id,
         choices={
-            kind: (request.POST.get(f"{kind}_sms") == "on", request.POST.get(f"{kind}_email") == "on")
+            kind: (
+                request.POST.get(f"{kind}_sms") == "on",
+                request.POST.get(f"{kind}_email") == "on",
+            )
             for kind in NotificationKind.values
         },
     )
@@ -748,7 +761,9 @@ def unfreeze_view(request: HttpRequest) -> HttpResponse:
             if login is not None and totp.totp_check(login, form.cleaned_data["totp"]):
                 online_access_unfreeze(
                     depositor_id=login.depositor_id,
-                    actor=Actor(f"depositor:{login.depositor_id}", Channel.WEB, client_addr(request)),
+                    actor=Actor(
+                        f"depositor:{login.depositor_id}", Channel.WEB, client_addr(request)
+                    ),
                     how="reverified",
                 )
                 del request.session["hpf_unfreeze"]
@@ -767,8 +782,12 @@ def unfreeze_view(request: HttpRequest) -> HttpResponse:
             else:
                 request.session["hpf_unfreeze"] = {"code": row.handle}
                 return redirect("portal:unfreeze")
-        intro = _("解除冻结须核验身份证号、姓名、银行卡号、登记手机的验证码和身份验证器动态口令；也可到服务大厅办理。")
-    return _form_page(request, form, title=_("解除网上业务冻结"), intro=intro, submit=_("下一步"), error=error)
+        intro = _(
+            "解除冻结须核验身份证号、姓名、银行卡号、登记手机的验证码和身份验证器动态口令；也可到服务大厅办理。"
+        )
+    return _form_page(
+        request, form, title=_("解除网上业务冻结"), intro=intro, submit=_("下一步"), error=error
+    )
 
 
 # ------------------------------------------------------------------ demo SMS outbox

@@ -5,129 +5,264 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0004_idcheck_sessions'),
+        ("registry", "0004_idcheck_sessions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SmsMessage',
+            name="SmsMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('to', models.CharField(max_length=20)),
-                ('text', models.CharField(max_length=500)),
-                ('sent_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("to", models.CharField(max_length=20)),
+                ("text", models.CharField(max_length=500)),
+                ("sent_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='PortalLogin',
+            name="PortalLogin",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=256)),
-                ('password_changed_at', models.DateTimeField()),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('email_verified', models.BooleanField(default=False)),
-                ('totp_key_enc', models.BinaryField(blank=True, default=b'')),
-                ('totp_confirmed', models.BooleanField(default=False)),
-                ('totp_last_step', models.BigIntegerField(default=0)),
-                ('frozen_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField()),
-                ('depositor', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='portal_login', to='registry.depositor')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=256)),
+                ("password_changed_at", models.DateTimeField()),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("email_verified", models.BooleanField(default=False)),
+                ("totp_key_enc", models.BinaryField(blank=True, default=b"")),
+                ("totp_confirmed", models.BooleanField(default=False)),
+                ("totp_last_step", models.BigIntegerField(default=0)),
+                ("frozen_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "depositor",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="portal_login",
+                        to="registry.depositor",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Passkey',
+            name="Passkey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('credential_id', models.BinaryField()),
-                ('credential_hash', models.CharField(max_length=64, unique=True)),
-                ('public_key', models.BinaryField()),
-                ('sign_count', models.BigIntegerField(default=0)),
-                ('name', models.CharField(max_length=60)),
-                ('created_at', models.DateTimeField()),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('login', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='passkeys', to='identity.portallogin')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("credential_id", models.BinaryField()),
+                ("credential_hash", models.CharField(max_length=64, unique=True)),
+                ("public_key", models.BinaryField()),
+                ("sign_count", models.BigIntegerField(default=0)),
+                ("name", models.CharField(max_length=60)),
+                ("created_at", models.DateTimeField()),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "login",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="passkeys",
+                        to="identity.portallogin",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SignInThrottle',
+            name="SignInThrottle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key_hash', models.CharField(max_length=64)),
-                ('client_addr', models.CharField(max_length=45)),
-                ('failures', models.PositiveIntegerField(default=0)),
-                ('locked_until', models.DateTimeField(blank=True, null=True)),
-                ('last_failure_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key_hash", models.CharField(max_length=64)),
+                ("client_addr", models.CharField(max_length=45)),
+                ("failures", models.PositiveIntegerField(default=0)),
+                ("locked_until", models.DateTimeField(blank=True, null=True)),
+                ("last_failure_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('key_hash', 'client_addr'), name='signin_throttle_key')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("key_hash", "client_addr"), name="signin_throttle_key"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='KnownDevice',
+            name="KnownDevice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('device_hash', models.CharField(max_length=64)),
-                ('first_seen_at', models.DateTimeField()),
-                ('depositor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.depositor')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("device_hash", models.CharField(max_length=64)),
+                ("first_seen_at", models.DateTimeField()),
+                (
+                    "depositor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="registry.depositor",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('depositor', 'device_hash'), name='known_device_once')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("depositor", "device_hash"), name="known_device_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NotificationPreference',
+            name="NotificationPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('deposit_posted', '缴存入账'), ('withdrawal_state', '提取进度变化'), ('loan_due', '贷款还款到期或逾期'), ('new_device_login', '新设备登录'), ('quarterly_summary', '季度账户摘要')], max_length=24)),
-                ('sms', models.BooleanField()),
-                ('email', models.BooleanField()),
-                ('depositor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.depositor')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("deposit_posted", "缴存入账"),
+                            ("withdrawal_state", "提取进度变化"),
+                            ("loan_due", "贷款还款到期或逾期"),
+                            ("new_device_login", "新设备登录"),
+                            ("quarterly_summary", "季度账户摘要"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("sms", models.BooleanField()),
+                ("email", models.BooleanField()),
+                (
+                    "depositor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="registry.depositor",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('depositor', 'kind'), name='notify_pref_once'), models.CheckConstraint(condition=models.Q(('kind__in', ['deposit_posted', 'withdrawal_state', 'loan_due', 'new_device_login', 'quarterly_summary'])), name='notify_pref_kind_known')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("depositor", "kind"), name="notify_pref_once"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "kind__in",
+                                [
+                                    "deposit_posted",
+                                    "withdrawal_state",
+                                    "loan_due",
+                                    "new_device_login",
+                                    "quarterly_summary",
+                                ],
+                            )
+                        ),
+                        name="notify_pref_kind_known",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OneTimeCode',
+            name="OneTimeCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('handle', models.CharField(max_length=43, unique=True)),
-                ('purpose', models.CharField(choices=[('register', '实名注册'), ('login', '登录'), ('reset', '找回密码'), ('email', '验证邮箱'), ('reauth', '身份确认'), ('unfreeze', '解除冻结')], max_length=12)),
-                ('code_hash', models.CharField(max_length=64)),
-                ('channel', models.CharField(max_length=8)),
-                ('destination', models.CharField(max_length=254)),
-                ('created_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField()),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
-                ('depositor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.depositor')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("handle", models.CharField(max_length=43, unique=True)),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("register", "实名注册"),
+                            ("login", "登录"),
+                            ("reset", "找回密码"),
+                            ("email", "验证邮箱"),
+                            ("reauth", "身份确认"),
+                            ("unfreeze", "解除冻结"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("code_hash", models.CharField(max_length=64)),
+                ("channel", models.CharField(max_length=8)),
+                ("destination", models.CharField(max_length=254)),
+                ("created_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField()),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "depositor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="registry.depositor",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['depositor', 'created_at'], name='otc_depositor_time')],
+                "indexes": [
+                    models.Index(fields=["depositor", "created_at"], name="otc_depositor_time")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PortalSession',
+            name="PortalSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.CharField(max_length=43, unique=True)),
-                ('method', models.CharField(max_length=24)),
-                ('channel', models.CharField(max_length=16)),
-                ('user_agent', models.CharField(blank=True, max_length=200)),
-                ('client_addr', models.GenericIPAddressField(blank=True, null=True)),
-                ('new_device', models.BooleanField(default=False)),
-                ('started_at', models.DateTimeField()),
-                ('last_seen_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('end_reason', models.CharField(blank=True, max_length=24)),
-                ('depositor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.depositor')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.CharField(max_length=43, unique=True)),
+                ("method", models.CharField(max_length=24)),
+                ("channel", models.CharField(max_length=16)),
+                ("user_agent", models.CharField(blank=True, max_length=200)),
+                ("client_addr", models.GenericIPAddressField(blank=True, null=True)),
+                ("new_device", models.BooleanField(default=False)),
+                ("started_at", models.DateTimeField()),
+                ("last_seen_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("end_reason", models.CharField(blank=True, max_length=24)),
+                (
+                    "depositor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="registry.depositor",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['depositor', 'started_at'], name='psession_dep_time')],
+                "indexes": [
+                    models.Index(fields=["depositor", "started_at"], name="psession_dep_time")
+                ],
             },
         ),
     ]

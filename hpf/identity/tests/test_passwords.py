@@ -9,7 +9,12 @@ from hpf.identity.passwords import check_password_policy, password_problems
 
 @pytest.mark.parametrize(
     "password",
-    ["Kunming-2026x", "river stone lamp cloud", "Dianchi-lake-2026", "长长的密码短语是安全的十六个字符呢"],
+    [
+        "Kunming-2026x",
+        "river stone lamp cloud",
+        "Dianchi-lake-2026",
+        "长长的密码短语是安全的十六个字符呢",
+    ],
 )
 def test_accepted(password):
     assert password_problems(password) == []

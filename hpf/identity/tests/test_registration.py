@@ -63,7 +63,11 @@ def test_register_then_one_login_per_depositor(owner, person):
     assert _register(http, p)["Location"] == "/portal/register/finish/"
     done = http.post(
         "/portal/register/finish/",
-        {"code": last_sms_code(p["mobile"]), "password": DEPOSITOR_PASSWORD, "password2": DEPOSITOR_PASSWORD},
+        {
+            "code": last_sms_code(p["mobile"]),
+            "password": DEPOSITOR_PASSWORD,
+            "password2": DEPOSITOR_PASSWORD,
+        },
     )
     assert done["Location"] == "/portal/login/"
     login = PortalLogin.objects.get(depositor=owner.depositor)
@@ -79,7 +83,8 @@ def test_weak_password_refused_and_code_not_spent(owner, person):
     _register(http, p)
     code = last_sms_code()
     weak = http.post(
-        "/portal/register/finish/", {"code": code, "password": "password1234", "password2": "password1234"}
+        "/portal/register/finish/",
+        {"code": code, "password": "password1234", "password2": "password1234"},
     )
     assert "常见" in weak.content.decode()
     ok = http.post(

@@ -63,7 +63,9 @@ def test_sign_in_codes_go_through_the_configured_backend(portal_login, person, g
     settings.HPF_SMS_BACKEND = "hpf.identity.sms.HttpGatewaySmsBackend"
     settings.HPF_SMS_GATEWAY_URL = url
     settings.HPF_SMS_GATEWAY_TOKEN = "gw-token"
-    Client().post("/portal/login/", {"login": person(1)["id_number"], "password": "Dianchi-lake-2026"})
+    Client().post(
+        "/portal/login/", {"login": person(1)["id_number"], "password": "Dianchi-lake-2026"}
+    )
     assert received and received[0][2]["to"] == person(1)["mobile"]
     assert "验证码" in received[0][2]["text"]
     assert not SmsMessage.objects.exists()

@@ -20,7 +20,9 @@ NOON = dt.datetime(TODAY.year, TODAY.month, TODAY.day, 12, tzinfo=clock.BUSINESS
 
 
 def _password(http, login_text, password=DEPOSITOR_PASSWORD, addr="10.9.8.7"):
-    return http.post("/portal/login/", {"login": login_text, "password": password}, REMOTE_ADDR=addr)
+    return http.post(
+        "/portal/login/", {"login": login_text, "password": password}, REMOTE_ADDR=addr
+    )
 
 
 def _signed_in(http):
@@ -129,7 +131,9 @@ def test_lock_is_capped(portal_login, person):
         for _ in range(12):
             _password(Client(), login_text, "Guess-guess-1", addr="203.0.113.9")
     with frozen_clock(NOON + dt.timedelta(minutes=15, seconds=2)):
-        assert _password(Client(), login_text, addr="203.0.113.9")["Location"] == "/portal/login/code/"
+        assert (
+            _password(Client(), login_text, addr="203.0.113.9")["Location"] == "/portal/login/code/"
+        )
 
 
 def test_session_fixation_new_session_id_at_login(portal_login, person):
@@ -195,7 +199,10 @@ def test_reauth_required_before_changing_mobile(portal_login, person):
         assert refused["Location"].startswith("/portal/security/reauth/")
         wrong = http.post("/portal/security/reauth/", {"password": "Not-the-password-1"})
         assert "密码不正确" in wrong.content.decode()
-        assert http.post("/portal/security/reauth/", {"password": DEPOSITOR_PASSWORD}).status_code == 302
+        assert (
+            http.post("/portal/security/reauth/", {"password": DEPOSITOR_PASSWORD}).status_code
+            == 302
+        )
         started = http.post("/portal/security/mobile/", {"mobile": "13700000009"})
         assert started["Location"] == "/portal/security/mobile/"
         http.post("/portal/security/mobile/", {"code": last_sms_code("13700000009")})
@@ -251,7 +258,11 @@ def test_csrf_enforced_on_login_post(portal_login, person):
     token = page.cookies["csrftoken"].value
     ok = http.post(
         "/portal/login/",
-        {"login": person(1)["id_number"], "password": DEPOSITOR_PASSWORD, "csrfmiddlewaretoken": token},
+        {
+            "login": person(1)["id_number"],
+            "password": DEPOSITOR_PASSWORD,
+            "csrfmiddlewaretoken": token,
+        },
     )
     assert ok.status_code == 302
 
