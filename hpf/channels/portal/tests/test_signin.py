@@ -314,3 +314,55 @@ def test_totp_enrol_then_sign_in_and_replay_refused(portal_client, portal_login,
     http.post("/portal/login/code/", {"code": code}, REMOTE_ADDR="10.9.8.7")
     assert not _signed_in(http)
     assert PortalLogin.objects.get().totp_last_step > 0
+
+
+def test_form_errors_and_help_are_linked_to_their_fields(owner):
+    """Each error and help text is named by its input's aria-describedby (screen readers)."""
+    page = Client().post("/portal/register/", {"id_number": "", "name": "", "bank_card": ""})
+    html = page.content.decode()
+    assert 'aria-describedby="id_id_number_helptext id_id_number_error"' in html
+    assert 'id="id_id_number_error"' in html
+    assert 'id="id_id_number_helptext"' in html
+    assert 'aria-invalid="true"' in html
+
+
+def test_strong_unfreeze_needs_card_sms_and_totp(portal_login, person):
+    """Unfreezing online: ID + name + card, the SMS code to the mobile on record and the
+    authenticator's code; a wrong card gets the registration's one refusal."""
+    from django_otp.oath import totp
+
+    from hpf.audit.services import Actor
+    from hpf.identity.services import online_access_freeze
+    from hpf.identity.totp import totp_confirm, totp_new_key
+
+    key = totp_new_key()
+    totp_confirm(portal_login, key, f"{totp(key, step=30, digits=6):06d}")
+    PortalLogin.objects.filter(pk=portal_login.pk).update(totp_last_step=0)
+    online_access_freeze(login=portal_login, actor=Actor("depositor:1", "web"))
+    p = person(1)
+    http = Client()
+    wrong = http.post(
+        "/portal/unfreeze/",
+        {"id_number": p["id_number"], "name": p["name"], "bank_card": person(9)["bank_card"]},
+    )
+    assert "身份信息核验未通过" in wrong.content.decode()
+    http.post(
+        "/portal/unfreeze/",
+        {"id_number": p["id_number"], "name": p["name"], "bank_card": p["bank_card"]},
+    )
+    sms = last_sms_code()
+    refused = http.post("/portal/unfreeze/", {"code": sms, "totp": "000000"})
+    assert "不正确" in refused.content.decode()
+    assert PortalLogin.objects.get().frozen_at is not None
+    http = Client()
+    http.post(
+        "/portal/unfreeze/",
+        {"id_number": p["id_number"], "name": p["name"], "bank_card": p["bank_card"]},
+    )
+    done = http.post(
+        "/portal/unfreeze/",
+        {"code": last_sms_code(), "totp": f"{totp(key, step=30, digits=6):06d}"},
+    )
+    assert done["Location"] == "/portal/login/"
+    assert PortalLogin.objects.get().frozen_at is None
+    assert AuditEvent.objects.filter(action="portal.unfreeze").get().details == {"how": "reverified"}
