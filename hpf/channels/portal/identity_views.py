@@ -73,10 +73,11 @@ from hpf.identity.services import (
 
 PENDING = "hpf_portal_pending"
 PENDING_TTL_S = 300
-REAUTH_MINUTES = (
-    settings.HPF_PORTAL_REAUTH_S / 60 if hasattr(settings, "HPF_PORTAL_REAUTH_S") else 10
-)
 TPL = "portal/identity/form.html"
+
+
+def _reauth_minutes() -> float:
+    return float(settings.HPF_PORTAL_REAUTH_S) / 60
 
 
 def _anon(request: HttpRequest) -> Actor:
@@ -431,7 +432,7 @@ def security_view(request: HttpRequest) -> HttpResponse:
                 for kind, label in NotificationKind.choices
             ],
             "message": message,
-            "reauthed": recently_authenticated(request, REAUTH_MINUTES),
+            "reauthed": recently_authenticated(request, _reauth_minutes()),
         },
     )
 
@@ -507,7 +508,7 @@ def reauth_view(request: HttpRequest) -> HttpResponse:
 
 
 def _needs_reauth(request: HttpRequest) -> HttpResponse | None:
-    if recently_authenticated(request, REAUTH_MINUTES):
+    if recently_authenticated(request, _reauth_minutes()):
         return None
     return HttpResponseRedirect(f"{reverse('portal:reauth')}?next={request.path}")
 
@@ -673,7 +674,7 @@ def totp_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @depositor_required
 def passkey_register_options(request: HttpRequest) -> JsonResponse:
-    if not recently_authenticated(request, REAUTH_MINUTES):
+    if not recently_authenticated(request, _reauth_minutes()):
         return JsonResponse({"code": "REAUTH_REQUIRED", "message": _("请先确认密码。")}, status=403)
     login = _login(request)
     rp_id, _origin = _rp(request)
@@ -685,7 +686,7 @@ def passkey_register_options(request: HttpRequest) -> JsonResponse:
 @require_POST
 @depositor_required
 def passkey_register(request: HttpRequest) -> JsonResponse:
-    if not recently_authenticated(request, REAUTH_MINUTES):
+    if not recently_authenticated(request, _reauth_minutes()):
         return JsonResponse({"code": "REAUTH_REQUIRED", "message": _("请先确认密码。")}, status=403)
     login = _login(request)
     rp_id, origin = _rp(request)

@@ -118,6 +118,8 @@ PRODUCTION = {
     "HPF_AUDIT_KEY": SECRET,
     "ALLOWED_HOSTS": "gjj.km.example",
     "HPF_PUBLIC_BASE_URL": "https://gjj.km.example",
+    "HPF_SMS_GATEWAY_URL": "https://sms.km.example/send",
+    "HPF_SMS_GATEWAY_TOKEN": SECRET,
 }
 
 
@@ -158,6 +160,8 @@ def test_program_starts_with_good_configuration(tmp_path):
         ({"HPF_CERT_FILE": "/nonexistent.pem"}, "HPF_CERT_FILE='/nonexistent.pem' cannot be read"),
         ({"HPF_PUBLIC_BASE_URL": None}, "HPF_PUBLIC_BASE_URL"),
         ({"HPF_VERIFY_FAILURES_PER_IP": "0"}, "HPF_VERIFY_FAILURES_PER_IP='0' must be"),
+        ({"HPF_SMS_GATEWAY_URL": None}, "HPF_SMS_GATEWAY_URL must be"),
+        ({"HPF_SMS_GATEWAY_TOKEN": None}, "HPF_SMS_GATEWAY_TOKEN is not set"),
     ],
 )
 def test_program_refuses_to_start(tmp_path, env, named):

@@ -71,6 +71,8 @@ def test_demo_depositor_signs_in_with_the_printed_password(portal_login, owner, 
     assert "[portal: registered]" in line
     id_number = line.split("ID ")[1].split()[0]
     http = Client()
-    assert http.post("/portal/login/", {"login": id_number, "password": password}).status_code == 302
+    assert (
+        http.post("/portal/login/", {"login": id_number, "password": password}).status_code == 302
+    )
     assert http.post("/portal/login/code/", {"code": last_sms_code()}).status_code == 302
     assert http.get("/portal/security/").status_code == 200

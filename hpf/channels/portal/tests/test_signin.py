@@ -365,4 +365,6 @@ def test_strong_unfreeze_needs_card_sms_and_totp(portal_login, person):
     )
     assert done["Location"] == "/portal/login/"
     assert PortalLogin.objects.get().frozen_at is None
-    assert AuditEvent.objects.filter(action="portal.unfreeze").get().details == {"how": "reverified"}
+    assert AuditEvent.objects.filter(action="portal.unfreeze").get().details == {
+        "how": "reverified"
+    }
