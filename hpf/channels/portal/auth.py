@@ -74,6 +74,10 @@ def depositor_actor(request: HttpRequest, channel: str = Channel.WEB) -> Actor |
 
 def portal_sign_in(request: HttpRequest, depositor_id: int, *, method: str = "password") -> None:
     """Start the depositor's session (after every factor has been checked)."""
+    previous, previous_sid = request.session.get(SESSION_KEY), request.session.get(SESSION_SID)
+    if isinstance(previous, int) and previous_sid:
+        # A sign-in inside a signed-in session (a passkey re-authentication) replaces it.
+        session_end(depositor_id=previous, public_id=str(previous_sid), reason="replaced")
     request.session.cycle_key()
     record = session_start(
         depositor_id=depositor_id,

@@ -368,3 +368,23 @@ def test_strong_unfreeze_needs_card_sms_and_totp(portal_login, person):
     assert AuditEvent.objects.filter(action="portal.unfreeze").get().details == {
         "how": "reverified"
     }
+
+
+def test_it_validates_ownership_of_sessions_and_passkeys(portal_login, other, person):
+    """A depositor cannot end another depositor's session by posting its id."""
+    from django.contrib.auth.hashers import make_password
+
+    PortalLogin.objects.create(
+        depositor=other.depositor,
+        password=make_password(DEPOSITOR_PASSWORD),
+        password_changed_at=clock.now(),
+        created_at=clock.now(),
+    )
+    victim, mallory = Client(), Client()
+    portal_sign_in_client(victim, person(1)["id_number"])
+    portal_sign_in_client(mallory, person(2)["id_number"])
+    mallory.post("/portal/security/sessions/end/", {"session": victim.session["hpf_portal_sid"]})
+    assert _signed_in(victim)
+    page = mallory.get("/portal/security/").content.decode()
+    assert victim.session["hpf_portal_sid"] not in page
+    assert person(1)["name"] not in page
