@@ -34,11 +34,18 @@ class CodeForm(forms.Form):
 
 class RegisterForm(forms.Form):
     id_number = forms.CharField(
-        label=_("身份证号"), max_length=18, min_length=18, help_text=_("18 位居民身份证号码")
+        label=_("身份证号"),
+        max_length=18,
+        min_length=18,
+        help_text=_("18 位居民身份证号码"),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     name = forms.CharField(label=_("姓名"), max_length=60)
     bank_card = forms.CharField(
-        label=_("银行卡号"), max_length=30, help_text=_("在公积金中心登记的本人银行卡")
+        label=_("银行卡号"),
+        max_length=30,
+        help_text=_("在公积金中心登记的本人银行卡"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
 
 

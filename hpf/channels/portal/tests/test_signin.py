@@ -388,3 +388,60 @@ def test_it_validates_ownership_of_sessions_and_passkeys(portal_login, other, pe
     page = mallory.get("/portal/security/").content.decode()
     assert victim.session["hpf_portal_sid"] not in page
     assert person(1)["name"] not in page
+
+
+def test_email_verified_by_code_then_reset_by_email(portal_client, portal_login, person):
+    import re as regex
+
+    from django.core import mail
+
+    assert (
+        portal_client.post("/portal/security/email/", {"email": "zhang@example.cn"}).status_code
+        == 302
+    )
+    code = regex.search(r"验证码 (\d{6})", mail.outbox[-1].body).group(1)
+    portal_client.post("/portal/security/email/", {"code": code})
+    portal_login.refresh_from_db()
+    assert portal_login.email_verified
+    http = Client()
+    http.post("/portal/reset/", {"login": person(1)["id_number"], "channel": "email"})
+    assert mail.outbox[-1].to == ["zhang@example.cn"]
+    code = regex.search(r"验证码 (\d{6})", mail.outbox[-1].body).group(1)
+    new = "Yuantong-temple-9"
+    assert (
+        http.post("/portal/reset/finish/", {"code": code, "password": new, "password2": new})[
+            "Location"
+        ]
+        == "/portal/login/"
+    )
+    # The old session ended with the reset.
+    assert not _signed_in(portal_client)
+
+
+def test_passkey_sign_in_refuses_a_forged_assertion(portal_login):
+    http = Client()
+    assert (
+        http.post("/portal/login/passkey/", "{}", content_type="application/json").status_code
+        == 400
+    )
+    http.post("/portal/login/passkey/options/")
+    forged = {
+        "id": "AAAA",
+        "rawId": "AAAA",
+        "type": "public-key",
+        "response": {"clientDataJSON": "e30", "authenticatorData": "AA", "signature": "AA"},
+    }
+    answer = http.post("/portal/login/passkey/", forged, content_type="application/json")
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "INVALID_INPUT"
+    assert not _signed_in(http)
+
+
+def test_passkey_registration_needs_recent_authentication(portal_login, person):
+    http = Client()
+    with frozen_clock(NOON):
+        portal_sign_in_client(http, person(1)["id_number"])
+    with frozen_clock(NOON + dt.timedelta(minutes=9)):
+        http.get("/portal/security/")
+    with frozen_clock(NOON + dt.timedelta(minutes=11)):
+        assert http.post("/portal/security/passkeys/options/").status_code == 403
