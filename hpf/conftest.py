@@ -578,16 +578,34 @@ def phone_context(
         context.close()
 
 
+def depositor_session(store: Any, depositor_id: int) -> None:
+    """Write into a session ``store`` what ``portal_sign_in`` writes after both factors: a live
+    ``PortalSession`` record and its keys (tests of the pages, not of the sign-in)."""
+    from hpf.channels.portal import auth
+    from hpf.common import clock
+    from hpf.identity.services import session_start
+
+    record = session_start(
+        depositor_id=depositor_id,
+        method="password",
+        actor=Actor(f"depositor:{depositor_id}", "web", "127.0.0.1"),
+    )
+    now = clock.now().timestamp()
+    store[auth.SESSION_KEY] = depositor_id
+    store[auth.SESSION_SID] = record.public_id
+    store[auth.SESSION_STARTED_AT] = now
+    store[auth.SESSION_SEEN_AT] = now
+    store[auth.SESSION_AUTH_AT] = now
+
+
 def browser_sign_in_depositor(page: Any, live_url: str, depositor_id: int) -> None:
-    """Give the browser a depositor's session as the portal's sign-in leaves it (the sign-in
-    pages themselves are another branch's; their journeys sign in through the forms)."""
+    """Give the browser a depositor's session as the portal's sign-in leaves it (journeys of
+    the sign-in itself go through the forms: hpf/channels/portal/tests/test_signin_browser)."""
     from django.conf import settings
     from django.contrib.sessions.backends.db import SessionStore
 
-    from hpf.channels.portal.auth import SESSION_KEY
-
     store = SessionStore()
-    store[SESSION_KEY] = depositor_id
+    depositor_session(store, depositor_id)
     store.create()
     page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": store.session_key, "url": live_url}]
