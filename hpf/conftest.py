@@ -578,17 +578,93 @@ def phone_context(
         context.close()
 
 
+def depositor_session(store: Any, depositor_id: int) -> None:
+    """Write into a session ``store`` what ``portal_sign_in`` writes after both factors: a live
+    ``PortalSession`` record and its keys (tests of the pages, not of the sign-in)."""
+    from hpf.channels.portal import auth
+    from hpf.common import clock
+    from hpf.identity.services import session_start
+
+    record = session_start(
+        depositor_id=depositor_id,
+        method="password",
+        actor=Actor(f"depositor:{depositor_id}", "web", "127.0.0.1"),
+    )
+    now = clock.now().timestamp()
+    store[auth.SESSION_KEY] = depositor_id
+    store[auth.SESSION_SID] = record.public_id
+    store[auth.SESSION_STARTED_AT] = now
+    store[auth.SESSION_SEEN_AT] = now
+    store[auth.SESSION_AUTH_AT] = now
+
+
 def browser_sign_in_depositor(page: Any, live_url: str, depositor_id: int) -> None:
-    """Give the browser a depositor's session as the portal's sign-in leaves it (the sign-in
-    pages themselves are another branch's; their journeys sign in through the forms)."""
+    """Give the browser a depositor's session as the portal's sign-in leaves it (journeys of
+    the sign-in itself go through the forms: hpf/channels/portal/tests/test_signin_browser)."""
     from django.conf import settings
     from django.contrib.sessions.backends.db import SessionStore
 
-    from hpf.channels.portal.auth import SESSION_KEY
-
     store = SessionStore()
-    store[SESSION_KEY] = depositor_id
+    depositor_session(store, depositor_id)
     store.create()
     page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": store.session_key, "url": live_url}]
     )
+
+
+# --- Depositor portal sign-in (hpf.identity, hpf.channels.portal) -----------------------------
+
+DEPOSITOR_PASSWORD = "Dianchi-lake-2026"  # noqa: S105 (test-only depositor password)
+
+
+@pytest.fixture
+def portal_login(owner: Any) -> Any:
+    """The owner registered for the portal with ``DEPOSITOR_PASSWORD`` (no TOTP, no e-mail)."""
+    from django.contrib.auth.hashers import make_password
+
+    from hpf.common import clock
+    from hpf.identity.models import PortalLogin
+
+    return PortalLogin.objects.create(
+        depositor=owner.depositor,
+        password=make_password(DEPOSITOR_PASSWORD),
+        password_changed_at=clock.now(),
+        created_at=clock.now(),
+    )
+
+
+def last_sms_code(mobile: str | None = None) -> str:
+    """The 6-digit code of the newest message in the SMS outbox (to ``mobile`` if given)."""
+    import re
+
+    from hpf.identity.models import SmsMessage
+
+    messages = SmsMessage.objects.order_by("-pk")
+    if mobile:
+        messages = messages.filter(to=mobile)
+    message = messages.first()
+    assert message is not None, "no SMS in the outbox"
+    found = re.search(r"验证码 (\d{6})", message.text)
+    assert found, message.text
+    return found.group(1)
+
+
+def portal_sign_in_client(http: Any, login_text: str, *, addr: str = "10.9.8.7") -> Any:
+    """Sign a test client in through the real forms: password, then the SMS code."""
+    first = http.post(
+        "/portal/login/", {"login": login_text, "password": DEPOSITOR_PASSWORD}, REMOTE_ADDR=addr
+    )
+    assert first.status_code == 302, first.content.decode()[:2000]
+    second = http.post("/portal/login/code/", {"code": last_sms_code()}, REMOTE_ADDR=addr)
+    assert second.status_code == 302, second.content.decode()[:2000]
+    return second
+
+
+@pytest.fixture
+def portal_client(portal_login: Any, person: Callable[[int], dict[str, str]]) -> Any:
+    """A test client signed in as the owner through password and SMS code."""
+    from django.test import Client
+
+    http = Client()
+    portal_sign_in_client(http, person(1)["id_number"])
+    return http

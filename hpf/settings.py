@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "hpf.sync",
     "hpf.seeding",
     "hpf.channels.web",
+    "hpf.identity",
     "hpf.channels.portal",
     "hpf.channels.backoffice",
     "django_otp",
@@ -206,6 +207,41 @@ if not _idcheck_minutes.isdigit() or not 1 <= int(_idcheck_minutes) <= 120:
         f"HPF_IDCHECK_MINUTES={_idcheck_minutes!r} must be a whole number of minutes from 1 to 120."
     )
 HPF_IDCHECK_TTL_S = int(_idcheck_minutes) * 60
+
+# Depositor sign-in (hpf.identity, hpf.channels.portal): sessions end after 15 idle minutes or
+# 8 hours; failed sign-ins lock (login, address) for at most 15 minutes; changing the mobile,
+# e-mail or factors needs a password or passkey within the last HPF_PORTAL_REAUTH_S.
+HPF_PORTAL_IDLE_S = 15 * 60
+HPF_PORTAL_ABSOLUTE_S = 8 * 3600
+HPF_PORTAL_LOCK_MAX_S = 15 * 60
+HPF_PORTAL_REAUTH_S = 10 * 60
+# SMS: a class like Django's e-mail backends. The outbox keeps messages in the database (the
+# demo's /portal/dev/outbox/ shows them); the gateway POSTs JSON to the operator's URL.
+HPF_SMS_BACKEND = os.environ.get(
+    "HPF_SMS_BACKEND",
+    "hpf.identity.sms.OutboxSmsBackend"
+    if DEBUG or GENERATE_SECRETS
+    else "hpf.identity.sms.HttpGatewaySmsBackend",
+)
+HPF_SMS_GATEWAY_URL = os.environ.get("HPF_SMS_GATEWAY_URL", "")
+HPF_SMS_GATEWAY_TOKEN = (
+    env_secret(
+        "HPF_SMS_GATEWAY_TOKEN", VAR_DIR, generate=GENERATE_SECRETS, nbytes=24, min_length=16
+    )
+    if HPF_SMS_BACKEND.endswith("HttpGatewaySmsBackend") or GENERATE_SECRETS
+    else ""
+)
+if HPF_SMS_BACKEND.endswith("HttpGatewaySmsBackend") and not HPF_SMS_GATEWAY_URL.startswith(
+    ("https://", "http://")
+):
+    raise ImproperlyConfigured("HPF_SMS_GATEWAY_URL must be the SMS gateway's http(s) URL.")
+EMAIL_BACKEND = os.environ.get(
+    "HPF_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = os.environ.get("HPF_EMAIL_FROM", "noreply@hpf.km.example")
 OTP_TOTP_ISSUER = "昆明住房公积金"
 
 LOGGING = {

@@ -15,6 +15,5 @@ urlpatterns = [
     path("verify/", include("hpf.channels.verify.urls")),
     path("casework/", include("hpf.channels.casework.urls")),
     path("api/v1/", include("hpf.api.urls")),
-    # PORTAL PAGES: until the sign-in's hpf.channels.portal.urls includes urls_pages.
-    path("portal/", include(("hpf.channels.portal.urls_pages", "portal"))),
+    path("portal/", include("hpf.channels.portal.urls")),
 ]

@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hpf.audit.services import Actor, record_event
 from hpf.common import clock
+from hpf.common.backoff import lock_seconds
 from hpf.common.errors import AlreadyExists, InvalidInput
 from hpf.staff.models import LoginThrottle, Role, ServiceHall, StaffMember
 
@@ -65,9 +66,7 @@ def staff_create(
 
 
 def _lock_seconds(failures: int) -> int:
-    if failures < FREE_FAILURES:
-        return 0
-    return int(min(60 * 2 ** (failures - FREE_FAILURES), settings.HPF_STAFF_LOCK_MAX_S))
+    return lock_seconds(failures, cap_s=settings.HPF_STAFF_LOCK_MAX_S, free=FREE_FAILURES)
 
 
 def login_wait_seconds(username: str, client_addr: str) -> int:

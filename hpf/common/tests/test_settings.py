@@ -118,6 +118,8 @@ PRODUCTION = {
     "HPF_AUDIT_KEY": SECRET,
     "ALLOWED_HOSTS": "gjj.km.example",
     "HPF_PUBLIC_BASE_URL": "https://gjj.km.example",
+    "HPF_SMS_GATEWAY_URL": "https://sms.km.example/send",
+    "HPF_SMS_GATEWAY_TOKEN": SECRET,
 }
 
 
@@ -160,6 +162,8 @@ def test_program_starts_with_good_configuration(tmp_path):
         ({"HPF_VERIFY_FAILURES_PER_IP": "0"}, "HPF_VERIFY_FAILURES_PER_IP='0' must be"),
         ({"HPF_DB_CONN_MAX_AGE": "a minute"}, "HPF_DB_CONN_MAX_AGE must be a whole number"),
         ({"HPF_DB_CONN_MAX_AGE": "-1"}, "HPF_DB_CONN_MAX_AGE must not be negative"),
+        ({"HPF_SMS_GATEWAY_URL": None}, "HPF_SMS_GATEWAY_URL must be"),
+        ({"HPF_SMS_GATEWAY_TOKEN": None}, "HPF_SMS_GATEWAY_TOKEN is not set"),
     ],
 )
 def test_program_refuses_to_start(tmp_path, env, named):

@@ -51,3 +51,28 @@ def test_demo_staff_one_per_role_with_working_codes(db, settings, tmp_path):
     http.post("/staff/login/", {"username": "clerk_wh", "password": password})
     response = http.post("/staff/login/code/", {"code": code_out.getvalue().split()[0]})
     assert response["Location"] == "/counter/"
+
+
+def test_demo_depositor_signs_in_with_the_printed_password(portal_login, owner, settings, tmp_path):
+    """The first demo depositor is registered with the printed password and signs in with
+    it and the SMS code from the outbox."""
+    from django.test import Client
+
+    from hpf.conftest import last_sms_code
+
+    settings.VAR_DIR = tmp_path
+    out = io.StringIO()
+    with override_settings(DEBUG=True):
+        call_command("demo_logins", stdout=out)
+    text = out.getvalue()
+    assert "/portal/dev/outbox/" in text
+    password = text.split("registered with password ")[1].split(",")[0]
+    line = next(row for row in text.splitlines() if owner.account_no in row)
+    assert "[portal: registered]" in line
+    id_number = line.split("ID ")[1].split()[0]
+    http = Client()
+    assert (
+        http.post("/portal/login/", {"login": id_number, "password": password}).status_code == 302
+    )
+    assert http.post("/portal/login/code/", {"code": last_sms_code()}).status_code == 302
+    assert http.get("/portal/security/").status_code == 200

@@ -17,6 +17,7 @@ from hpf.calc.money import format_yuan_grouped
 from hpf.common.crypto import decrypt
 from hpf.common.envconfig import env_secret
 from hpf.registry.models import AccountStatus, FundAccount
+from hpf.seeding.portal import demo_portal_login
 from hpf.seeding.staff import demo_staff
 
 
@@ -31,6 +32,9 @@ class Command(BaseCommand):
         )
         staff_password = env_secret(
             "HPF_DEMO_STAFF_PASSWORD", settings.VAR_DIR, generate=True, nbytes=12, min_length=12
+        )
+        depositor_password = env_secret(
+            "HPF_DEMO_DEPOSITOR_PASSWORD", settings.VAR_DIR, generate=True, nbytes=12, min_length=12
         )
         staff = demo_staff(password=staff_password, admin_password=password)
         port = settings.HPF_PORT
@@ -61,7 +65,14 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"  public certificate verification  http://127.0.0.1:{port}/verify/")
         self.stdout.write(
-            "  demo depositors (synthetic people; the portal registers them by these):"
+            f"  depositor portal  http://127.0.0.1:{port}/portal/login/  (ID number or mobile + "
+            f"password, then the SMS code: read it in the demo outbox "
+            f"http://127.0.0.1:{port}/portal/dev/outbox/)"
+        )
+        self.stdout.write(
+            "  demo depositors (synthetic people; the portal registers them by these; the first "
+            f"two are registered with password {depositor_password}, the others can register "
+            "at /portal/register/ with ID, name and bank card):"
         )
         shown = 0
         for status in (AccountStatus.ACTIVE, AccountStatus.SEALED, AccountStatus.FROZEN):
@@ -72,6 +83,7 @@ class Command(BaseCommand):
             ):
                 dep = account.depositor
                 id_number = decrypt(dep.id_number_enc, context=b"id_number")
+                registered = shown < 2 and demo_portal_login(dep, depositor_password)
                 # Demo data, but a read of a full ID number all the same: it is recorded.
                 record_event(
                     Actor.cli("demo-logins"),
@@ -80,10 +92,12 @@ class Command(BaseCommand):
                     purpose="演示登录信息",
                     details={"view": "demo-logins"},
                 )
+                card = decrypt(dep.bank_card_enc, context=b"bank_card")
                 self.stdout.write(
                     f"    {dep.name:<6} ID {id_number}  account {account.account_no}  "
                     f"{account.get_status_display()}  balance {format_yuan_grouped(account.balance_fen)} 元  "
-                    f"mobile {dep.mobile}  ({account.employer.name})"
+                    f"mobile {dep.mobile}  card {card}  ({account.employer.name})"
+                    + ("  [portal: registered]" if registered else "")
                 )
                 shown += 1
         if not shown:

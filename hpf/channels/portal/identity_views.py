@@ -1,0 +1,803 @@
+"""The portal's sign-in side: real-name registration, sign-in (password then SMS code or
+TOTP; or a passkey), sign-out, password reset, the security self-service page, "freeze my
+online access" and its strong unfreeze, and the demo's SMS outbox (DEBUG only).
+
+Views parse, call ``hpf.identity`` and render; ``portal_sign_in`` runs only after every
+factor passed.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from typing import Any
+
+import segno
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from hpf.audit.models import Channel
+from hpf.audit.services import Actor, record_event
+from hpf.calc.masking import mask_mobile
+from hpf.channels.portal import identity_forms as forms
+from hpf.channels.portal.auth import (
+    DEVICE_COOKIE,
+    SESSION_EXPIRED,
+    client_addr,
+    current_session_id,
+    depositor_required,
+    mark_reauthenticated,
+    portal_sign_in,
+    portal_sign_out,
+    recently_authenticated,
+)
+from hpf.common import clock
+from hpf.common.errors import DomainError, InvalidInput
+from hpf.identity import passkeys, totp
+from hpf.identity.codes import code_check, code_destination, code_row, code_send
+from hpf.identity.models import (
+    CodePurpose,
+    NotificationKind,
+    Passkey,
+    PortalLogin,
+    PortalSession,
+    SmsMessage,
+)
+from hpf.identity.notify import preferences, preferences_set
+from hpf.identity.services import (
+    email_set,
+    email_verify,
+    login_of,
+    mobile_change_complete,
+    mobile_change_start,
+    online_access_freeze,
+    online_access_unfreeze,
+    password_change,
+    password_verify,
+    registration_complete,
+    registration_start,
+    reset_complete,
+    reset_start,
+    session_end,
+    signin_password,
+    signin_second_factor_failed,
+    signin_succeeded,
+    unfreeze_start,
+)
+
+PENDING = "hpf_portal_pending"
+PENDING_TTL_S = 300
+TPL = "portal/identity/form.html"
+
+
+def _reauth_minutes() -> float:
+    return float(settings.HPF_PORTAL_REAUTH_S) / 60
+
+
+def _anon(request: HttpRequest) -> Actor:
+    return Actor("anonymous:portal", Channel.WEB, client_addr(request))
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.GET.get("next") or request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+def _landing() -> str:
+    return reverse("portal:security")
+
+
+def _form_page(request: HttpRequest, form: Any, **context: Any) -> HttpResponse:
+    return render(request, TPL, {"form": form, **context}, status=context.pop("status", 200))
+
+
+def _rp(request: HttpRequest) -> tuple[str, str]:
+    host = request.get_host()
+    rp_id = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    return rp_id, f"{request.scheme}://{host}"
+
+
+def _device_cookie(response: HttpResponse, request: HttpRequest) -> HttpResponse:
+    if not request.COOKIES.get(DEVICE_COOKIE):
+        response.set_cookie(
+            DEVICE_COOKIE,
+            secrets.token_urlsafe(24),
+            max_age=400 * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+    return response
+
+
+# ------------------------------------------------------------------------------ sign-in
+
+
+@never_cache
+def login_view(request: HttpRequest) -> HttpResponse:
+    """Step one: ID number or mobile, and password (or the passkey button)."""
+    form = forms.LoginForm(request.POST or None)
+    error = _("登录已超时，请重新登录。") if request.session.pop(SESSION_EXPIRED, False) else ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            login = signin_password(
+                login_text=form.cleaned_data["login"],
+                password=form.cleaned_data["password"],
+                actor=_anon(request),
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            # A fresh session id already between the steps, and again at portal_sign_in.
+            request.session.cycle_key()
+            factor = "totp" if login.totp_confirmed else "sms"
+            pending = {
+                "depositor": login.depositor_id,
+                "login": form.cleaned_data["login"],
+                "at": clock.now().timestamp(),
+                "next": _next_url(request),
+                "factor": factor,
+                "code": "",
+            }
+            if factor == "sms":
+                pending["code"] = code_send(
+                    depositor=login.depositor, purpose=CodePurpose.LOGIN
+                ).handle
+            request.session[PENDING] = pending
+            return redirect("portal:login_code")
+    response = render(
+        request,
+        "portal/identity/login.html",
+        {
+            "form": form,
+            "error": error,
+            "next": _next_url(request),
+            "flash": request.session.pop("hpf_flash", ""),
+        },
+    )
+    return _device_cookie(response, request)
+
+
+def _pending(request: HttpRequest) -> dict[str, Any] | None:
+    pending = request.session.get(PENDING)
+    if not pending or clock.now().timestamp() - float(pending["at"]) > PENDING_TTL_S:
+        request.session.pop(PENDING, None)
+        return None
+    return dict(pending)
+
+
+@never_cache
+def login_code_view(request: HttpRequest) -> HttpResponse:
+    """Step two: the SMS code or the authenticator app's code."""
+    pending = _pending(request)
+    if pending is None:
+        return redirect("portal:login")
+    login = login_of(int(pending["depositor"]))
+    if login is None:
+        return redirect("portal:login")
+    if request.method == "POST" and "switch" in request.POST:
+        want = request.POST["switch"]
+        if want == "sms":
+            pending["code"] = code_send(depositor=login.depositor, purpose=CodePurpose.LOGIN).handle
+            pending["factor"] = "sms"
+        elif want == "totp" and login.totp_confirmed:
+            pending["factor"] = "totp"
+        request.session[PENDING] = pending
+        return redirect("portal:login_code")
+    form = forms.CodeForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"]
+        if pending["factor"] == "totp":
+            ok = totp.totp_check(login, code)
+        else:
+            ok = code_check(pending["code"], code, purpose=CodePurpose.LOGIN) is not None
+        if ok and login.frozen_at is None:
+            del request.session[PENDING]
+            signin_succeeded(login=login, login_text=pending["login"], actor=_anon(request))
+            portal_sign_in(request, login.depositor_id, method=f"password+{pending['factor']}")
+            return HttpResponseRedirect(pending["next"] or _landing())
+        locked = signin_second_factor_failed(login_text=pending["login"], actor=_anon(request))
+        error = _("尝试次数过多，请稍后再试。") if locked else _("验证码不正确、已使用或已过期。")
+        if locked:
+            request.session.pop(PENDING, None)
+    row = code_row(pending["code"]) if pending["factor"] == "sms" else None
+    return _form_page(
+        request,
+        form,
+        title=_("第二步：输入验证码"),
+        intro=(
+            _("验证码已发送到 %(to)s，5 分钟内有效。") % {"to": code_destination(row)}
+            if row
+            else _("请打开手机上的身份验证器，输入“昆明住房公积金”的 6 位动态口令。")
+        ),
+        submit=_("登录"),
+        error=error,
+        switch="totp"
+        if pending["factor"] == "sms" and login.totp_confirmed
+        else ("sms" if pending["factor"] == "totp" else ""),
+    )
+
+
+@require_POST
+def passkey_login_options(request: HttpRequest) -> JsonResponse:
+    rp_id, _origin = _rp(request)
+    options, challenge = passkeys.authentication_options(rp_id=rp_id)
+    request.session["hpf_passkey_challenge"] = base64.b64encode(challenge).decode()
+    return JsonResponse({"options": options})
+
+
+@require_POST
+def passkey_login(request: HttpRequest) -> JsonResponse:
+    """A passkey with user verification is both factors: sign in directly."""
+    rp_id, origin = _rp(request)
+    challenge = request.session.pop("hpf_passkey_challenge", "")
+    try:
+        if not challenge:
+            raise InvalidInput(_("请求已过期，请重试。"))
+        passkey = passkeys.authentication_verify(
+            passkeys.parse_credential(request.body),
+            challenge=base64.b64decode(challenge),
+            rp_id=rp_id,
+            origin=origin,
+        )
+    except DomainError as exc:
+        return JsonResponse({"code": exc.code, "message": exc.message}, status=400)
+    login = passkey.login
+    if login.frozen_at is not None:
+        return JsonResponse(
+            {"code": "ONLINE_ACCESS_FROZEN", "message": _("您已冻结本人的网上业务。")}, status=403
+        )
+    portal_sign_in(request, login.depositor_id, method="passkey")
+    return JsonResponse({"next": _next_url(request) or _landing()})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    portal_sign_out(request)
+    return redirect("portal:login")
+
+
+# -------------------------------------------------------------------------- registration
+
+
+@never_cache
+def register_view(request: HttpRequest) -> HttpResponse:
+    form = forms.RegisterForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = registration_start(**form.cleaned_data, actor=_anon(request))
+        except DomainError as exc:
+            error = exc.message
+            # Typed numbers are not echoed back: the page is the same whoever was typed.
+            form = forms.RegisterForm()
+        else:
+            request.session["hpf_register"] = {"code": row.handle, "at": clock.now().timestamp()}
+            return redirect("portal:register_finish")
+    return _form_page(
+        request,
+        form,
+        title=_("实名注册"),
+        intro=_(
+            "请输入本人身份证号、姓名和在公积金中心登记的银行卡号。核验通过后，验证码将发送到登记的手机。"
+            "新入职职工须在首次汇缴入账后注册。"
+        ),
+        submit=_("核验并发送验证码"),
+        error=error,
+    )
+
+
+@never_cache
+def register_finish_view(request: HttpRequest) -> HttpResponse:
+    state = request.session.get("hpf_register")
+    if not state:
+        return redirect("portal:register")
+    form = forms.RegisterFinishForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration_complete(
+                handle=state["code"],
+                code=form.cleaned_data["code"],
+                password=form.cleaned_data["password"],
+                email=form.cleaned_data.get("email") or "",
+                actor=_anon(request),
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            del request.session["hpf_register"]
+            request.session["hpf_flash"] = _("注册成功，请登录。")
+            return redirect("portal:login")
+    row = code_row(state["code"])
+    return _form_page(
+        request,
+        form,
+        title=_("设置登录密码"),
+        intro=_("验证码已发送到 %(to)s，5 分钟内有效。")
+        % {"to": code_destination(row) if row else ""},
+        submit=_("完成注册"),
+        error=error,
+    )
+
+
+# ---------------------------------------------------------------------------- reset
+
+
+@never_cache
+def reset_view(request: HttpRequest) -> HttpResponse:
+    form = forms.ResetStartForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            handle = reset_start(
+                login_text=form.cleaned_data["login"],
+                channel=form.cleaned_data["channel"],
+                actor=_anon(request),
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            request.session["hpf_reset"] = {"code": handle}
+            return redirect("portal:reset_finish")
+    return _form_page(
+        request,
+        form,
+        title=_("找回密码"),
+        intro=_("验证码将发送到注册时登记的手机，或已验证的电子邮箱。"),
+        submit=_("发送验证码"),
+        error=error,
+    )
+
+
+@never_cache
+def reset_finish_view(request: HttpRequest) -> HttpResponse:
+    state = request.session.get("hpf_reset")
+    if not state:
+        return redirect("portal:reset")
+    form = forms.ResetFinishForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            reset_complete(
+                handle=state["code"],
+                code=form.cleaned_data["code"],
+                new_password=form.cleaned_data["password"],
+                actor=_anon(request),
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            del request.session["hpf_reset"]
+            request.session["hpf_flash"] = _("密码已重置，其他设备上的登录已全部退出。请登录。")
+            return redirect("portal:login")
+    return _form_page(
+        request,
+        form,
+        title=_("设置新密码"),
+        intro=_("如果信息与已注册的网上业务相符，验证码已发送，5 分钟内有效。"),
+        submit=_("重置密码"),
+        error=error,
+    )
+
+
+# ---------------------------------------------------------------------- security page
+
+
+def _login(request: HttpRequest) -> PortalLogin:
+    depositor_id = int(request.actor.ident.split(":")[1])  # type: ignore[attr-defined]
+    login = login_of(depositor_id)
+    if login is None:
+        raise Http404
+    return login
+
+
+@never_cache
+@depositor_required
+def security_view(request: HttpRequest) -> HttpResponse:
+    """Login history, active sessions, factors, notifications, freeze."""
+    login = _login(request)
+    sessions = PortalSession.objects.filter(depositor_id=login.depositor_id).order_by("-started_at")
+    message = request.session.pop("hpf_flash", "")
+    prefs = preferences(login.depositor_id)
+    return render(
+        request,
+        "portal/identity/security.html",
+        {
+            "login": login,
+            "depositor": login.depositor,
+            "mobile": mask_mobile(login.depositor.mobile),
+            "history": [_session_row(s) for s in sessions[:20]],
+            "active": [
+                _session_row(s)
+                for s in sessions.filter(ended_at__isnull=True)
+                if (clock.now() - s.last_seen_at).total_seconds() <= settings.HPF_PORTAL_IDLE_S
+                or s.public_id == current_session_id(request)
+            ],
+            "current": current_session_id(request),
+            "passkeys": list(login.passkeys.order_by("created_at")),
+            "prefs": [
+                (kind, label, prefs[kind][0], prefs[kind][1])
+                for kind, label in NotificationKind.choices
+            ],
+            "message": message,
+            "reauthed": recently_authenticated(request, _reauth_minutes()),
+        },
+    )
+
+
+def _mask_ip(addr: str | None) -> str:
+    if not addr:
+        return "—"
+    if ":" in addr:
+        return ":".join(addr.split(":")[:3]) + ":…"
+    parts = addr.split(".")
+    return f"{parts[0]}.{parts[1]}.*.*" if len(parts) == 4 else "—"
+
+
+def _session_row(s: PortalSession) -> dict[str, Any]:
+    methods = {
+        "password+sms": _("密码 + 短信验证码"),
+        "password+totp": _("密码 + 动态口令"),
+        "passkey": _("通行密钥"),
+    }
+    return {
+        "id": s.public_id,
+        "started": s.started_at,
+        "seen": s.last_seen_at,
+        "method": methods.get(s.method, s.method),
+        "channel": Channel(s.channel).label if s.channel in Channel.values else s.channel,
+        "agent": s.user_agent[:80] or "—",
+        "ip": _mask_ip(s.client_addr),
+        "ended": s.ended_at,
+        "new_device": s.new_device,
+    }
+
+
+def _back(request: HttpRequest, message: str) -> HttpResponse:
+    request.session["hpf_flash"] = message
+    return redirect("portal:security")
+
+
+@require_POST
+@depositor_required
+def session_end_view(request: HttpRequest) -> HttpResponse:
+    login = _login(request)
+    sid = request.POST.get("session", "")
+    if sid == current_session_id(request):
+        portal_sign_out(request)
+        return redirect("portal:login")
+    session_end(depositor_id=login.depositor_id, public_id=sid, reason="signed_out_elsewhere")
+    return _back(request, _("已退出该会话。"))
+
+
+@never_cache
+@depositor_required
+def reauth_view(request: HttpRequest) -> HttpResponse:
+    """Prove the password again before changing mobile, e-mail or factors."""
+    login = _login(request)
+    form = forms.PasswordForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        if password_verify(login, form.cleaned_data["password"]):
+            mark_reauthenticated(request)
+            return HttpResponseRedirect(_next_url(request) or reverse("portal:security"))
+        signin_second_factor_failed(login_text=f"reauth:{login.depositor_id}", actor=request.actor)  # type: ignore[attr-defined]
+        error = _("密码不正确。")
+    return _form_page(
+        request,
+        form,
+        title=_("确认是本人操作"),
+        intro=_("修改手机号、邮箱或登录方式前，请再次输入密码（或使用通行密钥）。"),
+        submit=_("确认"),
+        error=error,
+        next=_next_url(request),
+        passkey_reauth=True,
+    )
+
+
+def _needs_reauth(request: HttpRequest) -> HttpResponse | None:
+    if recently_authenticated(request, _reauth_minutes()):
+        return None
+    return HttpResponseRedirect(f"{reverse('portal:reauth')}?next={request.path}")
+
+
+@never_cache
+@depositor_required
+def password_view(request: HttpRequest) -> HttpResponse:
+    login = _login(request)
+    form = forms.NewPasswordForm(request.POST or None)
+    current = forms.PasswordForm(request.POST or None, prefix="old")
+    error = ""
+    if request.method == "POST" and form.is_valid() and current.is_valid():
+        if not password_verify(login, current.cleaned_data["password"]):
+            error = _("当前密码不正确。")
+        else:
+            try:
+                password_change(
+                    login=login,
+                    new_password=form.cleaned_data["password"],
+                    actor=request.actor,  # type: ignore[attr-defined]
+                    keep_session=current_session_id(request),
+                )
+            except DomainError as exc:
+                error = exc.message
+            else:
+                mark_reauthenticated(request)
+                return _back(request, _("密码已修改，其他设备上的登录已全部退出。"))
+    return _form_page(
+        request,
+        form,
+        pre_form=current,
+        title=_("修改密码"),
+        intro="",
+        submit=_("修改密码"),
+        error=error,
+    )
+
+
+@never_cache
+@depositor_required
+def mobile_view(request: HttpRequest) -> HttpResponse:
+    if (back := _needs_reauth(request)) is not None:
+        return back
+    login = _login(request)
+    state = request.session.get("hpf_mobile")
+    error = ""
+    if state:
+        form: Any = forms.CodeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                mobile_change_complete(
+                    login=login,
+                    handle=state["code"],
+                    code=form.cleaned_data["code"],
+                    mobile=state["mobile"],
+                    actor=request.actor,  # type: ignore[attr-defined]
+                )
+            except DomainError as exc:
+                error = exc.message
+            else:
+                del request.session["hpf_mobile"]
+                return _back(request, _("手机号已更换。"))
+        intro = _("验证码已发送到新手机 %(to)s。") % {"to": mask_mobile(state["mobile"])}
+    else:
+        form = forms.MobileForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                row, number = mobile_change_start(login=login, mobile=form.cleaned_data["mobile"])
+            except DomainError as exc:
+                error = exc.message
+            else:
+                request.session["hpf_mobile"] = {"code": row.handle, "mobile": number}
+                return redirect("portal:mobile")
+        intro = _("新手机号须先收到验证码才会生效。")
+    return _form_page(
+        request, form, title=_("更换手机号"), intro=intro, submit=_("下一步"), error=error
+    )
+
+
+@never_cache
+@depositor_required
+def email_view(request: HttpRequest) -> HttpResponse:
+    if (back := _needs_reauth(request)) is not None:
+        return back
+    login = _login(request)
+    state = request.session.get("hpf_email")
+    error = ""
+    if state or (login.email and not login.email_verified and request.GET.get("verify")):
+        form: Any = forms.CodeForm(request.POST or None)
+        if not state:
+            row = code_send(
+                depositor=login.depositor,
+                purpose=CodePurpose.EMAIL,
+                channel="email",
+                email=login.email,
+            )
+            state = request.session["hpf_email"] = {"code": row.handle}
+        if request.method == "POST" and form.is_valid():
+            try:
+                email_verify(
+                    login=login,
+                    handle=state["code"],
+                    code=form.cleaned_data["code"],
+                    actor=request.actor,  # type: ignore[attr-defined]
+                )
+            except DomainError as exc:
+                error = exc.message
+            else:
+                del request.session["hpf_email"]
+                return _back(request, _("电子邮箱已验证。"))
+        intro = _("验证码已发送到您的电子邮箱。")
+    else:
+        form = forms.EmailForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                row = email_set(login=login, email=form.cleaned_data["email"], actor=request.actor)  # type: ignore[attr-defined]
+            except DomainError as exc:
+                error = exc.message
+            else:
+                request.session["hpf_email"] = {"code": row.handle}
+                return redirect("portal:email")
+        intro = _("填写后须输入发到该邮箱的验证码才会生效。")
+    return _form_page(
+        request, form, title=_("电子邮箱"), intro=intro, submit=_("下一步"), error=error
+    )
+
+
+@never_cache
+@depositor_required
+def totp_view(request: HttpRequest) -> HttpResponse:
+    """Enrol the authenticator app: show the key (QR and text); the first code confirms it."""
+    if (back := _needs_reauth(request)) is not None:
+        return back
+    login = _login(request)
+    if request.method == "POST" and request.POST.get("remove"):
+        PortalLogin.objects.filter(pk=login.pk).update(totp_confirmed=False, totp_key_enc=b"")
+        record_event(request.actor, "portal.totp_removed")  # type: ignore[attr-defined]
+        return _back(request, _("身份验证器已停用。"))
+    key_hex = request.session.get("hpf_totp_key") or totp.totp_new_key().hex()
+    request.session["hpf_totp_key"] = key_hex
+    key = bytes.fromhex(key_hex)
+    form = forms.CodeForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        if totp.totp_confirm(login, key, form.cleaned_data["code"]):
+            del request.session["hpf_totp_key"]
+            record_event(request.actor, "portal.totp_enrolled")  # type: ignore[attr-defined]
+            return _back(request, _("身份验证器已启用。"))
+        error = _("动态口令不正确，请核对手机时间后重试。")
+    qr = segno.make(totp.totp_uri(key, login.depositor.id_number_masked), error="m")
+    return _form_page(
+        request,
+        form,
+        title=_("启用身份验证器"),
+        intro=_("用身份验证器应用扫描二维码，或手动输入密钥，然后输入应用显示的 6 位动态口令。"),
+        qr_svg=qr.svg_inline(scale=4, title=_("身份验证器二维码")),
+        secret=totp.totp_key_text(key),
+        submit=_("启用"),
+        error=error,
+    )
+
+
+@require_POST
+@depositor_required
+def passkey_register_options(request: HttpRequest) -> JsonResponse:
+    if not recently_authenticated(request, _reauth_minutes()):
+        return JsonResponse({"code": "REAUTH_REQUIRED", "message": _("请先确认密码。")}, status=403)
+    login = _login(request)
+    rp_id, _origin = _rp(request)
+    options, challenge = passkeys.registration_options(login, rp_id=rp_id)
+    request.session["hpf_passkey_reg"] = base64.b64encode(challenge).decode()
+    return JsonResponse({"options": options})
+
+
+@require_POST
+@depositor_required
+def passkey_register(request: HttpRequest) -> JsonResponse:
+    if not recently_authenticated(request, _reauth_minutes()):
+        return JsonResponse({"code": "REAUTH_REQUIRED", "message": _("请先确认密码。")}, status=403)
+    login = _login(request)
+    rp_id, origin = _rp(request)
+    challenge = request.session.pop("hpf_passkey_reg", "")
+    try:
+        if not challenge:
+            raise InvalidInput(_("请求已过期，请重试。"))
+        passkeys.registration_verify(
+            login,
+            passkeys.parse_credential(request.body),
+            challenge=base64.b64decode(challenge),
+            rp_id=rp_id,
+            origin=origin,
+        )
+    except DomainError as exc:
+        return JsonResponse({"code": exc.code, "message": exc.message}, status=400)
+    record_event(request.actor, "portal.passkey_added")  # type: ignore[attr-defined]
+    request.session["hpf_flash"] = _("通行密钥已添加。")
+    return JsonResponse({"next": reverse("portal:security")})
+
+
+@require_POST
+@depositor_required
+def passkey_remove(request: HttpRequest) -> HttpResponse:
+    if (back := _needs_reauth(request)) is not None:
+        return back
+    login = _login(request)
+    Passkey.objects.filter(login=login, pk=request.POST.get("passkey") or 0).delete()
+    record_event(request.actor, "portal.passkey_removed")  # type: ignore[attr-defined]
+    return _back(request, _("通行密钥已删除。"))
+
+
+@require_POST
+@depositor_required
+def notifications_view(request: HttpRequest) -> HttpResponse:
+    login = _login(request)
+    preferences_set(
+        depositor_id=login.depositor_id,
+        choices={
+            kind: (
+                request.POST.get(f"{kind}_sms") == "on",
+                request.POST.get(f"{kind}_email") == "on",
+            )
+            for kind in NotificationKind.values
+        },
+    )
+    return _back(request, _("通知设置已保存。"))
+
+
+@require_POST
+@depositor_required
+def freeze_view(request: HttpRequest) -> HttpResponse:
+    """Freeze my online access: every session ends at once, the centre is alerted."""
+    login = _login(request)
+    online_access_freeze(login=login, actor=request.actor)  # type: ignore[attr-defined]
+    portal_sign_out(request)
+    request.session["hpf_flash"] = _(
+        "网上业务已冻结，所有设备均已退出，中心已收到提醒。解除冻结请到服务大厅，或使用“解除冻结”完成强身份核验。"
+    )
+    return redirect("portal:login")
+
+
+@never_cache
+def unfreeze_view(request: HttpRequest) -> HttpResponse:
+    """Strong re-verification: ID + name + card, then the SMS code and the TOTP code."""
+    state = request.session.get("hpf_unfreeze")
+    error = ""
+    if state:
+        form: Any = forms.UnfreezeFinishForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            row = code_check(state["code"], form.cleaned_data["code"], purpose=CodePurpose.UNFREEZE)
+            login = login_of(row.depositor_id) if row else None
+            if login is not None and totp.totp_check(login, form.cleaned_data["totp"]):
+                online_access_unfreeze(
+                    depositor_id=login.depositor_id,
+                    actor=Actor(
+                        f"depositor:{login.depositor_id}", Channel.WEB, client_addr(request)
+                    ),
+                    how="reverified",
+                )
+                del request.session["hpf_unfreeze"]
+                request.session["hpf_flash"] = _("网上业务已恢复，建议立即修改密码。")
+                return redirect("portal:login")
+            error = _("验证码或动态口令不正确。未启用身份验证器的，请到服务大厅办理解除冻结。")
+        intro = _("请输入短信验证码和身份验证器的动态口令。")
+    else:
+        form = forms.UnfreezeStartForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                row = unfreeze_start(**form.cleaned_data, actor=_anon(request))
+            except DomainError as exc:
+                error = exc.message
+                form = forms.UnfreezeStartForm()
+            else:
+                request.session["hpf_unfreeze"] = {"code": row.handle}
+                return redirect("portal:unfreeze")
+        intro = _(
+            "解除冻结须核验身份证号、姓名、银行卡号、登记手机的验证码和身份验证器动态口令；也可到服务大厅办理。"
+        )
+    return _form_page(
+        request, form, title=_("解除网上业务冻结"), intro=intro, submit=_("下一步"), error=error
+    )
+
+
+# ------------------------------------------------------------------ demo SMS outbox
+
+
+@never_cache
+def outbox_view(request: HttpRequest) -> HttpResponse:
+    """DEBUG only: the SMS the outbox backend kept (the demo's way to read codes)."""
+    if not settings.DEBUG:
+        raise Http404
+    messages = SmsMessage.objects.order_by("-pk")[:50]
+    return render(request, "portal/identity/outbox.html", {"messages": messages})

@@ -1,0 +1,577 @@
+"""Depositor identity services: real-name registration, the sign-in steps and their
+back-off, password changes and resets, portal sessions, e-mail and mobile changes, and
+"freeze my online access". Each write is audited; none logs an ID or card number.
+
+Non-enumeration: an unknown ID number, a wrong name and a wrong card get one answer
+(``RegistrationRefused``); only when all three match — which proves the person holds the
+card — does registration say that no remittance has been posted yet or that the login
+exists. Sign-in says "wrong login or password" for an unknown login too, after the same
+Argon2 work, and says the access is frozen only after a right password.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import IntegrityError, transaction
+
+from hpf.audit.models import Channel
+from hpf.audit.services import Actor, record_event
+from hpf.calc.errors import CalcError
+from hpf.calc.idnumbers import parse_bank_card, parse_mobile, parse_resident_id
+from hpf.common import clock
+from hpf.common.backoff import lock_seconds
+from hpf.common.crypto import decrypt, lookup_hash
+from hpf.common.errors import AlreadyExists, DomainError, InvalidInput
+from hpf.identity.codes import code_check, code_send
+from hpf.identity.models import (
+    CodePurpose,
+    KnownDevice,
+    NotificationKind,
+    OneTimeCode,
+    PortalLogin,
+    PortalSession,
+    SignInThrottle,
+)
+from hpf.identity.notify import notify
+from hpf.identity.passwords import check_password_policy
+from hpf.ledger.models import Posting, Reason
+from hpf.registry.models import Depositor, FundAccount
+from hpf.registry.services import card_lookup, id_lookup
+
+# A second, looser counter per login over every address: slows a guesser spread over many
+# addresses, yet locks for at most the same capped while (and passkeys are not affected).
+ALL_ADDRS = "*"
+FREE_PER_ADDR = 5
+FREE_ALL_ADDRS = 20
+_DUMMY_HASH: list[str] = []
+
+
+class RegistrationRefused(DomainError):
+    code = "REGISTRATION_REFUSED"
+    default_message = (
+        "身份信息核验未通过：身份证号、姓名与银行卡号须与公积金中心登记的信息一致。"
+        "请核对后重试；如信息有变化，请携带身份证到服务大厅办理。"
+    )
+
+
+class NoRemittanceYet(DomainError):
+    code = "NO_REMITTANCE_YET"
+    default_message = (
+        "您的个人账户还没有已入账的汇缴记录。新入职职工须在单位办理首次汇缴并入账后才能注册，"
+        "请入账后再来。"
+    )
+
+
+class AlreadyRegistered(DomainError):
+    code = "ALREADY_REGISTERED"
+    default_message = "您已注册过网上业务，请直接登录；忘记密码可通过“找回密码”重置。"
+
+
+class SignInRefused(DomainError):
+    code = "SIGNIN_REFUSED"
+    default_message = "登录账号或密码不正确。"
+
+
+class TooManyAttempts(DomainError):
+    code = "TOO_MANY_ATTEMPTS"
+    default_message = "尝试次数过多，请稍后再试。"
+
+    def __init__(self, seconds: int) -> None:
+        minutes = max(1, (seconds + 59) // 60)
+        super().__init__(
+            f"尝试次数过多，请 {minutes} 分钟后再试；也可以使用通行密钥登录或找回密码。"
+        )
+        self.seconds = seconds
+
+
+class AccessFrozen(DomainError):
+    code = "ONLINE_ACCESS_FROZEN"
+    default_message = (
+        "您已冻结本人的网上业务。如需恢复，请携带身份证到服务大厅办理，"
+        "或通过“解除冻结”完成身份证、银行卡、短信验证码和动态口令/通行密钥的核验。"
+    )
+
+
+def _account_id(depositor_id: int) -> int | None:
+    return (
+        FundAccount.objects.filter(depositor_id=depositor_id).values_list("pk", flat=True).first()
+    )
+
+
+def _normalise(text: str) -> str:
+    return "".join(text.split()).upper()
+
+
+# --------------------------------------------------------------------------- registration
+
+
+def registration_check(*, id_number: str, name: str, bank_card: str, actor: Actor) -> Depositor:
+    """The depositor whose ID number, name and card all match, able to register; or raise.
+
+    A malformed ID number (wrong check digit) is said plainly: it names no one."""
+    try:
+        rid = parse_resident_id(id_number, today=clock.today())
+    except CalcError as exc:
+        raise InvalidInput(exc.message) from exc
+    try:
+        card = parse_bank_card(bank_card).number
+    except CalcError:
+        card = _normalise(bank_card)
+    depositor = Depositor.objects.filter(id_number_hash=id_lookup(rid.number)).first()
+    matches = (
+        depositor is not None
+        and depositor.name.strip() == name.strip()
+        and secrets.compare_digest(depositor.bank_card_hash, card_lookup(card))
+    )
+    if depositor is None or not matches:
+        with transaction.atomic():
+            record_event(
+                actor,
+                "portal.register_refused",
+                subject_account_id=_account_id(depositor.pk) if depositor else None,
+                details={"reason": "no_match"},
+            )
+        raise RegistrationRefused()
+    account_id = _account_id(depositor.pk)
+    posted = Posting.objects.filter(
+        fund_account_id=account_id, reason=Reason.REMITTANCE, amount_fen__gt=0
+    ).exists()
+    if not posted:
+        with transaction.atomic():
+            record_event(
+                actor,
+                "portal.register_refused",
+                subject_account_id=account_id,
+                details={"reason": "no_remittance"},
+            )
+        raise NoRemittanceYet()
+    if PortalLogin.objects.filter(depositor=depositor).exists():
+        raise AlreadyRegistered()
+    return depositor
+
+
+def registration_start(*, id_number: str, name: str, bank_card: str, actor: Actor) -> OneTimeCode:
+    """Check the three facts, then send a code to the mobile on record."""
+    depositor = registration_check(id_number=id_number, name=name, bank_card=bank_card, actor=actor)
+    return code_send(depositor=depositor, purpose=CodePurpose.REGISTER)
+
+
+def registration_complete(
+    *, handle: str, code: str, password: str, email: str = "", actor: Actor
+) -> PortalLogin:
+    """Create the one login once the code matches and the password meets the policy."""
+    depositor_id = (
+        OneTimeCode.objects.filter(handle=handle).values_list("depositor_id", flat=True).first()
+    )
+    if depositor_id is None:
+        raise InvalidInput("验证码不正确或已失效，请重新获取。")
+    depositor = Depositor.objects.get(pk=depositor_id)
+    check_password_policy(password, personal=_personal(depositor))
+    if code_check(handle, code, purpose=CodePurpose.REGISTER) is None:
+        raise InvalidInput("验证码不正确、已使用或已过期，请重新获取。")
+    now = clock.now()
+    try:
+        with transaction.atomic(durable=True):
+            login = PortalLogin.objects.create(
+                depositor=depositor,
+                password=make_password(password),
+                password_changed_at=now,
+                email=email.strip(),
+                email_verified=False,
+                created_at=now,
+            )
+            record_event(
+                _as(actor, depositor.pk),
+                "portal.register",
+                subject_account_id=_account_id(depositor.pk),
+            )
+    except IntegrityError as exc:  # one login per depositor, even for two racing requests
+        raise AlreadyRegistered() from exc
+    if login.email:
+        code_send(
+            depositor=depositor, purpose=CodePurpose.EMAIL, channel="email", email=login.email
+        )
+    return login
+
+
+def _personal(depositor: Depositor) -> tuple[str, ...]:
+    id_number = decrypt(depositor.id_number_enc, context=b"id_number")
+    return (
+        id_number,
+        id_number[6:14],
+        id_number[-6:],
+        depositor.birth_date.strftime("%Y%m%d"),
+        depositor.mobile,
+    )
+
+
+def _as(actor: Actor, depositor_id: int) -> Actor:
+    return Actor(f"depositor:{depositor_id}", actor.channel, actor.client_addr)
+
+
+# ---------------------------------------------------------------------------- sign-in
+
+
+def _key_hash(login_text: str) -> str:
+    return lookup_hash(_normalise(login_text), context="portal_signin")
+
+
+def _wait(key_hash: str, client_addr: str) -> int:
+    now = clock.now()
+    waits = [
+        int((row.locked_until - now).total_seconds()) + 1
+        for row in SignInThrottle.objects.filter(
+            key_hash=key_hash, client_addr__in=[client_addr, ALL_ADDRS], locked_until__gt=now
+        )
+        if row.locked_until is not None
+    ]
+    return max(waits, default=0)
+
+
+def signin_wait_seconds(login_text: str, client_addr: str) -> int:
+    """Seconds until this login may be tried again from this address (0: now)."""
+    return _wait(_key_hash(login_text), client_addr)
+
+
+def _failed(key_hash: str, client_addr: str, *, stage: str, actor: Actor) -> int:
+    now = clock.now()
+    longest = 0
+    with transaction.atomic():
+        for addr, free in ((client_addr, FREE_PER_ADDR), (ALL_ADDRS, FREE_ALL_ADDRS)):
+            row, _ = SignInThrottle.objects.select_for_update().get_or_create(
+                key_hash=key_hash, client_addr=addr
+            )
+            # A quiet day forgives old failures.
+            if row.last_failure_at and now - row.last_failure_at > dt.timedelta(hours=24):
+                row.failures = 0
+            row.failures += 1
+            row.last_failure_at = now
+            seconds = lock_seconds(row.failures, cap_s=settings.HPF_PORTAL_LOCK_MAX_S, free=free)
+            row.locked_until = now + dt.timedelta(seconds=seconds) if seconds else None
+            row.save()
+            longest = max(longest, seconds)
+        record_event(actor, "portal.login_failed", details={"stage": stage, "locked_s": longest})
+    return longest
+
+
+def _find_login(login_text: str) -> PortalLogin | None:
+    text = _normalise(login_text)
+    query = PortalLogin.objects.select_related("depositor")
+    if len(text) == 11 and text.isdigit():
+        try:
+            mobile = parse_mobile(text)
+        except CalcError:
+            return None
+        found = list(query.filter(depositor__mobile=mobile)[:2])
+        # A mobile shared by two registered depositors names no one: use the ID number.
+        return found[0] if len(found) == 1 else None
+    try:
+        rid = parse_resident_id(text, today=clock.today())
+    except CalcError:
+        return None
+    return query.filter(depositor__id_number_hash=id_lookup(rid.number)).first()
+
+
+def signin_password(*, login_text: str, password: str, actor: Actor) -> PortalLogin:
+    """Step one: the login (ID number or mobile) and the password; raises SignInRefused,
+    TooManyAttempts or (after a right password only) AccessFrozen."""
+    addr = actor.client_addr or ""
+    key = _key_hash(login_text)
+    wait = _wait(key, addr)
+    if wait:
+        raise TooManyAttempts(wait)
+    login = _find_login(login_text)
+    if login is None:
+        # The same Argon2 work as a real check, so timing does not tell who is registered.
+        if not _DUMMY_HASH:
+            _DUMMY_HASH.append(make_password(secrets.token_urlsafe(16)))
+        check_password(password, _DUMMY_HASH[0])
+        ok = False
+    else:
+        ok = check_password(password, login.password)
+    if login is None or not ok:
+        locked = _failed(key, addr, stage="password", actor=actor)
+        if locked:
+            raise TooManyAttempts(locked)
+        raise SignInRefused()
+    if login.frozen_at is not None:
+        raise AccessFrozen()
+    return login
+
+
+def signin_second_factor_failed(*, login_text: str, actor: Actor) -> int:
+    """Count a wrong SMS or TOTP code against the same back-off as the password."""
+    return _failed(_key_hash(login_text), actor.client_addr or "", stage="code", actor=actor)
+
+
+def signin_succeeded(*, login: PortalLogin, login_text: str, actor: Actor) -> None:
+    SignInThrottle.objects.filter(
+        key_hash=_key_hash(login_text), client_addr=actor.client_addr or ""
+    ).delete()
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+def session_start(
+    *,
+    depositor_id: int,
+    method: str,
+    actor: Actor,
+    user_agent: str = "",
+    device_token: str = "",
+) -> PortalSession:
+    """Record a completed sign-in; notify the depositor of a sign-in from a new device."""
+    now = clock.now()
+    new_device = False
+    if device_token:
+        device_hash = lookup_hash(device_token, context="portal_device")
+        known = KnownDevice.objects.filter(depositor_id=depositor_id)
+        if not known.filter(device_hash=device_hash).exists():
+            # The first device ever is the one registration was done on: no notice for it.
+            new_device = known.exists()
+            KnownDevice.objects.create(
+                depositor_id=depositor_id, device_hash=device_hash, first_seen_at=now
+            )
+    with transaction.atomic():
+        session = PortalSession.objects.create(
+            public_id=secrets.token_urlsafe(24),
+            depositor_id=depositor_id,
+            method=method,
+            channel=actor.channel,
+            user_agent=user_agent[:200],
+            client_addr=actor.client_addr or None,
+            new_device=new_device,
+            started_at=now,
+            last_seen_at=now,
+        )
+        record_event(
+            _as(actor, depositor_id),
+            "portal.login",
+            subject_account_id=_account_id(depositor_id),
+            details={"method": method, "new_device": new_device},
+        )
+    if new_device:
+        local = now.astimezone(clock.BUSINESS_TZ).strftime("%Y-%m-%d %H:%M")
+        notify(
+            depositor_id,
+            NotificationKind.NEW_DEVICE_LOGIN,
+            f"您的网上业务于 {local} 在一台新设备上登录。如非本人操作，请立即修改密码并冻结网上业务。",
+        )
+    return session
+
+
+def session_live(public_id: str) -> PortalSession | None:
+    """The session if it has not been ended and its login is not frozen."""
+    if not public_id:
+        return None
+    session = PortalSession.objects.filter(public_id=public_id, ended_at__isnull=True).first()
+    if session is None:
+        return None
+    if PortalLogin.objects.filter(
+        depositor_id=session.depositor_id, frozen_at__isnull=False
+    ).exists():
+        return None
+    return session
+
+
+def session_end(*, depositor_id: int, public_id: str, reason: str) -> int:
+    """End one of the depositor's sessions (0 if it was not theirs or already ended)."""
+    return PortalSession.objects.filter(
+        depositor_id=depositor_id, public_id=public_id, ended_at__isnull=True
+    ).update(ended_at=clock.now(), end_reason=reason)
+
+
+def sessions_end_all(*, depositor_id: int, reason: str, keep: str = "") -> int:
+    """End every live session of the depositor except ``keep``."""
+    return (
+        PortalSession.objects.filter(depositor_id=depositor_id, ended_at__isnull=True)
+        .exclude(public_id=keep)
+        .update(ended_at=clock.now(), end_reason=reason)
+    )
+
+
+def session_touch(session: PortalSession) -> None:
+    now = clock.now()
+    # Written at most once a minute: the idle timeout itself lives in the signed session.
+    if (now - session.last_seen_at).total_seconds() >= 60:
+        PortalSession.objects.filter(pk=session.pk).update(last_seen_at=now)
+
+
+# --------------------------------------------------------------- password and contact
+
+
+def password_verify(login: PortalLogin, password: str) -> bool:
+    return check_password(password, login.password)
+
+
+def password_change(
+    *, login: PortalLogin, new_password: str, actor: Actor, keep_session: str = ""
+) -> None:
+    """Set a new password; every other session of the depositor ends."""
+    check_password_policy(new_password, personal=_personal(login.depositor))
+    with transaction.atomic(durable=True):
+        PortalLogin.objects.filter(pk=login.pk).update(
+            password=make_password(new_password), password_changed_at=clock.now()
+        )
+        ended = sessions_end_all(
+            depositor_id=login.depositor_id, reason="password_change", keep=keep_session
+        )
+        record_event(
+            _as(actor, login.depositor_id),
+            "portal.password_change",
+            subject_account_id=_account_id(login.depositor_id),
+            details={"sessions_ended": ended},
+        )
+
+
+def reset_start(*, login_text: str, channel: str, actor: Actor) -> str:
+    """Send a reset code to the mobile on record (or the verified e-mail) of the login, if
+    there is one. Always returns a handle, so the page looks the same for anyone."""
+    addr = actor.client_addr or ""
+    key = _key_hash(login_text)
+    wait = _wait(key, addr)
+    if wait:
+        raise TooManyAttempts(wait)
+    login = _find_login(login_text)
+    if login is None or (channel == "email" and not (login.email and login.email_verified)):
+        _failed(key, addr, stage="reset", actor=actor)
+        return secrets.token_urlsafe(24)
+    if channel == "email":
+        row = code_send(
+            depositor=login.depositor, purpose=CodePurpose.RESET, channel="email", email=login.email
+        )
+    else:
+        row = code_send(depositor=login.depositor, purpose=CodePurpose.RESET)
+    return row.handle
+
+
+def reset_complete(*, handle: str, code: str, new_password: str, actor: Actor) -> PortalLogin:
+    row = OneTimeCode.objects.filter(handle=handle, purpose=CodePurpose.RESET).first()
+    login = (
+        PortalLogin.objects.select_related("depositor")
+        .filter(depositor_id=row.depositor_id)
+        .first()
+        if row
+        else None
+    )
+    if login is None:
+        raise InvalidInput("验证码不正确、已使用或已过期，请重新获取。")
+    check_password_policy(new_password, personal=_personal(login.depositor))
+    if code_check(handle, code, purpose=CodePurpose.RESET) is None:
+        raise InvalidInput("验证码不正确、已使用或已过期，请重新获取。")
+    password_change(login=login, new_password=new_password, actor=actor)
+    record_event(_as(actor, login.depositor_id), "portal.password_reset")
+    return login
+
+
+def email_set(*, login: PortalLogin, email: str, actor: Actor) -> OneTimeCode:
+    email = email.strip()
+    if "@" not in email or len(email) > 254:
+        raise InvalidInput("请输入有效的电子邮箱地址。")
+    with transaction.atomic(durable=True):
+        PortalLogin.objects.filter(pk=login.pk).update(email=email, email_verified=False)
+        record_event(_as(actor, login.depositor_id), "portal.email_change")
+    return code_send(
+        depositor=login.depositor, purpose=CodePurpose.EMAIL, channel="email", email=email
+    )
+
+
+def email_verify(*, login: PortalLogin, handle: str, code: str, actor: Actor) -> None:
+    row = code_check(handle, code, purpose=CodePurpose.EMAIL)
+    if row is None or row.depositor_id != login.depositor_id:
+        raise InvalidInput("验证码不正确、已使用或已过期，请重新获取。")
+    PortalLogin.objects.filter(pk=login.pk, email=row.destination).update(email_verified=True)
+    record_event(_as(actor, login.depositor_id), "portal.email_verified")
+
+
+def mobile_change_start(*, login: PortalLogin, mobile: str) -> tuple[OneTimeCode, str]:
+    """Send a code to the new mobile (it must be reachable before it becomes the record)."""
+    try:
+        number = parse_mobile(mobile)
+    except CalcError as exc:
+        raise InvalidInput(exc.message) from exc
+    probe = Depositor(mobile=number, pk=login.depositor_id)
+    return code_send(depositor=probe, purpose=CodePurpose.REAUTH), number
+
+
+def mobile_change_complete(
+    *, login: PortalLogin, handle: str, code: str, mobile: str, actor: Actor
+) -> None:
+    row = code_check(handle, code, purpose=CodePurpose.REAUTH)
+    if row is None or row.depositor_id != login.depositor_id or row.destination != mobile:
+        raise InvalidInput("验证码不正确、已使用或已过期，请重新获取。")
+    with transaction.atomic(durable=True):
+        Depositor.objects.filter(pk=login.depositor_id).update(mobile=mobile)
+        record_event(
+            _as(actor, login.depositor_id),
+            "portal.mobile_change",
+            subject_account_id=_account_id(login.depositor_id),
+        )
+
+
+# ----------------------------------------------------------------- freeze my access
+
+
+def online_access_freeze(*, login: PortalLogin, actor: Actor) -> int:
+    """Stop online access at once: every session ends, and the centre is alerted by an
+    ``portal.self_freeze`` audit event (the back office watches for it)."""
+    with transaction.atomic(durable=True):
+        PortalLogin.objects.filter(pk=login.pk).update(frozen_at=clock.now())
+        ended = sessions_end_all(depositor_id=login.depositor_id, reason="self_freeze")
+        record_event(
+            _as(actor, login.depositor_id),
+            "portal.self_freeze",
+            subject_account_id=_account_id(login.depositor_id),
+            purpose="本人申请冻结网上业务（疑似信息泄露）",
+            details={"sessions_ended": ended, "alert": True},
+        )
+    return ended
+
+
+def online_access_unfreeze(*, depositor_id: int, actor: Actor, how: str) -> None:
+    """Lift the freeze: at the counter (``how="counter"``) or after the strong online
+    re-verification (``how="reverified"``: ID + card + SMS code + TOTP or passkey)."""
+    with transaction.atomic(durable=True):
+        changed = PortalLogin.objects.filter(
+            depositor_id=depositor_id, frozen_at__isnull=False
+        ).update(frozen_at=None)
+        if changed:
+            record_event(
+                actor,
+                "portal.unfreeze",
+                subject_account_id=_account_id(depositor_id),
+                details={"how": how},
+            )
+
+
+def unfreeze_start(*, id_number: str, name: str, bank_card: str, actor: Actor) -> OneTimeCode:
+    """Strong re-verification, step one: the three facts as at registration; the code goes
+    to the mobile on record. The same refusal as registration for a mismatch."""
+    try:
+        depositor = registration_check(
+            id_number=id_number, name=name, bank_card=bank_card, actor=actor
+        )
+    except AlreadyRegistered:
+        depositor = Depositor.objects.get(
+            id_number_hash=id_lookup(parse_resident_id(id_number, today=clock.today()).number)
+        )
+    login = PortalLogin.objects.filter(depositor=depositor, frozen_at__isnull=False).first()
+    if login is None:
+        raise InvalidInput("您的网上业务没有被冻结，可以直接登录。")
+    return code_send(depositor=depositor, purpose=CodePurpose.UNFREEZE)
+
+
+def login_of(depositor_id: int) -> PortalLogin | None:
+    return PortalLogin.objects.select_related("depositor").filter(depositor_id=depositor_id).first()
+
+
+def actor_for(request_addr: str | None, channel: str = Channel.WEB) -> Actor:
+    return Actor("anonymous:portal", channel, request_addr or None)
+
+
+__all__ = ["AlreadyExists"]

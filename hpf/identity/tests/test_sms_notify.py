@@ -1,0 +1,114 @@
+"""SMS backends (the HTTP gateway really receives the POST on loopback), notifications as
+the depositor switched them, and the new-device sign-in notice."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from hpf.conftest import portal_sign_in_client
+from hpf.identity.models import NotificationKind, SmsMessage
+from hpf.identity.notify import notify, preferences_set
+from hpf.identity.sms import HttpGatewaySmsBackend, SmsError
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def gateway():
+    """A tiny HTTP server on loopback that records what it receives."""
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, dict(self.headers), json.loads(body)))
+            status = 500 if b"fail" in body else 202
+            self.send_response(status)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/sms/send", received
+    server.shutdown()
+    server.server_close()
+
+
+def test_http_gateway_receives_the_post(gateway):
+    url, received = gateway
+    HttpGatewaySmsBackend(url=url, token="t0ken-abc").send("13900000001", "验证码 123456")
+    path, headers, body = received[0]
+    assert path == "/sms/send"
+    assert headers["Authorization"] == "Bearer t0ken-abc"
+    assert body == {"to": "13900000001", "text": "验证码 123456"}
+
+
+def test_http_gateway_failure_raises(gateway):
+    url, _ = gateway
+    with pytest.raises(SmsError):
+        HttpGatewaySmsBackend(url=url, token="x").send("13900000001", "fail")
+    with pytest.raises(SmsError):
+        HttpGatewaySmsBackend(url="http://127.0.0.1:9/", token="x", timeout_s=1).send("1", "x")
+
+
+def test_sign_in_codes_go_through_the_configured_backend(portal_login, person, gateway, settings):
+    url, received = gateway
+    settings.HPF_SMS_BACKEND = "hpf.identity.sms.HttpGatewaySmsBackend"
+    settings.HPF_SMS_GATEWAY_URL = url
+    settings.HPF_SMS_GATEWAY_TOKEN = "gw-token"
+    Client().post(
+        "/portal/login/", {"login": person(1)["id_number"], "password": "Dianchi-lake-2026"}
+    )
+    assert received and received[0][2]["to"] == person(1)["mobile"]
+    assert "验证码" in received[0][2]["text"]
+    assert not SmsMessage.objects.exists()
+
+
+def test_notify_respects_preferences(portal_login):
+    portal_login.email, portal_login.email_verified = "zhang@example.cn", True
+    portal_login.save()
+    dep = portal_login.depositor_id
+    assert notify(dep, NotificationKind.DEPOSIT_POSTED, "2026年11月汇缴已入账") == []
+    preferences_set(depositor_id=dep, choices={NotificationKind.DEPOSIT_POSTED: (True, True)})
+    assert notify(dep, NotificationKind.DEPOSIT_POSTED, "2026年11月汇缴已入账") == ["sms", "email"]
+    assert SmsMessage.objects.get().text.endswith("2026年11月汇缴已入账")
+    assert mail.outbox[0].to == ["zhang@example.cn"]
+    preferences_set(depositor_id=dep, choices={NotificationKind.DEPOSIT_POSTED: (False, True)})
+    assert notify(dep, NotificationKind.DEPOSIT_POSTED, "x") == ["email"]
+
+
+def test_unverified_email_gets_nothing(portal_login):
+    portal_login.email = "zhang@example.cn"
+    portal_login.save()
+    assert notify(portal_login.depositor_id, NotificationKind.LOAN_DUE, "x") == ["sms"]
+
+
+def test_new_device_sign_in_notice(portal_login, person):
+    """The first browser is the owner's; a second, unknown one triggers the notice."""
+    first = Client()
+    first.get("/portal/login/")
+    portal_sign_in_client(first, person(1)["id_number"])
+    assert not SmsMessage.objects.filter(text__contains="新设备").exists()
+    portal_sign_in_client(first, person(1)["id_number"])
+    assert not SmsMessage.objects.filter(text__contains="新设备").exists()
+    second = Client()
+    second.get("/portal/login/")
+    portal_sign_in_client(second, person(1)["id_number"])
+    assert SmsMessage.objects.filter(text__contains="新设备").count() == 1
+
+
+def test_outbox_page_only_with_debug(portal_login, settings):
+    from hpf.identity.sms import send_sms
+
+    send_sms("13900000001", "验证码 654321")
+    settings.DEBUG = False
+    assert Client().get("/portal/dev/outbox/").status_code == 404
+    settings.DEBUG = True
+    assert "654321" in Client().get("/portal/dev/outbox/").content.decode()
