@@ -64,7 +64,9 @@ def test_file_and_list_disputes_own_account_only(client, owner, other):
     bad = post(client, "/api/v1/me/disputes", token, {"periods": "202609", "kind": "OTHER"})
     assert (bad.status_code, bad.json()["code"]) == (400, "INVALID_INPUT")
     junk = client.post(
-        "/api/v1/me/disputes", "not json", content_type="application/json",
+        "/api/v1/me/disputes",
+        "not json",
+        content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
     assert (junk.status_code, junk.json()["code"]) == (400, "INVALID_JSON")
@@ -99,7 +101,10 @@ def test_appointments_full_slot_and_ownership(client, owner, other, halls, setti
     full = post(client, "/api/v1/me/appointments", theirs, slot)
     assert (full.status_code, full.json()["code"]) == (400, "SLOT_FULL")
     past = post(
-        client, "/api/v1/me/appointments", theirs, {**slot, "slot_start": "2026-11-13T10:00:00+08:00"}
+        client,
+        "/api/v1/me/appointments",
+        theirs,
+        {**slot, "slot_start": "2026-11-13T10:00:00+08:00"},
     )
     assert past.status_code == 400 and "晚于现在" in past.json()["message"]
     assert Appointment.objects.count() == 1

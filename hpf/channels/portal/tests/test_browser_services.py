@@ -19,7 +19,9 @@ from hpf.ledger.services import remittance_post
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_phone_self_service_journey(phone_context, live_server, employer, open_account, actor, halls):
+def test_phone_self_service_journey(
+    phone_context, live_server, employer, open_account, actor, halls
+):
     account = open_account(employer, 5)
     remittance_post(
         account_id=account.pk,

@@ -289,3 +289,12 @@ def test_services_page_tab_and_inbox(client, gappy, signed_in):
     assert d.status == DisputeStatus.NEW
     assert f"编号 {d.pk}" in client.get("/portal/services/messages/").content.decode()
     assert client.get("/portal/services/").get("Cache-Control", "").count("no-store") == 1
+
+
+def test_services_pages_in_english(client, owner, signed_in):
+    signed_in(client, owner)
+    client.post("/portal/preferences/", {"language": "en", "next": "/portal/services/"})
+    html = client.get("/portal/services/").content.decode()
+    assert "Who looked at my account" in html and ">Services<" in html
+    html = client.get("/portal/services/appointments/").content.decode()
+    assert "Type of appointment" in html and "预约类型" not in html
