@@ -3,7 +3,6 @@ scopes (read vs write), ownership, errors, and the same services as the portal."
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
