@@ -81,3 +81,11 @@ def test_phone_self_service_journey(
     assert data.startswith(b"%PDF") and b"/ByteRange" in data
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(shots / "portal-phone-certificates.png"), full_page=True)
+
+    # 大字模式: the 办事 page still fits the phone, the tab bar in two rows of three.
+    page.get_by_role("button", name="大字模式").click()
+    page.wait_for_selector("body.large")
+    page.goto("/portal/services/")
+    page.get_by_role("heading", name="办事", exact=True).wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(shots / "portal-phone-services-large.png"), full_page=False)
