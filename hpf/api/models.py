@@ -17,6 +17,13 @@ SCOPES: dict[str, str] = {
     "interest:read": "结息明细",
     "withdrawals:read": "提取记录",
     "loans:read": "贷款与还款计划",
+    "disputes:read": "核查更正申请进度",
+    "disputes:write": "提交核查更正申请",
+    "appointments:read": "预约记录",
+    "appointments:write": "提交预约",
+    "certificates:read": "证明列表与下载",
+    "certificates:write": "出具证明",
+    "readers:read": "账户被查询记录",
 }
 
 

@@ -260,6 +260,7 @@ def openapi_document() -> dict[str, Any]:
             }
         ),
         "Revoked": _obj({"revoked": {"type": "boolean"}}),
+        **_service_schemas(),
     }
     public_errors = _errors("400", "429")
     return {
@@ -321,6 +322,7 @@ def openapi_document() -> dict[str, Any]:
                     }
                 ],
             ),
+            **_service_paths(),
             "/tokens/revoke": {
                 "post": {
                     "summary": "撤销当前令牌（退出登录）",
@@ -359,4 +361,193 @@ def openapi_document() -> dict[str, Any]:
                 }
             },
         },
+    }
+
+
+# --- Self-service: disputes, appointments, certificates, who looked -------------------------
+
+S = {"type": "string"}
+DT = {"type": "string", "format": "date-time"}
+
+
+def _service_schemas() -> dict[str, Any]:
+    dispute = _obj(
+        {
+            "id": {"type": "integer"},
+            "kind_label": S,
+            "periods": {"type": "array", "items": S},
+            "description": S,
+            "status": {
+                "type": "string",
+                "enum": [
+                    "NEW",
+                    "INVESTIGATING",
+                    "AWAITING_EMPLOYER",
+                    "CORRECTION_PROPOSED",
+                    "RESOLVED",
+                    "REJECTED",
+                ],
+            },
+            "status_label": S,
+            "resolution": S,
+            "filed_at": DT,
+            "timeline": {
+                "type": "array",
+                "items": _obj({"status": S, "label": S, "at": DT, "by": S}),
+            },
+        }
+    )
+    appointment = _obj(
+        {
+            "id": {"type": "integer"},
+            "kind": {"type": "string", "enum": ["COUNTER", "HOME_VISIT"]},
+            "kind_label": S,
+            "hall": S,
+            "slot_start": DT,
+            "business": S,
+            "address": S,
+            "status": {
+                "type": "string",
+                "enum": ["REQUESTED", "CONFIRMED", "COMPLETED", "CANCELLED"],
+            },
+            "status_label": S,
+            "status_note": S,
+        }
+    )
+    certificate = _obj(
+        {
+            "serial": S,
+            "kind": {"type": "string", "enum": ["DEPOSIT", "STATEMENT", "LOAN_PAYOFF"]},
+            "kind_label": S,
+            "status": {"type": "string", "enum": ["VALID", "EXPIRED", "REVOKED"]},
+            "status_label": S,
+            "issued_at": DT,
+            "valid_until": {"type": "string", "format": "date"},
+            "hall": S,
+            "purpose": S,
+            "pdf": {"type": "string", "description": "签名 PDF 的下载地址"},
+        }
+    )
+    return {
+        "Dispute": dispute,
+        "Disputes": _obj({"items": {"type": "array", "items": dispute}}),
+        "DisputeRequest": {
+            "type": "object",
+            "properties": {
+                "periods": {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": r"^\d{6}$"},
+                    "minItems": 1,
+                    "maxItems": 24,
+                    "description": "所属年月 YYYYMM",
+                },
+                "kind": {"type": "string", "enum": ["MISSING_DEPOSIT", "WRONG_AMOUNT", "OTHER"]},
+                "description": {"type": "string", "maxLength": 500},
+            },
+            "required": ["periods", "kind", "description"],
+        },
+        "Appointment": appointment,
+        "Appointments": _obj({"items": {"type": "array", "items": appointment}}),
+        "AppointmentRequest": {
+            "type": "object",
+            "properties": {
+                "kind": {"type": "string", "enum": ["COUNTER", "HOME_VISIT"]},
+                "hall_id": {"type": "integer"},
+                "slot_start": {
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "带时区；柜台预约须为工作日的整时段",
+                },
+                "business": {"type": "string", "maxLength": 100},
+                "address": {"type": "string", "description": "上门服务必填"},
+                "reason": {"type": "string", "description": "上门服务必填：不便到厅的原因"},
+            },
+            "required": ["kind", "hall_id", "slot_start", "business"],
+        },
+        "Certificate": certificate,
+        "Certificates": _obj({"items": {"type": "array", "items": certificate}}),
+        "CertificateRequest": {
+            "type": "object",
+            "properties": {
+                "kind": {"type": "string", "enum": ["DEPOSIT", "STATEMENT", "LOAN_PAYOFF"]},
+                "purpose": {"type": "string", "maxLength": 200},
+                "date_from": {"type": "string", "format": "date", "description": "账户明细单"},
+                "date_to": {"type": "string", "format": "date", "description": "账户明细单"},
+                "loan_id": {"type": "integer", "description": "贷款结清证明"},
+            },
+            "required": ["kind", "purpose"],
+        },
+        "Readers": _obj(
+            {
+                "readers": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "at": DT,
+                            "channel": S,
+                            "channel_label": S,
+                            "who": {"type": "string", "description": "工作人员只显示岗位和工号"},
+                            "hall": S,
+                            "purpose": S,
+                            "idcheck": {"type": "boolean"},
+                        }
+                    ),
+                },
+                "certificate_lookups": {
+                    "type": "array",
+                    "items": _obj({"at": DT, "serial": S, "result": S, "via": S}),
+                },
+            }
+        ),
+    }
+
+
+def _write(scope: str, request: str, schema: str, summary: str) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "security": [{"bearer": [scope]}],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{request}"}}
+            },
+        },
+        "responses": {**_ok(schema, summary), **_errors("400", "401", "403", "404", "429")},
+    }
+
+
+def _service_paths() -> dict[str, Any]:
+    pdf = {
+        "200": {
+            "description": "带中心数字签名的 PDF",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+    return {
+        "/me/disputes": {
+            **_personal("disputes:read", "Disputes", "我的核查更正申请及进度"),
+            "post": _write("disputes:write", "DisputeRequest", "Dispute", "提交核查更正申请"),
+        },
+        "/me/appointments": {
+            **_personal("appointments:read", "Appointments", "我的预约"),
+            "post": _write(
+                "appointments:write",
+                "AppointmentRequest",
+                "Appointment",
+                "预约柜台或上门服务（时段已满：SLOT_FULL）",
+            ),
+        },
+        "/me/certificates": {
+            **_personal("certificates:read", "Certificates", "我的证明"),
+            "post": _write("certificates:write", "CertificateRequest", "Certificate", "出具证明"),
+        },
+        "/me/certificates/{serial}/pdf": {
+            "get": {
+                "summary": "下载证明的签名 PDF",
+                "security": [{"bearer": ["certificates:read"]}],
+                "parameters": [{"name": "serial", "in": "path", "required": True, "schema": S}],
+                "responses": {**pdf, **_errors("401", "403", "404", "429")},
+            }
+        },
+        "/me/readers": _personal("readers:read", "Readers", "谁查询了我的账户（含证明核验）"),
     }

@@ -128,9 +128,13 @@ def endpoint(*, scope: str | None, methods: tuple[str, ...] = ("GET",)) -> Calla
                 return error(404, "NOT_FOUND", "未找到该记录")
             except DomainError as exc:
                 return error(400, exc.code, exc.message)
-            response = JsonResponse(body, json_dumps_params={"ensure_ascii": False}, safe=False)
-            response["Cache-Control"] = "no-store"
-            return response
+            out: HttpResponse
+            if isinstance(body, HttpResponse):  # a file (a certificate's PDF)
+                out = body
+            else:
+                out = JsonResponse(body, json_dumps_params={"ensure_ascii": False}, safe=False)
+            out["Cache-Control"] = "no-store"
+            return out
 
         return wrapped
 

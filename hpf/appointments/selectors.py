@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from hpf.appointments.models import Appointment, AppointmentStatus
 from hpf.audit.services import Actor
 from hpf.registry.access import access_account
-from hpf.staff.models import Role, StaffMember
+from hpf.staff.models import Role, ServiceHall, StaffMember
 
 
 def appointments_for(actor: Actor, account_id: int) -> list[Appointment]:
@@ -27,3 +27,8 @@ def appointment_queue(member: StaffMember, *, status: str = "") -> QuerySet[Appo
     if status in AppointmentStatus.values:
         rows = rows.filter(status=status)
     return rows.select_related("account", "account__depositor").order_by("slot_start", "pk")
+
+
+def service_halls() -> list[tuple[int, str]]:
+    """(id, name) of every service hall a depositor can book, by code."""
+    return list(ServiceHall.objects.order_by("code").values_list("pk", "name"))

@@ -227,3 +227,29 @@ def appointment_cancel(
         return _move(
             a, AppointmentStatus.CANCELLED, reason.strip(), actor, "appointment.cancel", *HOLDING
         )
+
+
+def appointment_withdraw(
+    actor: Actor, *, account_id: int, appointment_id: int, reason: str = ""
+) -> Appointment:
+    """The depositor cancels their own appointment while it still holds its place (待确认 or
+    已确认). Another account's appointment, or an unknown one: ``NotFound``."""
+    note = reason.strip()[:150] or "本人取消"
+    with transaction.atomic(durable=True):
+        account = access_account(actor, account_id, view="appointment.withdraw", purpose="取消预约")
+        appointment = (
+            Appointment.objects.select_for_update()
+            .select_related("account")
+            .filter(pk=appointment_id, account=account)
+            .first()
+        )
+        if appointment is None:
+            raise NotFound("预约不存在")
+        return _move(
+            appointment,
+            AppointmentStatus.CANCELLED,
+            note,
+            actor,
+            "appointment.withdraw",
+            *HOLDING,
+        )

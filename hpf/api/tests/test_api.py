@@ -186,7 +186,10 @@ def test_openapi_document_is_valid_and_complete(client):
         if isinstance(p, URLResolver) and str(p.pattern) == "api/v1/"
     )
     routes = {
-        "/api/v1/" + str(p.pattern).replace("<str:contract_no>", "{contract_no}")
+        "/api/v1/"
+        + str(p.pattern)
+        .replace("<str:contract_no>", "{contract_no}")
+        .replace("<str:serial>", "{serial}")
         for p in api.url_patterns
         if isinstance(p, URLPattern) and p.name not in ("openapi", "docs", None)
     }

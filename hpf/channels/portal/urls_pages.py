@@ -3,7 +3,7 @@ namespace by ``hpf.channels.portal.urls`` (the sign-in's module) at ``/portal/``
 
 from django.urls import path
 
-from hpf.channels.portal import views_pages, views_public
+from hpf.channels.portal import views_pages, views_public, views_services
 
 urlpatterns = [
     path("", views_pages.overview, name="overview"),
@@ -20,4 +20,25 @@ urlpatterns = [
     path("manifest.webmanifest", views_public.manifest, name="manifest"),
     path("sw.js", views_public.service_worker, name="sw"),
     path("preferences/", views_public.preferences, name="preferences"),
+]
+
+# Self-service (办事): disputes, appointments, certificates, who looked, messages.
+urlpatterns += [
+    path("services/", views_services.services, name="services"),
+    path("services/disputes/", views_services.disputes, name="disputes"),
+    path("services/disputes/missing/", views_services.dispute_missing, name="dispute_missing"),
+    path("services/appointments/", views_services.appointments, name="appointments"),
+    path(
+        "services/appointments/<int:appointment_id>/cancel/",
+        views_services.appointment_cancel,
+        name="appointment_cancel",
+    ),
+    path("services/certificates/", views_services.certificates, name="certificates"),
+    path(
+        "services/certificates/<str:serial>.pdf",
+        views_services.certificate_download,
+        name="certificate_pdf",
+    ),
+    path("services/readers/", views_services.readers, name="readers"),
+    path("services/messages/", views_services.inbox, name="messages"),
 ]

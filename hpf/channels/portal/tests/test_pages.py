@@ -124,7 +124,8 @@ def test_deposits_filter_page_and_missing_months(client, owner, other, employer,
     missing = html.split('data-testid="missing"')[1].split("</ul>")[0]
     assert "2026-09" in missing and "2026-10" in missing
     assert "2026-08" not in missing and "2026-11" not in missing
-    assert "申请核查更正" in html and "disabled" in html
+    assert 'action="/portal/services/disputes/missing/"' in html
+    assert 'name="period" value="202609" checked' in html
     client.cookies.clear()
     signed_in(client, owner)
     html = client.get("/portal/deposits/").content.decode()
