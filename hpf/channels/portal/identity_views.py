@@ -94,7 +94,8 @@ def _next_url(request: HttpRequest) -> str:
 
 
 def _landing() -> str:
-    return reverse("portal:security")
+    """Where a sign-in lands without a ``next``: the account overview."""
+    return reverse("portal:overview")
 
 
 def _form_page(request: HttpRequest, form: Any, **context: Any) -> HttpResponse:

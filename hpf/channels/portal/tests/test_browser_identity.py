@@ -73,8 +73,10 @@ def test_register_sign_in_add_passkey_and_sign_in_with_it(
     page.get_by_role("button", name="下一步").click()
     page.get_by_label("验证码（6 位数字）").fill(_outbox_code(page, base))
     page.get_by_role("button", name="登录").click()
-    page.get_by_role("heading", name="账户安全").wait_for()
+    page.get_by_role("heading", name="账户总览").wait_for()
     assert p["id_number"] not in page.content()
+    page.get_by_role("link", name="账户安全").click()
+    page.get_by_role("heading", name="账户安全").wait_for()
 
     _virtual_authenticator(page)
     page.get_by_role("button", name="添加通行密钥").click()
@@ -85,7 +87,7 @@ def test_register_sign_in_add_passkey_and_sign_in_with_it(
     page.get_by_role("button", name="退出登录").click()
     page.get_by_role("heading", name="登录个人网上业务大厅").wait_for()
     page.get_by_role("button", name="使用通行密钥登录（指纹 / 面容）").click()
-    page.get_by_role("heading", name="账户安全").wait_for()
+    page.get_by_role("heading", name="账户总览").wait_for()
     assert PortalSession.objects.filter(method="passkey", ended_at__isnull=True).count() == 1
     assert Passkey.objects.get().last_used_at is not None
 
