@@ -10,6 +10,7 @@ from django.test import Client
 from hpf.api.models import ApiToken, LoginChallenge
 from hpf.common import clock
 from hpf.common.clock import frozen_clock
+from hpf.common.models import Notification
 from hpf.conftest import DEPOSITOR_PASSWORD, last_sms_code, portal_sign_in_client, totp_now
 from hpf.identity import totp
 from hpf.identity.models import PortalSession
@@ -169,3 +170,16 @@ def test_malformed_bodies(client):
     assert (r.status_code, r.json()["code"]) == (400, "INVALID_INPUT")
     r = client.get("/api/v1/auth/login")
     assert r.status_code == 405
+
+
+def test_new_device_notice_goes_to_the_outbox(client, portal_login, person, owner):
+    for device in ("phone-a", "phone-b"):
+        body = start(client, person(1)["id_number"]).json()
+        r = post(
+            client,
+            "verify",
+            {"challenge": body["challenge"], "code": last_sms_code(), "device_id": device},
+        )
+        assert r.status_code == 200
+    notes = Notification.objects.filter(depositor_id=owner.depositor_id, kind="new_device_login")
+    assert notes.count() == 1
