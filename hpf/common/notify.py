@@ -30,8 +30,14 @@ from hpf.common.models import Notification
 
 log = logging.getLogger(__name__)
 
+# The switchable kinds (``hpf.identity.models.NotificationKind`` has the same values).
+DEPOSIT_POSTED = "deposit_posted"
+WITHDRAWAL_STATE = "withdrawal_state"
+LOAN_DUE = "loan_due"
+NEW_DEVICE_LOGIN = "new_device_login"
+QUARTERLY_SUMMARY = "quarterly_summary"
 # Delivered right after commit (besides the command's sweep).
-URGENT = frozenset({"new_device_login", "withdrawal_state", "loan_due"})
+URGENT = frozenset({NEW_DEVICE_LOGIN, WITHDRAWAL_STATE, LOAN_DUE})
 TABLE = Notification._meta.db_table
 
 Deliverer = Callable[[Sequence[Notification]], None]
