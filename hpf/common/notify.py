@@ -76,16 +76,16 @@ def notify_select(
 def sql_yuan(fen_sql: str) -> str:
     """SQL (PostgreSQL and SQLite) formatting a non-negative integer of fen as ``1234.56``."""
     return (
-        f"CAST(({fen_sql}) / 100 AS TEXT) || '.' || CASE WHEN ({fen_sql}) % 100 < 10"
-        f" THEN '0' ELSE '' END || CAST(({fen_sql}) % 100 AS TEXT)"
+        f"CAST(({fen_sql}) / 100 AS TEXT) || '.' || CASE WHEN ({fen_sql}) %% 100 < 10"
+        f" THEN '0' ELSE '' END || CAST(({fen_sql}) %% 100 AS TEXT)"
     )
 
 
 def sql_period(period_sql: str) -> str:
     """SQL formatting a period ``202606`` as ``2026-06`` (as ``format_period``)."""
     return (
-        f"CAST(({period_sql}) / 100 AS TEXT) || '-' || CASE WHEN ({period_sql}) % 100 < 10"
-        f" THEN '0' ELSE '' END || CAST(({period_sql}) % 100 AS TEXT)"
+        f"CAST(({period_sql}) / 100 AS TEXT) || '-' || CASE WHEN ({period_sql}) %% 100 < 10"
+        f" THEN '0' ELSE '' END || CAST(({period_sql}) %% 100 AS TEXT)"
     )
 
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 from django.db import transaction
 
 from hpf.audit.services import Actor, record_event
-from hpf.common import clock
 from hpf.calc.money import format_yuan
+from hpf.common import clock
 from hpf.common import notify as outbox
 from hpf.common.amounts import amount_to_fen
 from hpf.common.errors import InsufficientBalance, InvalidInput, InvalidTransition, NotFound
