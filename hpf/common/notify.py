@@ -74,10 +74,13 @@ def notify_select(
 
 
 def sql_yuan(fen_sql: str) -> str:
-    """SQL (PostgreSQL and SQLite) formatting a non-negative integer of fen as ``1234.56``."""
+    """SQL (PostgreSQL and SQLite) formatting an integer of fen as ``1234.56`` / ``-0.05``
+    (cast to BIGINT first: PostgreSQL's SUM of bigints is numeric)."""
+    v = f"CAST(({fen_sql}) AS BIGINT)"
     return (
-        f"CAST(({fen_sql}) / 100 AS TEXT) || '.' || CASE WHEN ({fen_sql}) %% 100 < 10"
-        f" THEN '0' ELSE '' END || CAST(({fen_sql}) %% 100 AS TEXT)"
+        f"CASE WHEN {v} < 0 THEN '-' ELSE '' END"
+        f" || CAST(ABS({v}) / 100 AS TEXT) || '.' || CASE WHEN ABS({v}) %% 100 < 10"
+        f" THEN '0' ELSE '' END || CAST(ABS({v}) %% 100 AS TEXT)"
     )
 
 

@@ -22,17 +22,17 @@ def test_a_rolled_back_change_leaves_no_notification():
 def test_notify_select_and_its_formatting():
     with connection.cursor() as cur:
         cur.execute("CREATE TEMP TABLE t_fen (dep BIGINT, fen BIGINT, period INTEGER)")
-        cur.execute("INSERT INTO t_fen VALUES (7, 123405, 202606), (8, 5, 202611)")
+        cur.execute("INSERT INTO t_fen VALUES (7, 123405, 202606), (8, -5, 202611)")
     n = outbox.notify_select(
         "deposit_posted",
         depositor_sql="dep",
-        text_sql=f"%s || {outbox.sql_period('period')} || '：' || {outbox.sql_yuan('fen')} || '元'",
+        text_sql=f"CAST(%s AS TEXT) || {outbox.sql_period('period')} || '：' || {outbox.sql_yuan('fen')} || '元'",
         from_sql="t_fen WHERE fen > %s",
-        params=["入账 ", 0],
+        params=["入账 ", -100],
     )
     assert n == 2
     texts = dict(Notification.objects.values_list("depositor_id", "text"))
-    assert texts == {7: "入账 2026-06：1234.05元", 8: "入账 2026-11：0.05元"}
+    assert texts == {7: "入账 2026-06：1234.05元", 8: "入账 2026-11：-0.05元"}
 
 
 def test_the_sweep_hands_each_row_over_once(monkeypatch):
