@@ -198,6 +198,8 @@ LOGIN_URL = "staff:login"
 HPF_PORTAL_LOGIN_URL = "portal:login"
 # The JSON API (hpf.api): calls a minute per token, or per address for the public calculators.
 HPF_API_RATE_PER_MINUTE = env_int("HPF_API_RATE_PER_MINUTE", default=120, low=1, high=10**6)
+# Days before a loan instalment's due date that ``hpf loan-reminders`` reminds the borrower.
+HPF_LOAN_DUE_NOTICE_DAYS = env_int("HPF_LOAN_DUE_NOTICE_DAYS", default=3, low=0, high=28)
 HPF_STAFF_IDLE_S = 15 * 60
 HPF_STAFF_ABSOLUTE_S = 8 * 3600
 HPF_STAFF_LOCK_MAX_S = 15 * 60

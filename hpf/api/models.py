@@ -54,3 +54,27 @@ class ApiToken(models.Model):
     @property
     def scope_set(self) -> frozenset[str]:
         return frozenset(self.scopes.split())
+
+
+class LoginChallenge(models.Model):
+    """Between ``auth/login`` (password right) and ``auth/verify`` (second factor right).
+
+    The app holds the challenge id; only its SHA-256 is stored. Single use, expiring, a few
+    tries. ``signin_key`` is the identity back-off's keyed hash of the login text (never the
+    ID number or mobile itself), so a wrong code counts against the same back-off."""
+
+    challenge_hash = models.CharField(max_length=64, unique=True)
+    depositor = models.ForeignKey(
+        "registry.Depositor", on_delete=models.CASCADE, related_name="api_login_challenges"
+    )
+    signin_key = models.CharField(max_length=64)
+    client_addr = models.CharField(max_length=45, blank=True)
+    factor = models.CharField(max_length=4)  # "sms" or "totp"
+    code_handle = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"API login challenge of depositor {self.depositor_id}"

@@ -261,6 +261,41 @@ def openapi_document() -> dict[str, Any]:
         ),
         "Revoked": _obj({"revoked": {"type": "boolean"}}),
         **_service_schemas(),
+        "LoginRequest": {
+            "type": "object",
+            "properties": {
+                "login": {"type": "string", "description": "身份证号或登记的手机号"},
+                "password": {"type": "string"},
+                "factor": {"type": "string", "enum": ["sms", "totp"], "description": "第二因素"},
+            },
+            "required": ["login", "password"],
+        },
+        "LoginChallenge": _obj(
+            {
+                "challenge": {"type": "string", "description": "一次性登录请求号，5 分钟内有效"},
+                "factor": {"type": "string", "enum": ["sms", "totp"]},
+                "factors": {"type": "array", "items": {"type": "string"}},
+                "sent_to": {**STR_OR_NULL, "description": "短信发送到的手机号（脱敏）"},
+                "expires_in": {"type": "integer", "description": "秒"},
+            }
+        ),
+        "VerifyRequest": {
+            "type": "object",
+            "properties": {
+                "challenge": {"type": "string"},
+                "code": {"type": "string", "description": "6 位短信验证码或动态口令"},
+                "device_id": {"type": "string", "description": "应用安装标识（新设备提醒）"},
+            },
+            "required": ["challenge", "code"],
+        },
+        "IssuedToken": _obj(
+            {
+                "token": {"type": "string", "description": "访问令牌，仅此一次返回"},
+                "token_type": {"type": "string", "const": "Bearer"},
+                "expires_at": {"type": "string", "format": "date-time"},
+                "scopes": {"type": "array", "items": {"type": "string"}},
+            }
+        ),
     }
     public_errors = _errors("400", "429")
     return {
@@ -323,6 +358,98 @@ def openapi_document() -> dict[str, Any]:
                 ],
             ),
             **_service_paths(),
+            "/auth/login": {
+                "post": {
+                    "summary": "登录第一步：身份证号或手机号 + 密码，返回第二因素的登录请求号",
+                    "security": [],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/LoginRequest"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        **_ok("LoginChallenge", "已发送短信验证码或待输入动态口令"),
+                        **{
+                            "400": {
+                                "description": "输入不正确，或登录请求无效、验证码错误"
+                                "（code: INVALID_INPUT / CHALLENGE_INVALID / CODE_INVALID / "
+                                "FACTOR_UNAVAILABLE）",
+                                "content": {
+                                    "application/json": {
+                                        "schema": {"$ref": "#/components/schemas/Error"}
+                                    }
+                                },
+                            },
+                            "401": {
+                                "description": "账号或密码不正确（code: SIGNIN_REFUSED）",
+                                "content": {
+                                    "application/json": {
+                                        "schema": {"$ref": "#/components/schemas/Error"}
+                                    }
+                                },
+                            },
+                            "403": {
+                                "description": "本人已冻结网上业务（code: ONLINE_ACCESS_FROZEN）",
+                                "content": {
+                                    "application/json": {
+                                        "schema": {"$ref": "#/components/schemas/Error"}
+                                    }
+                                },
+                            },
+                            **_errors("429"),
+                        },
+                    },
+                }
+            },
+            "/auth/verify": {
+                "post": {
+                    "summary": "登录第二步：登录请求号 + 验证码，返回访问令牌（失败次数过多将暂停）",
+                    "security": [],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/VerifyRequest"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        **_ok("IssuedToken", "访问令牌"),
+                        **{
+                            "400": {
+                                "description": "输入不正确，或登录请求无效、验证码错误"
+                                "（code: INVALID_INPUT / CHALLENGE_INVALID / CODE_INVALID / "
+                                "FACTOR_UNAVAILABLE）",
+                                "content": {
+                                    "application/json": {
+                                        "schema": {"$ref": "#/components/schemas/Error"}
+                                    }
+                                },
+                            },
+                            "401": {
+                                "description": "账号或密码不正确（code: SIGNIN_REFUSED）",
+                                "content": {
+                                    "application/json": {
+                                        "schema": {"$ref": "#/components/schemas/Error"}
+                                    }
+                                },
+                            },
+                            "403": {
+                                "description": "本人已冻结网上业务（code: ONLINE_ACCESS_FROZEN）",
+                                "content": {
+                                    "application/json": {
+                                        "schema": {"$ref": "#/components/schemas/Error"}
+                                    }
+                                },
+                            },
+                            **_errors("429"),
+                        },
+                    },
+                }
+            },
             "/tokens/revoke": {
                 "post": {
                     "summary": "撤销当前令牌（退出登录）",

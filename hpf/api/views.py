@@ -11,6 +11,7 @@ for the public calculators).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from decimal import Decimal
 from functools import wraps
@@ -21,6 +22,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from hpf.api.login import login_start, login_verify
 from hpf.api.models import ApiToken, TokenKind
 from hpf.api.openapi import openapi_document
 from hpf.api.services import api_token_find, api_token_revoke
@@ -389,3 +391,78 @@ def openapi_json(request: HttpRequest) -> JsonResponse:
 
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
     return error(404, "NOT_FOUND", "没有这个接口")
+
+
+# ------------------------------------------------------------------------- token login
+
+_LOGIN_STATUS = {
+    "SIGNIN_REFUSED": 401,
+    "TOO_MANY_ATTEMPTS": 429,
+    "ONLINE_ACCESS_FROZEN": 403,
+    "CHALLENGE_INVALID": 400,
+    "CODE_INVALID": 400,
+    "FACTOR_UNAVAILABLE": 400,
+}
+
+
+def _json_body(request: HttpRequest) -> dict[str, str]:
+    if len(request.body) > 4096:
+        raise ApiError(400, "INVALID_INPUT", "请求内容过大")
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "INVALID_INPUT", "请求内容须为 JSON 对象") from None
+    if not isinstance(body, dict) or not all(isinstance(v, str) for v in body.values()):
+        raise ApiError(400, "INVALID_INPUT", "请求内容须为字段值均为字符串的 JSON 对象")
+    return body
+
+
+def _login_error(exc: DomainError) -> ApiError:
+    return ApiError(_LOGIN_STATUS.get(exc.code, 400), exc.code, exc.message)
+
+
+@endpoint(scope=None, methods=("POST",))
+def auth_login(request: HttpRequest) -> Any:
+    """Step one: ID number or mobile and password → a challenge for the second factor."""
+    body = _json_body(request)
+    login_text, password = body.get("login", ""), body.get("password", "")
+    if not login_text.strip() or not password or len(login_text) > 40 or len(password) > 200:
+        raise ApiError(400, "INVALID_INPUT", "请填写登录账号（身份证号或手机号）和密码")
+    try:
+        started = login_start(
+            login_text=login_text,
+            password=password,
+            factor=body.get("factor", ""),
+            actor=Actor("anonymous:api", Channel.MOBILE, request.META.get("REMOTE_ADDR")),
+        )
+    except DomainError as exc:
+        raise _login_error(exc) from None
+    return {
+        "challenge": started.challenge,
+        "factor": started.factor,
+        "factors": list(started.factors),
+        "sent_to": started.sent_to or None,
+        "expires_in": started.expires_in,
+    }
+
+
+@endpoint(scope=None, methods=("POST",))
+def auth_verify(request: HttpRequest) -> Any:
+    """Step two: the challenge and the SMS or TOTP code → an APP token (shown once)."""
+    body = _json_body(request)
+    try:
+        issued = login_verify(
+            challenge=body.get("challenge", ""),
+            code=body.get("code", ""),
+            actor=Actor("anonymous:api", Channel.MOBILE, request.META.get("REMOTE_ADDR")),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            device_id=body.get("device_id", "")[:100],
+        )
+    except DomainError as exc:
+        raise _login_error(exc) from None
+    return {
+        "token": issued.token,
+        "token_type": "Bearer",
+        "expires_at": issued.record.expires_at.isoformat(),
+        "scopes": sorted(issued.record.scope_set),
+    }

@@ -1,17 +1,23 @@
-"""Notifications to a depositor through SMS and e-mail, as the depositor switched them.
+"""Delivery of the outbox (``hpf.common.notify``) through SMS and e-mail, as the depositor
+switched each kind.
 
-``notify(depositor_id, kind, text)`` is what other parts call (a deposit posted, a
-withdrawal's state, a loan instalment, a new-device sign-in, the quarterly summary). Without
-a stored preference a kind uses its default; e-mail goes only to a verified address. A
-delivery that fails is logged and does not undo the caller's business.
+``deliver(rows)`` is registered with ``hpf.common.notify.register_deliverer`` when the app is
+ready; it reads the switches, mobiles and verified e-mails of a whole chunk of rows in three
+queries. A kind the depositor has not chosen uses its default; e-mail goes only to a verified
+address. Kinds outside ``NotificationKind`` (a dispute's or an appointment's progress: answers
+to something the depositor asked for) go by SMS. A delivery that fails is logged and does not
+undo the caller's business. ``notify`` here is the outbox's, for a checked kind.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from django.core.mail import send_mail
 
+from hpf.common.models import Notification
+from hpf.common.notify import notify as outbox_notify
 from hpf.identity.models import NotificationKind, NotificationPreference, PortalLogin
 from hpf.identity.sms import SmsError, send_sms
 from hpf.registry.models import Depositor
@@ -48,27 +54,41 @@ def preferences_set(*, depositor_id: int, choices: dict[str, tuple[bool, bool]])
         )
 
 
-def notify(depositor_id: int, kind: str, text: str) -> list[str]:
-    """Send ``text`` about ``kind`` as the depositor chose; returns the channels used."""
+def notify(depositor_id: int, kind: str, text: str) -> Notification:
+    """Write a notification of a switchable ``kind`` to the outbox (delivered as chosen)."""
     if kind not in NotificationKind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
-    sms_on, email_on = preferences(depositor_id)[kind]
-    used: list[str] = []
-    depositor = Depositor.objects.filter(pk=depositor_id).first()
-    if depositor is None:
-        return used
-    if sms_on and depositor.mobile:
-        try:
-            send_sms(depositor.mobile, f"{SUBJECT}{text}")
-            used.append("sms")
-        except SmsError:
-            log.warning("notification %s to depositor %s: SMS failed", kind, depositor_id)
-    login = PortalLogin.objects.filter(depositor_id=depositor_id).first()
-    if email_on and login is not None and login.email and login.email_verified:
-        label = NotificationKind(kind).label
-        try:
-            send_mail(f"{SUBJECT}{label}", text, None, [login.email])
-            used.append("email")
-        except OSError:
-            log.warning("notification %s to depositor %s: e-mail failed", kind, depositor_id)
-    return used
+    return outbox_notify(depositor_id, kind, text)
+
+
+def deliver(rows: Sequence[Notification]) -> None:
+    """Send each row by SMS and/or e-mail as its depositor chose (the registered deliverer)."""
+    ids = {r.depositor_id for r in rows}
+    chosen = {
+        (p.depositor_id, p.kind): (p.sms, p.email)
+        for p in NotificationPreference.objects.filter(depositor_id__in=ids)
+    }
+    mobiles = dict(Depositor.objects.filter(pk__in=ids).values_list("pk", "mobile"))
+    emails = dict(
+        PortalLogin.objects.filter(depositor_id__in=ids, email_verified=True)
+        .exclude(email="")
+        .values_list("depositor_id", "email")
+    )
+    for row in rows:
+        switchable = row.kind in NotificationKind.values
+        default = DEFAULTS[row.kind] if switchable else (True, False)
+        sms_on, email_on = chosen.get((row.depositor_id, row.kind), default)
+        mobile, email = mobiles.get(row.depositor_id), emails.get(row.depositor_id)
+        if sms_on and mobile:
+            try:
+                send_sms(mobile, f"{SUBJECT}{row.text}")
+            except SmsError:
+                log.warning("notification %s to depositor %s: SMS failed", row.pk, row.depositor_id)
+        if email_on and email:
+            label = NotificationKind(row.kind).label if switchable else "通知"
+            try:
+                send_mail(f"{SUBJECT}{label}", row.text, None, [email])
+            except OSError:
+                log.warning(
+                    "notification %s to depositor %s: e-mail failed", row.pk, row.depositor_id
+                )

@@ -303,14 +303,23 @@ def signin_password(*, login_text: str, password: str, actor: Actor) -> PortalLo
     return login
 
 
-def signin_second_factor_failed(*, login_text: str, actor: Actor) -> int:
-    """Count a wrong SMS or TOTP code against the same back-off as the password."""
-    return _failed(_key_hash(login_text), actor.client_addr or "", stage="code", actor=actor)
+def signin_key(login_text: str) -> str:
+    """The keyed hash the back-off counts under (a caller that must remember the login
+    between the steps keeps this, never the ID number or mobile itself)."""
+    return _key_hash(login_text)
 
 
-def signin_succeeded(*, login: PortalLogin, login_text: str, actor: Actor) -> None:
+def signin_second_factor_failed(*, login_text: str = "", actor: Actor, key: str = "") -> int:
+    """Count a wrong SMS or TOTP code against the same back-off as the password (``key``:
+    a ``signin_key`` kept instead of the login text)."""
+    return _failed(key or _key_hash(login_text), actor.client_addr or "", stage="code", actor=actor)
+
+
+def signin_succeeded(
+    *, login: PortalLogin, login_text: str = "", actor: Actor, key: str = ""
+) -> None:
     SignInThrottle.objects.filter(
-        key_hash=_key_hash(login_text), client_addr=actor.client_addr or ""
+        key_hash=key or _key_hash(login_text), client_addr=actor.client_addr or ""
     ).delete()
 
 

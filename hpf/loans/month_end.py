@@ -29,6 +29,7 @@ from hpf.audit.services import Actor
 from hpf.calc.errors import CalcError
 from hpf.calc.loans import due_date_of
 from hpf.calc.money import format_yuan
+from hpf.common import notify as outbox
 from hpf.common.amounts import amount_to_fen
 from hpf.common.errors import DomainError, DuplicateSourceKey, InvalidInput
 from hpf.loans.models import Loan, LoanDelinquency, LoanRepayment
@@ -279,4 +280,15 @@ def _settle_loan(
         )
     if not dry_run:
         with transaction.atomic():
+            # One 逾期 notice per loan and run date (a rerun of the same date adds none).
+            first = not LoanDelinquency.objects.filter(loan=loan, as_of=as_of).exists()
             LoanDelinquency.objects.bulk_create(rows, ignore_conflicts=True)
+            if first:
+                owed = sum(i.payment_fen for i in late)
+                outbox.notify(
+                    loan.borrower.depositor_id,
+                    outbox.LOAN_DUE,
+                    f"您的住房公积金贷款（合同 {loan.contract_no}）有 {len(late)} 期逾期未还，"
+                    f"合计 {format_yuan(owed)} 元（截至 {as_of.isoformat()}，另计罚息）。"
+                    "请尽快还款，以免影响个人征信。",
+                )

@@ -51,6 +51,7 @@ from django.db.models import Q
 from hpf.audit.services import Actor, record_event
 from hpf.calc.periods import format_period
 from hpf.common import clock
+from hpf.common import notify as outbox
 from hpf.common.dbguards import plan_for_keyed_batches
 from hpf.ledger.bulk import BulkWriter
 from hpf.ledger.models import CentreCode, JournalEntry, Reason
@@ -67,6 +68,7 @@ from hpf.remittance.services import (
     _rules,
     duplicate_problem,
     id_hasher,
+    notify_deposits,
     remittance_import_file,
 )
 from hpf.remittance.validate import (
@@ -605,6 +607,13 @@ class _Chunk:
             n_postings = writer.write("ledger_posting", POSTING_COLUMNS, postings())
         with self.timed("balances"):
             balance_change = self._move_balances(writer, deltas, new_paid)
+        if not self.dry_run:
+            with self.timed("notify"):
+                # One 缴存入账 notification per credited account, set-based, in the chunk's
+                # transaction: a chunk rolled back leaves none.
+                notify_deposits(_DELTA, f"' ' || {outbox.sql_period('d.new_paid')} || ' 汇缴'")
+        with connection.cursor() as cur:
+            cur.execute(f"DROP TABLE {_DELTA}")
         with self.timed("reconcile"):
             posted = self._posted_sums(writer, [e.pk for e in entries])
         self.totals = {
@@ -690,7 +699,6 @@ class _Chunk:
                 moved, change = cur.rowcount, sum(deltas.values())
             if moved != len(deltas):
                 raise _Stale(f"{len(deltas) - moved} accounts changed while importing")
-            cur.execute(f"DROP TABLE {_DELTA}")
         return int(change)
 
     def _posted_sums(self, writer: BulkWriter, entry_ids: list[int]) -> dict[str, int]:

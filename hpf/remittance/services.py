@@ -39,6 +39,7 @@ from hpf.audit.services import Actor, record_event
 from hpf.calc.deposits import DepositRules
 from hpf.calc.periods import format_period, period_of
 from hpf.common import clock
+from hpf.common import notify as outbox
 from hpf.common.crypto import lookup_hasher
 from hpf.common.policy import get_policy
 from hpf.ledger.bulk import BulkWriter
@@ -591,7 +592,16 @@ def _post(
         )
     _write_postings(postings)
     new_paid = header.period if header.kind == KIND_REMITTANCE else None
-    before, after = _move_balances(deltas, new_paid)
+    notice = None
+    if header.kind == KIND_REMITTANCE and header.period is not None:
+        notice = f" {format_period(header.period)} 汇缴"
+    elif header.kind == KIND_BACK_PAYMENT:
+        periods = sorted(by_period)
+        notice = f" {format_period(periods[0])}"
+        if len(periods) > 1:
+            notice += f" 至 {format_period(periods[-1])}"
+        notice += " 补缴"
+    before, after = _move_balances(deltas, new_paid, notice=notice)
     return _Posted(entry_ids, _reconcile(header, rows, entry_ids, reversed_fen, after - before))
 
 
@@ -688,9 +698,13 @@ def _write_postings(rows: Sequence[Sequence[Any]]) -> int:
     return BulkWriter().write("ledger_posting", POSTING_COLUMNS, rows)
 
 
-def _move_balances(deltas: dict[int, int], new_paid_through: int | None) -> tuple[int, int]:
+def _move_balances(
+    deltas: dict[int, int], new_paid_through: int | None, *, notice: str | None = None
+) -> tuple[int, int]:
     """Every touched account's cached balance (and, for 汇缴, paid-through) in one UPDATE
-    through a temporary table; returns the accounts' balance sum before and after."""
+    through a temporary table; returns the accounts' balance sum before and after. With
+    ``notice`` (" 2026-06 汇缴"), every credited account's depositor is notified in one
+    INSERT … SELECT from the same table."""
     with connection.cursor() as cur:
         cur.execute(f"DROP TABLE IF EXISTS {_DELTA_TABLE}")
         cur.execute(
@@ -715,8 +729,27 @@ def _move_balances(deltas: dict[int, int], new_paid_through: int | None) -> tupl
         )
         cur.execute(sum_sql)
         (after,) = cur.fetchone()
+        if notice is not None:
+            notify_deposits(_DELTA_TABLE, "CAST(%s AS TEXT)", [notice])
         cur.execute(f"DROP TABLE {_DELTA_TABLE}")
     return int(before), int(after)
+
+
+def notify_deposits(table: str, what_sql: str, params: Sequence[Any] = ()) -> int:
+    """One 缴存入账 notification per account credited in ``table`` (account_id, delta), after
+    its balance moved: what (``what_sql``, e.g. " 2026-06 汇缴"), the amount and the balance."""
+    return outbox.notify_select(
+        outbox.DEPOSIT_POSTED,
+        depositor_sql="a.depositor_id",
+        text_sql=(
+            f"CAST(%s AS TEXT) || {what_sql} || CAST(%s AS TEXT) || {outbox.sql_yuan('d.delta')}"
+            f" || CAST(%s AS TEXT) || {outbox.sql_yuan('a.balance_fen')} || CAST(%s AS TEXT)"
+        ),
+        from_sql=(
+            f"{table} d JOIN registry_fundaccount a ON a.id = d.account_id WHERE d.delta > 0"
+        ),
+        params=["您的住房公积金", *params, " ", " 元已入账，余额 ", " 元。"],
+    )
 
 
 def _reconcile(

@@ -11,7 +11,9 @@ from decimal import Decimal
 from django.db import transaction
 
 from hpf.audit.services import Actor, record_event
+from hpf.calc.money import format_yuan
 from hpf.common import clock
+from hpf.common import notify as outbox
 from hpf.common.amounts import amount_to_fen
 from hpf.common.errors import InsufficientBalance, InvalidInput, InvalidTransition, NotFound
 from hpf.interest.services import interest_accrue_on_closing
@@ -35,6 +37,20 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     WithdrawalState.APPROVED: frozenset({WithdrawalState.PAID, WithdrawalState.FAILED}),
     WithdrawalState.FAILED: frozenset({WithdrawalState.APPROVED}),
 }
+
+
+def _announce(w: Withdrawal) -> None:
+    """Tell the depositor the application's new state (in the change's transaction)."""
+    text = (
+        f"您的住房公积金提取申请（{w.get_type_display()}，{format_yuan(w.amount_fen)} 元）"
+        f"状态变为：{w.get_state_display()}。"
+    )
+    if w.state in (WithdrawalState.REJECTED, WithdrawalState.FAILED) and w.reject_reason:
+        text += f"原因：{w.reject_reason}"
+    depositor_id = FundAccount.objects.values_list("depositor_id", flat=True).get(
+        pk=w.fund_account_id
+    )
+    outbox.notify(depositor_id, outbox.WITHDRAWAL_STATE, text)
 
 
 def _available(account: FundAccount) -> int:
@@ -91,6 +107,7 @@ def withdrawal_submit(
             subject_account_id=account.pk,
             details={"withdrawal": withdrawal.pk, "type": type, "amount_fen": amount_fen},
         )
+        _announce(withdrawal)
         return withdrawal
 
 
@@ -145,6 +162,7 @@ def _step(
             subject_account_id=w.fund_account_id,
             details={"withdrawal": w.pk},
         )
+        _announce(w)
         return w
 
 
@@ -248,4 +266,5 @@ def withdrawal_pay(*, withdrawal_id: int, actor: Actor) -> Withdrawal:
             subject_account_id=account.pk,
             details={"withdrawal": w.pk, "entry": entry.pk, "closed": closing},
         )
+        _announce(w)
         return w

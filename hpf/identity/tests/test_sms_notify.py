@@ -9,6 +9,8 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from hpf.common.models import Notification
+from hpf.common.notify import deliver_pending, notifications_for
 from hpf.conftest import portal_sign_in_client
 from hpf.identity.models import NotificationKind, SmsMessage
 from hpf.identity.notify import notify, preferences_set
@@ -71,37 +73,74 @@ def test_sign_in_codes_go_through_the_configured_backend(portal_login, person, g
     assert not SmsMessage.objects.exists()
 
 
+def delivered(dep):
+    """Run the sender over the outbox; how many of the depositor's rows are delivered."""
+    deliver_pending()
+    return Notification.objects.filter(depositor_id=dep, delivered_at__isnull=False).count()
+
+
 def test_notify_respects_preferences(portal_login):
     portal_login.email, portal_login.email_verified = "zhang@example.cn", True
     portal_login.save()
     dep = portal_login.depositor_id
-    assert notify(dep, NotificationKind.DEPOSIT_POSTED, "2026年11月汇缴已入账") == []
+    notify(dep, NotificationKind.DEPOSIT_POSTED, "2026年11月汇缴已入账")
+    assert delivered(dep) == 1  # the inbox has it, but by default neither SMS nor e-mail
+    assert not SmsMessage.objects.exists() and not mail.outbox
     preferences_set(depositor_id=dep, choices={NotificationKind.DEPOSIT_POSTED: (True, True)})
-    assert notify(dep, NotificationKind.DEPOSIT_POSTED, "2026年11月汇缴已入账") == ["sms", "email"]
+    notify(dep, NotificationKind.DEPOSIT_POSTED, "2026年11月汇缴已入账")
+    assert delivered(dep) == 2
     assert SmsMessage.objects.get().text.endswith("2026年11月汇缴已入账")
     assert mail.outbox[0].to == ["zhang@example.cn"]
     preferences_set(depositor_id=dep, choices={NotificationKind.DEPOSIT_POSTED: (False, True)})
-    assert notify(dep, NotificationKind.DEPOSIT_POSTED, "x") == ["email"]
+    notify(dep, NotificationKind.DEPOSIT_POSTED, "x")
+    delivered(dep)
+    assert SmsMessage.objects.count() == 1 and len(mail.outbox) == 2
+
+
+def test_every_kind_has_its_switch(portal_login):
+    dep = portal_login.depositor_id
+    for kind in NotificationKind.values:
+        preferences_set(depositor_id=dep, choices={kind: (False, False)})
+        notify(dep, kind, f"关闭 {kind}")
+    delivered(dep)
+    assert not SmsMessage.objects.exists()
+    for kind in NotificationKind.values:
+        preferences_set(depositor_id=dep, choices={kind: (True, False)})
+        notify(dep, kind, f"开启 {kind}")
+    delivered(dep)
+    assert SmsMessage.objects.count() == len(NotificationKind.values)
+
+
+def test_unknown_kind_is_refused(portal_login):
+    with pytest.raises(ValueError):
+        notify(portal_login.depositor_id, "marketing", "x")
 
 
 def test_unverified_email_gets_nothing(portal_login):
     portal_login.email = "zhang@example.cn"
     portal_login.save()
-    assert notify(portal_login.depositor_id, NotificationKind.LOAN_DUE, "x") == ["sms"]
+    notify(portal_login.depositor_id, NotificationKind.LOAN_DUE, "x")
+    delivered(portal_login.depositor_id)
+    assert SmsMessage.objects.count() == 1 and not mail.outbox
 
 
-def test_new_device_sign_in_notice(portal_login, person):
-    """The first browser is the owner's; a second, unknown one triggers the notice."""
+def test_new_device_sign_in_notice(portal_login, person, django_capture_on_commit_callbacks):
+    """The first browser is the owner's; a second, unknown one triggers the notice, sent as
+    soon as the sign-in commits (an urgent kind), not at the next sweep."""
     first = Client()
     first.get("/portal/login/")
-    portal_sign_in_client(first, person(1)["id_number"])
-    assert not SmsMessage.objects.filter(text__contains="新设备").exists()
-    portal_sign_in_client(first, person(1)["id_number"])
+    with django_capture_on_commit_callbacks(execute=True):
+        portal_sign_in_client(first, person(1)["id_number"])
+        portal_sign_in_client(first, person(1)["id_number"])
     assert not SmsMessage.objects.filter(text__contains="新设备").exists()
     second = Client()
     second.get("/portal/login/")
-    portal_sign_in_client(second, person(1)["id_number"])
+    with django_capture_on_commit_callbacks(execute=True):
+        portal_sign_in_client(second, person(1)["id_number"])
     assert SmsMessage.objects.filter(text__contains="新设备").count() == 1
+    note = Notification.objects.get(kind=NotificationKind.NEW_DEVICE_LOGIN)
+    assert note.delivered_at is not None
+    assert [n.pk for n in notifications_for(portal_login.depositor_id)] == [note.pk]
 
 
 def test_outbox_page_only_with_debug(portal_login, settings):
