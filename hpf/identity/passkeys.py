@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -83,7 +84,7 @@ def registration_verify(
             require_user_verification=True,
         )
     except (InvalidRegistrationResponse, ValueError, KeyError, TypeError) as exc:
-        raise InvalidInput("通行密钥注册未通过验证，请重试。") from exc
+        raise InvalidInput(gettext("通行密钥注册未通过验证，请重试。")) from exc
     count = login.passkeys.count()
     return Passkey.objects.create(
         login=login,
@@ -107,7 +108,7 @@ def authentication_verify(
     credential: dict[str, Any], *, challenge: bytes, rp_id: str, origin: str
 ) -> Passkey:
     """The passkey that signed the challenge with user verification, or InvalidInput."""
-    refused = InvalidInput("通行密钥验证未通过，请重试或使用密码登录。")
+    refused = InvalidInput(gettext("通行密钥验证未通过，请重试或使用密码登录。"))
     raw_id = credential.get("rawId") or credential.get("id") or ""
     if not isinstance(raw_id, str):
         raise refused
@@ -155,7 +156,7 @@ def parse_credential(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body or b"{}")
     except ValueError as exc:
-        raise InvalidInput("请求格式不正确。") from exc
+        raise InvalidInput(gettext("请求格式不正确。")) from exc
     if not isinstance(data, dict):
-        raise InvalidInput("请求格式不正确。")
+        raise InvalidInput(gettext("请求格式不正确。"))
     return data

@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from django.contrib.auth.password_validation import CommonPasswordValidator
+from django.utils.translation import gettext, gettext_lazy
 
 from hpf.common.errors import InvalidInput
 
@@ -32,7 +33,7 @@ _CLASSES = (
     re.compile(r"[0-9]"),
     re.compile(r"[^a-zA-Z0-9]"),
 )
-POLICY_TEXT = (
+POLICY_TEXT = gettext_lazy(
     "密码至少 12 位：12–15 位时须包含大写字母、小写字母、数字、符号中的至少三类；"
     "16 位及以上的短语不限字符类别。不能使用常见密码，也不能包含身份证号、出生日期或手机号。"
 )
@@ -50,20 +51,22 @@ def password_problems(password: str, *, personal: tuple[str, ...] = ()) -> list[
     """Every reason ``password`` is refused (empty: accepted), in plain Chinese."""
     problems = []
     if len(password) < MIN_LENGTH:
-        problems.append("密码至少需要 12 位。")
+        problems.append(gettext("密码至少需要 12 位。"))
     if len(password) > MAX_LENGTH:
-        problems.append("密码不能超过 128 位。")
+        problems.append(gettext("密码不能超过 128 位。"))
     classes = sum(1 for pattern in _CLASSES if pattern.search(password))
     if MIN_LENGTH <= len(password) < PASSPHRASE_LENGTH and classes < 3:
         problems.append(
-            "12–15 位的密码须包含大写字母、小写字母、数字、符号中的至少三类（或使用 16 位以上的短语）。"
+            gettext(
+                "12–15 位的密码须包含大写字母、小写字母、数字、符号中的至少三类（或使用 16 位以上的短语）。"
+            )
         )
     if password.lower() in _common() or password.strip().lower() in _common():
-        problems.append("这是常见或已泄露的密码，请换一个。")
+        problems.append(gettext("这是常见或已泄露的密码，请换一个。"))
     compact = password.lower()
     for value in personal:
         if value and len(value) >= 6 and value.lower() in compact:
-            problems.append("密码不能包含身份证号、出生日期或手机号。")
+            problems.append(gettext("密码不能包含身份证号、出生日期或手机号。"))
             break
     return problems
 

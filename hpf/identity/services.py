@@ -17,6 +17,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext, gettext_noop
 
 from hpf.audit.models import Channel
 from hpf.audit.services import Actor, record_event
@@ -48,49 +49,69 @@ ALL_ADDRS = "*"
 FREE_PER_ADDR = 5
 FREE_ALL_ADDRS = 20
 _DUMMY_HASH: list[str] = []
+# The refusals of ``hpf.calc`` that registration and the mobile change pass on to the pages
+# (translated there by ``gettext(exc.message)``), marked here for the English catalog.
+SHOWN_CALC_MESSAGES = (
+    gettext_noop("请填写身份证号"),
+    gettext_noop("身份证号前17位应为数字，最后一位为数字或X"),
+    gettext_noop("身份证号中的出生日期不存在，请核对第7至14位"),
+    gettext_noop("身份证号中的出生日期不合理，请核对第7至14位"),
+    gettext_noop("身份证号校验位不正确，请核对最后一位"),
+    gettext_noop("手机号码格式不正确，应为11位大陆手机号"),
+)
 
 
-class RegistrationRefused(DomainError):
+class _ShownError(DomainError):
+    """A refusal the sign-in pages show: its Chinese text is translated at raise time into
+    the request's language (the code stays stable)."""
+
+    def __init__(self, message: str | None = None, **details: object) -> None:
+        super().__init__(gettext(message or self.default_message), **details)
+
+
+class RegistrationRefused(_ShownError):
     code = "REGISTRATION_REFUSED"
-    default_message = (
+    default_message = gettext_noop(
         "身份信息核验未通过：身份证号、姓名与银行卡号须与公积金中心登记的信息一致。"
         "请核对后重试；如信息有变化，请携带身份证到服务大厅办理。"
     )
 
 
-class NoRemittanceYet(DomainError):
+class NoRemittanceYet(_ShownError):
     code = "NO_REMITTANCE_YET"
-    default_message = (
+    default_message = gettext_noop(
         "您的个人账户还没有已入账的汇缴记录。新入职职工须在单位办理首次汇缴并入账后才能注册，"
         "请入账后再来。"
     )
 
 
-class AlreadyRegistered(DomainError):
+class AlreadyRegistered(_ShownError):
     code = "ALREADY_REGISTERED"
-    default_message = "您已注册过网上业务，请直接登录；忘记密码可通过“找回密码”重置。"
+    default_message = gettext_noop("您已注册过网上业务，请直接登录；忘记密码可通过“找回密码”重置。")
 
 
-class SignInRefused(DomainError):
+class SignInRefused(_ShownError):
     code = "SIGNIN_REFUSED"
-    default_message = "登录账号或密码不正确。"
+    default_message = gettext_noop("登录账号或密码不正确。")
 
 
-class TooManyAttempts(DomainError):
+class TooManyAttempts(_ShownError):
     code = "TOO_MANY_ATTEMPTS"
-    default_message = "尝试次数过多，请稍后再试。"
+    default_message = gettext_noop("尝试次数过多，请稍后再试。")
 
     def __init__(self, seconds: int) -> None:
         minutes = max(1, (seconds + 59) // 60)
-        super().__init__(
-            f"尝试次数过多，请 {minutes} 分钟后再试；也可以使用通行密钥登录或找回密码。"
+        DomainError.__init__(
+            self,
+            gettext("尝试次数过多，请 %(minutes)s 分钟后再试；也可以使用通行密钥登录或找回密码。")
+            % {"minutes": minutes},
         )
         self.seconds = seconds
 
 
-class AccessFrozen(DomainError):
+class AccessFrozen(_ShownError):
     code = "ONLINE_ACCESS_FROZEN"
-    default_message = (
+    default_message = gettext_noop(
         "您已冻结本人的网上业务。如需恢复，请携带身份证到服务大厅办理，"
         "或通过“解除冻结”完成身份证、银行卡、短信验证码和动态口令/通行密钥的核验。"
     )
@@ -116,7 +137,7 @@ def registration_check(*, id_number: str, name: str, bank_card: str, actor: Acto
     try:
         rid = parse_resident_id(id_number, today=clock.today())
     except CalcError as exc:
-        raise InvalidInput(exc.message) from exc
+        raise InvalidInput(gettext(exc.message)) from exc
     try:
         card = parse_bank_card(bank_card).number
     except CalcError:
@@ -168,11 +189,11 @@ def registration_complete(
         OneTimeCode.objects.filter(handle=handle).values_list("depositor_id", flat=True).first()
     )
     if depositor_id is None:
-        raise InvalidInput("验证码不正确或已失效，请重新获取。")
+        raise InvalidInput(gettext("验证码不正确或已失效，请重新获取。"))
     depositor = Depositor.objects.get(pk=depositor_id)
     check_password_policy(password, personal=_personal(depositor))
     if code_check(handle, code, purpose=CodePurpose.REGISTER) is None:
-        raise InvalidInput("验证码不正确、已使用或已过期，请重新获取。")
+        raise InvalidInput(gettext("验证码不正确、已使用或已过期，请重新获取。"))
     now = clock.now()
     try:
         with transaction.atomic(durable=True):
@@ -469,10 +490,10 @@ def reset_complete(*, handle: str, code: str, new_password: str, actor: Actor) -
         else None
     )
     if login is None:
-        raise InvalidInput("验证码不正确、已使用或已过期，请重新获取。")
+        raise InvalidInput(gettext("验证码不正确、已使用或已过期，请重新获取。"))
     check_password_policy(new_password, personal=_personal(login.depositor))
     if code_check(handle, code, purpose=CodePurpose.RESET) is None:
-        raise InvalidInput("验证码不正确、已使用或已过期，请重新获取。")
+        raise InvalidInput(gettext("验证码不正确、已使用或已过期，请重新获取。"))
     password_change(login=login, new_password=new_password, actor=actor)
     record_event(_as(actor, login.depositor_id), "portal.password_reset")
     return login
@@ -481,7 +502,7 @@ def reset_complete(*, handle: str, code: str, new_password: str, actor: Actor) -
 def email_set(*, login: PortalLogin, email: str, actor: Actor) -> OneTimeCode:
     email = email.strip()
     if "@" not in email or len(email) > 254:
-        raise InvalidInput("请输入有效的电子邮箱地址。")
+        raise InvalidInput(gettext("请输入有效的电子邮箱地址。"))
     with transaction.atomic(durable=True):
         PortalLogin.objects.filter(pk=login.pk).update(email=email, email_verified=False)
         record_event(_as(actor, login.depositor_id), "portal.email_change")
@@ -493,7 +514,7 @@ def email_set(*, login: PortalLogin, email: str, actor: Actor) -> OneTimeCode:
 def email_verify(*, login: PortalLogin, handle: str, code: str, actor: Actor) -> None:
     row = code_check(handle, code, purpose=CodePurpose.EMAIL)
     if row is None or row.depositor_id != login.depositor_id:
-        raise InvalidInput("验证码不正确、已使用或已过期，请重新获取。")
+        raise InvalidInput(gettext("验证码不正确、已使用或已过期，请重新获取。"))
     PortalLogin.objects.filter(pk=login.pk, email=row.destination).update(email_verified=True)
     record_event(_as(actor, login.depositor_id), "portal.email_verified")
 
@@ -503,7 +524,7 @@ def mobile_change_start(*, login: PortalLogin, mobile: str) -> tuple[OneTimeCode
     try:
         number = parse_mobile(mobile)
     except CalcError as exc:
-        raise InvalidInput(exc.message) from exc
+        raise InvalidInput(gettext(exc.message)) from exc
     probe = Depositor(mobile=number, pk=login.depositor_id)
     return code_send(depositor=probe, purpose=CodePurpose.REAUTH), number
 
@@ -513,7 +534,7 @@ def mobile_change_complete(
 ) -> None:
     row = code_check(handle, code, purpose=CodePurpose.REAUTH)
     if row is None or row.depositor_id != login.depositor_id or row.destination != mobile:
-        raise InvalidInput("验证码不正确、已使用或已过期，请重新获取。")
+        raise InvalidInput(gettext("验证码不正确、已使用或已过期，请重新获取。"))
     with transaction.atomic(durable=True):
         Depositor.objects.filter(pk=login.depositor_id).update(mobile=mobile)
         record_event(
@@ -571,7 +592,7 @@ def unfreeze_start(*, id_number: str, name: str, bank_card: str, actor: Actor) -
         )
     login = PortalLogin.objects.filter(depositor=depositor, frozen_at__isnull=False).first()
     if login is None:
-        raise InvalidInput("您的网上业务没有被冻结，可以直接登录。")
+        raise InvalidInput(gettext("您的网上业务没有被冻结，可以直接登录。"))
     return code_send(depositor=depositor, purpose=CodePurpose.UNFREEZE)
 
 

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -74,6 +75,21 @@ from hpf.identity.services import (
 PENDING = "hpf_portal_pending"
 PENDING_TTL_S = 300
 TPL = "portal/identity/form.html"
+
+# The security page's labels in the page's language (the models' labels stay Chinese: the
+# notification texts and the audit log use them).
+KIND_LABELS: dict[str, Any] = {
+    NotificationKind.DEPOSIT_POSTED: gettext_lazy("缴存入账"),
+    NotificationKind.WITHDRAWAL_STATE: gettext_lazy("提取进度变化"),
+    NotificationKind.LOAN_DUE: gettext_lazy("贷款还款到期或逾期"),
+    NotificationKind.NEW_DEVICE_LOGIN: gettext_lazy("新设备登录"),
+    NotificationKind.QUARTERLY_SUMMARY: gettext_lazy("季度账户摘要"),
+}
+CHANNEL_LABELS: dict[str, Any] = {
+    Channel.WEB: gettext_lazy("网上业务大厅"),
+    Channel.MOBILE: gettext_lazy("手机应用"),
+    Channel.API: gettext_lazy("接口"),
+}
 
 
 def _reauth_minutes() -> float:
@@ -429,7 +445,7 @@ def security_view(request: HttpRequest) -> HttpResponse:
             "current": current_session_id(request),
             "passkeys": list(login.passkeys.order_by("created_at")),
             "prefs": [
-                (kind, label, prefs[kind][0], prefs[kind][1])
+                (kind, KIND_LABELS.get(kind, label), prefs[kind][0], prefs[kind][1])
                 for kind, label in NotificationKind.choices
             ],
             "message": message,
@@ -458,7 +474,8 @@ def _session_row(s: PortalSession) -> dict[str, Any]:
         "started": s.started_at,
         "seen": s.last_seen_at,
         "method": methods.get(s.method, s.method),
-        "channel": Channel(s.channel).label if s.channel in Channel.values else s.channel,
+        "channel": CHANNEL_LABELS.get(s.channel)
+        or (Channel(s.channel).label if s.channel in Channel.values else s.channel),
         "agent": s.user_agent[:80] or "—",
         "ip": _mask_ip(s.client_addr),
         "ended": s.ended_at,

@@ -24,6 +24,11 @@
       body: body ? JSON.stringify(body) : "{}"
     }).then(function (r) { return r.json().then(function (j) { j._ok = r.ok; return j; }); });
   }
+  // The page gives the texts in its language (data-msg-* on the error element).
+  function text(key, fallback) {
+    var el = document.querySelector("[data-passkey-error]");
+    return (el && el.getAttribute("data-msg-" + key)) || fallback;
+  }
   function showError(msg) {
     var el = document.querySelector("[data-passkey-error]");
     if (el) { el.textContent = msg; el.hidden = false; }
@@ -49,7 +54,7 @@
       });
     }).then(function (res) {
       if (res._ok) { window.location.href = res.next; } else { showError(res.message); }
-    }).catch(function () { showError("通行密钥登录未完成，请重试或使用密码登录。"); });
+    }).catch(function () { showError(text("login", "通行密钥登录未完成，请重试或使用密码登录。")); });
   }
   function register() {
     post("/portal/security/passkeys/options/").then(function (res) {
@@ -71,13 +76,13 @@
       });
     }).then(function (res) {
       if (res._ok) { window.location.href = res.next; } else { showError(res.message); }
-    }).catch(function (e) { showError((e && e.message) || "通行密钥未添加，请重试。"); });
+    }).catch(function (e) { showError((e && e.message) || text("register", "通行密钥未添加，请重试。")); });
   }
   document.addEventListener("click", function (ev) {
     var t = ev.target.closest && ev.target.closest("[data-passkey-login],[data-passkey-register]");
     if (!t) return;
     ev.preventDefault();
-    if (!window.PublicKeyCredential) { showError("此浏览器不支持通行密钥。"); return; }
+    if (!window.PublicKeyCredential) { showError(text("unsupported", "此浏览器不支持通行密钥。")); return; }
     if (t.hasAttribute("data-passkey-login")) signIn(t); else register();
   });
 })();
