@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from hpf.common import clock
 from hpf.common.policy import get_policy
+from hpf.registry.models import FundAccount
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -26,3 +27,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cur:
         cur.execute("SELECT 1")
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+def bench_pk(request: HttpRequest, account_id: int) -> JsonResponse:
+    """Benchmarks only (routed when ``HPF_BENCH_ENDPOINTS`` is set): one primary-key read, no
+    session, no audit — the ceiling the portal's pages are measured against."""
+    found = FundAccount.objects.filter(pk=account_id).values_list("pk", flat=True).first()
+    return JsonResponse({"found": found is not None})
