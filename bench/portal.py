@@ -201,12 +201,14 @@ for account_id, depositor_id in ids + sample:
     store[auth.SESSION_SEEN_AT] = now
     store[auth.SESSION_AUTH_AT] = now
     store.create()
-    out.append([account_id, store.session_key])
+    out.append([account_id, depositor_id, store.session_key])
 print(json.dumps({"cookie": settings.SESSION_COOKIE_NAME, "sessions": out}))
 """
 
 
-def sign_in(env: dict[str, str], thirty: list[int], n: int) -> tuple[str, dict[int, str]]:
+def sign_in(
+    env: dict[str, str], thirty: list[int], n: int
+) -> tuple[str, dict[int, tuple[int, str]]]:
     import json
 
     started = time.perf_counter()
@@ -220,7 +222,7 @@ def sign_in(env: dict[str, str], thirty: list[int], n: int) -> tuple[str, dict[i
     if proc.returncode:
         sys.exit(f"signing in failed:\n{proc.stderr[-3000:]}")
     data = json.loads(proc.stdout.strip().splitlines()[-1])
-    sessions = {int(a): k for a, k in data["sessions"]}
+    sessions = {int(a): (int(d), k) for a, d, k in data["sessions"]}
     print(f"  {len(sessions)} sessions in {time.perf_counter() - started:.1f} s")
     return data["cookie"], sessions
 
@@ -384,15 +386,17 @@ def main() -> None:
         print(f"  migrate: {time.perf_counter() - started:.1f} s")
     thirty = thirty_years(args.database_url, args.thirty)
     cookie, sessions = sign_in(env, thirty, args.sessions)
-    two = [(a, k) for a, k in sessions.items() if a not in set(thirty)]
-    old = [(a, k) for a, k in sessions.items() if a in set(thirty)]
+    two = [(a, d, k) for a, (d, k) in sessions.items() if a not in set(thirty)]
+    old = [(a, d, k) for a, (d, k) in sessions.items() if a in set(thirty)]
 
-    def items(path: str, pairs: list[tuple[int, str]]) -> list[tuple[str, str]]:
-        return [(f"{cookie}={k}", path) for _, k in pairs]
+    def items(path: str, who: list[tuple[int, int, str]]) -> list[tuple[str, str]]:
+        return [(f"{cookie}={k}", path) for _, _, k in who]
 
     scenarios: dict[str, list[tuple[str, str]]] = {
         # the ceiling: one primary-key read of a random sampled account, no session
-        "minimal (1 PK query)": [("x=1", f"/bench/pk/{a}") for a, _ in two],
+        "minimal (1 PK query)": [("x=1", f"/bench/pk/{a}") for a, _, _ in two],
+        # the same read through access_account: one audit event (chain head row, one commit)
+        "audited read (1 event)": [("x=1", f"/bench/audited/{a}/{d}") for a, d, _ in two],
         "overview, 2-year": items("/portal/", two),
         "overview, 30-year": items("/portal/", old),
         "deposits p1, 2-year": items("/portal/deposits/?page=1", two),

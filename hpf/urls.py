@@ -20,4 +20,11 @@ urlpatterns = [
 ]
 
 if settings.HPF_BENCH_ENDPOINTS:  # bench/portal.py only; off unless HPF_BENCH_ENDPOINTS=1
-    urlpatterns.append(path("bench/pk/<int:account_id>", views.bench_pk, name="bench_pk"))
+    urlpatterns += [
+        path("bench/pk/<int:account_id>", views.bench_pk, name="bench_pk"),
+        path(
+            "bench/audited/<int:account_id>/<int:depositor_id>",
+            views.bench_audited,
+            name="bench_audited",
+        ),
+    ]
