@@ -189,6 +189,11 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("HPF_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# Benchmarks only (bench/portal.py): ``/bench/pk/<id>``, one primary-key read of a fund
+# account's balance and nothing else, the ceiling of this stack. Off unless set; never in
+# production.
+HPF_BENCH_ENDPOINTS = env_bool("HPF_BENCH_ENDPOINTS", default=False)
+
 # Staff sign-in and the counter (hpf.staff, hpf.channels.counter): password then TOTP; the
 # session ends after 15 idle minutes or 8 hours; failed sign-ins back off from one minute up to
 # a lock of at most 15 minutes per (user name, address); an ID-check session (人证核验) lasts

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -17,3 +18,13 @@ urlpatterns = [
     path("api/v1/", include("hpf.api.urls")),
     path("portal/", include("hpf.channels.portal.urls")),
 ]
+
+if settings.HPF_BENCH_ENDPOINTS:  # bench/portal.py only; off unless HPF_BENCH_ENDPOINTS=1
+    urlpatterns += [
+        path("bench/pk/<int:account_id>", views.bench_pk, name="bench_pk"),
+        path(
+            "bench/audited/<int:account_id>/<int:depositor_id>",
+            views.bench_audited,
+            name="bench_audited",
+        ),
+    ]

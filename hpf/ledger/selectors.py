@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, Max, Sum, Window
+from django.db import connection
+from django.db.models import Exists, F, Max, OuterRef, Q, Sum, Window
 
 from hpf.audit.services import Actor
 from hpf.calc.continuity import continuous_full_months
@@ -54,7 +55,11 @@ def account_overview(*, actor: Actor, account_id: int, purpose: str = "") -> Acc
     account = access_account(actor, account_id, view="overview", purpose=purpose)
     deposits = Posting.objects.filter(fund_account=account, reason__in=DEPOSIT_REASONS)
     last = (
-        deposits.filter(amount_fen__gt=0, reversed_by__isnull=True)
+        # NOT EXISTS, not a join on ``reversed_by``: PostgreSQL plans the join as a merge over
+        # every reversal in the city (5 ms at 1.5 million accounts, growing with the years);
+        # the anti-join probes the unique index once per posting of this account (0.2 ms).
+        deposits.filter(amount_fen__gt=0)
+        .filter(~Exists(Posting.objects.filter(reverses=OuterRef("pk"))))
         .order_by("-value_date", "-id")
         .first()
     )
@@ -145,11 +150,72 @@ def account_movements(
     if unknown:
         raise InvalidInput("业务类型不正确")
     account = access_account(actor, account_id, view="movements", purpose=purpose)
-    rows = _movements(account, year, reasons)
-    total = len(rows)
-    start = (page - 1) * page_size
-    items = tuple(rows[start : start + page_size])
+    items, total = _movements_page(account, year, reasons, (page - 1) * page_size, page_size)
     return MovementPage(items, page, page_size, total)
+
+
+def _movements_page(
+    account: FundAccount, year: int | None, reasons: Sequence[str], offset: int, limit: int
+) -> tuple[tuple[Movement, ...], int]:
+    """One page of ``_movements`` with the paging done in the database: the running balance
+    is still a window over the whole history, but only the page's rows leave the database
+    and become objects, so a deep page of a thirty-year history costs about what the first
+    page of a two-year one does (bench/portal.py)."""
+    outer: list[str] = []
+    params: list[int | str | dt.date] = [account.pk]
+    if year is not None:
+        outer.append("value_date >= %s AND value_date < %s")
+        params.extend([dt.date(year, 1, 1), dt.date(year + 1, 1, 1)])
+    if reasons:
+        outer.append(f"reason IN ({', '.join(['%s'] * len(reasons))})")
+        params.extend(reasons)
+    outer_sql = f"WHERE {' AND '.join(outer)}" if outer else ""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""SELECT id, balance_after, COUNT(*) OVER () FROM (
+                    SELECT id, value_date, reason,
+                           SUM(amount_fen) OVER (ORDER BY value_date, id) AS balance_after
+                      FROM ledger_posting WHERE fund_account_id = %s) h
+                {outer_sql}
+                ORDER BY value_date DESC, id DESC LIMIT %s OFFSET %s""",
+            [*params, limit, offset],
+        )
+        found = cur.fetchall()
+    if not found:
+        total = (
+            Posting.objects.filter(fund_account=account)
+            .filter(*([Q(value_date__year=year)] if year is not None else []))
+            .filter(*([Q(reason__in=reasons)] if reasons else []))
+            .count()
+        )
+        return (), total
+    balance = {int(pk): int(after) for pk, after, _ in found}
+    rows = Posting.objects.select_related("entry").in_bulk(list(balance))
+    reversed_ids = set(
+        Posting.objects.filter(reverses_id__in=list(balance)).values_list("reverses_id", flat=True)
+    )
+    return tuple(_movement(rows[pk], balance[pk], pk in reversed_ids) for pk in balance), int(
+        found[0][2]
+    )
+
+
+def _movement(r: Posting, balance_after: int, reversed: bool) -> Movement:
+    return Movement(
+        posting_id=r.pk,
+        value_date=r.value_date,
+        posted_at=r.entry.posted_at,
+        period=r.period,
+        reason=r.reason,
+        reason_label=Reason(r.reason).label,
+        amount_fen=r.amount_fen,
+        deposit_base_fen=r.deposit_base_fen,
+        employer_ratio=r.employer_ratio,
+        employer_fen=r.employer_fen,
+        employee_ratio=r.employee_ratio,
+        employee_fen=r.employee_fen,
+        balance_after_fen=balance_after,
+        reversed=reversed,
+    )
 
 
 # The most lines an export carries: thirty years of a dozen movements a month is about 4,500.
@@ -201,22 +267,4 @@ def _movements(account: FundAccount, year: int | None, reasons: Sequence[str]) -
         rows = [r for r in rows if r.value_date.year == year]
     if reasons:
         rows = [r for r in rows if r.reason in reasons]
-    return [
-        Movement(
-            posting_id=r.pk,
-            value_date=r.value_date,
-            posted_at=r.entry.posted_at,
-            period=r.period,
-            reason=r.reason,
-            reason_label=Reason(r.reason).label,
-            amount_fen=r.amount_fen,
-            deposit_base_fen=r.deposit_base_fen,
-            employer_ratio=r.employer_ratio,
-            employer_fen=r.employer_fen,
-            employee_ratio=r.employee_ratio,
-            employee_fen=r.employee_fen,
-            balance_after_fen=int(r.balance_after),
-            reversed=r.pk in reversed_ids,
-        )
-        for r in rows
-    ]
+    return [_movement(r, int(r.balance_after), r.pk in reversed_ids) for r in rows]

@@ -6,8 +6,11 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from hpf.audit.services import Actor
 from hpf.common import clock
 from hpf.common.policy import get_policy
+from hpf.registry.access import access_account
+from hpf.registry.models import FundAccount
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -26,3 +29,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cur:
         cur.execute("SELECT 1")
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+def bench_pk(request: HttpRequest, account_id: int) -> JsonResponse:
+    """Benchmarks only (routed when ``HPF_BENCH_ENDPOINTS`` is set): one primary-key read, no
+    session, no audit — the ceiling the portal's pages are measured against."""
+    found = FundAccount.objects.filter(pk=account_id).values_list("pk", flat=True).first()
+    return JsonResponse({"found": found is not None})
+
+
+def bench_audited(request: HttpRequest, account_id: int, depositor_id: int) -> JsonResponse:
+    """Benchmarks only: the same read through ``access_account`` as the depositor, so one
+    audit event (the chain head row locked, the event written, one commit) — what each of a
+    portal page's selectors pays on top of its own queries."""
+    actor = Actor(f"depositor:{depositor_id}", "web", request.META.get("REMOTE_ADDR"))
+    account = access_account(actor, account_id, view="bench")
+    return JsonResponse({"found": account.pk == account_id})
