@@ -45,6 +45,36 @@ def _ok(schema: str, description: str) -> dict[str, Any]:
     }
 
 
+def _login_step(summary: str, request_schema: str, ok: dict[str, Any]) -> dict[str, Any]:
+    """One step of the token login: no token needed, a JSON body, the sign-in's refusals."""
+
+    def error(description: str) -> dict[str, Any]:
+        return {
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+
+    body = {"schema": {"$ref": f"#/components/schemas/{request_schema}"}}
+    return {
+        "post": {
+            "summary": summary,
+            "security": [],
+            "requestBody": {"required": True, "content": {"application/json": body}},
+            "responses": {
+                **ok,
+                "400": error(
+                    "输入不正确，或登录请求无效、验证码错误"
+                    "（code: INVALID_INPUT / CHALLENGE_INVALID / CODE_INVALID / "
+                    "FACTOR_UNAVAILABLE）"
+                ),
+                "401": error("账号或密码不正确（code: SIGNIN_REFUSED）"),
+                "403": error("本人已冻结网上业务（code: ONLINE_ACCESS_FROZEN）"),
+                **_errors("429"),
+            },
+        }
+    }
+
+
 def _personal(scope: str, schema: str, summary: str, **extra: Any) -> dict[str, Any]:
     return {
         "get": {
@@ -358,98 +388,16 @@ def openapi_document() -> dict[str, Any]:
                 ],
             ),
             **_service_paths(),
-            "/auth/login": {
-                "post": {
-                    "summary": "登录第一步：身份证号或手机号 + 密码，返回第二因素的登录请求号",
-                    "security": [],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/LoginRequest"}
-                            }
-                        },
-                    },
-                    "responses": {
-                        **_ok("LoginChallenge", "已发送短信验证码或待输入动态口令"),
-                        **{
-                            "400": {
-                                "description": "输入不正确，或登录请求无效、验证码错误"
-                                "（code: INVALID_INPUT / CHALLENGE_INVALID / CODE_INVALID / "
-                                "FACTOR_UNAVAILABLE）",
-                                "content": {
-                                    "application/json": {
-                                        "schema": {"$ref": "#/components/schemas/Error"}
-                                    }
-                                },
-                            },
-                            "401": {
-                                "description": "账号或密码不正确（code: SIGNIN_REFUSED）",
-                                "content": {
-                                    "application/json": {
-                                        "schema": {"$ref": "#/components/schemas/Error"}
-                                    }
-                                },
-                            },
-                            "403": {
-                                "description": "本人已冻结网上业务（code: ONLINE_ACCESS_FROZEN）",
-                                "content": {
-                                    "application/json": {
-                                        "schema": {"$ref": "#/components/schemas/Error"}
-                                    }
-                                },
-                            },
-                            **_errors("429"),
-                        },
-                    },
-                }
-            },
-            "/auth/verify": {
-                "post": {
-                    "summary": "登录第二步：登录请求号 + 验证码，返回访问令牌（失败次数过多将暂停）",
-                    "security": [],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/VerifyRequest"}
-                            }
-                        },
-                    },
-                    "responses": {
-                        **_ok("IssuedToken", "访问令牌"),
-                        **{
-                            "400": {
-                                "description": "输入不正确，或登录请求无效、验证码错误"
-                                "（code: INVALID_INPUT / CHALLENGE_INVALID / CODE_INVALID / "
-                                "FACTOR_UNAVAILABLE）",
-                                "content": {
-                                    "application/json": {
-                                        "schema": {"$ref": "#/components/schemas/Error"}
-                                    }
-                                },
-                            },
-                            "401": {
-                                "description": "账号或密码不正确（code: SIGNIN_REFUSED）",
-                                "content": {
-                                    "application/json": {
-                                        "schema": {"$ref": "#/components/schemas/Error"}
-                                    }
-                                },
-                            },
-                            "403": {
-                                "description": "本人已冻结网上业务（code: ONLINE_ACCESS_FROZEN）",
-                                "content": {
-                                    "application/json": {
-                                        "schema": {"$ref": "#/components/schemas/Error"}
-                                    }
-                                },
-                            },
-                            **_errors("429"),
-                        },
-                    },
-                }
-            },
+            "/auth/login": _login_step(
+                "登录第一步：身份证号或手机号 + 密码，返回第二因素的登录请求号",
+                "LoginRequest",
+                _ok("LoginChallenge", "已发送短信验证码或待输入动态口令"),
+            ),
+            "/auth/verify": _login_step(
+                "登录第二步：登录请求号 + 验证码，返回访问令牌（失败次数过多将暂停）",
+                "VerifyRequest",
+                _ok("IssuedToken", "访问令牌"),
+            ),
             "/tokens/revoke": {
                 "post": {
                     "summary": "撤销当前令牌（退出登录）",
