@@ -64,9 +64,10 @@ from hpf.remittance.services import (
     POSTING_COLUMNS,
     STORED_PROBLEMS,
     ImportOutcome,
-    _elsewhere,
     _rules,
+    check_list,
     duplicate_problem,
+    employer_info,
     id_hasher,
     notify_deposits,
     remittance_import_file,
@@ -74,13 +75,9 @@ from hpf.remittance.services import (
 from hpf.remittance.validate import (
     AccountInfo,
     Context,
-    EmployerInfo,
     Header,
     Row,
-    check_employer,
-    check_rows,
     check_totals,
-    not_here_problems,
     read_header,
     read_rows,
 )
@@ -394,54 +391,33 @@ class _Chunk:
         with self.timed("accounts"):
             accounts = self._accounts([e.pk for e in employers.values()])
         hasher = id_hasher()
-        checking = self.timed("check")
-        checking.__enter__()
         good: list[tuple[Prepared, ImportOutcome, Employer, list[int]]] = []
-        for p in self.lists:
-            h = p.header
-            assert h is not None
-            outcome = p.outcome(ListState.REJECTED)
-            employer = employers.get(p.path)
-            assert employer is not None  # lists without one were taken out in _lock_employers
-            outcome.unit_no = employer.unit_no
-            earlier = posted_before.get(p.sha256)
-            if earlier is not None:
-                outcome.problems = [duplicate_problem(*earlier)]
+        with self.timed("check"):
+            for p in self.lists:
+                h = p.header
+                assert h is not None
+                outcome = p.outcome(ListState.REJECTED)
                 self.outcomes.append((p, outcome))
-                continue
-            by_no, by_hash = accounts.get(employer.pk, ({}, {}))
-            ctx = Context(
-                employer=EmployerInfo(
-                    employer.pk,
-                    employer.unit_no,
-                    employer.uscc,
-                    employer.status == Employer.Status.ACTIVE,
-                    employer.paid_through,
-                    employer.employer_ratio,
-                    employer.employee_ratio,
-                ),
-                accounts_by_no=by_no,
-                accounts_by_hash=by_hash,
-                current_period=clock.current_period(),
-                rules_for=_rules,
-                id_hash=hasher,
-            )
-            problems = check_employer(h, ctx)
-            checked = check_rows(h, p.rows, ctx)
-            row_problems = checked.problems
-            if any(x.code == "PERIOD_ALREADY_PAID" for x in problems):
-                row_problems = [x for x in row_problems if x.code != "PERIOD_ALREADY_PAID"]
-            problems += row_problems
-            if checked.unresolved:
-                problems += not_here_problems(checked.unresolved, *_elsewhere(checked.unresolved))
-            if problems:
-                outcome.problems = problems
-                self.outcomes.append((p, outcome))
-                continue
-            outcome.accounts = len(set(checked.account_ids))
-            good.append((p, outcome, employer, checked.account_ids))
-            self.outcomes.append((p, outcome))
-        checking.__exit__(None, None, None)
+                employer = employers.get(p.path)
+                assert employer is not None  # lists without one were taken out in _lock_employers
+                outcome.unit_no = employer.unit_no
+                earlier = posted_before.get(p.sha256)
+                if earlier is not None:
+                    outcome.problems = [duplicate_problem(*earlier)]
+                    continue
+                by_no, by_hash = accounts.get(employer.pk, ({}, {}))
+                ctx = Context(
+                    employer=employer_info(employer),
+                    accounts_by_no=by_no,
+                    accounts_by_hash=by_hash,
+                    current_period=clock.current_period(),
+                    rules_for=_rules,
+                    id_hash=hasher,
+                )
+                outcome.problems, checked = check_list(h, p.rows, ctx)
+                if not outcome.problems:
+                    outcome.accounts = len(set(checked.account_ids))
+                    good.append((p, outcome, employer, checked.account_ids))
         if good:
             self._post(good, accounts)
         if not self.dry_run:

@@ -69,6 +69,7 @@ from hpf.remittance.validate import (
     EmployerInfo,
     Header,
     Row,
+    RowCheck,
     Standing,
     check_employer,
     check_rows,
@@ -301,15 +302,8 @@ def _import_locked(
                 outcome.problems = [duplicate_problem(duplicate.pk, duplicate.created_at)]
                 return employer_pk
             ctx = _load_context(employer, header, rows)
-            employer_problems = check_employer(header, ctx)
-            checked = check_rows(header, rows, ctx)
-            row_problems = checked.problems
-            if any(p.code == "PERIOD_ALREADY_PAID" for p in employer_problems):
-                # The whole month is paid: saying so for every row only hides the other problems.
-                row_problems = [p for p in row_problems if p.code != "PERIOD_ALREADY_PAID"]
-            problems += employer_problems + row_problems
-            if checked.unresolved:
-                problems += not_here_problems(checked.unresolved, *_elsewhere(checked.unresolved))
+            list_problems, checked = check_list(header, rows, ctx)
+            problems += list_problems
             if problems:
                 outcome.problems = problems
                 return employer_pk
@@ -450,7 +444,20 @@ def _load_context(employer: Employer, header: Header, rows: Sequence[Row]) -> Co
             standing[(account_id, period)].append(
                 Standing(pk, entry_id, account_id, period, amount, erf, base, er, ee, emp)
             )
-    employer_info = EmployerInfo(
+    return Context(
+        employer=employer_info(employer),
+        accounts_by_no=by_no,
+        accounts_by_hash=by_hash,
+        current_period=clock.current_period(),
+        rules_for=_rules,
+        id_hash=id_hasher(),
+        standing=dict(standing),
+    )
+
+
+def employer_info(employer: Employer) -> EmployerInfo:
+    """What the checks need of the (locked) employer."""
+    return EmployerInfo(
         employer.pk,
         employer.unit_no,
         employer.uscc,
@@ -459,15 +466,20 @@ def _load_context(employer: Employer, header: Header, rows: Sequence[Row]) -> Co
         employer.employer_ratio,
         employer.employee_ratio,
     )
-    return Context(
-        employer=employer_info,
-        accounts_by_no=by_no,
-        accounts_by_hash=by_hash,
-        current_period=clock.current_period(),
-        rules_for=_rules,
-        id_hash=id_hasher(),
-        standing=dict(standing),
-    )
+
+
+def check_list(header: Header, rows: list[Row], ctx: Context) -> tuple[list[RowProblem], RowCheck]:
+    """Every problem of one list against its employer and accounts (both import paths)."""
+    employer_problems = check_employer(header, ctx)
+    checked = check_rows(header, rows, ctx)
+    row_problems = checked.problems
+    if any(p.code == "PERIOD_ALREADY_PAID" for p in employer_problems):
+        # The whole month is paid: saying so for every row only hides the other problems.
+        row_problems = [p for p in row_problems if p.code != "PERIOD_ALREADY_PAID"]
+    problems = employer_problems + row_problems
+    if checked.unresolved:
+        problems += not_here_problems(checked.unresolved, *_elsewhere(checked.unresolved))
+    return problems, checked
 
 
 def _elsewhere(unresolved: Sequence[tuple[Row, str]]) -> tuple[set[str], set[str]]:
