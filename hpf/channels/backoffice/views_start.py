@@ -24,11 +24,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hpf.channels.backoffice.views_upload import _actor, _user_id
+from hpf.audit.models import Channel
 from hpf.common import clock
 from hpf.operations.launch import launch
-from hpf.staff.access import staff_required
-from hpf.staff.models import Role, StaffMember
+from hpf.staff.access import staff_actor, staff_of, staff_required
+from hpf.staff.models import Role
 
 SUFFIXES = {".csv", ".xlsx"}
 
@@ -49,9 +49,7 @@ def _folders() -> list[dict[str, Any]]:
 
 
 def _is_supervisor(request: HttpRequest) -> bool:
-    return StaffMember.objects.filter(
-        user_id=_user_id(request), role=Role.SUPERVISOR, active=True
-    ).exists()
+    return staff_of(request).role == Role.SUPERVISOR
 
 
 @staff_required(Role.CLERK, Role.SUPERVISOR)
@@ -108,7 +106,7 @@ def start(request: HttpRequest) -> HttpResponse:
         return redirect("backoffice:start")
     if dry_run:
         args.append("--dry-run")
-    launch(command, args, actor=_actor(request))
+    launch(command, args, actor=staff_actor(request, Channel.BACKOFFICE))
     messages.success(
         request,
         _("已启动 %(command)s%(dry)s，进度见下方运行记录。")

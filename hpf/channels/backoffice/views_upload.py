@@ -26,19 +26,17 @@ from hpf.calc.money import format_yuan_grouped
 from hpf.channels.backoffice.models import STAGED_TTL, StagedUpload
 from hpf.common import clock
 from hpf.remittance.services import ImportOutcome, problems_csv, remittance_import
-from hpf.staff.access import staff_required
+from hpf.staff.access import staff_actor, staff_required
 from hpf.staff.models import Role
 
 SHOWN_PROBLEMS = 500
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return Actor(
-        f"staff:{request.user.pk}", Channel.BACKOFFICE, request.META.get("REMOTE_ADDR") or None
-    )
+    return staff_actor(request, Channel.BACKOFFICE)
 
 
-def _user_id(request: HttpRequest) -> int:
+def staff_user_id(request: HttpRequest) -> int:
     user_id = request.user.pk
     assert user_id is not None  # staff_required let only a signed-in user through
     return int(user_id)
@@ -91,11 +89,11 @@ def upload(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     StagedUpload.objects.filter(created_at__lt=now - STAGED_TTL).delete()
     with transaction.atomic():
-        StagedUpload.objects.filter(user_id=_user_id(request), sha256=outcome.sha256).delete()
+        StagedUpload.objects.filter(user_id=staff_user_id(request), sha256=outcome.sha256).delete()
         # A double click may race this one to the same row; either copy will do.
         with contextlib.suppress(IntegrityError), transaction.atomic():
             StagedUpload.objects.create(
-                user_id=_user_id(request),
+                user_id=staff_user_id(request),
                 sha256=outcome.sha256,
                 filename=filename[:200],
                 content=content,
@@ -109,7 +107,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 def confirm(request: HttpRequest) -> HttpResponse:
     sha = request.POST.get("sha256", "")
     staged = StagedUpload.objects.filter(
-        user_id=_user_id(request), sha256=sha, created_at__gte=clock.now() - STAGED_TTL
+        user_id=staff_user_id(request), sha256=sha, created_at__gte=clock.now() - STAGED_TTL
     ).first()
     if staged is None:
         return render(
