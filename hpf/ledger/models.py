@@ -107,10 +107,11 @@ class JournalEntry(models.Model):
 
 
 class Posting(models.Model):
-    # The references of the ledger's high-volume rows (entry, account, employer) are held by
-    # set-based triggers (hpf.common.dbguards: one check per INSERT statement, and accounts,
-    # employers and entries are never deleted) rather than row-by-row foreign-key triggers,
-    # which cost more than writing the rows themselves at a city's scale.
+    # Every reference of the ledger's high-volume rows (entry, account, employer, centre
+    # account, reversed posting) is held by set-based triggers (hpf.common.dbguards: one check
+    # per INSERT statement; accounts, employers and entries are never deleted, postings are
+    # append-only) rather than by foreign keys: those queue a deferred trigger event per row
+    # and column, which at a city's scale costs more than writing the rows themselves.
     entry = models.ForeignKey(
         JournalEntry, on_delete=models.PROTECT, related_name="postings", db_constraint=False
     )
@@ -126,7 +127,12 @@ class Posting(models.Model):
         db_constraint=False,
     )
     centre_account = models.ForeignKey(
-        CentreAccount, null=True, blank=True, on_delete=models.PROTECT, db_index=False
+        CentreAccount,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,
+        db_constraint=False,
     )
     amount_fen = models.BigIntegerField()
     # Copied from the entry so that the hot queries (interest, statements) read one table.
@@ -152,6 +158,7 @@ class Posting(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         db_index=False,
+        db_constraint=False,
         related_name="reversed_by",
     )
 

@@ -181,3 +181,75 @@ def test_every_append_only_table_keeps_its_guard_after_migrations(table):
             )
             names = {row[0] for row in cur.fetchall()}
             assert {f"{table}_no_update", f"{table}_no_delete"} <= names
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "named"),
+    [
+        ("fund_account_id", 999_999_999, "account"),
+        ("employer_id", 999_999_999, "employer"),
+        ("centre_account_id", "NO_SUCH_CENTRE", "centre account"),
+        ("reverses_id", 999_999_999, "reversed posting"),
+    ],
+)
+def test_a_posting_naming_a_missing_row_is_refused(owner, column, value, named):
+    """The references that are not foreign keys (set-based triggers instead) still hold:
+    a posting naming an account, employer, centre account or posting that does not exist is
+    refused by the database itself, and nothing is written. (Each test's entry is rolled back
+    with its savepoint: left in place, it would fail the deferred balance check.)"""
+    with transaction.atomic():
+        _refused_reference(owner, column, value, named)
+        transaction.set_rollback(True)
+
+
+def _refused_reference(owner, column, value, named):
+    entry = JournalEntry.objects.create(
+        reason=Reason.TRANSFER_IN,
+        value_date=clock.today(),
+        source_key="test:refs",
+        posted_at=clock.now(),
+        actor="test",
+    )
+    good = {
+        "fund_account_id": owner.pk,
+        "employer_id": None,
+        "centre_account_id": None,
+        "reverses_id": None,
+    }
+    if column == "centre_account_id":
+        good["fund_account_id"] = None
+    good[column] = value
+    before = Posting.objects.count()
+    message = refused(
+        "INSERT INTO ledger_posting (entry_id, fund_account_id, employer_id, centre_account_id,"
+        " reverses_id, amount_fen, value_date, reason) VALUES (%s, %s, %s, %s, %s, 5, %s, %s)",
+        [entry.pk, *good.values(), clock.today(), Reason.TRANSFER_IN],
+    )
+    assert "HPF_POSTING_REF" in message
+    if connection.vendor == "postgresql":  # SQLite's row trigger names the four together
+        assert named in message
+    assert Posting.objects.count() == before
+
+
+def test_a_posting_naming_existing_rows_passes_the_reference_check(owner):
+    with transaction.atomic():
+        _accepted_reference(owner)
+        transaction.set_rollback(True)
+
+
+def _accepted_reference(owner):
+    entry = JournalEntry.objects.create(
+        reason=Reason.TRANSFER_IN,
+        value_date=clock.today(),
+        source_key="test:refs-ok",
+        posted_at=clock.now(),
+        actor="test",
+    )
+    earlier = Posting.objects.filter(fund_account=owner).earliest("pk")
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO ledger_posting (entry_id, fund_account_id, centre_account_id,"
+            " reverses_id, amount_fen, value_date, reason) VALUES (%s, NULL, %s, %s, 5, %s, %s)",
+            [entry.pk, CentreCode.TRANSFER_CLEARING, earlier.pk, clock.today(), Reason.REVERSAL],
+        )
+    assert Posting.objects.filter(entry=entry, reverses=earlier).count() == 1
