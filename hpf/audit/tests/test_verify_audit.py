@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from hpf.audit import services
 from hpf.audit.models import AuditChainHead, AuditEvent
 from hpf.audit.services import GENESIS, Actor, link_pending, link_v1, record_event
+from hpf.common import clock
 from hpf.common.clock import frozen_clock
 
 pytestmark = pytest.mark.django_db
@@ -239,7 +240,7 @@ def test_rows_linked_before_seals_are_checked_by_their_link():
     over their fields. They still verify, new rows go on from them, and a change is caught."""
     old = AuditEvent(
         seq=1,
-        occurred_at=services.clock.now(),
+        occurred_at=clock.now(),
         actor="staff:7",
         channel="counter",
         action="account.view",
