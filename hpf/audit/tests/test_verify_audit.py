@@ -415,7 +415,7 @@ def test_link_audit_follow_links_until_stopped(events):
     stopper = threading.Thread(target=stop_when_running)
     stopper.start()
     started = time.monotonic()
-    call_command("link_audit", "--follow", "--interval", "0.05", stdout=out)
+    call_command("link_audit", "--follow", "--interval", "0.05", "--max-rows", "2", stdout=out)
     stopper.join()
     assert time.monotonic() - started < 5
     assert "stopped: linked 3 events" in out.getvalue()

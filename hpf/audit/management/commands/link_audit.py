@@ -18,7 +18,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from hpf.audit.services import LINK_BATCH, link_all
+from hpf.audit.services import LINK_BATCH, link_all, link_batch
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,11 @@ class Command(BaseCommand):
         total, refused = 0, None
         try:
             while not stop.is_set():
+                caught_up = True
                 try:
-                    result = link_all(max_rows=max_rows)
+                    # One batch a turn, so a stop is seen between batches however far
+                    # behind the linker is.
+                    result = link_batch(max_rows=max_rows)
                 except Exception:
                     # A database restart or a lost connection: drop the connection, try again.
                     log.exception("audit: linking failed; trying again in %g s", interval)
@@ -90,7 +93,9 @@ class Command(BaseCommand):
                             "seal; later events wait behind it, run hpf verify-audit"
                         )
                     refused = result.refused_id
-                stop.wait(interval)
+                    caught_up = result.linked < max_rows or result.busy or refused is not None
+                if caught_up:
+                    stop.wait(interval)
         finally:
             for s, handler in previous.items():
                 signal.signal(s, handler)
