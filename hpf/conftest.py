@@ -200,7 +200,7 @@ def audited() -> Callable[..., AuditEvent]:
     from hpf.registry.models import FundAccount
 
     def check(action: str, account_id: int | None) -> AuditEvent:
-        event = AuditEvent.objects.order_by("-seq").first()
+        event = AuditEvent.objects.order_by("-id").first()
         assert event is not None
         assert (event.action, event.subject_account_id) == (action, account_id)
         if account_id is not None:

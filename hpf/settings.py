@@ -286,3 +286,11 @@ HPF_APPOINTMENT_CAPACITY = env_int("HPF_APPOINTMENT_CAPACITY", default=4, low=1,
 HPF_APPOINTMENT_SLOT_MINUTES = env_int("HPF_APPOINTMENT_SLOT_MINUTES", default=30, low=5, high=240)
 HPF_WORK_START_HOUR = env_int("HPF_WORK_START_HOUR", default=9, low=0, high=23)
 HPF_WORK_END_HOUR = env_int("HPF_WORK_END_HOUR", default=17, low=1, high=24)
+
+# The audit trail (hpf.audit.services): events are sealed when written and linked into the
+# hash chain after commit. A process that recorded an event links at most once every
+# HPF_AUDIT_LINK_INTERVAL_MS (0: after every commit); ``hpf verify-audit`` reports a pending
+# event older than HPF_AUDIT_MAX_LINK_LAG_S (the linker, ``hpf link-audit --follow``, is not
+# running).
+HPF_AUDIT_LINK_INTERVAL_MS = env_int("HPF_AUDIT_LINK_INTERVAL_MS", default=200, low=0, high=60_000)
+HPF_AUDIT_MAX_LINK_LAG_S = env_int("HPF_AUDIT_MAX_LINK_LAG_S", default=300, low=1, high=7 * 86400)

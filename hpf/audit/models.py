@@ -1,15 +1,17 @@
 """The append-only, hash-chained audit log (查询日志 and 操作日志 in one trail).
 
-Each event is linked to the one before by an HMAC over the previous link and the event's own
-fields, keyed with ``HPF_AUDIT_KEY``: changing, inserting or deleting any row behind the
-application's back breaks the chain at that row, and without the key the chain cannot be
-recomputed to hide it. ``AuditChainHead`` holds the last sequence number and link, so the
-loss of rows at the end is caught too.
+Each event is sealed when it is written (an HMAC over its own fields, keyed from
+``HPF_AUDIT_KEY``) and linked shortly after commit to the one before by an HMAC over the
+previous link and its seal (``hpf.audit.services`` explains why in two steps): changing,
+inserting or deleting any linked row behind the application's back breaks the chain at that
+row, and without the key the chain cannot be recomputed to hide it. ``AuditChainHead`` holds
+the last sequence number and link, so the loss of rows at the end is caught too.
 """
 
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 
 
 class Channel(models.TextChoices):
@@ -28,7 +30,9 @@ class Channel(models.TextChoices):
 
 
 class AuditEvent(models.Model):
-    seq = models.BigIntegerField(unique=True)
+    # The chain fields, set once by the linker after commit: NULL / blank while pending.
+    # The order of events is their id (insertion order); ``seq`` is the order of linking.
+    seq = models.BigIntegerField(unique=True, null=True, blank=True)
     occurred_at = models.DateTimeField()
     actor = models.CharField(max_length=80)
     channel = models.CharField(max_length=16, choices=Channel.choices)
@@ -37,21 +41,32 @@ class AuditEvent(models.Model):
     purpose = models.CharField(max_length=200, blank=True)
     client_addr = models.GenericIPAddressField(null=True, blank=True)
     details = models.JSONField(default=dict)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    # Random, so that every seal is unique and a copied row is refused (blank before 0004).
+    nonce = models.CharField(max_length=32, blank=True)
+    # HMAC over the fields above and the nonce, written with the row (blank before 0004).
+    seal = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["subject_account_id", "occurred_at"], name="audit_subject_time"),
             models.Index(fields=["actor", "occurred_at"], name="audit_actor_time"),
+            # What the linker reads: the few pending rows of a table of millions.
+            models.Index(fields=["id"], condition=Q(seq__isnull=True), name="audit_pending"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seal"], condition=~Q(seal=""), name="audit_seal_unique"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.actor} {self.action}"
+        return f"#{self.pk} {self.actor} {self.action}"
 
 
 class AuditChainHead(models.Model):
-    """A single row (id = 1): the newest link. Locking it orders concurrent writers."""
+    """A single row (id = 1): the newest link. Only the linker moves it (under its lock)."""
 
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)

@@ -112,7 +112,7 @@ def certificate_lookups(actor: Actor, account_id: int) -> tuple[CertificateLooku
     account = access_account(actor, account_id, view="certificate_lookups")
     events = AuditEvent.objects.filter(
         subject_account_id=account.pk, action=LOOKUP_ACTION
-    ).order_by("-occurred_at", "-seq")
+    ).order_by("-occurred_at", "-id")
     return tuple(
         CertificateLookup(
             occurred_at=e.occurred_at,

@@ -1,6 +1,7 @@
 """Database-level guards for what must never happen, whatever code runs against the tables.
 
-Append-only tables refuse UPDATE and DELETE with a trigger on both databases. PostgreSQL also
+Append-only tables refuse UPDATE and DELETE with a trigger on both databases (the audit
+trail lets its linker fill in a row's chain columns once, and nothing else). PostgreSQL also
 checks, at commit, that every journal entry balances, and refuses postings added to an entry
 written by an earlier transaction. (SQLite has no deferred triggers; ``hpf check-ledger``
 proves the same facts there.) The triggers are created by migrations through these helpers.
@@ -44,6 +45,70 @@ def _append_only_sql(vendor: str, table: str) -> tuple[list[str], list[str]]:
         ],
         [f"DROP TRIGGER IF EXISTS {table}_no_update", f"DROP TRIGGER IF EXISTS {table}_no_delete"],
     )
+
+
+# Append-only tables whose chain columns one linker fills in once after the row's insert
+# (``hpf.audit.services``): the table, and the columns that update may set.
+LINKED_ONCE = {"audit_auditevent": ("seq", "prev_hash", "hash")}
+
+
+def _linked_once_sql(vendor: str, table: str, columns: list[str]) -> list[str]:
+    """Like append-only, except for the one linking update: from ``seq`` NULL to a
+    ``seq``, with only the chain columns changed. Any other UPDATE, a second link, or any
+    DELETE is refused with the append-only message."""
+    link_columns = LINKED_ONCE[table]
+    if vendor == "postgresql":
+        strip = "".join(f" - '{c}'" for c in link_columns)
+        return [
+            f"""CREATE OR REPLACE FUNCTION hpf_linked_once() RETURNS trigger AS $$
+            BEGIN
+              IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND NEW.seq IS NOT NULL
+                 AND (to_jsonb(NEW){strip}) = (to_jsonb(OLD){strip}) THEN
+                RETURN NEW;
+              END IF;
+              RAISE EXCEPTION 'HPF_APPEND_ONLY: % on % is not allowed (append-only ledger)',
+                TG_OP, TG_TABLE_NAME USING ERRCODE = 'integrity_constraint_violation';
+            END $$ LANGUAGE plpgsql""",
+            f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+            f"""CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
+                FOR EACH ROW EXECUTE FUNCTION hpf_linked_once()""",
+        ]
+    # SQLite triggers name their columns: the table's columns when the trigger is made
+    # (reinstalled after every migrate, so a column added later is covered too).
+    same = " AND ".join(f'NEW."{c}" IS OLD."{c}"' for c in columns if c not in link_columns)
+    return [
+        f"DROP TRIGGER IF EXISTS {table}_no_update",
+        f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+            WHEN NOT (OLD.seq IS NULL AND NEW.seq IS NOT NULL AND {same})
+            BEGIN SELECT RAISE(ABORT, 'HPF_APPEND_ONLY: UPDATE on {table} is not allowed'); END""",
+        f"""CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table}
+            BEGIN SELECT RAISE(ABORT, 'HPF_APPEND_ONLY: DELETE on {table} is not allowed'); END""",
+    ]
+
+
+def _guard_sql(connection: Any, table: str) -> list[str]:
+    if table not in LINKED_ONCE:
+        return _append_only_sql(connection.vendor, table)[0]
+    with connection.cursor() as cur:
+        columns = [c.name for c in connection.introspection.get_table_description(cur, table)]
+    return _linked_once_sql(connection.vendor, table, columns)
+
+
+def linked_once(table: str) -> migrations.RunPython:
+    """The migration step that replaces ``table``'s append-only guard by the linked-once
+    one (back: plain append-only again)."""
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        for sql in _guard_sql(schema_editor.connection, table):
+            _run(schema_editor, sql)
+
+    def backward(apps: Any, schema_editor: Any) -> None:
+        vendor = schema_editor.connection.vendor
+        drop, create = _append_only_sql(vendor, table)[1], _append_only_sql(vendor, table)[0]
+        for sql in [*drop, *create]:
+            _run(schema_editor, sql)
+
+    return migrations.RunPython(forward, backward)
 
 
 def append_only(*tables: str) -> migrations.RunPython:
@@ -196,7 +261,7 @@ def install_guards(connection: Any) -> list[str]:
     ledger = {"ledger_journalentry", "ledger_posting", "interest_interestsettlement"} <= present
     with connection.cursor() as cur:
         for table in guarded:
-            for sql in _append_only_sql(connection.vendor, table)[0]:
+            for sql in _guard_sql(connection, table):
                 cur.execute(sql)
         for table in NEVER_DELETED_TABLES:
             if table in present:

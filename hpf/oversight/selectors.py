@@ -107,7 +107,7 @@ def audit_search(member: StaffMember, query: AuditQuery) -> QuerySet[AuditEvent]
         events = events.filter(occurred_at__gte=_day_start(query.date_from))
     if query.date_to:
         events = events.filter(occurred_at__lt=_day_start(query.date_to + dt.timedelta(days=1)))
-    return events.order_by("-seq")
+    return events.order_by("-id")
 
 
 EXPORT_COLUMNS = ("序号", "时间", "操作人", "渠道", "操作", "账户", "用途", "来源地址", "详情")
@@ -131,7 +131,7 @@ def audit_export_rows(
     for e in events:
         rows.append(
             (
-                str(e.seq),
+                "" if e.seq is None else str(e.seq),
                 e.occurred_at.astimezone(clock.BUSINESS_TZ).strftime("%Y-%m-%d %H:%M:%S"),
                 e.actor,
                 channels.get(e.channel, e.channel),
@@ -233,7 +233,7 @@ def account_readers(actor: Actor, account_id: int, *, limit: int = 200) -> list[
     events = list(
         AuditEvent.objects.filter(
             subject_account_id=account.pk, action__in=(READ_ACTION, LOOKUP_ACTION)
-        ).order_by("-seq")[:limit]
+        ).order_by("-id")[:limit]
     )
     staff_ids = {
         int(e.actor.partition(":")[2])

@@ -42,7 +42,7 @@ def test_account_equals_the_ledger_and_is_no_store(client, owner):
     assert body["deposits_this_year"] == "7200.00"
     assert body["account_no"] == owner.account_no
     assert "*" in body["id_number_masked"]
-    event = AuditEvent.objects.latest("seq")
+    event = AuditEvent.objects.latest("id")
     assert event.action == "account.read" and event.channel == "mobile"
 
 
@@ -88,7 +88,7 @@ def test_a_token_without_the_scope_is_refused(client, owner):
     assert r.status_code == 200
     assert [i["period"] for i in r.json()["items"]] == ["2026-10", "2026-09", "2026-08"]
     # A partner's read is audited with the partner named.
-    event = AuditEvent.objects.latest("seq")
+    event = AuditEvent.objects.latest("id")
     assert event.channel == "api" and "某银行" in event.purpose
 
 

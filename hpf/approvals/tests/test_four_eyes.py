@@ -57,7 +57,7 @@ def test_supervisor_of_the_hall_approves_and_the_account_freezes(owner, freeze, 
     assert approve.details["proposed_by"] == f"staff:{clerk.user_id}"
     assert approve.details["approved_by"] == f"staff:{supervisor.user_id}"
     frozen = AuditEvent.objects.get(action="account.freeze")
-    assert frozen.actor == f"staff:{supervisor.user_id}" and frozen.seq < approve.seq
+    assert frozen.actor == f"staff:{supervisor.user_id}" and frozen.pk < approve.pk
 
 
 def test_unfreeze_goes_the_same_way(owner, freeze, clerk, supervisor, idcheck):

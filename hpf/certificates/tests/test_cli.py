@@ -49,7 +49,7 @@ def test_issue_writes_a_signed_pdf_and_revoke_revokes(owner, paid_off_loan, tmp_
     )
     assert Certificate.objects.count() == 3
     call_command("revoke_certificate", serial=cert.serial, reason="重新开具", stdout=io.StringIO())
-    assert AuditEvent.objects.latest("seq").action == "certificate.revoke"
+    assert AuditEvent.objects.latest("id").action == "certificate.revoke"
     with pytest.raises(CommandError, match="INVALID_TRANSITION"):
         call_command("revoke_certificate", serial=cert.serial, reason="again")
 

@@ -164,6 +164,8 @@ def test_program_starts_with_good_configuration(tmp_path):
         ({"HPF_DB_CONN_MAX_AGE": "-1"}, "HPF_DB_CONN_MAX_AGE must not be negative"),
         ({"HPF_SMS_GATEWAY_URL": None}, "HPF_SMS_GATEWAY_URL must be"),
         ({"HPF_SMS_GATEWAY_TOKEN": None}, "HPF_SMS_GATEWAY_TOKEN is not set"),
+        ({"HPF_AUDIT_LINK_INTERVAL_MS": "fast"}, "HPF_AUDIT_LINK_INTERVAL_MS='fast' must be"),
+        ({"HPF_AUDIT_MAX_LINK_LAG_S": "0"}, "HPF_AUDIT_MAX_LINK_LAG_S='0' must be"),
     ],
 )
 def test_program_refuses_to_start(tmp_path, env, named):

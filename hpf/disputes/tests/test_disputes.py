@@ -91,7 +91,7 @@ def test_the_full_flow_ends_in_a_posted_correction(
         == 288_000
     )
     assert ledger_violations() == []
-    actions = list(AuditEvent.objects.order_by("seq").values_list("action", flat=True))
+    actions = list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
     assert actions.index("ledger.reverse") < actions.index("deposit.back_payment")
     assert actions[-2:] == ["dispute.corrected", "proposal.approve"]
     [view] = disputes_for(depositor(owner), owner.pk)

@@ -121,7 +121,7 @@ def test_dry_run_writes_nothing_then_real_run_matches(unsettled_city, actor, led
         "unsettled_open_accounts": 0,
         "balanced": True,
     }
-    event = AuditEvent.objects.latest("seq")
+    event = AuditEvent.objects.latest("id")
     assert event.action == "batch.settlement"
     assert event.details["run"] == real.run_id
     assert event.details["total_fen"] == real.interest_fen

@@ -60,7 +60,7 @@ def test_seeded_city_is_clean(city):
     assert output.rstrip().endswith("ledger OK")
     for name in CHECKS:
         assert any(line.startswith(name) and " ok " in f"{line} " for line in output.splitlines())
-    event = AuditEvent.objects.latest("seq")
+    event = AuditEvent.objects.latest("id")
     assert (event.action, event.details) == ("ledger.check", {"violations": 0})
 
 
@@ -84,7 +84,7 @@ def test_altered_posting_amount(city, tamper):
         f"[account-balance] account {p.fund_account.account_no} (id {p.fund_account_id}): "
     )
     assert violations(output, "control-total")
-    event = AuditEvent.objects.latest("seq")
+    event = AuditEvent.objects.latest("id")
     assert event.action == "ledger.check" and event.details["violations"] >= 3
 
 

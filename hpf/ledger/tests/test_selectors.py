@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def latest_event() -> AuditEvent:
-    event = AuditEvent.objects.order_by("-seq").first()
+    event = AuditEvent.objects.order_by("-id").first()
     assert event is not None
     return event
 

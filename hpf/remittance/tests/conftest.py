@@ -26,7 +26,7 @@ def posts_nothing() -> Callable[..., contextlib.AbstractContextManager[None]]:
         before = _state(account_ids)
         employers = list(Employer.objects.order_by("pk").values("pk", "paid_through"))
         runs, lists = BatchRun.objects.count(), RemittanceList.objects.count()
-        last_event = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+        last_event = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
         yield
         after = _state(account_ids)
         for model in ("BatchRun", "AuditEvent"):
@@ -42,7 +42,7 @@ def posts_nothing() -> Callable[..., contextlib.AbstractContextManager[None]]:
         record = RemittanceList.objects.order_by("-pk").first()
         assert record is not None
         assert record.state == "REJECTED"
-        events = AuditEvent.objects.filter(seq__gt=last_event or 0)
+        events = AuditEvent.objects.filter(id__gt=last_event or 0).order_by("id")
         assert [e.action for e in events] == ["batch.remittance_import"]
 
     return check

@@ -60,7 +60,7 @@ def test_a_signed_batch_posts_and_returns_results(
         "clearing_fen": -720_000,
         "matches": True,
     }
-    deposit = AuditEvent.objects.filter(action="deposit.remittance").order_by("-seq")[0]
+    deposit = AuditEvent.objects.filter(action="deposit.remittance").order_by("-id")[0]
     assert (deposit.actor, deposit.channel, deposit.client_addr) == (
         "sync:core-km",
         "api",
@@ -82,7 +82,7 @@ def test_a_replay_returns_the_first_response_and_posts_nothing(signed_post, owne
     assert again.content == first.content
     assert (JournalEntry.objects.count(), Posting.objects.count()) == (entries, postings)
     assert BatchRun.objects.filter(kind="SYNC").count() == 1
-    assert AuditEvent.objects.order_by("-seq")[0].action == "sync.replay"
+    assert AuditEvent.objects.order_by("-id")[0].action == "sync.replay"
 
 
 def test_the_same_key_with_another_body_is_refused(signed_post, owner, other, unchanged):

@@ -29,7 +29,7 @@ def test_add_prints_the_id_and_secret_once_and_stores_it_encrypted():
     client = SyncClient.objects.get(client_id=client_id)
     assert secret.encode() not in bytes(client.secret_enc)
     assert decrypt(client.secret_enc, context=SECRET_CONTEXT) == secret
-    assert AuditEvent.objects.order_by("-seq")[0].action == "sync.client_add"
+    assert AuditEvent.objects.order_by("-id")[0].action == "sync.client_add"
     assert secret not in run("list")
 
 

@@ -97,7 +97,7 @@ def test_an_export_is_itself_audited(auditor, clerk, person, reads, fmt):
     else:
         sheet = load_workbook(io.BytesIO(response.content)).active
         assert sheet is not None and sheet.cell(1, 1).value == "序号"
-    event = AuditEvent.objects.latest("seq")
+    event = AuditEvent.objects.latest("id")
     assert event.action == "audit.export" and event.actor == f"staff:{auditor.user_id}"
     assert event.details["format"] == fmt and event.details["depositor"] == "yes"
     assert event.details["staff"] == clerk.staff_no and event.details["rows"] >= 1

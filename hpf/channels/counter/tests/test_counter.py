@@ -118,7 +118,7 @@ def test_every_page_viewed_is_audited_with_the_session(name, owner, clerk, idche
     http = verified_client(clerk)
     response = http.get(reverse(f"counter:{name}", kwargs={"sid": session.public_id}))
     assert response.status_code == 200
-    event = AuditEvent.objects.order_by("-seq").first()
+    event = AuditEvent.objects.order_by("-id").first()
     assert event is not None
     assert (event.action, event.subject_account_id, event.actor) == (
         "account.read",

@@ -148,7 +148,7 @@ def test_csv_export_rows_bom_and_audit(client, owner, signed_in):
     assert rows[0][0] == "所属年月"
     assert [r[0] for r in rows[1:]] == ["2026-10", "2026-09", "2026-08"]
     assert [r[9] for r in rows[1:]] == ["7200.00", "4800.00", "2400.00"]
-    event = AuditEvent.objects.latest("seq")
+    event = AuditEvent.objects.latest("id")
     assert event.action == "account.read"
     assert event.subject_account_id == owner.pk
     assert event.details == {"view": "export:csv"}

@@ -45,7 +45,7 @@ def test_valid_certificate_shows_masked_facts(client, owner, issue):
     assert "测试1" not in page  # the full name is not shown
     assert "7,200.00 元" in page and "2026年10月" in page
     assert response["Cache-Control"].startswith("max-age=0")
-    event = AuditEvent.objects.latest("seq")
+    event = AuditEvent.objects.latest("id")
     assert (event.action, event.channel, event.subject_account_id) == (
         "certificate.lookup",
         "public",
@@ -92,7 +92,7 @@ def test_wrong_code_and_unknown_serial_are_the_same_answer(client, owner, issue)
     assert body == unknown.content.decode().replace("KM20261115999999", "S")
     results = list(
         AuditEvent.objects.filter(action="certificate.lookup")
-        .order_by("seq")
+        .order_by("id")
         .values_list("subject_account_id", "details__result")
     )
     assert results == [(owner.pk, "NOT_FOUND"), (None, "NOT_FOUND"), (None, "NOT_FOUND")]
@@ -173,7 +173,7 @@ def test_upload_of_a_genuine_pdf(client, owner, issue):
     page = response.content.decode()
     assert response.status_code == 200
     assert "status VALID" in page and cert.serial in page
-    event = AuditEvent.objects.latest("seq")
+    event = AuditEvent.objects.latest("id")
     assert event.details["via"] == "upload" and event.subject_account_id == owner.pk
 
 
