@@ -208,6 +208,10 @@ def main() -> None:
             if args.keep_seeded:
                 psql(f"DROP DATABASE IF EXISTS {args.keep_seeded}")
                 psql(f"CREATE DATABASE {args.keep_seeded} TEMPLATE hpf_batch")
+    if vendor == "postgres":
+        from bench.pgconfig import server_settings
+
+        print(f"server: {server_settings(url)}", flush=True)
     subprocess.run(["rm", "-rf", str(lists)], check=True)
     made = run([HPF, "demo-lists", str(lists), "--period", "202606"], env)[2]
     print(made.strip(), flush=True)

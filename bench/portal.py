@@ -384,6 +384,9 @@ def main() -> None:
         if proc.returncode:
             sys.exit(f"migrate failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
         print(f"  migrate: {time.perf_counter() - started:.1f} s")
+    from bench.pgconfig import server_settings
+
+    print(f"  server: {server_settings(args.database_url)}", flush=True)
     thirty = thirty_years(args.database_url, args.thirty)
     cookie, sessions = sign_in(env, thirty, args.sessions)
     two = [(a, d, k) for a, (d, k) in sessions.items() if a not in set(thirty)]
