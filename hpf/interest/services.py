@@ -42,6 +42,7 @@ from hpf.common import clock
 from hpf.common.dbguards import plan_for_keyed_batches
 from hpf.common.errors import InvalidInput, InvalidTransition
 from hpf.common.policy import get_policy
+from hpf.common.timing import PhaseTimer
 from hpf.interest.models import InterestSettlement
 from hpf.ledger.checks import sequential_scan
 from hpf.ledger.models import CentreCode, JournalEntry, Reason
@@ -258,13 +259,15 @@ def _settle(
     skipped = InterestSettlement.objects.filter(interest_year=year).count()
     run = run_start(BatchRun.Kind.SETTLEMENT, settlement_date.isoformat(), actor, dry_run=dry_run)
     total_accounts = total_interest = 0
+    phases = PhaseTimer()
     try:
-        _stage_all(
-            settlement_date,
-            year,
-            extra_days,
-            _single_rate_sql(rate_label, days_in_year) if single else "NULL",
-        )
+        with phases.timed("stage"):
+            _stage_all(
+                settlement_date,
+                year,
+                extra_days,
+                _single_rate_sql(rate_label, days_in_year) if single else "NULL",
+            )
         with connection.cursor() as cur:
             cur.execute("SELECT MIN(account_id), MAX(account_id), COUNT(*) FROM hpf_settle_all")
             low, high, staged = cur.fetchone()
@@ -272,17 +275,19 @@ def _settle(
         lo = low
         while lo is not None and lo <= high:
             hi = lo + chunk - 1
-            with transaction.atomic():
+            with phases.timed("commit"), transaction.atomic():
                 plan_for_keyed_batches()
-                _take_chunk(lo, hi)
+                with phases.timed("take chunk"):
+                    _take_chunk(lo, hi)
                 if not single:
-                    _compute_per_account(settlement_date, rates, day_count, days_in_year)
+                    with phases.timed("per-account rates"):
+                        _compute_per_account(settlement_date, rates, day_count, days_in_year)
                 with connection.cursor() as cur:
                     cur.execute("SELECT COUNT(*), COALESCE(SUM(interest), 0) FROM hpf_settle_chunk")
                     n, interest = cur.fetchone()
                 if not dry_run and n:
                     _post_chunk(
-                        lo, hi, settlement_date, year, rate_label, int(interest), run, actor
+                        lo, hi, settlement_date, year, rate_label, int(interest), run, actor, phases
                     )
                 total_accounts += n
                 total_interest += int(interest)
@@ -299,13 +304,17 @@ def _settle(
     except BaseException as exc:
         run_fail(run, exc, done=f"failed after {total_accounts} accounts: ")
         raise
+    with phases.timed("reconciliation"):
+        reconciliation = {} if dry_run else settlement_reconciliation(settlement_date)
+    # "commit" is each chunk's whole transaction; the phases inside it are also listed, so
+    # commit minus them is the commit itself (the WAL flush and the deferred entry checks).
     run_finish(
         run,
         actor,
         accounts=total_accounts,
         total_fen=total_interest,
         skipped=skipped,
-        reconciliation={} if dry_run else settlement_reconciliation(settlement_date),
+        reconciliation={**reconciliation, "seconds": phases.rounded()},
     )
     return SettlementTotals(total_accounts, total_interest, skipped, dry_run, run.pk)
 
@@ -354,6 +363,7 @@ def _post_chunk(
     interest: int,
     run: BatchRun,
     actor: Actor,
+    phases: PhaseTimer,
 ) -> None:
     entry_id = None
     if interest:
@@ -367,7 +377,7 @@ def _post_chunk(
             actor=actor.ident,
         )
         entry_id = entry.pk
-    with connection.cursor() as cur:
+    with connection.cursor() as cur, phases.timed("settlement rows"):
         cur.execute(
             "INSERT INTO interest_interestsettlement (fund_account_id, interest_year,"
             " settlement_date, carried_balance_fen, movements_fen, balance_days_fen, annual_rate,"
@@ -376,8 +386,9 @@ def _post_chunk(
             " FROM hpf_settle_chunk",
             [year, settlement, rate, entry_id],
         )
-        if not interest:
-            return
+    if not interest:
+        return
+    with connection.cursor() as cur, phases.timed("postings"):
         cur.execute(
             "INSERT INTO ledger_posting (entry_id, fund_account_id, centre_account_id, amount_fen,"
             " value_date, period, reason)"
@@ -390,6 +401,7 @@ def _post_chunk(
             " value_date, period, reason) VALUES (%s, NULL, %s, %s, %s, NULL, %s)",
             [entry_id, CentreCode.INTEREST_EXPENSE, -interest, settlement, Reason.INTEREST],
         )
+    with connection.cursor() as cur, phases.timed("balances"):
         cur.execute(
             "UPDATE registry_fundaccount SET balance_fen = balance_fen + c.interest"
             " FROM hpf_settle_chunk c"

@@ -33,7 +33,6 @@ go through ``remittance_import`` one by one, after their chunk.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import multiprocessing
 import time
@@ -53,6 +52,7 @@ from hpf.calc.periods import format_period
 from hpf.common import clock
 from hpf.common import notify as outbox
 from hpf.common.dbguards import plan_for_keyed_batches
+from hpf.common.timing import PhaseTimer
 from hpf.ledger.bulk import BulkWriter
 from hpf.ledger.models import CentreCode, JournalEntry, Reason
 from hpf.operations.models import BatchRun
@@ -197,7 +197,7 @@ def remittance_import_batch(
     )
     outcomes: dict[Path, ImportOutcome] = {}
     totals: dict[str, int] = defaultdict(int)
-    seconds: dict[str, float] = defaultdict(float)
+    phases = PhaseTimer()
     done = 0
 
     def settle(path: Path, outcome: ImportOutcome) -> None:
@@ -210,9 +210,8 @@ def remittance_import_batch(
     try:
         reading = _prepared_groups(groups, current, limit, workers)
         while True:
-            started = time.perf_counter()
-            prepared = next(reading, None)
-            seconds["read (waiting for files)"] += time.perf_counter() - started
+            with phases.timed("read (waiting for files)"):
+                prepared = next(reading, None)
             if prepared is None:
                 break
             fast, slow = _split(prepared)
@@ -222,15 +221,15 @@ def remittance_import_batch(
                 result.chunks += 1
                 for key, value in chunk.totals.items():
                     totals[key] += value
-                for phase, spent in chunk.seconds.items():
-                    seconds[phase] += spent
+                phases.add(chunk.phases.seconds)
                 for p, outcome in chunk.outcomes:
                     settle(p.path, outcome)
-            started = time.perf_counter()
-            for p in slow:
-                result.fallbacks += 1
-                settle(p.path, remittance_import_file(path=p.path, actor=actor, dry_run=dry_run))
-            seconds["single path"] += time.perf_counter() - started
+            with phases.timed("single path"):
+                for p in slow:
+                    result.fallbacks += 1
+                    settle(
+                        p.path, remittance_import_file(path=p.path, actor=actor, dry_run=dry_run)
+                    )
             run_progress(run, done)
             if pause_ms:
                 time.sleep(pause_ms / 1000)
@@ -238,7 +237,7 @@ def remittance_import_batch(
         run_fail(run, exc, done=f"{done} of {len(paths)} files: ")
         raise
     result.outcomes = [(p, outcomes[p]) for p in paths]
-    result.seconds = {phase: round(spent, 2) for phase, spent in seconds.items()}
+    result.seconds = phases.rounded()
     result.reconciliation = dict(totals)
     result.reconciliation["balanced"] = (
         totals["header_total_fen"]
@@ -350,20 +349,13 @@ class _Chunk:
         self.sent_back: list[Prepared] = []
         self.matched: dict[Path, int] = {}
         self.read_state: dict[int, tuple[Any, ...]] = {}
-        self.seconds: dict[str, float] = defaultdict(float)
+        self.phases = PhaseTimer()
+        self.timed = self.phases.timed
         self.actor = actor
         self.batch_run = run
         self.dry_run = dry_run
         self.outcomes: list[tuple[Prepared, ImportOutcome]] = []
         self.totals: dict[str, int] = {}
-
-    @contextlib.contextmanager
-    def timed(self, phase: str) -> Iterator[None]:
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[phase] += time.perf_counter() - started
 
     def post(self) -> list[Prepared]:
         """Post the chunk; returns the lists to send through the single path."""
