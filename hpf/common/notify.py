@@ -58,6 +58,20 @@ def notify(depositor_id: int, kind: str, text: str) -> Notification:
     return row
 
 
+def notify_many(rows: Sequence[tuple[int, str, str]]) -> int:
+    """Several ``(depositor_id, kind, text)`` notifications in one INSERT (a sync batch's
+    accounts); urgent kinds are delivered after commit as with ``notify``."""
+    now = clock.now()
+    made = Notification.objects.bulk_create(
+        Notification(depositor_id=dep, kind=kind[:40], text=text[:300], created_at=now)
+        for dep, kind, text in rows
+    )
+    urgent = [n.pk for n in made if n.kind in URGENT and n.pk is not None]
+    if urgent and _deliverers:
+        transaction.on_commit(lambda: _deliver_now(*urgent), robust=True)
+    return len(made)
+
+
 def notify_select(
     kind: str, *, depositor_sql: str, text_sql: str, from_sql: str, params: Sequence[Any] = ()
 ) -> int:
@@ -92,11 +106,11 @@ def sql_period(period_sql: str) -> str:
     )
 
 
-def _deliver_now(pk: int) -> None:
+def _deliver_now(*pks: int) -> None:
     try:
-        deliver_pending(pks=[pk])
+        deliver_pending(pks=pks)
     except Exception:  # the command retries; the business is already committed
-        log.exception("notification %s: immediate delivery failed", pk)
+        log.exception("notifications %s: immediate delivery failed", list(pks)[:10])
 
 
 def deliver_pending(
