@@ -205,6 +205,17 @@ HPF_PORTAL_LOGIN_URL = "portal:login"
 HPF_API_RATE_PER_MINUTE = env_int("HPF_API_RATE_PER_MINUTE", default=120, low=1, high=10**6)
 # Days before a loan instalment's due date that ``hpf loan-reminders`` reminds the borrower.
 HPF_LOAN_DUE_NOTICE_DAYS = env_int("HPF_LOAN_DUE_NOTICE_DAYS", default=3, low=0, high=28)
+# Notification delivery (hpf.common.notify): a channel (SMS or e-mail) that failed is tried
+# again on its own after these minutes (the last repeats), up to HPF_NOTIFY_MAX_ATTEMPTS
+# attempts in all, then marked failed and reported by ``hpf send-notifications --report``.
+_retry_minutes = env_list("HPF_NOTIFY_RETRY_MINUTES", default=["1", "5", "30"])
+if not all(m.isdigit() and 1 <= int(m) <= 1440 for m in _retry_minutes):
+    raise ImproperlyConfigured(
+        f"HPF_NOTIFY_RETRY_MINUTES={','.join(_retry_minutes)!r} must be whole minutes from 1 to"
+        " 1440, comma-separated (e.g. 1,5,30)."
+    )
+HPF_NOTIFY_RETRY_MINUTES = [int(m) for m in _retry_minutes]
+HPF_NOTIFY_MAX_ATTEMPTS = env_int("HPF_NOTIFY_MAX_ATTEMPTS", default=4, low=1, high=50)
 HPF_STAFF_IDLE_S = 15 * 60
 HPF_STAFF_ABSOLUTE_S = 8 * 3600
 HPF_STAFF_LOCK_MAX_S = 15 * 60

@@ -50,6 +50,16 @@ def mask_mobile(number: str | None) -> str:
     return text[:3] + "*" * (len(text) - 7) + text[-4:]
 
 
+def mask_email(address: str | None) -> str:
+    """``"zhang.san@example.cn"`` → ``"z***@example.cn"``: the first character of the local
+    part and the domain (for logs). Without an ``@`` the whole is hidden."""
+    text = _compact(address)
+    local, at, domain = text.rpartition("@")
+    if not at or not local:
+        return "*" * len(text)
+    return f"{local[0]}***@{domain}"
+
+
 def mask_name(name: str | None) -> str:
     """``"张三"`` → ``"张*"``, ``"欧阳娜娜"`` → ``"欧***"``: keep the first character only.
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Sum
 
 from hpf.approvals.models import Proposal, ProposalKind
 from hpf.approvals.services import NotPermitted, proposal_create_within
@@ -26,6 +27,7 @@ from hpf.common.errors import InvalidInput, InvalidTransition, NotFound
 from hpf.common.notify import notify
 from hpf.disputes.models import OPEN_STATUSES, Dispute, DisputeKind, DisputeStatus, DisputeStep
 from hpf.ledger.models import REVERSIBLE_REASONS, Posting
+from hpf.ledger.notices import DepositChange, notify_deposit_accounts
 from hpf.ledger.services import back_payment_post_within, entry_reverse, remittance_post_within
 from hpf.registry.access import access_account
 from hpf.registry.idcheck import IdCheckRequired, idcheck_live
@@ -230,6 +232,9 @@ def correction_execute(proposal: Proposal, actor: Actor) -> None:
         raise NotFound("更正对应的核查申请不存在")
     _expect(dispute, DisputeStatus.CORRECTION_PROPOSED)
     done: list[str] = []
+    periods: list[int] = []
+    reversed_fen = credited_fen = 0
+    label = "补缴"
     if "reverse_entry" in proposal.params:
         entry = entry_reverse(
             entry_id=int(proposal.params["reverse_entry"]),
@@ -239,6 +244,9 @@ def correction_execute(proposal: Proposal, actor: Actor) -> None:
             durable=False,
         )
         done.append(f"冲正分录 {entry.pk}")
+        reversed_fen = -_personal_fen(entry.pk, dispute.account_id)
+        if entry.period is not None:
+            periods.append(entry.period)
     if "period" in proposal.params:
         period = int(proposal.params["period"])
         account = FundAccount.objects.get(pk=dispute.account_id)
@@ -264,10 +272,33 @@ def correction_execute(proposal: Proposal, actor: Actor) -> None:
                 actor=actor,
                 source_key=key,
             )
+            label = "汇缴"
         done.append(f"补记 {format_period(period)} 分录 {entry.pk}")
+        credited_fen = _personal_fen(entry.pk, dispute.account_id)
+        periods.append(period)
+    # One notice of the money's side (besides the dispute's own status notice): 缴存更正 when
+    # something was reversed, else the month's 补缴 / 汇缴 as any other deposit.
+    notify_deposit_accounts(
+        {
+            dispute.account_id: DepositChange(
+                periods=tuple(periods),
+                labels=(label,),
+                credited_fen=credited_fen,
+                reversed_fen=reversed_fen,
+            )
+        }
+    )
     dispute.resolution = ("已更正：" + "；".join(done))[:200]
     _step(dispute, DisputeStatus.RESOLVED, "更正已经审核员复核并入账。", actor)
     _audit(actor, "dispute.corrected", dispute, proposal=proposal.pk)
+
+
+def _personal_fen(entry_id: int, account_id: int) -> int:
+    """What ``entry_id`` moved on the account (negative for a reversal)."""
+    moved = Posting.objects.filter(entry_id=entry_id, fund_account_id=account_id).aggregate(
+        s=Sum("amount_fen")
+    )["s"]
+    return int(moved or 0)
 
 
 def correction_rejected(proposal: Proposal, actor: Actor) -> None:

@@ -39,11 +39,12 @@ from hpf.audit.services import Actor, record_event
 from hpf.calc.deposits import DepositRules
 from hpf.calc.periods import format_period, period_of
 from hpf.common import clock
-from hpf.common import notify as outbox
 from hpf.common.crypto import lookup_hasher
 from hpf.common.policy import get_policy
 from hpf.ledger.bulk import BulkWriter
 from hpf.ledger.models import DEPOSIT_REASONS, CentreCode, JournalEntry, Posting, Reason
+from hpf.ledger.notices import notify_deposits as notify_deposits  # batch.py imports it here
+from hpf.ledger.notices import periods_text
 from hpf.operations.models import BatchRun
 from hpf.operations.services import run_fail, run_finish, run_start
 from hpf.registry.models import Employer, FundAccount
@@ -548,8 +549,10 @@ def _post(
         entry_ids.append(created.pk)
         return created.pk
 
+    reversed_by_account: dict[int, int] = {}
     if header.kind == KIND_CORRECTION:
         reversed_fen = _reversals(rows, account_ids, ctx, tag, entry, postings, deltas, today)
+        reversed_by_account = {pk: -delta for pk, delta in deltas.items()}
     by_period: dict[int, list[tuple[Row, int]]] = defaultdict(list)
     for r, account_id in zip(rows, account_ids, strict=True):
         by_period[r.period].append((r, account_id))
@@ -604,16 +607,17 @@ def _post(
         )
     _write_postings(postings)
     new_paid = header.period if header.kind == KIND_REMITTANCE else None
-    notice = None
-    if header.kind == KIND_REMITTANCE and header.period is not None:
-        notice = f" {format_period(header.period)} 汇缴"
+    notice = f" {periods_text(sorted(by_period))}"
+    if header.kind == KIND_REMITTANCE:
+        notice += " 汇缴"
     elif header.kind == KIND_BACK_PAYMENT:
-        periods = sorted(by_period)
-        notice = f" {format_period(periods[0])}"
-        if len(periods) > 1:
-            notice += f" 至 {format_period(periods[-1])}"
         notice += " 补缴"
-    before, after = _move_balances(deltas, new_paid, notice=notice)
+    before, after = _move_balances(
+        deltas,
+        new_paid,
+        notice=notice,
+        reversed_fen=reversed_by_account if header.kind == KIND_CORRECTION else None,
+    )
     return _Posted(entry_ids, _reconcile(header, rows, entry_ids, reversed_fen, after - before))
 
 
@@ -711,22 +715,40 @@ def _write_postings(rows: Sequence[Sequence[Any]]) -> int:
 
 
 def _move_balances(
-    deltas: dict[int, int], new_paid_through: int | None, *, notice: str | None = None
+    deltas: dict[int, int],
+    new_paid_through: int | None,
+    *,
+    notice: str | None = None,
+    reversed_fen: dict[int, int] | None = None,
 ) -> tuple[int, int]:
     """Every touched account's cached balance (and, for 汇缴, paid-through) in one UPDATE
     through a temporary table; returns the accounts' balance sum before and after. With
     ``notice`` (" 2026-06 汇缴"), every credited account's depositor is notified in one
-    INSERT … SELECT from the same table."""
+    INSERT … SELECT from the same table (``hpf.ledger.notices``); with ``reversed_fen`` (a
+    correction list: account → amount reversed) every account reversed or credited gets a
+    缴存更正 notice instead."""
+    correction = reversed_fen is not None
+    reversed_fen = reversed_fen or {}
     with connection.cursor() as cur:
         cur.execute(f"DROP TABLE IF EXISTS {_DELTA_TABLE}")
         cur.execute(
             f"CREATE TEMP TABLE {_DELTA_TABLE} (account_id BIGINT PRIMARY KEY,"
-            " delta BIGINT NOT NULL, new_paid_through INTEGER)"
+            " delta BIGINT NOT NULL, new_paid_through INTEGER,"
+            " credit_fen BIGINT NOT NULL, reversed_fen BIGINT NOT NULL)"
         )
         BulkWriter().write(
             _DELTA_TABLE,
-            ("account_id", "delta", "new_paid_through"),
-            ((pk, delta, new_paid_through) for pk, delta in sorted(deltas.items())),
+            ("account_id", "delta", "new_paid_through", "credit_fen", "reversed_fen"),
+            (
+                (
+                    pk,
+                    delta,
+                    new_paid_through,
+                    delta + reversed_fen.get(pk, 0),
+                    reversed_fen.get(pk, 0),
+                )
+                for pk, delta in sorted(deltas.items())
+            ),
         )
         sum_sql = (
             "SELECT COALESCE(SUM(a.balance_fen), 0) FROM registry_fundaccount a"
@@ -742,26 +764,9 @@ def _move_balances(
         cur.execute(sum_sql)
         (after,) = cur.fetchone()
         if notice is not None:
-            notify_deposits(_DELTA_TABLE, "CAST(%s AS TEXT)", [notice])
+            notify_deposits(_DELTA_TABLE, "CAST(%s AS TEXT)", [notice], correction=correction)
         cur.execute(f"DROP TABLE {_DELTA_TABLE}")
     return int(before), int(after)
-
-
-def notify_deposits(table: str, what_sql: str, params: Sequence[Any] = ()) -> int:
-    """One 缴存入账 notification per account credited in ``table`` (account_id, delta), after
-    its balance moved: what (``what_sql``, e.g. " 2026-06 汇缴"), the amount and the balance."""
-    return outbox.notify_select(
-        outbox.DEPOSIT_POSTED,
-        depositor_sql="a.depositor_id",
-        text_sql=(
-            f"CAST(%s AS TEXT) || {what_sql} || CAST(%s AS TEXT) || {outbox.sql_yuan('d.delta')}"
-            f" || CAST(%s AS TEXT) || {outbox.sql_yuan('a.balance_fen')} || CAST(%s AS TEXT)"
-        ),
-        from_sql=(
-            f"{table} d JOIN registry_fundaccount a ON a.id = d.account_id WHERE d.delta > 0"
-        ),
-        params=["您的住房公积金", *params, " ", " 元已入账，余额 ", " 元。"],
-    )
 
 
 def _reconcile(

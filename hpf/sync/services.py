@@ -30,6 +30,7 @@ from hpf.common import clock
 from hpf.common.crypto import decrypt, encrypt
 from hpf.common.errors import AlreadyExists, DomainError, InvalidInput, NotFound
 from hpf.ledger.models import JournalEntry, Posting
+from hpf.ledger.notices import DepositChange, notify_deposit_accounts
 from hpf.ledger.services import back_payment_post_within, remittance_post_within
 from hpf.operations.models import BatchRun
 from hpf.operations.services import run_finish, run_start
@@ -300,8 +301,16 @@ def _post_batch(
         )
         balances = {no: a.balance_fen for no, a in accounts.items()}
         results = []
+        changes: dict[int, DepositChange] = {}
         for index, (item, entry_id) in enumerate(zip(items, entry_ids, strict=True)):
             balances[item.account_no] += amounts[entry_id]
+            change = DepositChange(
+                periods=(item.period,),
+                labels=("汇缴" if item.type == REMITTANCE else "补缴",),
+                credited_fen=amounts[entry_id],
+            )
+            pk = accounts[item.account_no].pk
+            changes[pk] = changes[pk].merge(change) if pk in changes else change
             results.append(
                 {
                     "index": index,
@@ -310,6 +319,9 @@ def _post_batch(
                     "balance": format_yuan(balances[item.account_no]),
                 }
             )
+        # One 缴存入账 notice per account of the batch, in the batch's transaction: a refused
+        # batch leaves none, and a replay answers from SyncRequest before reaching here.
+        notify_deposit_accounts(changes)
         content = _dumps({"status": "posted", "results": results, "run_id": run.pk})
         SyncRequest.objects.filter(pk=request.pk).update(response_body=content)
         total_fen = sum(amounts.values())

@@ -33,3 +33,12 @@ def test_masks(fn: Callable[[str | None], str], raw: str, masked: str) -> None:
 def test_masks_are_empty_safe(fn: Callable[[str | None], str], raw: str | None) -> None:
     """None and empty give an empty string."""
     assert fn(raw) == ""
+
+
+def test_mask_email():
+    from hpf.calc.masking import mask_email
+
+    assert mask_email("zhang.san@example.cn") == "z***@example.cn"
+    assert mask_email("a@b.cn") == "a***@b.cn"
+    assert mask_email("no-at-sign") == "**********"
+    assert mask_email(None) == ""

@@ -166,6 +166,9 @@ def test_program_starts_with_good_configuration(tmp_path):
         ({"HPF_SMS_GATEWAY_TOKEN": None}, "HPF_SMS_GATEWAY_TOKEN is not set"),
         ({"HPF_AUDIT_LINK_INTERVAL_MS": "fast"}, "HPF_AUDIT_LINK_INTERVAL_MS='fast' must be"),
         ({"HPF_AUDIT_MAX_LINK_LAG_S": "0"}, "HPF_AUDIT_MAX_LINK_LAG_S='0' must be"),
+        ({"HPF_NOTIFY_RETRY_MINUTES": "1,x,30"}, "HPF_NOTIFY_RETRY_MINUTES='1,x,30' must be"),
+        ({"HPF_NOTIFY_RETRY_MINUTES": "0"}, "HPF_NOTIFY_RETRY_MINUTES='0' must be"),
+        ({"HPF_NOTIFY_MAX_ATTEMPTS": "0"}, "HPF_NOTIFY_MAX_ATTEMPTS='0' must be"),
     ],
 )
 def test_program_refuses_to_start(tmp_path, env, named):

@@ -107,7 +107,12 @@ def test_the_full_flow_ends_in_a_posted_correction(
         .order_by("pk")
         .values_list("text", flat=True)
     )
-    assert len(texts) == 4 and "已办结" in texts[-1]
+    assert len(texts) == 5 and "已办结" in texts[-1]
+    # One notice of the money, in the approval's transaction (besides the status notices).
+    [money] = Notification.objects.filter(depositor_id=owner.depositor_id, kind="deposit_posted")
+    assert money.text == (
+        "您的住房公积金 2026-09 缴存更正：冲正 2400.00 元，补记 2880.00 元，余额 7680.00 元。"
+    )
 
 
 def test_a_clerk_cannot_approve_their_own_correction(owner, proposed, clerk, unchanged):
@@ -261,3 +266,4 @@ def test_a_correction_that_cannot_run_leaves_everything_pending(
     filed.refresh_from_db()
     assert proposed.state == ProposalState.PENDING
     assert filed.status == DisputeStatus.CORRECTION_PROPOSED
+    assert not Notification.objects.filter(kind="deposit_posted").exists()

@@ -1,5 +1,6 @@
 """缴存入账 notifications: one per credited account, written set-based in the posting's
-transaction — by the single path (汇缴 and 补缴) and by each chunk of the batched path."""
+transaction — by the single path (汇缴, 补缴 and 错缴更正) and by each chunk of the batched
+path."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 import pytest
 
 from hpf.common.models import Notification
-from hpf.remittance import batch
+from hpf.registry.models import FundAccount
+from hpf.remittance import batch, services
 from hpf.remittance.batch import remittance_import_batch
 from hpf.remittance.tests.helpers import build_csv, header_for, row_for
 
@@ -54,6 +56,44 @@ def test_single_path_remittance_and_back_payment(imp, employer, owner, other):
     assert texts[1] == (
         "您的住房公积金 2026-08 至 2026-09 补缴 3840.00 元已入账，余额 5760.00 元。"
     )
+
+
+def test_single_path_correction_list(imp, employer, owner, other):
+    """错缴更正 of owner's 202610 (posted alone, seeded) and 202611 (in a list with other):
+    one 缴存更正 notice for owner naming what was reversed and what was posted; other, whose
+    deposit stands, gets nothing more."""
+    rows = [row_for(owner), row_for(other, base="8000.00")]
+    assert imp(build_csv(header_for(employer, rows), rows)).state == "POSTED"
+    fix = [
+        row_for(owner, base="11000.00", 所属年月="202610"),
+        row_for(owner, base="11000.00", 所属年月="202611"),
+    ]
+    outcome = imp(build_csv(header_for(employer, fix, kind="错缴更正", period=None), fix))
+    assert outcome.state == "POSTED", outcome.problems
+    balance = FundAccount.objects.get(pk=owner.pk).balance_fen
+    assert balance == 960_000 + 2 * (264_000 - 240_000)
+    notes = deposit_notes()
+    assert len(notes[other.depositor_id]) == 1
+    assert notes[owner.depositor_id][1:] == [
+        "您的住房公积金 2026-10 至 2026-11 缴存更正：冲正 4800.00 元，补记 5280.00 元，"
+        "余额 10080.00 元。"
+    ]
+
+
+def test_a_rolled_back_single_path_import_notifies_nobody(imp, employer, owner, monkeypatch):
+    """The list fails after its notice was written: the import's transaction takes it back."""
+    real = services._reconcile
+
+    def die(*args: Any, **kwargs: Any) -> Any:
+        real(*args, **kwargs)
+        assert Notification.objects.count() == 1  # written inside the import's transaction
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(services, "_reconcile", die)
+    rows = [row_for(owner)]
+    with pytest.raises(RuntimeError, match="power cut"):
+        imp(build_csv(header_for(employer, rows), rows))
+    assert not Notification.objects.exists()
 
 
 def test_a_refused_or_dry_run_list_notifies_nobody(imp, employer, owner):
