@@ -76,7 +76,8 @@ def tree_peak_mb(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
 
 
 def write_floor(template: str) -> tuple[float, float, int]:
-    """What the database alone needs for the import's writes, on a copy of the seeded city:
+    """What the database alone needs for the import's writes, on a copy of ``template`` (the
+    migrated city the import is about to run on, so the same fill factor and indexes):
     one posting per due account INSERTed from a SELECT (indexes maintained, triggers off)
     and every due account's balance and paid-through UPDATEd, in one transaction that is
     rolled back. Seconds for each, and the rows."""
@@ -219,7 +220,7 @@ def main() -> None:
     print(f"COPY baseline: {copy_rows} rows in {copy_s:.2f}s", flush=True)
     floor: tuple[float, float, int] | None = None
     if vendor == "postgres" and args.from_seeded:
-        floor = write_floor(args.from_seeded)
+        floor = write_floor("hpf_batch")  # the migrated copy, before the import
         print(
             f"write floor: INSERT {floor[2]} postings {floor[0]:.1f}s,"
             f" UPDATE their accounts {floor[1]:.1f}s",
