@@ -1,8 +1,8 @@
 """The figures around a depositor's overview that need the account's whole history: this
 year's money in and out, the carried-over balance and the interest accrued so far (estimate),
 the balance over time and deposits by year (the charts), and the months an active account
-received nothing (断缴月份). One audited read through ``access_account``; the portal and the API
-both call it, so they cannot disagree."""
+received nothing (断缴月份). One audited read through ``access_account`` (or the request's
+``AccountGrant``); the portal and the API both call it, so they cannot disagree."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from hpf.calc.interest import interest_year_start
 from hpf.calc.periods import period_add, period_of
 from hpf.common import clock
 from hpf.common.policy import get_policy
-from hpf.ledger.models import DEPOSIT_REASONS, Posting, Reason
-from hpf.registry.access import access_account
+from hpf.ledger.history import history
+from hpf.ledger.models import DEPOSIT_REASONS, Reason
+from hpf.registry.access import AccountGrant, read_account
 from hpf.registry.models import AccountStatus
 
 # Money out of the account that the depositor sees as a withdrawal (提取) this year.
@@ -53,14 +54,14 @@ def _month_end(period: int) -> dt.date:
     return dt.date(nxt // 100, nxt % 100, 1) - dt.timedelta(days=1)
 
 
-def account_summary(*, actor: Actor, account_id: int, purpose: str = "") -> AccountSummary:
-    account = access_account(actor, account_id, view="summary", purpose=purpose)
+def account_summary(
+    *, actor: Actor, account_id: int, purpose: str = "", grant: AccountGrant | None = None
+) -> AccountSummary:
+    """With the request's ``grant`` (naming "summary") no second read or event, and the
+    history is read once for every section of the page (``hpf.ledger.history``)."""
+    account = read_account(actor, account_id, section="summary", purpose=purpose, grant=grant)
     today = clock.today()
-    rows = list(
-        Posting.objects.filter(fund_account=account)
-        .order_by("value_date", "id")
-        .values_list("value_date", "amount_fen", "reason", "period")
-    )
+    rows = [(h.value_date, h.amount_fen, h.reason, h.period) for h in history(account, grant)]
     year_start = interest_year_start(_settlement_date(today))
     carried = sum(a for d, a, _, _ in rows if d < year_start)
     try:

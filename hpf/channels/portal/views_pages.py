@@ -3,7 +3,8 @@ withdrawals, loans with the early-repayment what-if.
 
 Every view is ``depositor_required`` (``request.actor`` is the signed-in depositor) and reads
 through the audited selectors with that actor; the account is the actor's own
-(``own_account_id``), never an id from the request. Personal responses carry
+(``own_account_id``, or ``grant_own_account`` for a page of several sections: one read of the
+account and one audit event per page view), never an id from the request. Personal responses carry
 ``Cache-Control: no-store`` (``never_cache``) so neither the browser, a proxy nor the service
 worker keeps them.
 """
@@ -38,6 +39,7 @@ from hpf.ledger.models import Reason
 from hpf.ledger.selectors import account_movements, account_movements_export, account_overview
 from hpf.ledger.summary import account_summary
 from hpf.loans.selectors import LoanView, loan_list
+from hpf.registry.access import AccountGrant, grant_own_account
 from hpf.registry.own import own_account_id
 from hpf.withdrawals.selectors import withdrawal_list
 
@@ -63,6 +65,29 @@ def portal_page(view: PageView) -> PageView:
     return wrapped
 
 
+def portal_read(view_name: str, *sections: str) -> Callable[[PageView], PageView]:
+    """``portal_page`` for a page that shows several sections of the own account: one
+    ``AccountGrant`` for the request (``grant_own_account``: the account read once, one
+    ``account.read`` event naming ``view_name`` and the sections) passed as ``grant``; the
+    selectors take it instead of asking again."""
+
+    def decorate(view: PageView) -> PageView:
+        @never_cache
+        @depositor_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            actor: Actor = request.actor  # type: ignore[attr-defined]
+            try:
+                grant = grant_own_account(actor, view=view_name, sections=sections)
+                return view(request, grant, *args, **kwargs)
+            except NotFound:
+                raise Http404(_("未找到该记录")) from None
+
+        return wrapped
+
+    return decorate
+
+
 def _render(request: HttpRequest, template: str, tab: str, **context: Any) -> HttpResponse:
     response = render(request, template, {**page_context(request), "tab": tab, **context})
     response["Vary"] = "Cookie"
@@ -77,11 +102,12 @@ def _reasons(raw: str) -> tuple[str, ...]:
     return (raw,) if raw in Reason.values else ()
 
 
-@portal_page
-def overview(request: HttpRequest, actor: Actor, account_id: int) -> HttpResponse:
-    view = account_overview(actor=actor, account_id=account_id)
-    summary = account_summary(actor=actor, account_id=account_id)
-    loans = loan_list(actor=actor, account_id=account_id)
+@portal_read("overview", "overview", "summary", "loans")
+def overview(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
+    actor, account_id = grant.actor, grant.account.pk
+    view = account_overview(actor=actor, account_id=account_id, grant=grant)
+    summary = account_summary(actor=actor, account_id=account_id, grant=grant)
+    loans = loan_list(actor=actor, account_id=account_id, grant=grant, schedules=False)
     by_year_rows = [(y, fen) for y, fen in summary.deposits_by_year]
     return _render(
         request,
@@ -106,8 +132,9 @@ def overview(request: HttpRequest, actor: Actor, account_id: int) -> HttpRespons
     )
 
 
-@portal_page
-def deposits(request: HttpRequest, actor: Actor, account_id: int) -> HttpResponse:
+@portal_read("deposits", "movements", "summary")
+def deposits(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
+    actor, account_id = grant.actor, grant.account.pk
     year = _year(request.GET.get("year", ""))
     kind = request.GET.get("type", "")
     reasons = _reasons(kind)
@@ -121,10 +148,13 @@ def deposits(request: HttpRequest, actor: Actor, account_id: int) -> HttpRespons
             reasons=reasons,
             page=page_no,
             page_size=DEPOSITS_PAGE,
+            grant=grant,
         )
     except InvalidInput:
-        page = account_movements(actor=actor, account_id=account_id, page_size=DEPOSITS_PAGE)
-    summary = account_summary(actor=actor, account_id=account_id)
+        page = account_movements(
+            actor=actor, account_id=account_id, page_size=DEPOSITS_PAGE, grant=grant
+        )
+    summary = account_summary(actor=actor, account_id=account_id, grant=grant)
     pages = max(1, -(-page.total // DEPOSITS_PAGE))
     this_year = clock.today().year
     query = {k: v for k, v in (("year", year), ("type", reasons[0] if reasons else "")) if v}
@@ -238,10 +268,11 @@ def export_xlsx(request: HttpRequest, actor: Actor, account_id: int) -> HttpResp
     return response
 
 
-@portal_page
-def interest(request: HttpRequest, actor: Actor, account_id: int) -> HttpResponse:
-    years = interest_history(actor=actor, account_id=account_id)
-    summary = account_summary(actor=actor, account_id=account_id)
+@portal_read("interest", "interest", "summary")
+def interest(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
+    actor, account_id = grant.actor, grant.account.pk
+    years = interest_history(actor=actor, account_id=account_id, grant=grant)
+    summary = account_summary(actor=actor, account_id=account_id, grant=grant)
     return _render(request, "portal/interest.html", "interest", years=years, summary=summary)
 
 
@@ -253,7 +284,7 @@ def withdrawals(request: HttpRequest, actor: Actor, account_id: int) -> HttpResp
 
 @portal_page
 def loans(request: HttpRequest, actor: Actor, account_id: int) -> HttpResponse:
-    items = loan_list(actor=actor, account_id=account_id)
+    items = loan_list(actor=actor, account_id=account_id, schedules=False)
     return _render(request, "portal/loans.html", "loans", items=items)
 
 
@@ -279,6 +310,7 @@ def loan_detail(
         try:
             if keep not in ("term", "payment"):
                 raise CalculatorInputError("请选择缩短期限或减少月供")
+            assert loan.schedule is not None  # loan_list with schedules
             what_if = prepayment_what_if(
                 loan.schedule,
                 loan.paid_instalments,
