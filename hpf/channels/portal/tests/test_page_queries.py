@@ -26,11 +26,11 @@ def _count(client, path: str) -> int:
     return len(queries)
 
 
-def _older_history(account, months: int) -> None:
+def _older_history(account, months: int, start: int = 0) -> None:
     """``months`` monthly remittances before the account's first one, each a balanced entry
     (the account's posting and the clearing account's opposite one), as bench/portal.py adds
     them to its thirty-year sample."""
-    for i in range(months):
+    for i in range(start, start + months):
         year, month = divmod(2026 * 12 + 7 - 1 - i - 1, 12)
         month += 1
         period, day = year * 100 + month, dt.date(year, month, 15)
@@ -71,19 +71,123 @@ def _older_history(account, months: int) -> None:
     account.save(update_fields=["balance_fen"])
 
 
-def test_queries_per_page_do_not_grow_with_history(client, owner, signed_in):
+# The most queries each page may make, whatever the history (SQLite counts BEGIN and
+# COMMIT of the audit event's transaction too). The overview: the session, the live
+# PortalSession (with the frozen-login check), the account with depositor and employer, the
+# one audit event (BEGIN, chain head, INSERT, head UPDATE, COMMIT), the history, the loans
+# with their rates and repayments. The deposits page: the same up to the event, then the
+# page (window over the history), its rows, and the history (missing months). The API's
+# me/account: the token instead of the session.
+LIMITS = {
+    "/portal/": 12,
+    "/portal/deposits/": 11,
+    "/portal/deposits/?page=2": 11,
+    "/api/v1/me/account": 8,
+}
+
+
+def _borrow(owner) -> None:
+    from hpf.loans.services import loan_create, loan_repayment_post
+
+    actor = Actor("system:test")
+    loan = loan_create(
+        contract_no="KM2020R0001",
+        borrower_account_id=owner.pk,
+        principal="600000.00",
+        term_months=360,
+        method="ANNUITY",
+        first_home=True,
+        disbursed_on=dt.date(2020, 3, 5),
+        first_due_date=dt.date(2020, 4, 5),
+        actor=actor,
+    )
+    for no in (1, 2):
+        loan_repayment_post(
+            loan_id=loan.pk,
+            instalment_no=no,
+            paid_on=dt.date(2020, 3 + no, 5),
+            source="BANK",
+            actor=actor,
+        )
+
+
+def _counts(client, token: str) -> dict[str, int]:
+    counts = {}
+    for path in LIMITS:
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if path.startswith("/api/") else {}
+        client.get(path, **headers)  # the once-a-minute session touch and caches out of the way
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path, **headers).status_code == 200
+        counts[path] = len(queries)
+    return counts
+
+
+@pytest.mark.parametrize("years", [2, 30])
+def test_queries_per_page_are_pinned(
+    client, owner, signed_in, years, django_assert_max_num_queries
+):
+    """A depositor with 2 and with 30 years of history and a loan: each page stays within
+    its pinned number of queries (a query storm cannot come back silently)."""
+    from hpf.api.services import api_token_issue
+
+    _older_history(owner, years * 12 - 3)
+    _borrow(owner)
     signed_in(client, owner)
-    for path in PAGES:
-        client.get(path)  # the once-a-minute session touch and caches out of the way
-    short = {path: _count(client, path) for path in PAGES}
-    _older_history(owner, 60)
-    long = {path: _count(client, path) for path in (*PAGES, "/portal/deposits/?page=3")}
-    print("queries per page, 3 postings:", short, "63 postings:", long)
-    assert long == {**short, "/portal/deposits/?page=3": short["/portal/deposits/"]}
-    # Each selector reads the account and writes its audit event (account.read) in its own
-    # transaction: the overview has three (overview, summary, loans), the deposits page two.
-    assert short["/portal/"] <= 40
-    assert short["/portal/deposits/"] <= 30
+    token = api_token_issue(
+        depositor_id=owner.depositor_id, scopes=["account:read"], actor=Actor("system:test")
+    ).token
+    for path, limit in LIMITS.items():
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if path.startswith("/api/") else {}
+        client.get(path, **headers)
+        with django_assert_max_num_queries(limit):
+            assert client.get(path, **headers).status_code == 200
+
+
+def test_queries_per_page_do_not_grow_with_history(client, owner, signed_in):
+    from hpf.api.services import api_token_issue
+
+    _borrow(owner)
+    signed_in(client, owner)
+    token = api_token_issue(
+        depositor_id=owner.depositor_id, scopes=["account:read"], actor=Actor("system:test")
+    ).token
+    _older_history(owner, 21)
+    short = _counts(client, token)
+    _older_history(owner, 336, start=21)
+    long = _counts(client, token)
+    print("queries per page, 2 years:", short, "30 years:", long)
+    assert long == short
+
+
+def test_one_audit_event_per_page_view(client, owner, signed_in):
+    """Each page records one account.read naming its sections; the depositor's "who looked
+    at my account" lists one read per page view."""
+    from hpf.audit.models import AuditEvent
+
+    _borrow(owner)
+    signed_in(client, owner)
+    expected = {
+        "/portal/": {"view": "overview", "sections": ["overview", "summary", "loans"]},
+        "/portal/deposits/": {"view": "deposits", "sections": ["movements", "summary"]},
+        "/portal/deposits/?page=99&year=1800": {
+            "view": "deposits",
+            "sections": ["movements", "summary"],
+        },
+        "/portal/interest/": {"view": "interest", "sections": ["interest", "summary"]},
+        "/portal/loans/": {"view": "loans"},
+        "/portal/loans/KM2020R0001/": {"view": "loans"},
+    }
+    for path, details in expected.items():
+        before = AuditEvent.objects.order_by("-seq").first()
+        assert client.get(path).status_code == 200
+        new = AuditEvent.objects.filter(seq__gt=before.seq if before else 0)
+        assert [(e.action, e.subject_account_id, e.details) for e in new] == [
+            ("account.read", owner.pk, details)
+        ], path
+    html = client.get("/portal/services/readers/").content.decode()
+    readers = html.split('data-testid="readers"')[1].split("</ol>")[0]
+    # The six page views above and the readers page itself, each once.
+    assert readers.count('<span class="kind">本人</span>') == len(expected) + 1
 
 
 def test_paged_movements_agree_with_the_whole_history(owner):
