@@ -40,13 +40,17 @@ def history(account: FundAccount, grant: AccountGrant | None = None) -> tuple[Hi
         if memo is not None:
             return memo  # type: ignore[no-any-return]
     rows = tuple(
-        HistoryRow(*r)
-        for r in Posting.objects.filter(fund_account=account)
-        # NOT EXISTS per posting probes the unique index on ``reverses`` (see
-        # hpf.ledger.selectors.account_overview: a join was planned as a merge over the city).
-        .annotate(rev=Exists(Posting.objects.filter(reverses=OuterRef("pk"))))
-        .order_by("value_date", "id")
-        .values_list("id", "value_date", "amount_fen", "reason", "period", "employer_fen", "rev")
+        map(
+            HistoryRow._make,
+            Posting.objects.filter(fund_account=account)
+            # NOT EXISTS per posting probes the unique index on ``reverses`` (see
+            # hpf.ledger.selectors.account_overview: a join was planned as a merge over the city).
+            .annotate(rev=Exists(Posting.objects.filter(reverses=OuterRef("pk"))))
+            .order_by("value_date", "id")
+            .values_list(
+                "id", "value_date", "amount_fen", "reason", "period", "employer_fen", "rev"
+            ),
+        )
     )
     if grant is not None:
         grant.memo[_MEMO_KEY] = rows

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 
 from hpf.audit.services import Actor
 from hpf.calc.loans import Schedule, due_date_of
@@ -65,27 +65,32 @@ def loan_list(
     purpose: str = "",
     grant: AccountGrant | None = None,
     schedules: bool = True,
+    repayments: bool = True,
 ) -> tuple[LoanView, ...]:
     """The account holder's loans as borrower, newest first. Three queries whatever the
     number of loans (the loans, their rates, their repayments). ``schedules=False`` (the
     overview, the lists) leaves ``schedule`` None and computes the instalments only as far
     as today's figures need (paid, overdue, the next one): the same figures, without building
-    thirty years of a schedule nobody shows."""
+    thirty years of a schedule nobody shows. ``repayments=False`` (the overview) counts the
+    repayments in the loans' query and leaves ``repayments`` empty."""
     account = read_account(actor, account_id, section="loans", purpose=purpose, grant=grant)
     today = clock.today()
     views = []
     loans = (
         Loan.objects.filter(borrower=account)
         .order_by("-disbursed_on")
-        .prefetch_related(
-            Prefetch("rates", queryset=LoanRate.objects.order_by("effective")),
-            Prefetch("repayments", queryset=LoanRepayment.objects.order_by("instalment_no")),
-        )
+        .prefetch_related(Prefetch("rates", queryset=LoanRate.objects.order_by("effective")))
     )
+    if repayments:
+        loans = loans.prefetch_related(
+            Prefetch("repayments", queryset=LoanRepayment.objects.order_by("instalment_no"))
+        )
+    else:
+        loans = loans.annotate(paid_count=Count("repayments"))
     for loan in loans:
         rates = list(loan.rates.all())
-        repayments = list(loan.repayments.all())
-        paid = len(repayments)
+        paid_rows = list(loan.repayments.all()) if repayments else []
+        paid = len(paid_rows) if repayments else int(loan.paid_count)
         schedule: Schedule | None = None
         if schedules:
             schedule = schedule_of(loan, rates)
@@ -128,7 +133,7 @@ def loan_list(
                         penalty_fen=r.penalty_fen,
                         source_label=r.get_source_display(),
                     )
-                    for r in repayments
+                    for r in paid_rows
                 ),
             )
         )

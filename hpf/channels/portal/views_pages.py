@@ -107,7 +107,9 @@ def overview(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
     actor, account_id = grant.actor, grant.account.pk
     view = account_overview(actor=actor, account_id=account_id, grant=grant)
     summary = account_summary(actor=actor, account_id=account_id, grant=grant)
-    loans = loan_list(actor=actor, account_id=account_id, grant=grant, schedules=False)
+    loans = loan_list(
+        actor=actor, account_id=account_id, grant=grant, schedules=False, repayments=False
+    )
     by_year_rows = [(y, fen) for y, fen in summary.deposits_by_year]
     return _render(
         request,

@@ -108,6 +108,8 @@ def test_loan_progress_and_overdue(owner, actor):
     # up to the next one only.
     [lite] = loan_list(actor=me(owner), account_id=owner.pk, schedules=False)
     assert lite == dataclasses.replace(view, schedule=None)
+    [brief] = loan_list(actor=me(owner), account_id=owner.pk, schedules=False, repayments=False)
+    assert brief == dataclasses.replace(view, schedule=None, repayments=())
     first = view.schedule.instalments[0]
     assert view.paid_instalments == 1
     assert view.remaining_instalments == 11

@@ -75,11 +75,11 @@ def _older_history(account, months: int, start: int = 0) -> None:
 # COMMIT of the audit event's transaction too). The overview: the session, the live
 # PortalSession (with the frozen-login check), the account with depositor and employer, the
 # one audit event (BEGIN, chain head, INSERT, head UPDATE, COMMIT), the history, the loans
-# with their rates and repayments. The deposits page: the same up to the event, then the
+# (with their repayments counted) and their rates. The deposits page: the same up to the event, then the
 # page (window over the history), its rows, and the history (missing months). The API's
 # me/account: the token instead of the session.
 LIMITS = {
-    "/portal/": 12,
+    "/portal/": 11,
     "/portal/deposits/": 11,
     "/portal/deposits/?page=2": 11,
     "/api/v1/me/account": 8,
