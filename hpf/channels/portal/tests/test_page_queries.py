@@ -75,9 +75,9 @@ def _older_history(account, months: int, start: int = 0) -> None:
 # COMMIT of the audit event's transaction too). The overview: the session, the live
 # PortalSession (with the frozen-login check), the account with depositor and employer, the
 # one audit event (BEGIN, chain head, INSERT, head UPDATE, COMMIT), the history, the loans
-# (with their repayments counted) and their rates. The deposits page: the same up to the event, then the
-# page (window over the history), its rows, and the history (missing months). The API's
-# me/account: the token instead of the session.
+# (their repayments counted) and their rates. The deposits page: the same up to the event,
+# then the page (window over the history), its rows, and the history (missing months). The
+# API's me/account: the token instead of the session.
 LIMITS = {
     "/portal/": 11,
     "/portal/deposits/": 11,
