@@ -26,7 +26,7 @@ from openpyxl import Workbook
 from hpf.audit.services import Actor
 from hpf.calc.errors import LoanError
 from hpf.calc.loans import prepayment_what_if
-from hpf.calc.money import format_yuan
+from hpf.calc.money import format_yuan, format_yuan_grouped
 from hpf.calc.periods import format_period
 from hpf.channels.portal.auth import depositor_required
 from hpf.channels.portal.charts import balance_chart, deposits_chart
@@ -129,8 +129,12 @@ def overview(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
             title=_("各年缴存额"),
             desc=_("每年缴存入账的合计金额；下方表格列出相同数据。"),
         ),
-        balance_rows=summary.balance_series[-12:][::-1],
-        by_year_rows=by_year_rows[::-1],
+        # The tables' cells formatted here, as the template's ``date:"Y-m"`` and ``yuan``
+        # would (thirty rows of filters cost more than the rest of the page's figures).
+        balance_rows=[
+            (f"{d:%Y-%m}", format_yuan_grouped(fen)) for d, fen in summary.balance_series[-12:]
+        ][::-1],
+        by_year_rows=[(str(y), format_yuan_grouped(fen)) for y, fen in by_year_rows][::-1],
     )
 
 
