@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -31,12 +32,18 @@ from hpf.calc.periods import format_period
 from hpf.channels.portal.auth import depositor_required
 from hpf.channels.portal.charts import balance_chart, deposits_chart
 from hpf.channels.portal.prefs import page_context
+from hpf.channels.web.templatetags.hpf_fmt import pct, yuan
 from hpf.common import clock
 from hpf.common.calculators import CalculatorInputError, parse_yuan
 from hpf.common.errors import InvalidInput, NotFound
 from hpf.interest.selectors import interest_history
 from hpf.ledger.models import Reason
-from hpf.ledger.selectors import account_movements, account_movements_export, account_overview
+from hpf.ledger.selectors import (
+    Movement,
+    account_movements,
+    account_movements_export,
+    account_overview,
+)
 from hpf.ledger.summary import account_summary
 from hpf.loans.selectors import LoanView, loan_list
 from hpf.registry.access import AccountGrant, grant_own_account
@@ -169,6 +176,7 @@ def deposits(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
         "portal/deposits.html",
         "deposits",
         page=page,
+        lines=[_line(m) for m in page.items],
         pages=pages,
         year=year,
         kind=reasons[0] if reasons else "",
@@ -178,6 +186,45 @@ def deposits(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
         prev_page=page.page - 1 if page.page > 1 else None,
         next_page=page.page + 1 if page.page < pages else None,
         missing=summary.missing_periods,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MovementLine:
+    """One line of the deposits page with its figures formatted as the template's ``yuan``,
+    ``pct``, ``period`` and ``date:"Y-m-d"`` filters would (twenty lines of a dozen filters
+    each were most of the page's rendering)."""
+
+    reason_label: str
+    out: bool
+    reversed: bool
+    period: str
+    amount: str  # with "+" before money in
+    value_date: str
+    balance_after: str
+    has_split: bool
+    deposit_base: str
+    employer_ratio: str
+    employer: str
+    employee_ratio: str
+    employee: str
+
+
+def _line(m: Movement) -> MovementLine:
+    return MovementLine(
+        reason_label=m.reason_label,
+        out=m.amount_fen < 0,
+        reversed=m.reversed,
+        period=format_period(m.period) if m.period else "",
+        amount=("+" if m.amount_fen > 0 else "") + yuan(m.amount_fen),
+        value_date=m.value_date.isoformat(),
+        balance_after=yuan(m.balance_after_fen),
+        has_split=m.deposit_base_fen is not None,
+        deposit_base=yuan(m.deposit_base_fen),
+        employer_ratio=pct(m.employer_ratio),
+        employer=yuan(m.employer_fen),
+        employee_ratio=pct(m.employee_ratio),
+        employee=yuan(m.employee_fen),
     )
 
 
