@@ -1,5 +1,6 @@
 """Reads of one account for every channel: the overview (账户总览) and the movement history
-(缴存明细). Selectors take the actor and go through ``access_account``, so each read is both
+(缴存明细). Selectors take the actor and go through ``access_account`` (or the request's
+``AccountGrant``, one audited read for every section of a page), so each read is both
 permitted and audited; the portal, the API and the counter call the same functions and cannot
 disagree."""
 
