@@ -90,7 +90,8 @@ def loan_list(
     for loan in loans:
         rates = list(loan.rates.all())
         paid_rows = list(loan.repayments.all()) if repayments else []
-        paid = len(paid_rows) if repayments else int(loan.paid_count)
+        # ``paid_count``: annotated above when the repayments are not fetched.
+        paid = len(paid_rows) if repayments else int(loan.paid_count)  # type: ignore[attr-defined]
         schedule: Schedule | None = None
         if schedules:
             schedule = schedule_of(loan, rates)
