@@ -337,7 +337,7 @@ def withdrawals(request: HttpRequest, actor: Actor, account_id: int) -> HttpResp
 
 @portal_page
 def loans(request: HttpRequest, actor: Actor, account_id: int) -> HttpResponse:
-    items = loan_list(actor=actor, account_id=account_id, schedules=False)
+    items = loan_list(actor=actor, account_id=account_id, schedules=False, repayments=False)
     return _render(request, "portal/loans.html", "loans", items=items)
 
 
