@@ -7,8 +7,9 @@ run before the load benchmark (bench/portal.py), on a small city:
     HPF_VAR_DIR=/tmp/city HPF_GENERATE_SECRETS=1 .venv/bin/python -m bench.pagecost [-n 200]
         [--profile /portal/]
 
-Each request is timed alone; the median of ``-n`` requests is printed with the queries of
-the last one. It signs in one depositor per history length as the sign-in leaves them (a
+Each request is timed alone; the median of ``-n`` requests (wall clock, and the CPU time of
+this process: the Python and template work without the database server's) is printed with
+the queries of the last one. It signs in one depositor per history length as the sign-in leaves them (a
 ``PortalSession``) and issues each an API token: it writes to the city it runs on (sessions,
 tokens, audit events), so give it a scratch city, never a shared one.
 """
@@ -167,15 +168,16 @@ def main() -> None:
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False, show_all=False))
         return
-    print(f"{'page':<22}{'history':>12}{'queries':>9}{'median ms':>11}{'p90 ms':>8}")
+    print(f"{'page':<22}{'history':>14}{'queries':>9}{'median ms':>11}{'p90 ms':>8}{'CPU ms':>8}")
     for client, token, postings in clients.values():
         for path in paths:
             assert get(client, token, path) == 200, path
-            times = []
+            times, cpu = [], []
             for _ in range(args.n):
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 status = get(client, token, path)
                 times.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - cpu_started) * 1000)
                 assert status == 200
             with CaptureQueriesContext(connection) as queries:
                 get(client, token, path)
@@ -184,8 +186,9 @@ def main() -> None:
                 for q in queries.captured_queries:
                     print("   ", q["sql"][:150])
             print(
-                f"{path:<22}{f'{postings} postings':>12}{len(queries):>9}"
+                f"{path:<22}{f'{postings} postings':>14}{len(queries):>9}"
                 f"{statistics.median(times):>11.2f}{times[int(len(times) * 0.9)]:>8.2f}"
+                f"{statistics.median(cpu):>8.2f}"
             )
 
 

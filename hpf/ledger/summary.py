@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Sum
+
 from hpf.audit.services import Actor
 from hpf.calc.accounts import accrued_interest_estimate, missing_periods
 from hpf.calc.errors import PolicyError
@@ -19,9 +21,9 @@ from hpf.calc.periods import period_add, period_of
 from hpf.common import clock
 from hpf.common.policy import get_policy
 from hpf.ledger.history import HistoryRow, history
-from hpf.ledger.models import DEPOSIT_REASONS, Reason
+from hpf.ledger.models import DEPOSIT_REASONS, Posting, Reason
 from hpf.registry.access import AccountGrant, read_account
-from hpf.registry.models import AccountStatus
+from hpf.registry.models import AccountStatus, FundAccount
 
 # Money out of the account that the depositor sees as a withdrawal (提取) this year.
 WITHDRAWAL_REASONS = (Reason.WITHDRAWAL, Reason.CLOSING_WITHDRAWAL, Reason.LOAN_OFFSET)
@@ -76,6 +78,37 @@ def _balance_series(rows: Sequence[HistoryRow], today: dt.date) -> list[tuple[dt
     return series
 
 
+def _missing(account: FundAccount, paid: set[int]) -> list[int]:
+    """The months an active account received nothing that stands: from the month it opened
+    to last month (this month may not be due yet)."""
+    if account.status != AccountStatus.ACTIVE:
+        return []
+    return missing_periods(
+        paid, period_of(account.opened_on), period_add(clock.current_period(), -1)
+    )
+
+
+def account_missing_periods(
+    *, actor: Actor, account_id: int, purpose: str = "", grant: AccountGrant | None = None
+) -> tuple[int, ...]:
+    """``account_summary(...).missing_periods`` alone (the deposits page), from the months
+    whose deposits and reversals sum above zero — one short query of the periods, not the
+    whole history. Audited as the section "summary"."""
+    account = read_account(actor, account_id, section="summary", purpose=purpose, grant=grant)
+    if account.status != AccountStatus.ACTIVE:
+        return ()
+    paid = set(
+        Posting.objects.filter(
+            fund_account=account, reason__in=PERIOD_REASONS, period__isnull=False
+        )
+        .values("period")
+        .annotate(total=Sum("amount_fen"))
+        .filter(total__gt=0)
+        .values_list("period", flat=True)
+    )
+    return tuple(_missing(account, {int(p) for p in paid if p is not None}))
+
+
 def account_summary(
     *, actor: Actor, account_id: int, purpose: str = "", grant: AccountGrant | None = None
 ) -> AccountSummary:
@@ -121,13 +154,7 @@ def account_summary(
         else 0
     )
     series = _balance_series(rows, today)
-    paid = {p for p, total in per_period.items() if total > 0}
-    missing: list[int] = []
-    if account.status == AccountStatus.ACTIVE:
-        # From the month the account opened to last month (this month may not be due yet).
-        missing = missing_periods(
-            paid, period_of(account.opened_on), period_add(clock.current_period(), -1)
-        )
+    missing = _missing(account, {p for p, total in per_period.items() if total > 0})
     return AccountSummary(
         year=today.year,
         deposits_this_year_fen=deposits_year,

@@ -44,7 +44,7 @@ from hpf.ledger.selectors import (
     account_movements_export,
     account_overview,
 )
-from hpf.ledger.summary import account_summary
+from hpf.ledger.summary import account_missing_periods, account_summary
 from hpf.loans.selectors import LoanView, loan_list
 from hpf.registry.access import AccountGrant, grant_own_account
 from hpf.registry.own import own_account_id
@@ -167,7 +167,7 @@ def deposits(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
         page = account_movements(
             actor=actor, account_id=account_id, page_size=DEPOSITS_PAGE, grant=grant
         )
-    summary = account_summary(actor=actor, account_id=account_id, grant=grant)
+    missing = account_missing_periods(actor=actor, account_id=account_id, grant=grant)
     pages = max(1, -(-page.total // DEPOSITS_PAGE))
     this_year = clock.today().year
     query = {k: v for k, v in (("year", year), ("type", reasons[0] if reasons else "")) if v}
@@ -185,7 +185,7 @@ def deposits(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
         query="&".join(f"{k}={v}" for k, v in query.items()),
         prev_page=page.page - 1 if page.page > 1 else None,
         next_page=page.page + 1 if page.page < pages else None,
-        missing=summary.missing_periods,
+        missing=missing,
     )
 
 

@@ -100,3 +100,23 @@ def test_a_grant_is_made_only_by_the_access_rules(owner):
             sections=frozenset({"overview"}),
             purpose="",
         )
+
+
+def test_missing_months_alone_agree_with_the_summary(owner, actor):
+    """The deposits page's short query of the paid months gives the summary's missing
+    months: a reversed deposit's month is missing again, a back payment fills it."""
+    from hpf.ledger.services import entry_reverse
+    from hpf.ledger.summary import account_missing_periods
+
+    def both() -> tuple[tuple[int, ...], tuple[int, ...]]:
+        return (
+            account_missing_periods(actor=me(owner), account_id=owner.pk),
+            account_summary(actor=me(owner), account_id=owner.pk).missing_periods,
+        )
+
+    alone, summary = both()
+    assert alone == summary
+    entry_id = owner.postings.get(period=202610).entry_id
+    entry_reverse(entry_id=entry_id, actor=actor, reason_text="基数报错", fund_account_id=owner.pk)
+    alone, summary = both()
+    assert alone == summary and 202610 in alone
