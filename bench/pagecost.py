@@ -159,7 +159,7 @@ def main() -> None:
     if args.profile:
         from pyinstrument import Profiler  # not a dependency: pip install pyinstrument
 
-        client, token, _ = clients["longest"]
+        client, token, _ = clients[os.environ.get("PAGECOST_WHO", "longest")]
         get(client, token, args.profile)
         profiler = Profiler(interval=0.0002)
         profiler.start()
