@@ -668,3 +668,79 @@ def portal_client(portal_login: Any, person: Callable[[int], dict[str, str]]) ->
     http = Client()
     portal_sign_in_client(http, person(1)["id_number"])
     return http
+
+
+def older_history(account: Any, months: int, start: int = 0) -> None:
+    """``months`` monthly remittances before the account's first one, each a balanced entry
+    (the account's posting and the clearing account's opposite one), as bench/portal.py adds
+    them to its thirty-year sample; ``start`` months already added."""
+    from django.utils import timezone
+
+    from hpf.ledger.models import JournalEntry, Posting, Reason
+
+    for i in range(start, start + months):
+        year, month = divmod(2026 * 12 + 7 - 1 - i - 1, 12)
+        month += 1
+        period, day = year * 100 + month, dt.date(year, month, 15)
+        entry = JournalEntry.objects.create(
+            reason=Reason.REMITTANCE,
+            value_date=day,
+            period=period,
+            source_key=f"test:old:{account.pk}:{period}",
+            posted_at=timezone.now(),
+            actor="test",
+        )
+        Posting.objects.bulk_create(
+            [
+                Posting(
+                    entry=entry,
+                    fund_account=account,
+                    amount_fen=240_000,
+                    value_date=day,
+                    period=period,
+                    reason=Reason.REMITTANCE,
+                    employer_id=account.employer_id,
+                    deposit_base_fen=1_000_000,
+                    employer_ratio="0.12",
+                    employee_ratio="0.12",
+                    employer_fen=120_000,
+                ),
+                Posting(
+                    entry=entry,
+                    centre_account_id="REMITTANCE_CLEARING",
+                    amount_fen=-240_000,
+                    value_date=day,
+                    period=period,
+                    reason=Reason.REMITTANCE,
+                ),
+            ]
+        )
+    account.balance_fen += months * 240_000
+    account.save(update_fields=["balance_fen"])
+
+
+def borrow(owner: Any) -> None:
+    """A thirty-year annuity loan for ``owner`` since 2020 with its first two instalments
+    repaid (tests of the pages' queries)."""
+    from hpf.loans.services import loan_create, loan_repayment_post
+
+    actor = Actor("system:test")
+    loan = loan_create(
+        contract_no="KM2020R0001",
+        borrower_account_id=owner.pk,
+        principal="600000.00",
+        term_months=360,
+        method="ANNUITY",
+        first_home=True,
+        disbursed_on=dt.date(2020, 3, 5),
+        first_due_date=dt.date(2020, 4, 5),
+        actor=actor,
+    )
+    for no in (1, 2):
+        loan_repayment_post(
+            loan_id=loan.pk,
+            instalment_no=no,
+            paid_on=dt.date(2020, 3 + no, 5),
+            source="BANK",
+            actor=actor,
+        )

@@ -45,6 +45,7 @@ from hpf.ledger.models import Reason
 from hpf.ledger.selectors import MAX_PAGE_SIZE, account_movements, account_overview
 from hpf.ledger.summary import account_summary
 from hpf.loans.selectors import LoanView, loan_list
+from hpf.registry.access import grant_own_account
 from hpf.registry.own import own_account_id
 from hpf.withdrawals.selectors import withdrawal_list
 
@@ -157,9 +158,13 @@ def _date(value: dt.date | None) -> str | None:
 
 @endpoint(scope="account:read")
 def me_account(request: HttpRequest, actor: Actor, purpose: str, record: ApiToken) -> Any:
-    account_id = own_account_id(actor)
-    v = account_overview(actor=actor, account_id=account_id, purpose=purpose)
-    s = account_summary(actor=actor, account_id=account_id, purpose=purpose)
+    # One read of the account and one audit event for both sections (hpf.registry.access).
+    grant = grant_own_account(
+        actor, view="overview", sections=("overview", "summary"), purpose=purpose
+    )
+    account_id = grant.account.pk
+    v = account_overview(actor=actor, account_id=account_id, grant=grant)
+    s = account_summary(actor=actor, account_id=account_id, grant=grant)
     return {
         "account_no": v.account_no,
         "name": v.name,
@@ -302,6 +307,7 @@ def _loan(loan: LoanView, *, schedule: bool) -> dict[str, Any]:
         ],
     }
     if schedule:
+        assert loan.schedule is not None  # loan_list with schedules
         out["schedule"] = _schedule(loan.schedule)
     return out
 
@@ -312,7 +318,9 @@ def _schedule(schedule: Schedule) -> dict[str, Any]:
 
 @endpoint(scope="loans:read")
 def me_loans(request: HttpRequest, actor: Actor, purpose: str, record: ApiToken) -> Any:
-    loans = loan_list(actor=actor, account_id=own_account_id(actor), purpose=purpose)
+    loans = loan_list(
+        actor=actor, account_id=own_account_id(actor), purpose=purpose, schedules=False
+    )
     return {"items": [_loan(loan, schedule=False) for loan in loans]}
 
 

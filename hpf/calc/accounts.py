@@ -20,11 +20,16 @@ def missing_periods(paid: Iterable[int], first: int, last: int) -> list[int]:
     oldest first; empty when ``last`` is before ``first``."""
     have = set(paid)
     out: list[int] = []
+    if last < first:
+        return out
+    period_add(first, 0)  # both valid YYYYMM (PeriodError otherwise)
+    period_add(last, 0)
     period = first
     while period <= last:
         if period not in have:
             out.append(period)
-        period = period_add(period, 1)
+        # The next month without re-validating: December steps to January (+ 100 − 11).
+        period = period + 1 if period % 100 < 12 else period + 89
     return out
 
 

@@ -53,4 +53,5 @@ def continuous_full_months(
         if paid_by_period.get(period, 0) < due:
             return months
         months += 1
-        period = period_add(period, -1)
+        # The month before without re-validating: January steps back to December.
+        period = period - 1 if period % 100 > 1 else period - 89

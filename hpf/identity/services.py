@@ -17,6 +17,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext, gettext_noop
 
 from hpf.audit.models import Channel
@@ -396,17 +397,17 @@ def session_start(
 
 
 def session_live(public_id: str) -> PortalSession | None:
-    """The session if it has not been ended and its login is not frozen."""
+    """The session if it has not been ended and its login is not frozen (one query)."""
     if not public_id:
         return None
-    session = PortalSession.objects.filter(public_id=public_id, ended_at__isnull=True).first()
-    if session is None:
-        return None
-    if PortalLogin.objects.filter(
-        depositor_id=session.depositor_id, frozen_at__isnull=False
-    ).exists():
-        return None
-    return session
+    frozen = PortalLogin.objects.filter(
+        depositor_id=OuterRef("depositor_id"), frozen_at__isnull=False
+    )
+    return (
+        PortalSession.objects.filter(public_id=public_id, ended_at__isnull=True)
+        .filter(~Exists(frozen))
+        .first()
+    )
 
 
 def session_end(*, depositor_id: int, public_id: str, reason: str) -> int:

@@ -11,7 +11,7 @@ from hpf.calc.interest import interest_year_start
 from hpf.calc.money import format_yuan
 from hpf.common.policy import get_policy
 from hpf.interest.models import InterestSettlement
-from hpf.registry.access import access_account
+from hpf.registry.access import AccountGrant, read_account
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +42,10 @@ def _explain(s: InterestSettlement, split: bool) -> str:
 
 
 def interest_history(
-    *, actor: Actor, account_id: int, purpose: str = ""
+    *, actor: Actor, account_id: int, purpose: str = "", grant: AccountGrant | None = None
 ) -> tuple[SettlementView, ...]:
     """Every settlement of the account, newest first."""
-    account = access_account(actor, account_id, view="interest", purpose=purpose)
+    account = read_account(actor, account_id, section="interest", purpose=purpose, grant=grant)
     policy = get_policy()
     views = []
     for s in InterestSettlement.objects.filter(fund_account=account).order_by("-interest_year"):

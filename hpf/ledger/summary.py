@@ -1,14 +1,17 @@
 """The figures around a depositor's overview that need the account's whole history: this
 year's money in and out, the carried-over balance and the interest accrued so far (estimate),
 the balance over time and deposits by year (the charts), and the months an active account
-received nothing (断缴月份). One audited read through ``access_account``; the portal and the API
-both call it, so they cannot disagree."""
+received nothing (断缴月份). One audited read through ``access_account`` (or the request's
+``AccountGrant``); the portal and the API both call it, so they cannot disagree."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+
+from django.db.models import Sum
 
 from hpf.audit.services import Actor
 from hpf.calc.accounts import accrued_interest_estimate, missing_periods
@@ -17,14 +20,17 @@ from hpf.calc.interest import interest_year_start
 from hpf.calc.periods import period_add, period_of
 from hpf.common import clock
 from hpf.common.policy import get_policy
+from hpf.ledger.history import HistoryRow, history
 from hpf.ledger.models import DEPOSIT_REASONS, Posting, Reason
-from hpf.registry.access import access_account
-from hpf.registry.models import AccountStatus
+from hpf.registry.access import AccountGrant, read_account
+from hpf.registry.models import AccountStatus, FundAccount
 
 # Money out of the account that the depositor sees as a withdrawal (提取) this year.
 WITHDRAWAL_REASONS = (Reason.WITHDRAWAL, Reason.CLOSING_WITHDRAWAL, Reason.LOAN_OFFSET)
 # Postings that make a month paid or unpaid: deposits and their reversals (冲正).
 PERIOD_REASONS = (*DEPOSIT_REASONS, Reason.REVERSAL)
+_PERIOD_REASONS = frozenset(str(r) for r in PERIOD_REASONS)
+_WITHDRAWAL_REASONS = frozenset(str(r) for r in WITHDRAWAL_REASONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,30 +54,98 @@ def _settlement_date(today: dt.date) -> dt.date:
     return june_30 if today <= june_30 else dt.date(today.year + 1, 6, 30)
 
 
-def _month_end(period: int) -> dt.date:
-    nxt = period_add(period, 1)
-    return dt.date(nxt // 100, nxt % 100, 1) - dt.timedelta(days=1)
+def _balance_series(rows: Sequence[HistoryRow], today: dt.date) -> list[tuple[dt.date, int]]:
+    """The balance at the end of every month from the first movement's month to this month
+    (the last point on ``today``); ``rows`` oldest first."""
+    series: list[tuple[dt.date, int]] = []
+    if not rows:
+        return series
+    year, month = rows[0].value_date.year, rows[0].value_date.month
+    last = today.year * 12 + today.month
+    running = 0
+    i, n = 0, len(rows)
+    one_day = dt.timedelta(days=1)
+    while year * 12 + month <= last:
+        year, month, end = (
+            (year, month + 1, dt.date(year, month + 1, 1) - one_day)
+            if month < 12
+            else (year + 1, 1, dt.date(year, 12, 31))
+        )
+        while i < n and rows[i].value_date <= end:
+            running += rows[i].amount_fen
+            i += 1
+        series.append((min(end, today), running))
+    return series
 
 
-def account_summary(*, actor: Actor, account_id: int, purpose: str = "") -> AccountSummary:
-    account = access_account(actor, account_id, view="summary", purpose=purpose)
-    today = clock.today()
-    rows = list(
-        Posting.objects.filter(fund_account=account)
-        .order_by("value_date", "id")
-        .values_list("value_date", "amount_fen", "reason", "period")
+def _missing(account: FundAccount, paid: set[int]) -> list[int]:
+    """The months an active account received nothing that stands: from the month it opened
+    to last month (this month may not be due yet)."""
+    if account.status != AccountStatus.ACTIVE:
+        return []
+    return missing_periods(
+        paid, period_of(account.opened_on), period_add(clock.current_period(), -1)
     )
+
+
+def account_missing_periods(
+    *, actor: Actor, account_id: int, purpose: str = "", grant: AccountGrant | None = None
+) -> tuple[int, ...]:
+    """``account_summary(...).missing_periods`` alone (the deposits page), from the months
+    whose deposits and reversals sum above zero — one short query of the periods, not the
+    whole history. Audited as the section "summary"."""
+    account = read_account(actor, account_id, section="summary", purpose=purpose, grant=grant)
+    if account.status != AccountStatus.ACTIVE:
+        return ()
+    paid = set(
+        Posting.objects.filter(
+            fund_account=account, reason__in=PERIOD_REASONS, period__isnull=False
+        )
+        .values("period")
+        .annotate(total=Sum("amount_fen"))
+        .filter(total__gt=0)
+        .values_list("period", flat=True)
+    )
+    return tuple(_missing(account, {int(p) for p in paid if p is not None}))
+
+
+def account_summary(
+    *, actor: Actor, account_id: int, purpose: str = "", grant: AccountGrant | None = None
+) -> AccountSummary:
+    """With the request's ``grant`` (naming "summary") no second read or event, and the
+    history is read once for every section of the page (``hpf.ledger.history``)."""
+    account = read_account(actor, account_id, section="summary", purpose=purpose, grant=grant)
+    today = clock.today()
+    rows = history(account, grant)
     year_start = interest_year_start(_settlement_date(today))
-    carried = sum(a for d, a, _, _ in rows if d < year_start)
     try:
         periods = get_policy().interest_rates_for_year(_settlement_date(today))
         rate: Decimal | None = periods[-1].rate if periods else None
     except PolicyError:  # a policy without a rate for this year: no estimate rather than a crash
         rate = None
+    # One pass over the history for every sum.
+    carried = deposits_year = withdrawals_year = 0
+    this_year: list[tuple[dt.date, int]] = []
+    by_year: dict[int, int] = {}
+    per_period: dict[int, int] = {}
+    for row in rows:
+        day, amount, reason, period = row.value_date, row.amount_fen, row.reason, row.period
+        if day < year_start:
+            carried += amount
+        else:
+            this_year.append((day, amount))
+        if reason in _PERIOD_REASONS:
+            by_year[day.year] = by_year.get(day.year, 0) + amount
+            if day.year == today.year:
+                deposits_year += amount
+            if period is not None:
+                per_period[period] = per_period.get(period, 0) + amount
+        elif reason in _WITHDRAWAL_REASONS and day.year == today.year:
+            withdrawals_year -= amount
     estimate = (
         accrued_interest_estimate(
             carried_fen=carried,
-            movements=[(d, a) for d, a, _, _ in rows if d >= year_start],
+            movements=this_year,
             annual_rate=rate,
             year_start=year_start,
             today=today,
@@ -79,43 +153,8 @@ def account_summary(*, actor: Actor, account_id: int, purpose: str = "") -> Acco
         if rate is not None
         else 0
     )
-    deposits_year = sum(
-        a
-        for d, a, r, _ in rows
-        if d.year == today.year and r in (*DEPOSIT_REASONS, Reason.REVERSAL)
-    )
-    withdrawals_year = -sum(
-        a for d, a, r, _ in rows if d.year == today.year and r in WITHDRAWAL_REASONS
-    )
-    # Balance at the end of every month from the first movement to this month.
-    series: list[tuple[dt.date, int]] = []
-    if rows:
-        period = period_of(rows[0][0])
-        last = period_of(today)
-        running = 0
-        i = 0
-        while period <= last:
-            end = _month_end(period)
-            while i < len(rows) and rows[i][0] <= end:
-                running += rows[i][1]
-                i += 1
-            series.append((min(end, today), running))
-            period = period_add(period, 1)
-    by_year: dict[int, int] = {}
-    for d, a, r, _ in rows:
-        if r in (*DEPOSIT_REASONS, Reason.REVERSAL):
-            by_year[d.year] = by_year.get(d.year, 0) + a
-    per_period: dict[int, int] = {}
-    for _, a, r, p in rows:
-        if p is not None and r in PERIOD_REASONS:
-            per_period[p] = per_period.get(p, 0) + a
-    paid = {p for p, total in per_period.items() if total > 0}
-    missing: list[int] = []
-    if account.status == AccountStatus.ACTIVE:
-        # From the month the account opened to last month (this month may not be due yet).
-        missing = missing_periods(
-            paid, period_of(account.opened_on), period_add(clock.current_period(), -1)
-        )
+    series = _balance_series(rows, today)
+    missing = _missing(account, {p for p, total in per_period.items() if total > 0})
     return AccountSummary(
         year=today.year,
         deposits_this_year_fen=deposits_year,

@@ -6,12 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Count, Prefetch
+
 from hpf.audit.services import Actor
-from hpf.calc.loans import Schedule
+from hpf.calc.loans import Schedule, due_date_of
 from hpf.common import clock
-from hpf.loans.models import Loan
-from hpf.loans.services import schedule_of
-from hpf.registry.access import access_account
+from hpf.loans.models import Loan, LoanRate, LoanRepayment
+from hpf.loans.services import instalments_of, schedule_of
+from hpf.registry.access import AccountGrant, read_account
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,25 +42,69 @@ class LoanView:
     next_payment_fen: int | None
     overdue_instalments: tuple[int, ...]
     overdue_fen: int
-    schedule: Schedule
+    # The whole schedule, or None when the list was asked for without (``schedules=False``).
+    schedule: Schedule | None
     method: str = ""
     first_home: bool = True
     repayments: tuple[RepaymentView, ...] = ()
 
 
-def loan_list(*, actor: Actor, account_id: int, purpose: str = "") -> tuple[LoanView, ...]:
-    """The account holder's loans as borrower, newest first."""
-    account = access_account(actor, account_id, view="loans", purpose=purpose)
+def _due_by(first_due_date: dt.date, today: dt.date, months: int) -> int:
+    """How many instalments fall due before ``today`` (due dates per ``due_date_of``)."""
+    n = (today.year * 12 + today.month) - (first_due_date.year * 12 + first_due_date.month) + 1
+    n = max(0, min(n, months))
+    while n > 0 and due_date_of(first_due_date, n) >= today:
+        n -= 1
+    return n
+
+
+def loan_list(
+    *,
+    actor: Actor,
+    account_id: int,
+    purpose: str = "",
+    grant: AccountGrant | None = None,
+    schedules: bool = True,
+    repayments: bool = True,
+) -> tuple[LoanView, ...]:
+    """The account holder's loans as borrower, newest first. Three queries whatever the
+    number of loans (the loans, their rates, their repayments). ``schedules=False`` (the
+    overview, the lists) leaves ``schedule`` None and computes the instalments only as far
+    as today's figures need (paid, overdue, the next one): the same figures, without building
+    thirty years of a schedule nobody shows. ``repayments=False`` (the overview) counts the
+    repayments in the loans' query and leaves ``repayments`` empty."""
+    account = read_account(actor, account_id, section="loans", purpose=purpose, grant=grant)
     today = clock.today()
     views = []
-    for loan in Loan.objects.filter(borrower=account).order_by("-disbursed_on"):
-        schedule = schedule_of(loan)
-        paid = loan.repayments.count()
-        rest = schedule.instalments[paid:]
-        overdue = tuple(i for i in rest if i.due_date < today)
-        remaining_principal = (
-            schedule.instalments[paid - 1].outstanding_fen if paid else loan.principal_fen
+    loans = (
+        Loan.objects.filter(borrower=account)
+        .order_by("-disbursed_on")
+        .prefetch_related(Prefetch("rates", queryset=LoanRate.objects.order_by("effective")))
+    )
+    if repayments:
+        loans = loans.prefetch_related(
+            Prefetch("repayments", queryset=LoanRepayment.objects.order_by("instalment_no"))
         )
+    else:
+        loans = loans.annotate(paid_count=Count("repayments"))
+    for loan in loans:
+        rates = list(loan.rates.all())
+        paid_rows = list(loan.repayments.all()) if repayments else []
+        # ``paid_count``: annotated above when the repayments are not fetched.
+        paid = len(paid_rows) if repayments else int(loan.paid_count)  # type: ignore[attr-defined]
+        schedule: Schedule | None = None
+        if schedules:
+            schedule = schedule_of(loan, rates)
+            instalments = schedule.instalments
+        else:
+            upto = min(
+                max(paid, _due_by(loan.first_due_date, today, loan.term_months)) + 1,
+                loan.term_months,
+            )
+            instalments = instalments_of(loan, upto, rates)
+        rest = instalments[paid:]
+        overdue = tuple(i for i in rest if i.due_date < today)
+        remaining_principal = instalments[paid - 1].outstanding_fen if paid else loan.principal_fen
         upcoming = rest[0] if rest else None
         views.append(
             LoanView(
@@ -67,11 +113,9 @@ def loan_list(*, actor: Actor, account_id: int, purpose: str = "") -> tuple[Loan
                 term_months=loan.term_months,
                 method_label=loan.get_method_display(),
                 status_label=loan.get_status_display(),
-                rates=tuple(
-                    loan.rates.order_by("effective").values_list("effective", "annual_rate")
-                ),
+                rates=tuple((r.effective, r.annual_rate) for r in rates),
                 paid_instalments=paid,
-                remaining_instalments=len(rest),
+                remaining_instalments=max(0, loan.term_months - paid),
                 remaining_principal_fen=remaining_principal,
                 next_due_date=upcoming.due_date if upcoming else None,
                 next_payment_fen=upcoming.payment_fen if upcoming else None,
@@ -90,7 +134,7 @@ def loan_list(*, actor: Actor, account_id: int, purpose: str = "") -> tuple[Loan
                         penalty_fen=r.penalty_fen,
                         source_label=r.get_source_display(),
                     )
-                    for r in loan.repayments.order_by("instalment_no")
+                    for r in paid_rows
                 ),
             )
         )

@@ -9,6 +9,7 @@ accounts; paid by offsetting the fund balance (冲还贷), it debits the borrowe
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
@@ -41,9 +42,12 @@ from hpf.ledger.services import Line, ensure_can_pay_out, entry_post, lock_accou
 from hpf.loans.models import Loan, LoanMethod, LoanRate, LoanRepayment
 
 
-def instalments_of(loan: Loan, upto: int) -> tuple[Instalment, ...]:
-    """The loan's first ``upto`` instalments, without computing the rest of a long term."""
-    rates = list(loan.rates.order_by("effective"))
+def instalments_of(
+    loan: Loan, upto: int, rates: Sequence[LoanRate] | None = None
+) -> tuple[Instalment, ...]:
+    """The loan's first ``upto`` instalments, without computing the rest of a long term;
+    ``rates``: the loan's rates in effective order when already read."""
+    rates = list(loan.rates.order_by("effective")) if rates is None else list(rates)
     if not rates:
         raise NotFound("贷款缺少合同利率")
     return loan_instalments(
@@ -57,9 +61,10 @@ def instalments_of(loan: Loan, upto: int) -> tuple[Instalment, ...]:
     )
 
 
-def schedule_of(loan: Loan) -> Schedule:
-    """The loan's schedule under its whole rate history (first rate = contract rate)."""
-    rates = list(loan.rates.order_by("effective"))
+def schedule_of(loan: Loan, rates: Sequence[LoanRate] | None = None) -> Schedule:
+    """The loan's schedule under its whole rate history (first rate = contract rate);
+    ``rates``: the loan's rates in effective order when already read."""
+    rates = list(loan.rates.order_by("effective")) if rates is None else list(rates)
     if not rates:
         raise NotFound("贷款缺少合同利率")
     return loan_schedule(

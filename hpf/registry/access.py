@@ -12,11 +12,25 @@ as the read). The rules of the foundation:
 * on the counter channel a clerk reads only the depositor of a live ID-check session
   (人证核验) of their own, named by ``actor.idcheck``; the session's id goes into the event;
 * kiosk, hotline and government-app actors are bound to one depositor like a depositor.
+
+A page or an API call that shows several sections of one account (the overview: the account,
+the year's figures, the loans) asks once: ``grant_account`` (or ``grant_own_account`` for the
+depositor's own account) applies the same rules, records one ``account.read`` whose details
+name the view and the sections, and returns an ``AccountGrant``. Each selector takes it as
+``grant=`` and, through ``read_account``, uses the granted account instead of asking again
+(no second read, no second event); a selector called without one asks ``access_account``
+itself, as before. A grant is made only here, for one actor, one account and the sections
+named, and lives for one request; it carries a memo in which the selectors share what they
+read (the account's history, read once for the sections that need it).
 """
 
 from __future__ import annotations
 
-from django.db import transaction
+import dataclasses
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import QuerySet
 
 from hpf.audit.models import Channel
 from hpf.audit.services import Actor, record_event
@@ -36,12 +50,55 @@ def _kind_and_id(actor: Actor) -> tuple[str, str]:
     return kind, ident
 
 
-def access_account(actor: Actor, account_id: int, *, view: str, purpose: str = "") -> FundAccount:
-    """The account, if ``actor`` may read it; records the read as ``account.read``."""
+class GrantMismatch(RuntimeError):
+    """A grant used for another actor, account or section than it was made for (a bug in the
+    caller, never an answer to show): nothing is read."""
+
+
+_MINT = object()  # only this module makes grants
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class AccountGrant:
+    """Leave for ``actor`` to read ``sections`` of ``account`` in this request; its one
+    ``account.read`` event is already recorded. Made only by ``grant_account`` and
+    ``grant_own_account``."""
+
+    actor: Actor
+    account: FundAccount
+    view: str
+    sections: frozenset[str]
+    purpose: str
+    # What the selectors read once and share within the request (e.g. the account's history).
+    memo: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
+    _mint: object = dataclasses.field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self._mint is not _MINT:
+            raise GrantMismatch("an AccountGrant is made only by hpf.registry.access")
+
+    def covers(self, actor: Actor, account_id: int, section: str) -> FundAccount:
+        """The granted account, when this grant is for ``actor``, ``account_id`` and names
+        ``section``; ``GrantMismatch`` otherwise."""
+        if actor != self.actor or account_id != self.account.pk or section not in self.sections:
+            raise GrantMismatch(f"the grant for {self.view!r} does not cover {section!r}")
+        return self.account
+
+
+def _accounts() -> QuerySet[FundAccount]:
+    return FundAccount.objects.select_related("depositor", "employer")
+
+
+def _grant(
+    actor: Actor,
+    account: FundAccount | None,
+    *,
+    view: str,
+    sections: Iterable[str],
+    purpose: str,
+) -> AccountGrant:
+    """The rules: refuse (before anything is read) or record the one event and grant."""
     kind, ident = _kind_and_id(actor)
-    account = (
-        FundAccount.objects.select_related("depositor", "employer").filter(pk=account_id).first()
-    )
     if kind in DEPOSITOR_BOUND:
         if account is None or str(account.depositor_id) != ident:
             raise NotFound("个人账户不存在")
@@ -53,7 +110,12 @@ def access_account(actor: Actor, account_id: int, *, view: str, purpose: str = "
             raise NotFound("个人账户不存在")
     else:
         raise NotFound("个人账户不存在")
-    details: dict[str, str | int] = {"view": view}
+    named = tuple(dict.fromkeys(sections))
+    if not named:
+        raise ValueError("a grant names at least one section")
+    details: dict[str, Any] = {"view": view}
+    if named != (view,):
+        details["sections"] = list(named)
     if kind == "staff":
         reader = (
             StaffMember.objects.filter(
@@ -73,12 +135,62 @@ def access_account(actor: Actor, account_id: int, *, view: str, purpose: str = "
             details["idcheck_session"] = session.pk
     if account is None:
         raise NotFound("个人账户不存在")
-    with transaction.atomic():
-        record_event(
-            actor,
-            "account.read",
-            subject_account_id=account.pk,
-            purpose=purpose[:200],
-            details=details,
-        )
-    return account
+    # In the caller's transaction when there is one (a service's), else its own.
+    record_event(
+        actor,
+        "account.read",
+        subject_account_id=account.pk,
+        purpose=purpose[:200],
+        details=details,
+    )
+    return AccountGrant(
+        actor=actor,
+        account=account,
+        view=view,
+        sections=frozenset(named),
+        purpose=purpose[:200],
+        _mint=_MINT,
+    )
+
+
+def grant_account(
+    actor: Actor, account_id: int, *, view: str, sections: Iterable[str], purpose: str = ""
+) -> AccountGrant:
+    """Leave to read ``sections`` of the account in one request, if ``actor`` may read it;
+    records one ``account.read`` with details ``{"view": view, "sections": [...]}``."""
+    account = _accounts().filter(pk=account_id).first()
+    return _grant(actor, account, view=view, sections=sections, purpose=purpose)
+
+
+def grant_own_account(
+    actor: Actor, *, view: str, sections: Iterable[str], purpose: str = ""
+) -> AccountGrant:
+    """``grant_account`` for the own account of a depositor-bound actor (``depositor:<id>``),
+    found by the depositor in the same query that reads it (no separate ``own_account_id``);
+    ``NotFound`` for any other actor or a depositor without an account."""
+    kind, ident = _kind_and_id(actor)
+    if kind not in DEPOSITOR_BOUND or not ident.isdigit():
+        raise NotFound("个人账户不存在")
+    account = _accounts().filter(depositor_id=int(ident)).first()
+    return _grant(actor, account, view=view, sections=sections, purpose=purpose)
+
+
+def access_account(actor: Actor, account_id: int, *, view: str, purpose: str = "") -> FundAccount:
+    """The account, if ``actor`` may read it; records the read as ``account.read``."""
+    return grant_account(actor, account_id, view=view, sections=(view,), purpose=purpose).account
+
+
+def read_account(
+    actor: Actor,
+    account_id: int,
+    *,
+    section: str,
+    purpose: str = "",
+    grant: AccountGrant | None = None,
+) -> FundAccount:
+    """What a selector calls first: with the request's ``grant``, the granted account (checked
+    to be this actor's, this account's and to name ``section``; no second event); without,
+    ``access_account`` with ``view=section``."""
+    if grant is None:
+        return access_account(actor, account_id, view=section, purpose=purpose)
+    return grant.covers(actor, account_id, section)

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from hpf.audit.services import Actor
-from hpf.registry.access import access_account
+from hpf.registry.access import AccountGrant, read_account
 from hpf.withdrawals.models import Withdrawal
 
 
@@ -42,10 +42,10 @@ def _timeline(w: Withdrawal) -> tuple[TimelineStep, ...]:
 
 
 def withdrawal_list(
-    *, actor: Actor, account_id: int, purpose: str = ""
+    *, actor: Actor, account_id: int, purpose: str = "", grant: AccountGrant | None = None
 ) -> tuple[WithdrawalView, ...]:
     """Every application of the account, newest first, with what happened when."""
-    account = access_account(actor, account_id, view="withdrawals", purpose=purpose)
+    account = read_account(actor, account_id, section="withdrawals", purpose=purpose, grant=grant)
     return tuple(
         WithdrawalView(
             withdrawal_id=w.pk,

@@ -12,6 +12,14 @@ that depositor's own account.
 A session counts only while its ``PortalSession`` row (``hpf.identity``) is live — not ended
 by a sign-out elsewhere, a password change or "freeze my online access" — and it is neither
 idle for ``HPF_PORTAL_IDLE_S`` (15 min) nor older than ``HPF_PORTAL_ABSOLUTE_S`` (8 h).
+
+What a signed-in request costs: the session row (read), the live ``PortalSession`` with the
+frozen-login check (one read). Nothing is written on most requests: the last-seen time in
+the session, the idle timeout's clock, is rewritten at most once every ``SEEN_WRITE_S``
+(60 s), like ``PortalSession.last_seen_at`` (``session_touch``). The idle timeout therefore
+runs from a moment up to 60 s before the last request: a session may end up to 60 s before
+15 idle minutes, never after them. The absolute timeout is exact (its start is written once,
+at sign-in).
 ``recently_authenticated(request, minutes)`` tells whether the password or a passkey was
 proved within the last minutes (re-authentication before changing mobile, e-mail, factors).
 """
@@ -38,6 +46,8 @@ SESSION_AUTH_AT = "hpf_portal_auth_at"  # last time a password or passkey was pr
 SESSION_STARTED_AT = "hpf_portal_started_at"
 SESSION_SEEN_AT = "hpf_portal_seen_at"
 SESSION_EXPIRED = "hpf_portal_expired"
+# The last-seen time in the session is rewritten at most this often (seconds); see above.
+SEEN_WRITE_S = 60
 DEVICE_COOKIE = "hpf_device"
 
 
@@ -50,7 +60,9 @@ def _channel(request: HttpRequest) -> str:
 
 
 def depositor_actor(request: HttpRequest, channel: str = Channel.WEB) -> Actor | None:
-    """The signed-in depositor's actor, or None (an expired or ended session is flushed)."""
+    """The signed-in depositor's actor, or None (an expired or ended session is flushed).
+    Two reads and, at most once a minute, a write of the session's last-seen time (so the
+    idle timeout may end a session up to ``SEEN_WRITE_S`` early; see the module's notes)."""
     depositor_id = request.session.get(SESSION_KEY)
     if not isinstance(depositor_id, int):
         return None
@@ -67,7 +79,8 @@ def depositor_actor(request: HttpRequest, channel: str = Channel.WEB) -> Actor |
         request.session.flush()
         request.session[SESSION_EXPIRED] = True
         return None
-    request.session[SESSION_SEEN_AT] = now
+    if now - seen >= SEEN_WRITE_S:
+        request.session[SESSION_SEEN_AT] = now
     session_touch(session)
     return Actor(f"depositor:{depositor_id}", channel, client_addr(request))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -102,6 +103,13 @@ def test_loan_progress_and_overdue(owner, actor):
         loan_id=loan.pk, instalment_no=1, paid_on=dt.date(2026, 8, 5), source="BANK", actor=actor
     )
     [view] = loan_list(actor=me(owner), account_id=owner.pk)
+    assert view.schedule is not None
+    # Without the schedule (the overview, the lists): the same figures from the instalments
+    # up to the next one only.
+    [lite] = loan_list(actor=me(owner), account_id=owner.pk, schedules=False)
+    assert lite == dataclasses.replace(view, schedule=None)
+    [brief] = loan_list(actor=me(owner), account_id=owner.pk, schedules=False, repayments=False)
+    assert brief == dataclasses.replace(view, schedule=None, repayments=())
     first = view.schedule.instalments[0]
     assert view.paid_instalments == 1
     assert view.remaining_instalments == 11

@@ -201,3 +201,23 @@ def test_english_switch_and_large_text(client, owner, signed_in):
     # An outside address in ``next`` is not followed.
     response = client.post("/portal/preferences/", {"large": "0", "next": "https://evil.example/"})
     assert "evil" not in response["Location"]
+
+
+def test_deposits_page_shows_a_reversal_and_the_line_it_reversed(client, owner, signed_in, actor):
+    """The reversed deposit keeps its line, marked 已冲正; the reversal is money out of the
+    account with the balance after it; the split line only where the posting has one."""
+    from hpf.ledger.services import entry_reverse
+
+    entry_id = owner.postings.get(period=202610).entry_id
+    entry_reverse(entry_id=entry_id, actor=actor, reason_text="基数报错", fund_account_id=owner.pk)
+    signed_in(client, owner)
+    html = client.get("/portal/deposits/").content.decode()
+    moves = html.split('<ol class="moves">')[1].split("</ol>")[0]
+    lines = moves.split("<li ")[1:]
+    assert len(lines) == 4
+    assert 'class="move out"' in lines[0] and '<span class="amt">-2,400.00</span>' in lines[0]
+    assert "余额 4,800.00" in lines[0] and "基数" not in lines[0]
+    assert 'class="move reversed"' in lines[1] and " · 已冲正</div>" in lines[1]
+    assert '<span class="per">2026-10</span><span class="amt">+2,400.00</span>' in lines[1]
+    assert "基数 10,000.00 · 单位 12% 1,200.00 · 个人 12% 1,200.00" in lines[1]
+    assert "记账 2026-" in lines[2] and "已冲正" not in lines[2]

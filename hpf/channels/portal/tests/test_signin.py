@@ -5,7 +5,9 @@ freeze, CSRF."""
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from hpf.audit.models import AuditEvent
 from hpf.channels.portal.auth import SESSION_KEY
@@ -158,6 +160,37 @@ def test_idle_timeout(portal_login, person):
     with frozen_clock(NOON + dt.timedelta(minutes=29, seconds=30)):
         assert not _signed_in(http)
         assert "登录已超时" in http.get("/portal/login/").content.decode()
+
+
+def test_idle_timeout_with_the_last_seen_time_written_once_a_minute(portal_login, person):
+    """Last seen is rewritten at most once a minute (SEEN_WRITE_S): a request 30 s after the
+    last write leaves the session row alone, and the idle timeout then runs from that write
+    — a session may end up to a minute early, never after 15 idle minutes."""
+    http = Client()
+    with frozen_clock(NOON):
+        portal_sign_in_client(http, person(1)["id_number"])
+    with frozen_clock(NOON + dt.timedelta(seconds=30)):
+        with CaptureQueriesContext(connection) as queries:
+            assert _signed_in(http)
+        assert not [q for q in queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+    # 15 min 1 s after the last request: ended, whatever the throttle.
+    with frozen_clock(NOON + dt.timedelta(seconds=30, minutes=15, microseconds=1)):
+        assert not _signed_in(http)
+
+
+def test_an_active_session_outlives_the_idle_timeout(portal_login, person):
+    """Requests every 50 s (fewer last-seen writes than requests) keep the session alive
+    past 15 minutes; the first quiet 15 minutes end it."""
+    http = Client()
+    with frozen_clock(NOON):
+        portal_sign_in_client(http, person(1)["id_number"])
+    at = NOON
+    for _ in range(30):  # 25 minutes
+        at += dt.timedelta(seconds=50)
+        with frozen_clock(at):
+            assert _signed_in(http)
+    with frozen_clock(at + dt.timedelta(minutes=15, seconds=1)):
+        assert not _signed_in(http)
 
 
 def test_absolute_timeout(portal_login, person):
