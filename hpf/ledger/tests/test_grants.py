@@ -29,7 +29,7 @@ def me(account) -> Actor:
 
 
 def reads() -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(action="account.read").order_by("seq"))
+    return list(AuditEvent.objects.filter(action="account.read").order_by("id"))
 
 
 def test_one_event_for_the_sections_and_the_same_figures(owner):
