@@ -86,52 +86,63 @@ def _single_rate_sql(rate: Decimal, days_in_year: int) -> str:
 
 def _stage_all(settlement: dt.date, year: int, extra_days: int, interest_sql: str) -> None:
     """Aggregate this interest year's postings for every account still to settle, in one
-    pass over the postings (a sequential scan, as fast as the bare aggregate), into the
-    session's temporary table ``hpf_settle_all``; ``interest_sql`` (one-rate years) works out
-    the interest in the same statement, "NULL" leaves it to ``_compute_per_account``."""
+    pass over the postings, into the session's temporary table ``hpf_settle_all``;
+    ``interest_sql`` (one-rate years) works out the interest in the same statement, "NULL"
+    leaves it to ``_compute_per_account``.
+
+    On PostgreSQL the table is made by CREATE TABLE AS, which may run its SELECT in parallel
+    (an INSERT … SELECT may not): the scan of the year's postings and the anti-join against
+    the year's settlements use both cores (12.3 s instead of 22.3 s at 1.5 million accounts).
+    The accounts already settled for the year are taken out by a hash anti-join — one pass
+    over the year's settlements — instead of a probe of the unique index per account.
+    """
     prev = settlement.replace(year=settlement.year - 1)
     days = _days_sql(settlement)
-    # OFFSET 0 keeps PostgreSQL from flattening the NOT EXISTS into an anti-join: a probe of
-    # the unique (account, year) index per account stays cheap whatever the statistics say.
-    probe = "OFFSET 0" if connection.vendor == "postgresql" else ""
     scan = sequential_scan()
+    select = f"""
+        SELECT account_id, carried, moves, fen_days, CAST({interest_sql} AS BIGINT) AS interest
+          FROM (
+        SELECT a.id AS account_id,
+               -- PostgreSQL sums bigints as numeric: back to integers, so that the
+               -- interest below divides as integers.
+               CAST(a.balance_fen - COALESCE(agg.after_prev, 0) AS BIGINT) AS carried,
+               CAST(COALESCE(agg.moves, 0) AS BIGINT) AS moves,
+               CAST(COALESCE(agg.fen_days, 0) AS BIGINT) AS fen_days
+          FROM registry_fundaccount a
+          LEFT JOIN (
+            SELECT p.fund_account_id AS account_id,
+                   SUM(p.amount_fen) AS after_prev,
+                   SUM(CASE WHEN p.value_date <= %s THEN p.amount_fen ELSE 0 END) AS moves,
+                   SUM(CASE WHEN p.value_date <= %s
+                            THEN p.amount_fen * ({days} + {extra_days}) ELSE 0 END) AS fen_days
+              FROM ledger_posting p {scan}
+             WHERE p.fund_account_id IS NOT NULL AND p.value_date > %s
+             GROUP BY p.fund_account_id
+          ) agg ON agg.account_id = a.id
+         WHERE a.status <> 'CLOSED'
+           AND a.opened_on <= %s
+           AND NOT EXISTS (
+               SELECT 1 FROM interest_interestsettlement s
+                WHERE s.fund_account_id = a.id AND s.interest_year = %s)
+        ) staged
+    """
+    params = [settlement, settlement, prev, settlement, year]
     with connection.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS hpf_settle_all")
-        cur.execute(
-            "CREATE TEMP TABLE hpf_settle_all ("
-            " account_id BIGINT PRIMARY KEY, carried BIGINT NOT NULL, moves BIGINT NOT NULL,"
-            " fen_days BIGINT NOT NULL, interest BIGINT)"
-        )
-        cur.execute(
-            f"""
-            INSERT INTO hpf_settle_all (account_id, carried, moves, fen_days, interest)
-            SELECT account_id, carried, moves, fen_days, {interest_sql} FROM (
-            SELECT a.id AS account_id,
-                   -- PostgreSQL sums bigints as numeric: back to integers, so that the
-                   -- interest below divides as integers.
-                   CAST(a.balance_fen - COALESCE(agg.after_prev, 0) AS BIGINT) AS carried,
-                   CAST(COALESCE(agg.moves, 0) AS BIGINT) AS moves,
-                   CAST(COALESCE(agg.fen_days, 0) AS BIGINT) AS fen_days
-              FROM registry_fundaccount a
-              LEFT JOIN (
-                SELECT p.fund_account_id AS account_id,
-                       SUM(p.amount_fen) AS after_prev,
-                       SUM(CASE WHEN p.value_date <= %s THEN p.amount_fen ELSE 0 END) AS moves,
-                       SUM(CASE WHEN p.value_date <= %s
-                                THEN p.amount_fen * ({days} + {extra_days}) ELSE 0 END) AS fen_days
-                  FROM ledger_posting p {scan}
-                 WHERE p.fund_account_id IS NOT NULL AND p.value_date > %s
-                 GROUP BY p.fund_account_id
-              ) agg ON agg.account_id = a.id
-             WHERE a.status <> 'CLOSED'
-               AND a.opened_on <= %s
-               AND NOT EXISTS (
-                   SELECT 1 FROM interest_interestsettlement s
-                    WHERE s.fund_account_id = a.id AND s.interest_year = %s {probe})
-            ) staged
-            """,
-            [settlement, settlement, prev, settlement, year],
-        )
+        if connection.vendor == "postgresql":
+            cur.execute(f"CREATE TEMP TABLE hpf_settle_all AS {select}", params)
+            cur.execute("ALTER TABLE hpf_settle_all ADD PRIMARY KEY (account_id)")
+        else:
+            cur.execute(
+                "CREATE TEMP TABLE hpf_settle_all ("
+                " account_id BIGINT PRIMARY KEY, carried BIGINT NOT NULL, moves BIGINT NOT NULL,"
+                " fen_days BIGINT NOT NULL, interest BIGINT)"
+            )
+            cur.execute(
+                "INSERT INTO hpf_settle_all (account_id, carried, moves, fen_days, interest)"
+                f" {select}",
+                params,
+            )
         cur.execute("ANALYZE hpf_settle_all")
 
 
@@ -402,10 +413,16 @@ def _post_chunk(
             [entry_id, CentreCode.INTEREST_EXPENSE, -interest, settlement, Reason.INTEREST],
         )
     with connection.cursor() as cur, phases.timed("balances"):
+        # The chunk's id range bounds the accounts side too: without it the merge join walks
+        # the accounts' primary key from the first account up to the chunk, so the later
+        # chunks read nearly the whole table (16.2 s of balance updates at 1.5 million
+        # accounts; a plain UPDATE of them all takes 3.4 s).
         cur.execute(
             "UPDATE registry_fundaccount SET balance_fen = balance_fen + c.interest"
             " FROM hpf_settle_chunk c"
             " WHERE c.account_id = registry_fundaccount.id AND c.interest > 0"
+            " AND registry_fundaccount.id BETWEEN %s AND %s",
+            [lo, hi],
         )
 
 

@@ -11,6 +11,7 @@ from hpf.ledger.models import CentreCode, JournalEntry, Posting, Reason
 from hpf.ledger.services import Line, entry_post
 from hpf.loans.models import LoanRepayment
 from hpf.loans.services import loan_create, loan_repayment_post
+from hpf.registry.models import FundAccount
 
 pytestmark = pytest.mark.django_db
 
@@ -253,3 +254,31 @@ def _accepted_reference(owner):
             [entry.pk, CentreCode.TRANSFER_CLEARING, earlier.pk, clock.today(), Reason.REVERSAL],
         )
     assert Posting.objects.filter(entry=entry, reverses=earlier).count() == 1
+
+
+def test_a_missing_account_among_many_in_one_statement_is_refused(owner):
+    """The reference check proves a dense run of account ids with one count over their
+    range; a run with a gap (here the id after the last account) must still be refused."""
+    with transaction.atomic():
+        entry = JournalEntry.objects.create(
+            reason=Reason.TRANSFER_IN,
+            value_date=clock.today(),
+            source_key="test:refs-dense",
+            posted_at=clock.now(),
+            actor="test",
+        )
+        last = FundAccount.objects.order_by("-pk").values_list("pk", flat=True).first()
+        ids = [*FundAccount.objects.values_list("pk", flat=True), last + 1]
+        values = ", ".join(["(%s, %s, 5, %s, %s)"] * len(ids))
+        params = []
+        for pk in ids:
+            params += [entry.pk, pk, clock.today(), Reason.TRANSFER_IN]
+        message = refused(
+            "INSERT INTO ledger_posting (entry_id, fund_account_id, amount_fen, value_date,"
+            f" reason) VALUES {values}",
+            params,
+        )
+        assert "HPF_POSTING_REF" in message
+        if connection.vendor == "postgresql":
+            assert f"account {last + 1}" in message
+        transaction.set_rollback(True)
