@@ -126,7 +126,7 @@ def _stage_all(settlement: dt.date, year: int, extra_days: int, interest_sql: st
                 WHERE s.fund_account_id = a.id AND s.interest_year = %s)
         ) staged
     """
-    params = [settlement, settlement, prev, settlement, year]
+    params: list[dt.date | int] = [settlement, settlement, prev, settlement, year]
     with connection.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS hpf_settle_all")
         if connection.vendor == "postgresql":

@@ -267,7 +267,7 @@ def test_a_missing_account_among_many_in_one_statement_is_refused(owner):
             posted_at=clock.now(),
             actor="test",
         )
-        last = FundAccount.objects.order_by("-pk").values_list("pk", flat=True).first()
+        last = FundAccount.objects.order_by("-pk").values_list("pk", flat=True)[0]
         ids = [*FundAccount.objects.values_list("pk", flat=True), last + 1]
         values = ", ".join(["(%s, %s, 5, %s, %s)"] * len(ids))
         params = []
