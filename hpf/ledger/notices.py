@@ -94,7 +94,12 @@ def notify_deposit_accounts(changes: Mapping[int, DepositChange]) -> int:
 
 
 def notify_deposits(
-    table: str, what_sql: str, params: Sequence[Any] = (), *, correction: bool = False
+    table: str,
+    what_sql: str,
+    params: Sequence[Any] = (),
+    *,
+    correction: bool = False,
+    with_accounts: bool = False,
 ) -> int:
     """One notice per account of ``table`` after its balance moved, set-based.
 
@@ -102,9 +107,12 @@ def notify_deposits(
     months (e.g. ``' 2026-06'`` plus ``' 汇缴'``; its placeholders are ``params``). Without
     ``correction`` every credited account (``delta > 0``) reads "… X 元已入账"; with it
     ``table`` also has ``credit_fen`` and ``reversed_fen`` and every account that had either
-    reads "缴存更正：冲正 X 元，补记 Y 元".
+    reads "缴存更正：冲正 X 元，补记 Y 元". With ``with_accounts`` ``table`` also carries each
+    account's ``depositor_id`` and its ``balance_fen`` after the move (as an UPDATE …
+    RETURNING gave them), and the accounts are not read again.
     """
-    balance = outbox.sql_yuan("a.balance_fen")
+    account = "d" if with_accounts else "a"
+    balance = outbox.sql_yuan(f"{account}.balance_fen")
     if correction:
         text_sql = (
             f"CAST(%s AS TEXT) || {what_sql} || CAST(%s AS TEXT)"
@@ -121,10 +129,11 @@ def notify_deposits(
         )
         texts = [PREFIX, *params, " ", " 元已入账，余额 ", " 元。"]
         where = "d.delta > 0"
+    joined = "" if with_accounts else " JOIN registry_fundaccount a ON a.id = d.account_id"
     return outbox.notify_select(
         outbox.DEPOSIT_POSTED,
-        depositor_sql="a.depositor_id",
+        depositor_sql=f"{account}.depositor_id",
         text_sql=text_sql,
-        from_sql=f"{table} d JOIN registry_fundaccount a ON a.id = d.account_id WHERE {where}",
+        from_sql=f"{table} d{joined} WHERE {where}",
         params=texts,
     )
