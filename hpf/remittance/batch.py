@@ -55,6 +55,7 @@ from hpf.common.dbguards import plan_for_keyed_batches
 from hpf.common.timing import PhaseTimer
 from hpf.ledger.bulk import BulkWriter
 from hpf.ledger.models import CentreCode, JournalEntry, Reason
+from hpf.ledger.notices import notify_deposits
 from hpf.operations.models import BatchRun
 from hpf.operations.services import run_fail, run_finish, run_progress, run_start
 from hpf.registry.models import Employer
@@ -69,7 +70,6 @@ from hpf.remittance.services import (
     duplicate_problem,
     employer_info,
     id_hasher,
-    notify_deposits,
     remittance_import_file,
 )
 from hpf.remittance.validate import (

@@ -43,8 +43,7 @@ from hpf.common.crypto import lookup_hasher
 from hpf.common.policy import get_policy
 from hpf.ledger.bulk import BulkWriter
 from hpf.ledger.models import DEPOSIT_REASONS, CentreCode, JournalEntry, Posting, Reason
-from hpf.ledger.notices import notify_deposits as notify_deposits  # batch.py imports it here
-from hpf.ledger.notices import periods_text
+from hpf.ledger.notices import notify_deposits, periods_text
 from hpf.operations.models import BatchRun
 from hpf.operations.services import run_fail, run_finish, run_start
 from hpf.registry.models import Employer, FundAccount

@@ -40,8 +40,8 @@ def bench_pk(request: HttpRequest, account_id: int) -> JsonResponse:
 
 def bench_audited(request: HttpRequest, account_id: int, depositor_id: int) -> JsonResponse:
     """Benchmarks only: the same read through ``access_account`` as the depositor, so one
-    audit event (the chain head row locked, the event written, one commit) — what each of a
-    portal page's selectors pays on top of its own queries."""
+    audit event (a sealed INSERT and its commit; linking into the chain happens after commit)
+    — what a portal page view pays for its one audited read on top of its own queries."""
     actor = Actor(f"depositor:{depositor_id}", "web", request.META.get("REMOTE_ADDR"))
     account = access_account(actor, account_id, view="bench")
     return JsonResponse({"found": account.pk == account_id})
