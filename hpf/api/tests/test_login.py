@@ -61,13 +61,15 @@ def test_full_login_gives_a_token_that_reads_the_account(client, portal_login, o
 
 def test_login_by_mobile_and_totp(client, portal_login, owner):
     key = totp.totp_new_key()
-    assert totp.totp_confirm(portal_login, key, totp_now(key.hex()))
+    enrolment_code = totp_now(key.hex())
+    assert totp.totp_confirm(portal_login, key, enrolment_code)
     r = start(client, owner.depositor.mobile)
     body = r.json()
     assert body["factor"] == "totp" and body["factors"] == ["sms", "totp"]
     assert body["sent_to"] is None
-    # The enrolment step was used; a replay of the same step is refused.
-    r = post(client, "verify", {"challenge": body["challenge"], "code": totp_now(key.hex())})
+    # The enrolment code was used; sending it again is refused. (The very code, not "the code
+    # now": a 30-s step may have begun since, and its new code would rightly be accepted.)
+    r = post(client, "verify", {"challenge": body["challenge"], "code": enrolment_code})
     assert (r.status_code, r.json()["code"]) == (400, "CODE_INVALID")
     # Asking for SMS instead works too.
     body = start(client, owner.depositor.mobile, factor="sms").json()
