@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -52,6 +54,9 @@ from hpf.operations.services import run_fail, run_finish, run_progress, run_star
 from hpf.registry.models import FundAccount
 
 CHUNK = 50_000
+# Connections posting chunks at once from the command line on PostgreSQL: the posting is the
+# database server's work, one core per connection, so two use this machine's two cores.
+DEFAULT_WORKERS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +89,18 @@ def _single_rate_sql(rate: Decimal, days_in_year: int) -> str:
     return f"CASE WHEN {expr} < 0 THEN 0 ELSE {expr} END"
 
 
-def _stage_all(settlement: dt.date, year: int, extra_days: int, interest_sql: str) -> None:
+def stage_table(year: int) -> str:
+    """Where a run stages the year's figures. On PostgreSQL an UNLOGGED table that every worker
+    connection can read (not WAL-logged, like a temporary table, and emptied by a crash
+    recovery, which is harmless: a rerun stages again); one run per year at a time holds the
+    year's advisory lock, so a table left by a killed run is simply dropped by the next. On
+    SQLite, with its one writer and one worker, the connection's temporary table."""
+    return f"hpf_settle_stage_{year}" if connection.vendor == "postgresql" else "hpf_settle_all"
+
+
+def _stage_all(settlement: dt.date, year: int, extra_days: int, interest_sql: str) -> str:
     """Aggregate this interest year's postings for every account still to settle, in one
-    pass over the postings, into the session's temporary table ``hpf_settle_all``;
+    pass over the postings, into ``stage_table(year)``, whose name is returned;
     ``interest_sql`` (one-rate years) works out the interest in the same statement, "NULL"
     leaves it to ``_compute_per_account``.
 
@@ -96,6 +110,7 @@ def _stage_all(settlement: dt.date, year: int, extra_days: int, interest_sql: st
     The accounts already settled for the year are taken out by a hash anti-join — one pass
     over the year's settlements — instead of a probe of the unique index per account.
     """
+    table = stage_table(year)
     prev = settlement.replace(year=settlement.year - 1)
     days = _days_sql(settlement)
     scan = sequential_scan()
@@ -128,25 +143,29 @@ def _stage_all(settlement: dt.date, year: int, extra_days: int, interest_sql: st
     """
     params: list[dt.date | int] = [settlement, settlement, prev, settlement, year]
     with connection.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS hpf_settle_all")
+        cur.execute(f"DROP TABLE IF EXISTS {table}")
         if connection.vendor == "postgresql":
-            cur.execute(f"CREATE TEMP TABLE hpf_settle_all AS {select}", params)
-            cur.execute("ALTER TABLE hpf_settle_all ADD PRIMARY KEY (account_id)")
+            cur.execute(f"CREATE UNLOGGED TABLE {table} AS {select}", params)
+            cur.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (account_id)")
         else:
             cur.execute(
-                "CREATE TEMP TABLE hpf_settle_all ("
+                f"CREATE TEMP TABLE {table} ("
                 " account_id BIGINT PRIMARY KEY, carried BIGINT NOT NULL, moves BIGINT NOT NULL,"
                 " fen_days BIGINT NOT NULL, interest BIGINT)"
             )
             cur.execute(
-                "INSERT INTO hpf_settle_all (account_id, carried, moves, fen_days, interest)"
-                f" {select}",
+                f"INSERT INTO {table} (account_id, carried, moves, fen_days, interest) {select}",
                 params,
             )
-        cur.execute("ANALYZE hpf_settle_all")
+        # The chunks read the table by ranges of its key: with its statistics their joins are
+        # planned for the tens of thousands of rows a chunk has, not for a handful.
+        cur.execute(f"ANALYZE {table}")
+    return table
 
 
-def _take_chunk(lo: int, hi: int) -> None:
+def _take_chunk(stage: str, lo: int, hi: int) -> None:
+    """Rate-change years: copy a chunk into the connection's own table, where
+    ``_compute_per_account`` writes each account's interest."""
     with connection.cursor() as cur:
         cur.execute(
             "CREATE TEMP TABLE IF NOT EXISTS hpf_settle_chunk ("
@@ -155,7 +174,7 @@ def _take_chunk(lo: int, hi: int) -> None:
         )
         cur.execute("DELETE FROM hpf_settle_chunk")
         cur.execute(
-            "INSERT INTO hpf_settle_chunk SELECT * FROM hpf_settle_all"
+            f"INSERT INTO hpf_settle_chunk SELECT * FROM {stage}"
             " WHERE account_id BETWEEN %s AND %s",
             [lo, hi],
         )
@@ -203,13 +222,17 @@ def interest_settle(
     actor: Actor,
     dry_run: bool = False,
     chunk: int = CHUNK,
+    workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
     pause_s: float = 0.0,
 ) -> SettlementTotals:
     """Settle the interest year ending ``settlement_date`` for every account not yet settled.
 
-    ``pause_s`` sleeps between chunks (each chunk is committed by then), to spread a run
-    over time on a database that is serving depositors."""
+    ``workers`` > 1 posts the chunks over that many database connections at once (PostgreSQL;
+    SQLite has one writer and runs one). ``pause_s`` sleeps between chunks (each chunk is
+    committed by then), to spread a run over time on a database that is serving depositors."""
+    if workers < 1:
+        raise InvalidInput("并行数至少为 1")
     policy = get_policy()
     if (settlement_date.month, settlement_date.day) != (6, 30):
         raise InvalidInput("结息日必须为 6 月 30 日")
@@ -228,6 +251,7 @@ def interest_settle(
             actor=actor,
             dry_run=dry_run,
             chunk=chunk,
+            workers=workers,
             progress=progress,
             pause_s=pause_s,
             plan=(rates, day_count, days_in_year, extra_days, single, rate_label),
@@ -255,12 +279,27 @@ def _one_run_at_a_time(settlement_date: dt.date) -> Iterator[None]:
             cur.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    settlement: dt.date
+    actor: Actor
+    dry_run: bool
+    rates: Sequence[RatePeriod]
+    day_count: DayCount
+    days_in_year: int
+    single: bool
+    rate_label: Decimal
+    stage: str
+    run: BatchRun
+
+
 def _settle(
     *,
     settlement_date: dt.date,
     actor: Actor,
     dry_run: bool,
     chunk: int,
+    workers: int,
     progress: Callable[[int, int], None] | None,
     pause_s: float,
     plan: tuple[Sequence[RatePeriod], DayCount, int, int, bool, Decimal],
@@ -273,45 +312,54 @@ def _settle(
     phases = PhaseTimer()
     try:
         with phases.timed("stage"):
-            _stage_all(
+            stage = _stage_all(
                 settlement_date,
                 year,
                 extra_days,
                 _single_rate_sql(rate_label, days_in_year) if single else "NULL",
             )
         with connection.cursor() as cur:
-            cur.execute("SELECT MIN(account_id), MAX(account_id), COUNT(*) FROM hpf_settle_all")
+            cur.execute(f"SELECT MIN(account_id), MAX(account_id), COUNT(*) FROM {stage}")
             low, high, staged = cur.fetchone()
         run_progress(run, 0, staged)
-        lo = low
-        while lo is not None and lo <= high:
-            hi = lo + chunk - 1
-            with phases.timed("commit"), transaction.atomic():
-                plan_for_keyed_batches()
-                with phases.timed("take chunk"):
-                    _take_chunk(lo, hi)
-                if not single:
-                    with phases.timed("per-account rates"):
-                        _compute_per_account(settlement_date, rates, day_count, days_in_year)
-                with connection.cursor() as cur:
-                    cur.execute("SELECT COUNT(*), COALESCE(SUM(interest), 0) FROM hpf_settle_chunk")
-                    n, interest = cur.fetchone()
-                if not dry_run and n:
-                    _post_chunk(
-                        lo, hi, settlement_date, year, rate_label, int(interest), run, actor, phases
-                    )
-                total_accounts += n
-                total_interest += int(interest)
-                if dry_run:
-                    transaction.set_rollback(True)
+        ranges = (
+            [(lo, min(lo + chunk - 1, high)) for lo in range(low, high + 1, chunk)]
+            if low is not None
+            else []
+        )
+        how = _Plan(
+            settlement_date,
+            actor,
+            dry_run,
+            rates,
+            day_count,
+            days_in_year,
+            single,
+            rate_label,
+            stage,
+            run,
+        )
+
+        def done(n: int, interest: int) -> None:
+            nonlocal total_accounts, total_interest
+            total_accounts += n
+            total_interest += interest
             run_progress(run, total_accounts)
             if progress:
                 progress(total_accounts, staged)
-            if pause_s:
-                time.sleep(pause_s)
-            lo = hi + 1
+
+        # SQLite has one writer: its chunks go one after another whatever was asked.
+        workers = max(1, min(workers, len(ranges))) if connection.vendor == "postgresql" else 1
+        with phases.timed("chunks"):
+            if workers > 1:
+                phases.add(_post_in_parallel(ranges, how, workers, pause_s, done))
+            else:
+                for lo, hi in ranges:
+                    done(*_post_range(lo, hi, how, phases))
+                    if pause_s:
+                        time.sleep(pause_s)
         with connection.cursor() as cur:
-            cur.execute("DROP TABLE IF EXISTS hpf_settle_all")
+            cur.execute(f"DROP TABLE IF EXISTS {stage}")
     except BaseException as exc:
         run_fail(run, exc, done=f"failed after {total_accounts} accounts: ")
         raise
@@ -319,15 +367,109 @@ def _settle(
         reconciliation = {} if dry_run else settlement_reconciliation(settlement_date)
     # "commit" is each chunk's whole transaction; the phases inside it are also listed, so
     # commit minus them is the commit itself (the WAL flush and the deferred entry checks).
+    # With several workers the per-chunk phases add up the workers' time; "chunks" is the
+    # wall-clock time of them all.
     run_finish(
         run,
         actor,
         accounts=total_accounts,
         total_fen=total_interest,
         skipped=skipped,
-        reconciliation={**reconciliation, "seconds": phases.rounded()},
+        reconciliation={**reconciliation, "workers": workers, "seconds": phases.rounded()},
     )
     return SettlementTotals(total_accounts, total_interest, skipped, dry_run, run.pk)
+
+
+def _post_range(lo: int, hi: int, how: _Plan, phases: PhaseTimer) -> tuple[int, int]:
+    """Settle the staged accounts with ids in [lo, hi] in one transaction: (accounts, fen)."""
+    with phases.timed("commit"), transaction.atomic():
+        plan_for_keyed_batches()
+        source = how.stage
+        if not how.single:
+            with phases.timed("take chunk"):
+                _take_chunk(how.stage, lo, hi)
+            with phases.timed("per-account rates"):
+                _compute_per_account(how.settlement, how.rates, how.day_count, how.days_in_year)
+            source = "hpf_settle_chunk"
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT COUNT(*), COALESCE(SUM(interest), 0) FROM {source}"
+                " WHERE account_id BETWEEN %s AND %s",
+                [lo, hi],
+            )
+            n, interest = cur.fetchone()
+        if not how.dry_run and n:
+            _post_chunk(lo, hi, source, how, int(interest), phases)
+        if how.dry_run:
+            transaction.set_rollback(True)
+    return int(n), int(interest)
+
+
+def _post_in_parallel(
+    ranges: Sequence[tuple[int, int]],
+    how: _Plan,
+    workers: int,
+    pause_s: float,
+    done: Callable[[int, int], None],
+) -> dict[str, float]:
+    """The chunks shared out to ``workers`` threads, each with its own database connection
+    (PostgreSQL only). The chunks hold disjoint accounts and each is its own transaction, so
+    they need no order between them; the threads only wait on the server, so the interpreter
+    lock costs nothing. The first failure stops the others after their current chunk and is
+    raised here; what was committed stays, and a rerun settles the rest as after a crash.
+    Progress is reported from this (the calling) thread."""
+    pending = iter(ranges)
+    take = threading.Lock()
+    stop = threading.Event()
+    # A chunk's (accounts, fen), a worker's failure, or a finished worker's phase seconds.
+    results: queue.Queue[tuple[int, int] | BaseException | dict[str, float]] = queue.Queue()
+
+    def work() -> None:
+        timer = PhaseTimer()
+        try:
+            while not stop.is_set():
+                with take:
+                    span = next(pending, None)
+                if span is None:
+                    break
+                results.put(_post_range(span[0], span[1], how, timer))
+                if pause_s:
+                    time.sleep(pause_s)
+        except BaseException as exc:  # handed to the calling thread, which raises it
+            stop.set()
+            results.put(exc)
+        finally:
+            connection.close()
+            results.put(dict(timer.seconds))
+
+    threads = [
+        threading.Thread(target=work, name=f"settle-{number}", daemon=True)
+        for number in range(workers)
+    ]
+    for thread in threads:
+        thread.start()
+    failure: BaseException | None = None
+    spent = PhaseTimer()
+    running = len(threads)
+    try:
+        while running:
+            result = results.get()
+            if isinstance(result, tuple):
+                done(*result)
+            elif isinstance(result, BaseException):
+                failure = failure or result
+            else:
+                spent.add(result)
+                running -= 1
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        for thread in threads:
+            thread.join()
+    if failure is not None:
+        raise failure
+    return dict(spent.seconds)
 
 
 def settlement_reconciliation(settlement_date: dt.date) -> dict[str, object]:
@@ -366,36 +508,31 @@ def settlement_reconciliation(settlement_date: dt.date) -> dict[str, object]:
 
 
 def _post_chunk(
-    lo: int,
-    hi: int,
-    settlement: dt.date,
-    year: int,
-    rate: Decimal,
-    interest: int,
-    run: BatchRun,
-    actor: Actor,
-    phases: PhaseTimer,
+    lo: int, hi: int, source: str, how: _Plan, interest: int, phases: PhaseTimer
 ) -> None:
+    """One chunk's settlement rows, interest postings (with the interest expense's opposite
+    posting in one journal entry) and balances, from ``source``'s rows with ids in [lo, hi]."""
+    year = how.settlement.year
     entry_id = None
     if interest:
         entry = JournalEntry.objects.create(
             reason=Reason.INTEREST,
-            value_date=settlement,
+            value_date=how.settlement,
             period=None,
-            source_key=f"interest:{year}:{lo}-{hi}:run{run.pk}",
+            source_key=f"interest:{year}:{lo}-{hi}:run{how.run.pk}",
             description=f"{year} 年度结息",
             posted_at=clock.now(),
-            actor=actor.ident,
+            actor=how.actor.ident,
         )
         entry_id = entry.pk
+    chunk = f"{source} WHERE account_id BETWEEN %s AND %s"
     with connection.cursor() as cur, phases.timed("settlement rows"):
         cur.execute(
             "INSERT INTO interest_interestsettlement (fund_account_id, interest_year,"
             " settlement_date, carried_balance_fen, movements_fen, balance_days_fen, annual_rate,"
             " interest_fen, entry_id)"
-            " SELECT account_id, %s, %s, carried, moves, fen_days, %s, interest, %s"
-            " FROM hpf_settle_chunk",
-            [year, settlement, rate, entry_id],
+            f" SELECT account_id, %s, %s, carried, moves, fen_days, %s, interest, %s FROM {chunk}",
+            [year, how.settlement, how.rate_label, entry_id, lo, hi],
         )
     if not interest:
         return
@@ -403,14 +540,14 @@ def _post_chunk(
         cur.execute(
             "INSERT INTO ledger_posting (entry_id, fund_account_id, centre_account_id, amount_fen,"
             " value_date, period, reason)"
-            " SELECT %s, account_id, NULL, interest, %s, NULL, %s FROM hpf_settle_chunk"
-            " WHERE interest > 0",
-            [entry_id, settlement, Reason.INTEREST],
+            f" SELECT %s, account_id, NULL, interest, %s, NULL, %s FROM {chunk}"
+            " AND interest > 0",
+            [entry_id, how.settlement, Reason.INTEREST, lo, hi],
         )
         cur.execute(
             "INSERT INTO ledger_posting (entry_id, fund_account_id, centre_account_id, amount_fen,"
             " value_date, period, reason) VALUES (%s, NULL, %s, %s, %s, NULL, %s)",
-            [entry_id, CentreCode.INTEREST_EXPENSE, -interest, settlement, Reason.INTEREST],
+            [entry_id, CentreCode.INTEREST_EXPENSE, -interest, how.settlement, Reason.INTEREST],
         )
     with connection.cursor() as cur, phases.timed("balances"):
         # The chunk's id range bounds the accounts side too: without it the merge join walks
@@ -419,10 +556,11 @@ def _post_chunk(
         # accounts; a plain UPDATE of them all takes 3.4 s).
         cur.execute(
             "UPDATE registry_fundaccount SET balance_fen = balance_fen + c.interest"
-            " FROM hpf_settle_chunk c"
+            f" FROM {source} c"
             " WHERE c.account_id = registry_fundaccount.id AND c.interest > 0"
+            " AND c.account_id BETWEEN %s AND %s"
             " AND registry_fundaccount.id BETWEEN %s AND %s",
-            [lo, hi],
+            [lo, hi, lo, hi],
         )
 
 

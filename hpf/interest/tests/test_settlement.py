@@ -115,6 +115,7 @@ def test_dry_run_writes_nothing_then_real_run_matches(unsettled_city, actor, led
     run = BatchRun.objects.get(pk=real.run_id)
     assert (run.state, run.accounts, run.total_fen) == ("DONE", real.accounts, real.interest_fen)
     seconds = run.reconciliation.pop("seconds")
+    assert run.reconciliation.pop("workers") == 1
     assert run.reconciliation == {
         "settlements": len(accounts),
         "recorded_interest_fen": real.interest_fen,
@@ -125,6 +126,7 @@ def test_dry_run_writes_nothing_then_real_run_matches(unsettled_city, actor, led
     # Where the time went, phase by phase (the chunk transactions enclose the writes).
     assert {"stage", "settlement rows", "postings", "balances", "commit"} <= set(seconds)
     assert seconds["commit"] >= seconds["postings"] + seconds["balances"] >= 0
+    assert seconds["chunks"] >= seconds["commit"]
     event = AuditEvent.objects.latest("id")
     assert event.action == "batch.settlement"
     assert event.details["run"] == real.run_id

@@ -1,4 +1,5 @@
-"""hpf settle-interest --date YYYY-06-30 [--dry-run]: the yearly interest settlement."""
+"""hpf settle-interest --date YYYY-06-30 [--dry-run] [--workers N]: the yearly interest
+settlement."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from hpf.calc.money import format_yuan_grouped
 from hpf.common.errors import DomainError
-from hpf.interest.services import CHUNK, interest_settle
+from hpf.interest.services import CHUNK, DEFAULT_WORKERS, interest_settle
 from hpf.operations.launch import launched_actor
 from hpf.operations.models import BatchRun
 
@@ -29,6 +31,13 @@ class Command(BaseCommand):
             "--chunk", type=int, default=CHUNK, help=f"accounts per transaction (default {CHUNK})"
         )
         parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="database connections posting chunks at once (PostgreSQL; default 2, "
+            "SQLite always 1)",
+        )
+        parser.add_argument(
             "--pause-ms",
             type=int,
             default=0,
@@ -40,8 +49,11 @@ class Command(BaseCommand):
             date = dt.date.fromisoformat(options["date"])
         except ValueError as exc:
             raise CommandError(f"--date {options['date']!r} is not a date (YYYY-06-30)") from exc
-        if options["chunk"] < 1 or options["pause_ms"] < 0:
-            raise CommandError("--chunk must be ≥ 1 and --pause-ms ≥ 0")
+        workers = options["workers"]
+        if workers is None:
+            workers = DEFAULT_WORKERS if connection.vendor == "postgresql" else 1
+        if options["chunk"] < 1 or options["pause_ms"] < 0 or workers < 1:
+            raise CommandError("--chunk and --workers must be ≥ 1 and --pause-ms ≥ 0")
         started = time.perf_counter()
         with Progress(
             TextColumn("结息 settle"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
@@ -58,6 +70,7 @@ class Command(BaseCommand):
                     dry_run=options["dry_run"],
                     progress=progress,
                     chunk=options["chunk"],
+                    workers=workers,
                     pause_s=options["pause_ms"] / 1000,
                 )
             except DomainError as exc:
