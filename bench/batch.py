@@ -9,7 +9,8 @@ lists are due and the year ending 30 June 2026 is unsettled), writes June's list
     (SQLite), with the peak memory of the importer's whole process tree, and (PostgreSQL,
     with ``--from-seeded``) against the database's own floor for the same writes: the
     month's postings INSERTed and their accounts UPDATEd in plain SQL on a copy of the city;
-  - `hpf settle-interest --date 2026-06-30` against the bare balance-days aggregate;
+  - `hpf settle-interest --date 2026-06-30 --workers N` against the bare balance-days
+    aggregate (``--settle-workers 1,2``: each count on a fresh copy of the imported city);
   - `hpf check-ledger` once, for the record.
 
 On PostgreSQL, ``--keep-seeded NAME`` keeps the freshly seeded city as database NAME, and
@@ -159,6 +160,12 @@ def main() -> None:
     parser.add_argument("--only", choices=("sqlite", "postgres"), required=True)
     parser.add_argument("--workers", type=int, default=1, help="import's reader processes")
     parser.add_argument("--repeat", type=int, default=1, help="imports, each on a fresh copy")
+    parser.add_argument(
+        "--settle-workers",
+        default="2",
+        help="settle-interest --workers; a list (1,2) settles each on a fresh copy of the"
+        " imported city (PostgreSQL)",
+    )
     parser.add_argument("--keep-seeded", metavar="NAME", help="keep the seeded city (PostgreSQL)")
     parser.add_argument("--from-seeded", metavar="NAME", help="start from a kept city")
     args = parser.parse_args()
@@ -255,12 +262,27 @@ def main() -> None:
         " AND value_date <= '2026-06-30' GROUP BY fund_account_id",
         3,
     )
-    # Sampled, not wait4's high-water mark: a child forked from this process (which held every
-    # list row for the COPY baseline) would inherit that mark.
-    settle_s, settle_mb, settle_out = tree_peak_mb(
-        [HPF, "settle-interest", "--date", "2026-06-30"], env
-    )
-    print("\n".join(settle_out.strip().splitlines()[-2:]), flush=True)
+    counts = [int(n) for n in args.settle_workers.split(",")]
+    if len(counts) > 1 and vendor == "postgres":
+        psql("DROP DATABASE IF EXISTS hpf_batch_imported")
+        psql("CREATE DATABASE hpf_batch_imported TEMPLATE hpf_batch STRATEGY FILE_COPY")
+    settles: dict[int, tuple[float, int]] = {}
+    for n, workers in enumerate(counts):
+        if n and vendor == "postgres":
+            psql("DROP DATABASE hpf_batch WITH (FORCE)")
+            psql("CREATE DATABASE hpf_batch TEMPLATE hpf_batch_imported STRATEGY FILE_COPY")
+        elif n:
+            break  # SQLite settles with one worker whatever is asked
+        # Sampled, not wait4's high-water mark: a child forked from this process (which held
+        # every list row for the COPY baseline) would inherit that mark.
+        settle_s, settle_mb, settle_out = tree_peak_mb(
+            [HPF, "settle-interest", "--date", "2026-06-30", "--workers", str(workers)], env
+        )
+        print(f"settle-interest --workers {workers}: {settle_s:.1f}s", flush=True)
+        print("\n".join(settle_out.strip().splitlines()[-2:]), flush=True)
+        settles[workers] = (settle_s, settle_mb)
+    if len(counts) > 1 and vendor == "postgres":
+        psql("DROP DATABASE IF EXISTS hpf_batch_imported")
     check_s, check_mb, check_out = tree_peak_mb([HPF, "check-ledger"], env)
     print(check_out.strip().splitlines()[-1], flush=True)
     print(f"\n== {vendor}: {args.depositors:,} depositors, {args.years} years ==")
@@ -277,10 +299,12 @@ def main() -> None:
         "write_floor_insert_s": round(floor[0], 1) if floor else "-",
         "write_floor_update_s": round(floor[1], 1) if floor else "-",
         "import_ratio_to_write_floor": round(imp_s / (floor[0] + floor[1]), 2) if floor else "-",
-        "settle_s": round(settle_s, 1),
-        "settle_peak_mb": settle_mb,
+        **{
+            f"settle_s_workers_{workers}": f"{t:.1f} (ratio to the aggregate {t / agg_s:.1f},"
+            f" peak {mb} MB)"
+            for workers, (t, mb) in settles.items()
+        },
         "settle_baseline_aggregate_s": round(agg_s, 2),
-        "settle_ratio_to_baseline": round(settle_s / agg_s, 1),
         "check_ledger_s": round(check_s, 1),
         "check_peak_mb": check_mb,
     }.items():
