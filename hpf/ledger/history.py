@@ -50,8 +50,11 @@ def history(account: FundAccount, grant: AccountGrant | None = None) -> tuple[Hi
             return memo  # type: ignore[no-any-return]
     with connection.cursor() as cur:
         cur.execute(_HISTORY_SQL, [account.pk])
-        # SQLite answers EXISTS with 0 / 1; its declared column types give the dates.
-        rows = tuple(HistoryRow(*row[:6], bool(row[6])) for row in cur.fetchall())
+        found = cur.fetchall()
+    if connection.vendor != "postgresql":
+        # SQLite answers EXISTS with 0 / 1 (its declared column types give the dates).
+        found = [(*row[:6], bool(row[6])) for row in found]
+    rows = tuple(map(HistoryRow._make, found))
     if grant is not None:
         grant.memo[_MEMO_KEY] = rows
     return rows
