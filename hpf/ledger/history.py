@@ -12,13 +12,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef
+from django.db import connection
 
-from hpf.ledger.models import Posting
 from hpf.registry.access import AccountGrant
 from hpf.registry.models import FundAccount
 
 _MEMO_KEY = "ledger.history"
+# Written out rather than built by the ORM: building and compiling the queryset (the EXISTS
+# annotation, the ordering) cost more CPU than the database took to answer it, on every
+# overview. The same statement Django generated: NOT EXISTS per posting probes the unique
+# index on ``reverses`` (a join was planned as a merge over the city).
+_HISTORY_SQL = """
+    SELECT p.id, p.value_date, p.amount_fen, p.reason, p.period, p.employer_fen,
+           EXISTS (SELECT 1 FROM ledger_posting r WHERE r.reverses_id = p.id)
+      FROM ledger_posting p
+     WHERE p.fund_account_id = %s
+     ORDER BY p.value_date, p.id"""
 
 
 class HistoryRow(NamedTuple):
@@ -39,19 +48,13 @@ def history(account: FundAccount, grant: AccountGrant | None = None) -> tuple[Hi
         memo = grant.memo.get(_MEMO_KEY)
         if memo is not None:
             return memo  # type: ignore[no-any-return]
-    rows = tuple(
-        map(
-            HistoryRow._make,
-            Posting.objects.filter(fund_account=account)
-            # NOT EXISTS per posting probes the unique index on ``reverses`` (see
-            # hpf.ledger.selectors.account_overview: a join was planned as a merge over the city).
-            .annotate(rev=Exists(Posting.objects.filter(reverses=OuterRef("pk"))))
-            .order_by("value_date", "id")
-            .values_list(
-                "id", "value_date", "amount_fen", "reason", "period", "employer_fen", "rev"
-            ),
-        )
-    )
+    with connection.cursor() as cur:
+        cur.execute(_HISTORY_SQL, [account.pk])
+        found = cur.fetchall()
+    if connection.vendor != "postgresql":
+        # SQLite answers EXISTS with 0 / 1 (its declared column types give the dates).
+        found = [(*row[:6], bool(row[6])) for row in found]
+    rows = tuple(map(HistoryRow._make, found))
     if grant is not None:
         grant.memo[_MEMO_KEY] = rows
     return rows
