@@ -348,8 +348,11 @@ def _settle(
             if progress:
                 progress(total_accounts, staged)
 
-        # SQLite has one writer: its chunks go one after another whatever was asked.
-        workers = max(1, min(workers, len(ranges))) if connection.vendor == "postgresql" else 1
+        # SQLite has one writer: its chunks go one after another whatever was asked. Inside a
+        # caller's transaction the staged table is not yet visible to other connections, so
+        # the chunks go one after another there too.
+        alone = connection.vendor != "postgresql" or connection.in_atomic_block
+        workers = 1 if alone else max(1, min(workers, len(ranges)))
         with phases.timed("chunks"):
             if workers > 1:
                 phases.add(_post_in_parallel(ranges, how, workers, pause_s, done))

@@ -245,3 +245,13 @@ def test_published_vector(
     account.refresh_from_db()
     assert account.balance_fen == carried + row.movements_fen + expected
     assert ledger_violations() == []
+
+
+def test_workers_inside_a_callers_transaction_post_one_after_another(unsettled_city, actor):
+    """The staged figures are not visible to other connections before the caller commits, so
+    a run inside a transaction (as this test is) posts with one connection whatever is asked."""
+    expected = {a: interest_reference(a, JUNE_2026) for a in eligible(JUNE_2026)}
+    totals = interest_settle(settlement_date=JUNE_2026, actor=actor, chunk=5, workers=2)
+    rows = InterestSettlement.objects.filter(interest_year=2026)
+    assert dict(rows.values_list("fund_account_id", "interest_fen")) == expected
+    assert BatchRun.objects.get(pk=totals.run_id).reconciliation["workers"] == 1
