@@ -51,14 +51,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Min
 
 from hpf.audit.models import AuditChainHead, AuditEvent, Channel
 from hpf.common import clock
+from hpf.common.crypto import derive_key
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +65,9 @@ GENESIS = "0" * 64
 # The PostgreSQL advisory lock that makes one linker at a time ("hpfaudit" as a bigint).
 LINK_LOCK_ID = int.from_bytes(b"hpfaudit", "big")
 LINK_BATCH = 5000
+# What one request links after its commit, at most: a backlog (the dedicated linker stopped
+# for a while) is left to `hpf link-audit`, not recomputed on a depositor's page view.
+AFTER_COMMIT_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,22 +91,16 @@ class Actor:
         return cls(f"cli:{user}", Channel.CLI)
 
 
-def _derive(info: bytes) -> bytes:
-    return HKDF(algorithm=SHA256(), length=32, salt=None, info=info).derive(
-        settings.HPF_AUDIT_KEY.encode()
-    )
-
-
 @cache
 def _key() -> bytes:
     """The chain key (links)."""
-    return _derive(b"hpf audit chain v1")
+    return derive_key(settings.HPF_AUDIT_KEY, b"hpf audit chain v1")
 
 
 @cache
 def _seal_key() -> bytes:
     """The seal key: its own HKDF info, so a seal can never be passed off as a link."""
-    return _derive(b"hpf audit seal v1")
+    return derive_key(settings.HPF_AUDIT_KEY, b"hpf audit seal v1")
 
 
 def _check_details(value: Any, path: str = "details") -> None:
@@ -213,7 +209,7 @@ def _link_after_commit() -> None:
         return
     try:
         _next_link_at = time.monotonic() + settings.HPF_AUDIT_LINK_INTERVAL_MS / 1000
-        link_pending()
+        link_pending(max_rows=AFTER_COMMIT_BATCH)
     except Exception:
         log.warning("audit: linking after commit failed; the next attempt will link", exc_info=True)
     finally:

@@ -30,7 +30,8 @@ class DecryptionError(Exception):
     """A stored value cannot be decrypted: wrong key, unknown key id or tampered bytes."""
 
 
-def _derive(secret: str, purpose: bytes) -> bytes:
+def derive_key(secret: str, purpose: bytes) -> bytes:
+    """A 32-byte key for one purpose from a configured secret (HKDF-SHA256)."""
     return HKDF(algorithm=SHA256(), length=32, salt=None, info=purpose).derive(secret.encode())
 
 
@@ -38,7 +39,7 @@ def _derive(secret: str, purpose: bytes) -> bytes:
 def _keys() -> tuple[tuple[bytes, AESGCM], ...]:
     keys = []
     for secret in settings.HPF_DATA_KEYS.split(","):
-        raw = _derive(secret.strip(), b"hpf data encryption v1")
+        raw = derive_key(secret.strip(), b"hpf data encryption v1")
         key_id = hashlib.sha256(raw).digest()[:4]
         keys.append((key_id, AESGCM(raw)))
     return tuple(keys)
@@ -46,7 +47,7 @@ def _keys() -> tuple[tuple[bytes, AESGCM], ...]:
 
 @cache
 def _lookup_key() -> bytes:
-    return _derive(settings.HPF_LOOKUP_KEY, b"hpf lookup hash v1")
+    return derive_key(settings.HPF_LOOKUP_KEY, b"hpf lookup hash v1")
 
 
 def encrypt(plaintext: str, *, context: bytes) -> bytes:

@@ -54,3 +54,19 @@ def test_a_failing_deliverer_leaves_the_chunk_for_the_next_sweep(monkeypatch):
     with pytest.raises(OSError):
         outbox.deliver_pending()
     assert Notification.objects.get().delivered_at is None
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"limit": 0}, {"limit": -5}, {"chunk": 0}, {"report": True, "limit": 10}],
+)
+def test_command_refuses_bad_options_and_sends_nothing(monkeypatch, options):
+    from django.core.management import CommandError
+
+    seen: list[int] = []
+    monkeypatch.setattr(outbox, "_deliverers", [lambda rows: seen.extend(r.pk for r in rows)])
+    outbox.notify(1, "quarterly_summary", "q")
+    with pytest.raises(CommandError, match="--"):
+        call_command("send_notifications", **options)
+    assert seen == []
+    assert Notification.objects.filter(delivered_at__isnull=True).count() == 1

@@ -6,11 +6,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from hpf.common.clock import BUSINESS_TZ
 from hpf.common.notify import CHANNELS, GAVE_UP, deliver_pending, delivery_report
 
 _CHANNEL_NAMES = {"sms": "短信", "email": "邮件"}
+CHUNK = 1000
 
 
 class Command(BaseCommand):
@@ -21,17 +23,24 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--limit", type=int, default=None, help="at most this many rows")
-        parser.add_argument("--chunk", type=int, default=1000, help="rows per transaction")
+        parser.add_argument("--chunk", type=int, default=CHUNK, help="rows per transaction")
         parser.add_argument(
             "--report", action="store_true", help="only report deliveries; send nothing"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        limit, chunk = options["limit"], options["chunk"]
+        if limit is not None and limit < 1:
+            raise CommandError("--limit must be at least 1")
+        if chunk < 1:
+            raise CommandError("--chunk must be at least 1")
         if options["report"]:
+            if limit is not None or chunk != CHUNK:
+                raise CommandError("--report sends nothing: --limit and --chunk do not apply")
             self._report()
             return
         started = time.perf_counter()
-        sent = deliver_pending(limit=options["limit"], chunk=max(1, options["chunk"]))
+        sent = deliver_pending(limit=limit, chunk=chunk)
         self.stdout.write(f"已处理通知 {sent} 条，用时 {time.perf_counter() - started:.1f} 秒")
 
     def _report(self) -> None:
@@ -52,5 +61,5 @@ class Command(BaseCommand):
             )
             self.stdout.write(
                 f"  通知 {row['pk']}  缴存人 {row['depositor_id']}  {row['kind']}"
-                f"  {row['created_at']:%Y-%m-%d %H:%M}  {failed}"
+                f"  {row['created_at'].astimezone(BUSINESS_TZ):%Y-%m-%d %H:%M}  {failed}"
             )
