@@ -396,7 +396,20 @@ def test_link_audit_refuses_a_bad_interval(interval):
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="--interval"):
-        call_command("link_audit", "--interval", interval)
+        call_command("link_audit", "--follow", "--interval", interval)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [(["--interval", "5"], "only with --follow"), (["--max-rows", "0"], "--max-rows")],
+)
+def test_link_audit_refuses_options_that_do_not_apply_or_are_out_of_range(events, options, message):
+    from django.core.management.base import CommandError
+
+    record(6)
+    with pytest.raises(CommandError, match=message):
+        call_command("link_audit", *options)
+    assert AuditEvent.objects.filter(seq__isnull=True).count() == 1  # nothing linked
 
 
 def test_link_audit_follow_links_until_stopped(events):

@@ -39,12 +39,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--follow", action="store_true", help="keep linking until stopped")
         parser.add_argument(
-            "--interval", default="1", help="seconds between rounds with --follow (default 1)"
+            "--interval", default=None, help="seconds between rounds with --follow (default 1)"
         )
         parser.add_argument("--max-rows", type=int, default=LINK_BATCH, help="rows per transaction")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        interval = _seconds(options["interval"])
+        if options["interval"] is not None and not options["follow"]:
+            raise CommandError("--interval applies only with --follow")
+        interval = _seconds(options["interval"] or "1")
         max_rows = options["max_rows"]
         if max_rows < 1:
             raise CommandError("--max-rows must be at least 1")
