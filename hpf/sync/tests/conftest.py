@@ -11,7 +11,8 @@ import pytest
 from django.test import Client
 
 from hpf.common import clock
-from hpf.sync.services import sign, sync_client_create
+from hpf.common.signing import sign
+from hpf.sync.services import sync_client_create
 
 URL = "/api/sync/v1/transactions"
 
