@@ -12,6 +12,7 @@ Django's cache (``HPF_API_RATE_PER_MINUTE``, read per request).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import math
@@ -30,7 +31,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.throttling import SimpleRateThrottle
-from pydantic import AfterValidator, Field, StrictStr, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, StrictStr, WithJsonSchema
 
 from hpf.common.errors import DomainError, InvalidInput
 
@@ -333,7 +334,10 @@ class HpfApi(NinjaAPI):
 
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            response = view(request, *args, **kwargs)
+            try:
+                response = view(request, *args, **kwargs)
+            except Http404:  # ninja's root view, which only names the prefix
+                response = self.not_found_view()(request)
             if isinstance(response, HttpResponseNotAllowed):
                 allow = response["Allow"]
                 response = error_response(
@@ -428,3 +432,23 @@ def pattern_text(regex: str, message: str, *, example: str | None = None) -> Any
 
 # Money in answers: yuan as a string with two decimals, never a JSON number.
 Money = Annotated[str, Field(pattern=r"^-?\d+\.\d{2}$", description="元，两位小数")]
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError("须为 YYYY-MM-DD 日期")
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A calendar date given as YYYY-MM-DD (nothing else is coerced into one).
+DateParam = Annotated[
+    dt.date,
+    BeforeValidator(_date),
+    WithJsonSchema({"type": "string", "format": "date"}),
+]
