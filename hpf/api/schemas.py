@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from ninja import Schema
+from ninja import Path, Schema
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -35,6 +35,8 @@ from hpf.withdrawals.models import WithdrawalState
 MAX_PAGE = 10_000
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 MAX_LOAN_MONTHS = 600
+# A database id (hall, loan): a positive 32-bit integer, so no value overflows a column.
+RecordId = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
 
 DateText = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
 DateTimeText = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
@@ -60,9 +62,9 @@ class Input(Schema):
 
 class DepositQuery(Schema):
     year: Annotated[
-        int | None,
+        Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)] | None,
         BeforeValidator(_blank_is_none),
-        Field(ge=FIRST_YEAR, le=LAST_YEAR, description="记账年份"),
+        Field(description="记账年份"),
     ] = None
     type: Annotated[
         Reason | None, BeforeValidator(_blank_is_none), Field(description="业务类型")
@@ -102,6 +104,11 @@ class DepositTrialQuery(Schema):
     base: Annotated[str, Field(max_length=20, description="缴存基数（元）")]
     employer_ratio: Annotated[str, Field(max_length=12, description="单位比例，如 0.12")]
     employee_ratio: Annotated[str, Field(max_length=12, description="个人比例，如 0.12")]
+
+
+# Path parameters: a loan's contract number, a certificate's serial (as long as the columns).
+ContractNo = Annotated[str, Path(max_length=20, description="贷款合同号")]
+Serial = Annotated[str, Path(max_length=20, description="证明编号")]
 
 
 # --- the depositor's account ---------------------------------------------------------------
@@ -358,7 +365,7 @@ class AppointmentsOut(Schema):
 
 class AppointmentIn(Input):
     kind: AppointmentKind
-    hall_id: StrictInt
+    hall_id: RecordId
     slot_start: AwareDatetime = Field(
         description="带时区的 ISO 8601 时间；柜台预约须为工作日的整时段"
     )
@@ -392,7 +399,7 @@ class CertificateIn(Input):
     purpose: Annotated[str, Field(max_length=200)] = ""
     date_from: _DateIn = Field(None, description="账户明细单的起始日")
     date_to: _DateIn = Field(None, description="账户明细单的截止日")
-    loan_id: StrictInt | None = Field(None, description="贷款结清证明的贷款")
+    loan_id: RecordId | None = Field(None, description="贷款结清证明的贷款")
 
 
 class Reader(Schema):

@@ -218,7 +218,7 @@ def me_loans(request: HttpRequest) -> Any:
     response=s.LoanDetailOut,
     summary="一笔贷款及其完整还款计划",
 )
-def me_loan(request: HttpRequest, contract_no: str) -> Any:
+def me_loan(request: HttpRequest, contract_no: s.ContractNo) -> Any:
     _, actor, purpose = caller(request)
     for loan in loan_list(actor=actor, account_id=own_account_id(actor), purpose=purpose):
         if loan.contract_no == contract_no:

@@ -185,7 +185,7 @@ def me_certificate_issue(request: HttpRequest, body: s.CertificateIn) -> Any:
         }
     },
 )
-def me_certificate_pdf(request: HttpRequest, serial: str) -> HttpResponse:
+def me_certificate_pdf(request: HttpRequest, serial: s.Serial) -> HttpResponse:
     _, actor, purpose = caller(request)
     cert = certificate_get(actor, serial=serial, purpose=purpose or "证明下载")
     response = HttpResponse(certificate_pdf(cert), content_type="application/pdf")

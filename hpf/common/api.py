@@ -125,14 +125,19 @@ _REASONS: dict[str, str] = {
 }
 
 
+def _choices(expected: str) -> str:
+    """pydantic's "'A', 'B' or 'C'" as "A、B、C"."""
+    return expected.replace("'", "").replace(" or ", "、").replace(", ", "、")
+
+
 def _reason(error: dict[str, Any]) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "value_error":
         return str(ctx.get("error", "不符合要求")).removeprefix("Value error, ")
     if kind == "union_tag_invalid":
-        return f"须为 {ctx.get('expected_tags', '')} 之一".replace("'", "")
+        return f"须为 {_choices(str(ctx.get('expected_tags', '')))} 之一"
     if kind in ("enum", "literal_error"):
-        return f"须为 {ctx.get('expected', '')} 之一".replace("'", "")
+        return f"须为 {_choices(str(ctx.get('expected', '')))} 之一"
     if kind in ("greater_than_equal", "greater_than"):
         return f"不能小于 {ctx.get('ge', ctx.get('gt'))}"
     if kind in ("less_than_equal", "less_than"):
@@ -180,7 +185,9 @@ def validation_error(exc: ValidationError, *, item_list: str | None) -> DomainEr
         text = f"第 {index} 笔交易：{where + ' ' if where else ''}{message}"
         return InvalidInput(text, index=index)
     where = _where(loc)
-    return InvalidInput(f"{where} {message}" if where else f"请求内容{message}")
+    if where:
+        return InvalidInput(f"{where} {message}")
+    return InvalidInput(message if first["type"] in ("extra_forbidden", "missing") else f"请求内容{message}")
 
 
 # --- request and response plumbing ---------------------------------------------------------

@@ -44,7 +44,7 @@ api = HpfApi(
         "核心业务系统推送汇缴与补缴：每个请求以 HMAC-SHA256 签名（见 docs/sync-api.md），"
         "幂等键保证同一批次只入账一次，整批全部入账或全部不入账。"
     ),
-    urls_namespace="sync-api",
+    urls_namespace="sync:v1",
     docs_url=None,
     business_status=422,
     item_list="transactions",
