@@ -95,7 +95,13 @@ def personal(
 
 
 def public(
-    method: str, path: str, *, response: Any, summary: str, refusals: tuple[int, ...] = (), **kw: Any
+    method: str,
+    path: str,
+    *,
+    response: Any,
+    summary: str,
+    refusals: tuple[int, ...] = (),
+    **kw: Any,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A public endpoint (no token), limited per client address."""
     return api.api_operation(

@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictInt,
+    StrictStr,
     WithJsonSchema,
 )
 
@@ -22,7 +23,7 @@ from hpf.appointments.models import AppointmentKind, AppointmentStatus
 from hpf.audit.models import Channel
 from hpf.certificates.models import CertificateKind
 from hpf.certificates.selectors import STATUS_LABELS
-from hpf.common.api import DateParam, Money, pattern_text
+from hpf.common.api import DateParam, Matches, Money
 from hpf.common.calculators import METHOD_SPELLINGS
 from hpf.disputes.models import DisputeKind, DisputeStatus
 from hpf.ledger.models import Reason
@@ -42,9 +43,7 @@ DateText = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
 DateTimeText = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 Rate = Annotated[str, Field(description="小数，如 0.031", pattern=r"^\d+(\.\d+)?$")]
 MoneyOrNone = Money | None
-CertificateStatus = Annotated[
-    str, WithJsonSchema({"type": "string", "enum": list(STATUS_LABELS)})
-]
+CertificateStatus = Annotated[str, WithJsonSchema({"type": "string", "enum": list(STATUS_LABELS)})]
 
 
 def _blank_is_none(value: Any) -> Any:
@@ -86,7 +85,9 @@ MethodParam = Annotated[
     str,
     AfterValidator(_method),
     WithJsonSchema({"type": "string", "enum": list(METHOD_SPELLINGS)}),
-    Field(description="还款方式：ANNUITY 或 annuity（等额本息），EQUAL_PRINCIPAL 或 equal-principal（等额本金）"),
+    Field(
+        description="还款方式：ANNUITY 或 annuity（等额本息），EQUAL_PRINCIPAL 或 equal-principal（等额本金）"
+    ),
 ]
 
 
@@ -335,7 +336,7 @@ class DisputesOut(Schema):
     items: list[DisputeOut]
 
 
-_PeriodText = pattern_text(r"\d{6}", "须为 YYYYMM，如 202609", example="202609")
+_PeriodText = Annotated[StrictStr, Matches(r"\d{6}", "须为 YYYYMM，如 202609")]
 
 
 class DisputeIn(Input):

@@ -145,7 +145,11 @@ def me_interest(request: HttpRequest) -> Any:
 
 
 @personal(
-    "GET", "/me/withdrawals", scope="withdrawals:read", response=s.WithdrawalsOut, summary="提取记录"
+    "GET",
+    "/me/withdrawals",
+    scope="withdrawals:read",
+    response=s.WithdrawalsOut,
+    summary="提取记录",
 )
 def me_withdrawals(request: HttpRequest) -> Any:
     _, actor, purpose = caller(request)

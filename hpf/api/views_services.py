@@ -67,7 +67,11 @@ def me_disputes(request: HttpRequest) -> Any:
 
 
 @personal(
-    "POST", "/me/disputes", scope="disputes:write", response=s.DisputeOut, summary="提交核查更正申请"
+    "POST",
+    "/me/disputes",
+    scope="disputes:write",
+    response=s.DisputeOut,
+    summary="提交核查更正申请",
 )
 def me_dispute_file(request: HttpRequest, body: s.DisputeIn) -> Any:
     _, actor, _ = caller(request)
@@ -98,7 +102,11 @@ def _appointment(a: Appointment) -> dict[str, Any]:
 
 
 @personal(
-    "GET", "/me/appointments", scope="appointments:read", response=s.AppointmentsOut, summary="我的预约"
+    "GET",
+    "/me/appointments",
+    scope="appointments:read",
+    response=s.AppointmentsOut,
+    summary="我的预约",
 )
 def me_appointments(request: HttpRequest) -> Any:
     _, actor, _ = caller(request)
@@ -144,7 +152,11 @@ def _certificate(c: Certificate) -> dict[str, Any]:
 
 
 @personal(
-    "GET", "/me/certificates", scope="certificates:read", response=s.CertificatesOut, summary="我的证明"
+    "GET",
+    "/me/certificates",
+    scope="certificates:read",
+    response=s.CertificatesOut,
+    summary="我的证明",
 )
 def me_certificates(request: HttpRequest) -> Any:
     _, actor, purpose = caller(request)
@@ -153,7 +165,11 @@ def me_certificates(request: HttpRequest) -> Any:
 
 
 @personal(
-    "POST", "/me/certificates", scope="certificates:write", response=s.CertificateOut, summary="出具证明"
+    "POST",
+    "/me/certificates",
+    scope="certificates:write",
+    response=s.CertificateOut,
+    summary="出具证明",
 )
 def me_certificate_issue(request: HttpRequest, body: s.CertificateIn) -> Any:
     _, actor, _ = caller(request)

@@ -17,7 +17,9 @@ import json
 import logging
 import math
 import re
+import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Annotated, Any
 
@@ -31,7 +33,14 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.throttling import SimpleRateThrottle
-from pydantic import AfterValidator, BeforeValidator, Field, StrictStr, WithJsonSchema
+from pydantic import (
+    BeforeValidator,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    WithJsonSchema,
+)
+from pydantic_core import core_schema
 
 from hpf.common.errors import DomainError, InvalidInput
 
@@ -187,7 +196,9 @@ def validation_error(exc: ValidationError, *, item_list: str | None) -> DomainEr
     where = _where(loc)
     if where:
         return InvalidInput(f"{where} {message}")
-    return InvalidInput(message if first["type"] in ("extra_forbidden", "missing") else f"请求内容{message}")
+    return InvalidInput(
+        message if first["type"] in ("extra_forbidden", "missing") else f"请求内容{message}"
+    )
 
 
 # --- request and response plumbing ---------------------------------------------------------
@@ -253,12 +264,18 @@ class HpfApi(NinjaAPI):
         self.bearer_realm = bearer_realm
 
     def set_default_exception_handlers(self) -> None:
-        self.add_exception_handler(DomainError, self._on_domain_error)
-        self.add_exception_handler(ValidationError, self._on_validation_error)
-        self.add_exception_handler(AuthenticationError, self._on_unauthenticated)
-        self.add_exception_handler(Throttled, self._on_throttled)
-        self.add_exception_handler(HttpError, self._on_http_error)
-        self.add_exception_handler(Http404, self._on_not_found)
+        """The exception handlers of every HPF API: each refusal becomes ``{"code",
+        "message"}``; anything else propagates (a 500, logged by Django)."""
+        handlers: list[tuple[type[Exception], Callable[..., HttpResponse]]] = [
+            (DomainError, self._on_domain_error),
+            (ValidationError, self._on_validation_error),
+            (AuthenticationError, self._on_unauthenticated),
+            (Throttled, self._on_throttled),
+            (HttpError, self._on_http_error),
+            (Http404, self._on_not_found),
+        ]
+        for exc_class, handler in handlers:
+            self.add_exception_handler(exc_class, handler)
 
     def status_of(self, exc: DomainError) -> int:
         """``STATUS`` by code; an error class may fix its own (``http_status``)."""
@@ -325,7 +342,9 @@ class HpfApi(NinjaAPI):
             for op in item.values():
                 scopes = op.pop("x-scopes", None)
                 if scopes is not None and op.get("security"):
-                    op["security"] = [{name: list(scopes)} for req in op["security"] for name in req]
+                    op["security"] = [
+                        {name: list(scopes)} for req in op["security"] for name in req
+                    ]
         return schema
 
     def _get_urls(self) -> list[URLResolver | URLPattern]:
@@ -373,11 +392,11 @@ class PerMinuteThrottle(SimpleRateThrottle):
     def __init__(self) -> None:
         super().__init__(rate="1/min")  # the limit itself is read from settings per request
 
-    def key(self, request: HttpRequest) -> str | None:
+    def ident_of(self, request: HttpRequest) -> str | None:
         raise NotImplementedError
 
     def get_cache_key(self, request: HttpRequest) -> str | None:
-        key = self.key(request)
+        key = self.ident_of(request)
         return None if key is None else f"hpf-api-rate:{key}"
 
     def allow_request(self, request: HttpRequest) -> bool:
@@ -385,7 +404,7 @@ class PerMinuteThrottle(SimpleRateThrottle):
         if key is None:
             return True
         limit: int = settings.HPF_API_RATE_PER_MINUTE
-        bucket = f"{key}:{int(self.timer()) // 60}"
+        bucket = f"{key}:{int(time.time()) // 60}"
         if cache.add(bucket, 1, timeout=70):
             return limit >= 1
         try:
@@ -395,14 +414,14 @@ class PerMinuteThrottle(SimpleRateThrottle):
             return True
 
     def wait(self) -> float | None:
-        return float(60 - math.floor(self.timer()) % 60)
+        return float(60 - math.floor(time.time()) % 60)
 
 
 class PerAddressThrottle(PerMinuteThrottle):
     """Per client address (REMOTE_ADDR as the server sees it; a forwarded-for header is not
     trusted, since any caller could set it)."""
 
-    def key(self, request: HttpRequest) -> str | None:
+    def ident_of(self, request: HttpRequest) -> str | None:
         return f"ip:{request.META.get('REMOTE_ADDR', '')}"
 
 
@@ -413,7 +432,7 @@ class PerCallerThrottle(PerMinuteThrottle):
         super().__init__()
         self.key_of = key_of
 
-    def key(self, request: HttpRequest) -> str | None:
+    def ident_of(self, request: HttpRequest) -> str | None:
         auth = getattr(request, "auth", None)
         return None if auth is None else self.key_of(auth)
 
@@ -421,20 +440,34 @@ class PerCallerThrottle(PerMinuteThrottle):
 # --- field types ---------------------------------------------------------------------------
 
 
-def pattern_text(regex: str, message: str, *, example: str | None = None) -> Any:
-    """A string field that must match ``regex`` whole: refused with the Chinese ``message``,
-    documented with the same pattern."""
-    compiled = re.compile(regex)
+@dataclass(frozen=True, slots=True)
+class Matches:
+    """``Annotated[StrictStr, Matches(regex, message)]``: the whole string must match
+    ``regex``, else it is refused with the Chinese ``message``; documented with the same
+    pattern."""
 
-    def check(value: str) -> str:
-        if not compiled.fullmatch(value):
-            raise ValueError(message)
-        return value
+    regex: str
+    message: str
 
-    schema: dict[str, Any] = {"type": "string", "pattern": f"^(?:{regex})$"}
-    if example is not None:
-        schema["examples"] = [example]
-    return Annotated[StrictStr, AfterValidator(check), WithJsonSchema(schema)]
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        compiled = re.compile(self.regex)
+        message = self.message
+
+        def check(value: str) -> str:
+            if not compiled.fullmatch(value):
+                raise ValueError(message)
+            return value
+
+        return core_schema.no_info_after_validator_function(check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        json_schema: dict[str, Any] = handler(schema)
+        json_schema["pattern"] = f"^(?:{self.regex})$"
+        return json_schema
 
 
 # Money in answers: yuan as a string with two decimals, never a JSON number.

@@ -15,29 +15,31 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import AfterValidator, ConfigDict, Field, StrictInt
+from pydantic import AfterValidator, ConfigDict, Field, StrictInt, StrictStr
 
 from hpf.calc.errors import CalcError
 from hpf.calc.periods import format_period
 from hpf.common import clock
 from hpf.common.amounts import amount_to_fen
-from hpf.common.api import Money, pattern_text
+from hpf.common.api import Matches, Money
 from hpf.common.errors import DomainError, InvalidInput
 
 MAX_ITEMS = 1000
 REMITTANCE = "REMITTANCE"
 BACK_PAYMENT = "BACK_PAYMENT"
 
-IdempotencyKey = pattern_text(
-    r"[\x21-\x7e]{8,100}", "缺失或格式不符（8–100 个可见 ASCII 字符）", example="core-2026-11-0001"
-)
-_AccountNo = pattern_text(r"[0-9A-Za-z]{1,20}", "须为个人账号字符串", example="000000000034")
-_Amount = pattern_text(
-    r"\d{1,12}(\.\d{1,2})?", '须为以元为单位、最多两位小数的字符串，如 "10000.00"'
-)
-_Ratio = pattern_text(
-    r"0(\.\d{1,4})?|1(\.0{1,4})?", '须为 0–1 之间、最多四位小数的字符串，如 "0.12"'
-)
+IdempotencyKey = Annotated[
+    StrictStr, Matches(r"[\x21-\x7e]{8,100}", "缺失或格式不符（8–100 个可见 ASCII 字符）")
+]
+_AccountNo = Annotated[StrictStr, Matches(r"[0-9A-Za-z]{1,20}", "须为个人账号字符串")]
+_Amount = Annotated[
+    StrictStr,
+    Matches(r"\d{1,12}(\.\d{1,2})?", '须为以元为单位、最多两位小数的字符串，如 "10000.00"'),
+]
+_Ratio = Annotated[
+    StrictStr,
+    Matches(r"0(\.\d{1,4})?|1(\.0{1,4})?", '须为 0–1 之间、最多四位小数的字符串，如 "0.12"'),
+]
 
 
 def _period(value: int) -> int:
@@ -62,7 +64,7 @@ _Period = Annotated[
     StrictInt, AfterValidator(_period), Field(description="所属年月 YYYYMM，如 202611")
 ]
 _ValueDate = Annotated[
-    pattern_text(r"\d{4}-\d{2}-\d{2}", "须为 YYYY-MM-DD 格式的日期", example="2026-11-20"),
+    Annotated[StrictStr, Matches(r"\d{4}-\d{2}-\d{2}", "须为 YYYY-MM-DD 格式的日期")],
     AfterValidator(_value_date),
     Field(description="起息日，不晚于今天"),
 ]

@@ -4,7 +4,6 @@ document (validated) and the same figures as the ledger."""
 from __future__ import annotations
 
 import datetime as dt
-
 import json
 import re
 

@@ -113,7 +113,10 @@ def test_deposit_calculator_parameters_are_bounded(client, query):
 
 @pytest.mark.parametrize(
     ("spellings", "code"),
-    [(("annuity", "ANNUITY"), "ANNUITY"), (("equal-principal", "EQUAL_PRINCIPAL"), "EQUAL_PRINCIPAL")],
+    [
+        (("annuity", "ANNUITY"), "ANNUITY"),
+        (("equal-principal", "EQUAL_PRINCIPAL"), "EQUAL_PRINCIPAL"),
+    ],
 )
 def test_the_loan_calculator_takes_both_spellings_of_the_method(client, spellings, code):
     answers = [

@@ -19,7 +19,7 @@ from functools import cache
 from typing import Any
 
 from django.test import Client
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
 PREFIXES = ("/api/v1/", "/api/sync/")
 # The documents themselves and the readable page are not operations of the API.
@@ -32,9 +32,7 @@ def documents() -> tuple[dict[str, Any], ...]:
     from hpf.sync.api import api as sync_api
 
     # Through JSON, as a client reads it (status keys become strings).
-    return tuple(
-        json.loads(json.dumps(a.get_openapi_schema())) for a in (api, sync_api)
-    )
+    return tuple(json.loads(json.dumps(a.get_openapi_schema())) for a in (api, sync_api))
 
 
 def _template(path: str) -> re.Pattern[str]:
