@@ -31,6 +31,7 @@ def docs(request: HttpRequest) -> HttpResponse:
             ]
             operations.append(
                 {
+                    "body": _body_fields(doc, op),
                     "method": method.upper(),
                     "path": path,
                     "summary": op.get("summary", ""),
@@ -43,3 +44,17 @@ def docs(request: HttpRequest) -> HttpResponse:
     response = render(request, "api/docs.html", {"doc": doc, "operations": operations})
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _body_fields(doc: dict[str, Any], op: dict[str, Any]) -> list[dict[str, Any]]:
+    """The fields of an operation's JSON request body (name, required, description)."""
+    content = op.get("requestBody", {}).get("content", {}).get("application/json")
+    if not content:
+        return []
+    ref = content["schema"].get("$ref", "")
+    schema = doc["components"]["schemas"].get(ref.rsplit("/", 1)[-1], {})
+    required = set(schema.get("required", []))
+    return [
+        {"name": name, "required": name in required, "description": prop.get("description", "")}
+        for name, prop in schema.get("properties", {}).items()
+    ]

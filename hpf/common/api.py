@@ -72,6 +72,21 @@ STATUS: dict[str, int] = {
 }
 
 
+# What each refusal status means, for the generated document (the codes are in ``STATUS``).
+REFUSALS: dict[int, str] = {
+    400: "请求内容不正确，或业务规则不允许（message 说明哪一项）",
+    401: "未认证：缺少、无效、过期的令牌或请求签名",
+    403: "无权访问：令牌未获此项授权，或已冻结网上业务",
+    404: "未找到",
+    405: "不支持该请求方法（Allow 列出可用方法）",
+    409: "与先前的请求冲突",
+    413: "请求体过大",
+    415: "Content-Type 不正确",
+    422: "业务规则拒绝，整批未入账（index 指出哪一笔）",
+    429: "请求过于频繁，请稍后再试",
+}
+
+
 class ErrorOut(Schema):
     """Every refusal: a stable code for programs, a Chinese message for people."""
 
@@ -340,6 +355,9 @@ class HpfApi(NinjaAPI):
         schema = super().get_openapi_schema(**kwargs)
         for item in schema["paths"].values():
             for op in item.values():
+                for status, answer in op["responses"].items():
+                    if int(status) in REFUSALS and "ErrorOut" in json.dumps(answer):
+                        answer["description"] = REFUSALS[int(status)]
                 scopes = op.pop("x-scopes", None)
                 if scopes is not None and op.get("security"):
                     op["security"] = [

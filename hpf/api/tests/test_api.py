@@ -217,6 +217,7 @@ def test_docs_page_works_offline(client):
     assert docs.status_code == 200
     page = docs.content.decode()
     assert "/api/v1/me/deposits" in page and "deposits:read" in page
+    assert "<code>periods</code>（必填）" in page  # a request body's fields
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
 
 
