@@ -46,8 +46,9 @@ from hpf.common.errors import DomainError, InvalidInput
 
 log = logging.getLogger(__name__)
 
-# The HTTP status of every error code any API answers; a code not listed is a business refusal
-# of a well-formed request (422 unless the API says otherwise: /api/v1 has always answered 400).
+# The HTTP status of every error code any API answers. A code not listed is a service's refusal
+# of a well-formed request and gets the API's ``business_status`` (/api/v1: 400, as it always
+# answered; the sync API: 422); an error class may fix its own (``http_status``).
 STATUS: dict[str, int] = {
     "INVALID_INPUT": 400,
     "CALC_INPUT_INVALID": 400,
