@@ -5,7 +5,8 @@ frozen-access check) and opens a ``LoginChallenge`` for a second factor: an SMS 
 mobile on record, or the authenticator app (TOTP) when the depositor has one. ``login_verify``
 takes the challenge and the code; a wrong code counts against the same back-off as the web
 sign-in, the challenge allows ``MAX_TRIES`` and ``CHALLENGE_TTL_S``, and is used once. Success
-records a portal session (login history, new-device notice) and issues an APP token.
+records a portal session (login history, new-device notice) and issues an APP token with
+the read scopes only.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ from hpf.identity.services import (
 
 CHALLENGE_TTL_S = 300
 MAX_TRIES = 5
+# The phone app reads; filing, booking and issuing need a write scope that the sign-in does
+# not grant (README: an APP token carries every read scope).
+APP_SCOPES = tuple(sorted(scope for scope in SCOPES if scope.endswith(":read")))
 
 
 class ChallengeInvalid(DomainError):
@@ -138,5 +142,5 @@ def login_verify(
         device_token=device_id,
     )
     return api_token_issue(
-        depositor_id=login.depositor_id, scopes=SCOPES, kind=TokenKind.APP, actor=own
+        depositor_id=login.depositor_id, scopes=APP_SCOPES, kind=TokenKind.APP, actor=own
     )

@@ -1,147 +1,38 @@
-"""The JSON API ``/api/v1/`` (plain Django views; the OpenAPI document is ``hpf.api.openapi``).
+"""The JSON API ``/api/v1/``: the depositor's account, deposits, interest, withdrawals and
+loans, the token's own revocation, the public calculators and the phone app's token login.
 
-Every personal endpoint takes a bearer token (``Authorization: Bearer hpf_…``), checks that it
-is live and carries the endpoint's scope, and reads through the same audited selectors as the
-portal with the token's depositor-bound actor — the account is always the token's depositor's
-own. Errors are ``{"code": "...", "message": "..."}`` with stable codes and Chinese messages;
-every response is ``Cache-Control: no-store``; calls are rate limited per token (or per address
-for the public calculators).
+Each endpoint declares its parameters and answer as schemas (``hpf.api.schemas``) and its
+token scope (``hpf.api.base``); the API layer validates, authenticates, limits, maps errors
+and documents. Personal endpoints read through the audited selectors with the token's actor.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
+from django.http import HttpRequest
+from ninja import Query
 
+from hpf.api import schemas as s
+from hpf.api.base import caller, personal, public
 from hpf.api.login import login_start, login_verify
-from hpf.api.models import ApiToken, TokenKind
-from hpf.api.openapi import openapi_document
-from hpf.api.services import api_token_find, api_token_revoke
+from hpf.api.services import api_token_revoke
 from hpf.audit.models import Channel
 from hpf.audit.services import Actor
-from hpf.calc.loans import Schedule
 from hpf.calc.money import format_yuan
 from hpf.calc.periods import format_period
 from hpf.common import clock
-from hpf.common.calculators import (
-    CalculatorInputError,
-    deposit_trial,
-    loan_trial,
-    parse_fraction,
-    parse_yuan,
-)
-from hpf.common.errors import DomainError, InvalidInput, NotFound
+from hpf.common.calculators import deposit_trial, loan_trial, parse_fraction, parse_yuan
+from hpf.common.errors import NotFound
 from hpf.interest.selectors import interest_history
-from hpf.ledger.models import Reason
-from hpf.ledger.selectors import MAX_PAGE_SIZE, account_movements, account_overview
+from hpf.ledger.selectors import account_movements, account_overview
 from hpf.ledger.summary import account_summary
 from hpf.loans.selectors import LoanView, loan_list
 from hpf.registry.access import grant_own_account
 from hpf.registry.own import own_account_id
 from hpf.withdrawals.selectors import withdrawal_list
-
-Handler = Callable[..., JsonResponse]
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-def error(status: int, code: str, message: str) -> JsonResponse:
-    response = JsonResponse(
-        {"code": code, "message": message}, status=status, json_dumps_params={"ensure_ascii": False}
-    )
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def _rate_limited(key: str) -> bool:
-    """A fixed one-minute window per key in the cache (per process with the default local
-    memory cache; a shared cache makes it per deployment)."""
-    limit: int = settings.HPF_API_RATE_PER_MINUTE
-    bucket = f"hpf-api-rate:{key}:{int(clock.now().timestamp()) // 60}"
-    if cache.add(bucket, 1, timeout=70):
-        return limit < 1
-    try:
-        return cache.incr(bucket) > limit
-    except ValueError:  # expired between add and incr
-        cache.add(bucket, 1, timeout=70)
-        return False
-
-
-def _bearer(request: HttpRequest) -> ApiToken:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(401, "AUTH_REQUIRED", "请先登录并携带访问令牌")
-    record = api_token_find(token.strip())
-    if record is None:
-        raise ApiError(401, "TOKEN_INVALID", "访问令牌无效、已过期或已撤销，请重新登录")
-    return record
-
-
-def _actor(request: HttpRequest, record: ApiToken) -> tuple[Actor, str]:
-    channel = Channel.MOBILE if record.kind == TokenKind.APP else Channel.API
-    purpose = f"合作机构查询：{record.partner}" if record.kind == TokenKind.PARTNER else ""
-    return (
-        Actor(f"depositor:{record.depositor_id}", channel, request.META.get("REMOTE_ADDR")),
-        purpose[:200],
-    )
-
-
-def endpoint(*, scope: str | None, methods: tuple[str, ...] = ("GET",)) -> Callable[[Any], Any]:
-    """Method check, authentication and scope (unless public), rate limit, error mapping."""
-
-    def decorate(view: Callable[..., Any]) -> Callable[..., HttpResponse]:
-        @csrf_exempt  # bearer tokens, never cookies: nothing for a forged request to ride on
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            try:
-                if request.method not in methods:
-                    raise ApiError(405, "METHOD_NOT_ALLOWED", "不支持该请求方法")
-                if scope is None:
-                    if _rate_limited(f"ip:{request.META.get('REMOTE_ADDR', '')}"):
-                        raise ApiError(429, "RATE_LIMITED", "请求过于频繁，请稍后再试")
-                    body = view(request, *args, **kwargs)
-                else:
-                    record = _bearer(request)
-                    if _rate_limited(f"token:{record.token_hash[:16]}"):
-                        raise ApiError(429, "RATE_LIMITED", "请求过于频繁，请稍后再试")
-                    if scope not in record.scope_set:
-                        raise ApiError(403, "SCOPE_MISSING", "该令牌未获授权访问此项数据")
-                    actor, purpose = _actor(request, record)
-                    body = view(request, actor, purpose, record, *args, **kwargs)
-            except ApiError as exc:
-                response = error(exc.status, exc.code, exc.message)
-                if exc.status == 401:
-                    response["WWW-Authenticate"] = 'Bearer realm="hpf"'
-                return response
-            except NotFound:
-                return error(404, "NOT_FOUND", "未找到该记录")
-            except DomainError as exc:
-                return error(400, exc.code, exc.message)
-            out: HttpResponse
-            if isinstance(body, HttpResponse):  # a file (a certificate's PDF)
-                out = body
-            else:
-                out = JsonResponse(body, json_dumps_params={"ensure_ascii": False}, safe=False)
-            out["Cache-Control"] = "no-store"
-            return out
-
-        return wrapped
-
-    return decorate
 
 
 def _money(fen: int | None) -> str | None:
@@ -156,15 +47,16 @@ def _date(value: dt.date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-@endpoint(scope="account:read")
-def me_account(request: HttpRequest, actor: Actor, purpose: str, record: ApiToken) -> Any:
+@personal("GET", "/me/account", scope="account:read", response=s.AccountOut, summary="账户总览")
+def me_account(request: HttpRequest) -> Any:
+    _, actor, purpose = caller(request)
     # One read of the account and one audit event for both sections (hpf.registry.access).
     grant = grant_own_account(
         actor, view="overview", sections=("overview", "summary"), purpose=purpose
     )
     account_id = grant.account.pk
     v = account_overview(actor=actor, account_id=account_id, grant=grant)
-    s = account_summary(actor=actor, account_id=account_id, grant=grant)
+    summary = account_summary(actor=actor, account_id=account_id, grant=grant)
     return {
         "account_no": v.account_no,
         "name": v.name,
@@ -181,36 +73,30 @@ def me_account(request: HttpRequest, actor: Actor, purpose: str, record: ApiToke
         "employee_monthly": _money(v.employee_monthly_fen),
         "paid_through": format_period(v.paid_through) if v.paid_through else None,
         "last_deposit_date": _date(v.last_deposit_date),
-        "deposits_this_year": _money(s.deposits_this_year_fen),
-        "withdrawals_this_year": _money(s.withdrawals_this_year_fen),
-        "carried_balance": _money(s.carried_balance_fen),
-        "interest_estimate": _money(s.interest_estimate_fen),
+        "deposits_this_year": _money(summary.deposits_this_year_fen),
+        "withdrawals_this_year": _money(summary.withdrawals_this_year_fen),
+        "carried_balance": _money(summary.carried_balance_fen),
+        "interest_estimate": _money(summary.interest_estimate_fen),
         "interest_estimate_note": "估算：按当前年利率以积数法计至今日，以 6 月 30 日结息为准",
         "continuous_months": v.continuous_months,
         "required_continuous_months": v.required_continuous_months,
-        "missing_periods": [format_period(p) for p in s.missing_periods],
+        "missing_periods": [format_period(p) for p in summary.missing_periods],
         "as_of": v.as_of.isoformat(),
     }
 
 
-@endpoint(scope="deposits:read")
-def me_deposits(request: HttpRequest, actor: Actor, purpose: str, record: ApiToken) -> Any:
-    q = request.GET
-    year_raw, kind = q.get("year", ""), q.get("type", "")
-    page_raw, size_raw = q.get("page", "1"), q.get("page_size", "50")
-    if year_raw and not (year_raw.isdigit() and 1990 <= int(year_raw) <= 2100):
-        raise InvalidInput("year 须为 1990–2100 的年份")
-    if kind and kind not in Reason.values:
-        raise InvalidInput("type 须为业务类型代码之一")
-    if not (page_raw.isdigit() and size_raw.isdigit()):
-        raise InvalidInput(f"page 从 1 开始，page_size 为 1–{MAX_PAGE_SIZE}")
+@personal(
+    "GET", "/me/deposits", scope="deposits:read", response=s.DepositPage, summary="缴存明细（分页）"
+)
+def me_deposits(request: HttpRequest, q: Query[s.DepositQuery]) -> Any:
+    _, actor, purpose = caller(request)
     page = account_movements(
         actor=actor,
         account_id=own_account_id(actor),
-        year=int(year_raw) if year_raw else None,
-        reasons=(kind,) if kind else (),
-        page=int(page_raw),
-        page_size=int(size_raw),
+        year=q.year,
+        reasons=(q.type,) if q.type else (),
+        page=q.page,
+        page_size=q.page_size,
         purpose=purpose,
     )
     return {
@@ -237,8 +123,9 @@ def me_deposits(request: HttpRequest, actor: Actor, purpose: str, record: ApiTok
     }
 
 
-@endpoint(scope="interest:read")
-def me_interest(request: HttpRequest, actor: Actor, purpose: str, record: ApiToken) -> Any:
+@personal("GET", "/me/interest", scope="interest:read", response=s.InterestOut, summary="结息明细")
+def me_interest(request: HttpRequest) -> Any:
+    _, actor, purpose = caller(request)
     years = interest_history(actor=actor, account_id=own_account_id(actor), purpose=purpose)
     return {
         "items": [
@@ -257,8 +144,15 @@ def me_interest(request: HttpRequest, actor: Actor, purpose: str, record: ApiTok
     }
 
 
-@endpoint(scope="withdrawals:read")
-def me_withdrawals(request: HttpRequest, actor: Actor, purpose: str, record: ApiToken) -> Any:
+@personal(
+    "GET",
+    "/me/withdrawals",
+    scope="withdrawals:read",
+    response=s.WithdrawalsOut,
+    summary="提取记录",
+)
+def me_withdrawals(request: HttpRequest) -> Any:
+    _, actor, purpose = caller(request)
     items = withdrawal_list(actor=actor, account_id=own_account_id(actor), purpose=purpose)
     return {
         "items": [
@@ -270,7 +164,7 @@ def me_withdrawals(request: HttpRequest, actor: Actor, purpose: str, record: Api
                 "state_label": w.state_label,
                 "bank_card_masked": w.bank_card_masked,
                 "reject_reason": w.reject_reason,
-                "timeline": [{"label": s.label, "at": s.at.isoformat()} for s in w.timeline],
+                "timeline": [{"label": t.label, "at": t.at.isoformat()} for t in w.timeline],
             }
             for w in items
         ]
@@ -308,57 +202,52 @@ def _loan(loan: LoanView, *, schedule: bool) -> dict[str, Any]:
     }
     if schedule:
         assert loan.schedule is not None  # loan_list with schedules
-        out["schedule"] = _schedule(loan.schedule)
+        out["schedule"] = loan.schedule.to_json_dict()
     return out
 
 
-def _schedule(schedule: Schedule) -> dict[str, Any]:
-    return schedule.to_json_dict()
-
-
-@endpoint(scope="loans:read")
-def me_loans(request: HttpRequest, actor: Actor, purpose: str, record: ApiToken) -> Any:
+@personal("GET", "/me/loans", scope="loans:read", response=s.LoansOut, summary="贷款")
+def me_loans(request: HttpRequest) -> Any:
+    _, actor, purpose = caller(request)
     loans = loan_list(
         actor=actor, account_id=own_account_id(actor), purpose=purpose, schedules=False
     )
     return {"items": [_loan(loan, schedule=False) for loan in loans]}
 
 
-@endpoint(scope="loans:read")
-def me_loan(
-    request: HttpRequest, actor: Actor, purpose: str, record: ApiToken, contract_no: str
-) -> Any:
+@personal(
+    "GET",
+    "/me/loans/{contract_no}",
+    scope="loans:read",
+    response=s.LoanDetailOut,
+    summary="一笔贷款及其完整还款计划",
+)
+def me_loan(request: HttpRequest, contract_no: s.ContractNo) -> Any:
+    _, actor, purpose = caller(request)
     for loan in loan_list(actor=actor, account_id=own_account_id(actor), purpose=purpose):
         if loan.contract_no == contract_no:
             return _loan(loan, schedule=True)
     raise NotFound()
 
 
-@endpoint(scope=None, methods=("POST",))
+@personal(
+    "POST", "/tokens/revoke", scope=None, response=s.RevokedOut, summary="撤销当前令牌（退出登录）"
+)
 def token_revoke(request: HttpRequest) -> Any:
     """Revoke the presented token itself (the phone app's sign-out)."""
-    try:
-        record = _bearer(request)
-    except ApiError:
-        raise
-    actor, _ = _actor(request, record)
+    record, actor, _ = caller(request)
     api_token_revoke(token_id=record.pk, depositor_id=record.depositor_id, actor=actor)
     return {"revoked": True}
 
 
-@endpoint(scope=None)
-def calc_loan(request: HttpRequest) -> Any:
-    q = request.GET
-    months = q.get("months", "")
-    if not months.isdigit():
-        raise CalculatorInputError("months 须为整数月数")
-    rate_raw = q.get("annual_rate", "").strip()
+@public("GET", "/calculators/loan", response=s.LoanTrialOut, summary="贷款试算（无需登录）")
+def calc_loan(request: HttpRequest, q: Query[s.LoanTrialQuery]) -> Any:
     trial = loan_trial(
-        principal_fen=parse_yuan(q.get("principal", ""), "principal "),
-        months=int(months),
-        method=q.get("method", "ANNUITY"),
-        first_home=q.get("first_home", "true").lower() not in ("0", "false", "no"),
-        annual_rate=parse_fraction(rate_raw, "annual_rate ") if rate_raw else None,
+        principal_fen=parse_yuan(q.principal, "principal "),
+        months=q.months,
+        method=q.method,
+        first_home=q.first_home,
+        annual_rate=parse_fraction(q.annual_rate, "annual_rate ") if q.annual_rate else None,
         on=clock.today(),
     )
     return {
@@ -367,21 +256,18 @@ def calc_loan(request: HttpRequest) -> Any:
         "annual_rate": str(trial.annual_rate),
         "rate_from_policy": trial.rate_from_policy,
         "first_home": trial.first_home,
-        "schedule": _schedule(trial.schedule),
+        "schedule": trial.schedule.to_json_dict(),
     }
 
 
-@endpoint(scope=None)
-def calc_deposit(request: HttpRequest) -> Any:
-    q = request.GET
+@public(
+    "GET", "/calculators/deposit", response=s.DepositTrialOut, summary="月缴存额试算（无需登录）"
+)
+def calc_deposit(request: HttpRequest, q: Query[s.DepositTrialQuery]) -> Any:
     split = deposit_trial(
-        base_fen=parse_yuan(q.get("base", ""), "base "),
-        employer_ratio=parse_fraction(
-            q.get("employer_ratio", ""), "employer_ratio ", high=Decimal(1)
-        ),
-        employee_ratio=parse_fraction(
-            q.get("employee_ratio", ""), "employee_ratio ", high=Decimal(1)
-        ),
+        base_fen=parse_yuan(q.base, "base "),
+        employer_ratio=parse_fraction(q.employer_ratio, "employer_ratio ", high=Decimal(1)),
+        employee_ratio=parse_fraction(q.employee_ratio, "employee_ratio ", high=Decimal(1)),
         on=clock.today(),
     )
     return {
@@ -393,58 +279,28 @@ def calc_deposit(request: HttpRequest) -> Any:
     }
 
 
-def openapi_json(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(openapi_document(), json_dumps_params={"ensure_ascii": False})
-
-
-def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
-    return error(404, "NOT_FOUND", "没有这个接口")
-
-
 # ------------------------------------------------------------------------- token login
 
-_LOGIN_STATUS = {
-    "SIGNIN_REFUSED": 401,
-    "TOO_MANY_ATTEMPTS": 429,
-    "ONLINE_ACCESS_FROZEN": 403,
-    "CHALLENGE_INVALID": 400,
-    "CODE_INVALID": 400,
-    "FACTOR_UNAVAILABLE": 400,
-}
+
+def _anonymous(request: HttpRequest) -> Actor:
+    return Actor("anonymous:api", Channel.MOBILE, request.META.get("REMOTE_ADDR"))
 
 
-def _json_body(request: HttpRequest) -> dict[str, str]:
-    if len(request.body) > 4096:
-        raise ApiError(400, "INVALID_INPUT", "请求内容过大")
-    try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "INVALID_INPUT", "请求内容须为 JSON 对象") from None
-    if not isinstance(body, dict) or not all(isinstance(v, str) for v in body.values()):
-        raise ApiError(400, "INVALID_INPUT", "请求内容须为字段值均为字符串的 JSON 对象")
-    return body
-
-
-def _login_error(exc: DomainError) -> ApiError:
-    return ApiError(_LOGIN_STATUS.get(exc.code, 400), exc.code, exc.message)
-
-
-@endpoint(scope=None, methods=("POST",))
-def auth_login(request: HttpRequest) -> Any:
+@public(
+    "POST",
+    "/auth/login",
+    response=s.LoginChallengeOut,
+    refusals=(401, 403),
+    summary="登录第一步：身份证号或手机号 + 密码，返回第二因素的登录请求号",
+)
+def auth_login(request: HttpRequest, body: s.LoginIn) -> Any:
     """Step one: ID number or mobile and password → a challenge for the second factor."""
-    body = _json_body(request)
-    login_text, password = body.get("login", ""), body.get("password", "")
-    if not login_text.strip() or not password or len(login_text) > 40 or len(password) > 200:
-        raise ApiError(400, "INVALID_INPUT", "请填写登录账号（身份证号或手机号）和密码")
-    try:
-        started = login_start(
-            login_text=login_text,
-            password=password,
-            factor=body.get("factor", ""),
-            actor=Actor("anonymous:api", Channel.MOBILE, request.META.get("REMOTE_ADDR")),
-        )
-    except DomainError as exc:
-        raise _login_error(exc) from None
+    started = login_start(
+        login_text=body.login,
+        password=body.password,
+        factor=body.factor,
+        actor=_anonymous(request),
+    )
     return {
         "challenge": started.challenge,
         "factor": started.factor,
@@ -454,20 +310,22 @@ def auth_login(request: HttpRequest) -> Any:
     }
 
 
-@endpoint(scope=None, methods=("POST",))
-def auth_verify(request: HttpRequest) -> Any:
+@public(
+    "POST",
+    "/auth/verify",
+    response=s.IssuedTokenOut,
+    refusals=(401, 403),
+    summary="登录第二步：登录请求号 + 验证码，返回只含查询范围的访问令牌（失败次数过多将暂停）",
+)
+def auth_verify(request: HttpRequest, body: s.VerifyIn) -> Any:
     """Step two: the challenge and the SMS or TOTP code → an APP token (shown once)."""
-    body = _json_body(request)
-    try:
-        issued = login_verify(
-            challenge=body.get("challenge", ""),
-            code=body.get("code", ""),
-            actor=Actor("anonymous:api", Channel.MOBILE, request.META.get("REMOTE_ADDR")),
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
-            device_id=body.get("device_id", "")[:100],
-        )
-    except DomainError as exc:
-        raise _login_error(exc) from None
+    issued = login_verify(
+        challenge=body.challenge,
+        code=body.code,
+        actor=_anonymous(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        device_id=body.device_id,
+    )
     return {
         "token": issued.token,
         "token_type": "Bearer",

@@ -4,24 +4,20 @@ request / issue, a certificate's signed PDF) and who looked at my account.
 The same services and selectors as the portal's 办事 pages, with the token's depositor-bound
 actor and the token's own account; reading and writing are separate scopes (``…:read`` /
 ``…:write``), so a partner granted reading cannot file or issue anything. Request bodies are
-JSON objects.
+JSON objects validated by ``hpf.api.schemas``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.csrf import csrf_exempt
 
-from hpf.api.models import ApiToken
-from hpf.api.views import ApiError, endpoint
+from hpf.api import schemas as s
+from hpf.api.base import caller, personal
 from hpf.appointments.models import Appointment
 from hpf.appointments.selectors import appointments_for
 from hpf.appointments.services import appointment_request
-from hpf.audit.services import Actor
 from hpf.calc.periods import format_period
 from hpf.certificates.models import Certificate
 from hpf.certificates.pdf import certificate_pdf
@@ -33,30 +29,12 @@ from hpf.certificates.selectors import (
     certificate_status,
 )
 from hpf.certificates.services import certificate_issue
-from hpf.common.errors import InvalidInput
 from hpf.disputes.selectors import DisputeView, disputes_for
 from hpf.disputes.services import dispute_file
 from hpf.oversight.selectors import account_readers
 from hpf.registry.own import own_account_id
 
 API_HALL = "网上业务大厅"
-
-
-def _body(request: HttpRequest) -> dict[str, Any]:
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "INVALID_JSON", "请求体须为 JSON 对象") from None
-    if not isinstance(data, dict):
-        raise ApiError(400, "INVALID_JSON", "请求体须为 JSON 对象")
-    return data
-
-
-def _text(data: dict[str, Any], key: str) -> str:
-    value = data.get(key, "")
-    if not isinstance(value, str):
-        raise InvalidInput(f"{key} 须为字符串")
-    return value
 
 
 def _dispute(d: DisputeView) -> dict[str, Any]:
@@ -70,42 +48,42 @@ def _dispute(d: DisputeView) -> dict[str, Any]:
         "resolution": d.resolution,
         "filed_at": d.filed_at.isoformat(),
         "timeline": [
-            {"status": s.status, "label": s.status_label, "at": s.at.isoformat(), "by": s.by}
-            for s in d.steps
+            {"status": x.status, "label": x.status_label, "at": x.at.isoformat(), "by": x.by}
+            for x in d.steps
         ],
     }
 
 
-@endpoint(scope="disputes:read")
-def _disputes_list(request: HttpRequest, actor: Actor, purpose: str, record: ApiToken) -> Any:
+@personal(
+    "GET",
+    "/me/disputes",
+    scope="disputes:read",
+    response=s.DisputesOut,
+    summary="我的核查更正申请及进度",
+)
+def me_disputes(request: HttpRequest) -> Any:
+    _, actor, _ = caller(request)
     return {"items": [_dispute(d) for d in disputes_for(actor, own_account_id(actor))]}
 
 
-@endpoint(scope="disputes:write", methods=("POST",))
-def _disputes_file(request: HttpRequest, actor: Actor, purpose: str, record: ApiToken) -> Any:
-    data = _body(request)
-    raw = data.get("periods")
-    if not isinstance(raw, list) or not all(
-        isinstance(p, str) and len(p) == 6 and p.isdigit() for p in raw
-    ):
-        raise InvalidInput('periods 须为 YYYYMM 字符串的数组，如 ["202609"]')
+@personal(
+    "POST",
+    "/me/disputes",
+    scope="disputes:write",
+    response=s.DisputeOut,
+    summary="提交核查更正申请",
+)
+def me_dispute_file(request: HttpRequest, body: s.DisputeIn) -> Any:
+    _, actor, _ = caller(request)
     account_id = own_account_id(actor)
     d = dispute_file(
         actor,
         account_id=account_id,
-        periods=[int(p) for p in raw],
-        kind=_text(data, "kind"),
-        description=_text(data, "description"),
+        periods=[int(p) for p in body.periods],
+        kind=body.kind,
+        description=body.description,
     )
     return next(_dispute(x) for x in disputes_for(actor, account_id) if x.id == d.pk)
-
-
-@csrf_exempt  # bearer tokens only, as in ``endpoint``
-def me_disputes(request: HttpRequest) -> HttpResponse:
-    """GET lists (disputes:read), POST files (disputes:write)."""
-    view = _disputes_file if request.method == "POST" else _disputes_list
-    response: HttpResponse = view(request)
-    return response
 
 
 def _appointment(a: Appointment) -> dict[str, Any]:
@@ -123,44 +101,38 @@ def _appointment(a: Appointment) -> dict[str, Any]:
     }
 
 
-@endpoint(scope="appointments:read")
-def _appointments_list(request: HttpRequest, actor: Actor, purpose: str, record: ApiToken) -> Any:
+@personal(
+    "GET",
+    "/me/appointments",
+    scope="appointments:read",
+    response=s.AppointmentsOut,
+    summary="我的预约",
+)
+def me_appointments(request: HttpRequest) -> Any:
+    _, actor, _ = caller(request)
     return {"items": [_appointment(a) for a in appointments_for(actor, own_account_id(actor))]}
 
 
-@endpoint(scope="appointments:write", methods=("POST",))
-def _appointments_request(
-    request: HttpRequest, actor: Actor, purpose: str, record: ApiToken
-) -> Any:
-    data = _body(request)
-    hall_id = data.get("hall_id")
-    if not isinstance(hall_id, int) or isinstance(hall_id, bool):
-        raise InvalidInput("hall_id 须为整数")
-    try:
-        start = dt.datetime.fromisoformat(_text(data, "slot_start"))
-    except ValueError:
-        raise InvalidInput(
-            "slot_start 须为带时区的 ISO 8601 时间，如 2026-11-20T09:30:00+08:00"
-        ) from None
+@personal(
+    "POST",
+    "/me/appointments",
+    scope="appointments:write",
+    response=s.AppointmentOut,
+    summary="预约柜台或上门服务（时段已满：SLOT_FULL）",
+)
+def me_appointment_request(request: HttpRequest, body: s.AppointmentIn) -> Any:
+    _, actor, _ = caller(request)
     a = appointment_request(
         actor,
         account_id=own_account_id(actor),
-        kind=_text(data, "kind"),
-        hall_id=hall_id,
-        slot_start=start,
-        business=_text(data, "business"),
-        address=_text(data, "address"),
-        reason=_text(data, "reason"),
+        kind=body.kind,
+        hall_id=body.hall_id,
+        slot_start=body.slot_start,
+        business=body.business,
+        address=body.address,
+        reason=body.reason,
     )
     return _appointment(Appointment.objects.select_related("hall").get(pk=a.pk))
-
-
-@csrf_exempt  # bearer tokens only, as in ``endpoint``
-def me_appointments(request: HttpRequest) -> HttpResponse:
-    """GET lists (appointments:read), POST requests (appointments:write)."""
-    view = _appointments_request if request.method == "POST" else _appointments_list
-    response: HttpResponse = view(request)
-    return response
 
 
 def _certificate(c: Certificate) -> dict[str, Any]:
@@ -179,61 +151,73 @@ def _certificate(c: Certificate) -> dict[str, Any]:
     }
 
 
-@endpoint(scope="certificates:read")
-def _certificates_list(request: HttpRequest, actor: Actor, purpose: str, record: ApiToken) -> Any:
+@personal(
+    "GET",
+    "/me/certificates",
+    scope="certificates:read",
+    response=s.CertificatesOut,
+    summary="我的证明",
+)
+def me_certificates(request: HttpRequest) -> Any:
+    _, actor, purpose = caller(request)
     items = certificate_list(actor, own_account_id(actor), purpose=purpose or "证明查询")
     return {"items": [_certificate(c) for c in items]}
 
 
-def _date(data: dict[str, Any], key: str) -> dt.date | None:
-    raw = _text(data, key)
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(f"{key} 须为 YYYY-MM-DD 日期") from None
-
-
-@endpoint(scope="certificates:write", methods=("POST",))
-def _certificates_issue(request: HttpRequest, actor: Actor, purpose: str, record: ApiToken) -> Any:
-    data = _body(request)
-    loan_id = data.get("loan_id")
-    if loan_id is not None and (not isinstance(loan_id, int) or isinstance(loan_id, bool)):
-        raise InvalidInput("loan_id 须为整数")
+@personal(
+    "POST",
+    "/me/certificates",
+    scope="certificates:write",
+    response=s.CertificateOut,
+    summary="出具证明",
+)
+def me_certificate_issue(request: HttpRequest, body: s.CertificateIn) -> Any:
+    _, actor, _ = caller(request)
     cert = certificate_issue(
         actor,
         account_id=own_account_id(actor),
-        kind=_text(data, "kind"),
-        purpose=_text(data, "purpose"),
+        kind=body.kind,
+        purpose=body.purpose,
         hall=API_HALL,
-        date_from=_date(data, "date_from"),
-        date_to=_date(data, "date_to"),
-        loan_id=loan_id,
+        date_from=body.date_from,
+        date_to=body.date_to,
+        loan_id=body.loan_id,
     )
     return _certificate(cert)
 
 
-@csrf_exempt  # bearer tokens only, as in ``endpoint``
-def me_certificates(request: HttpRequest) -> HttpResponse:
-    """GET lists (certificates:read), POST issues (certificates:write)."""
-    view = _certificates_issue if request.method == "POST" else _certificates_list
-    response: HttpResponse = view(request)
-    return response
-
-
-@endpoint(scope="certificates:read")
-def me_certificate_pdf(
-    request: HttpRequest, actor: Actor, purpose: str, record: ApiToken, serial: str
-) -> Any:
+@personal(
+    "GET",
+    "/me/certificates/{serial}/pdf",
+    scope="certificates:read",
+    response=None,
+    summary="下载证明的签名 PDF",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "带中心数字签名的 PDF",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def me_certificate_pdf(request: HttpRequest, serial: s.Serial) -> HttpResponse:
+    _, actor, purpose = caller(request)
     cert = certificate_get(actor, serial=serial, purpose=purpose or "证明下载")
     response = HttpResponse(certificate_pdf(cert), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{cert.serial}.pdf"'
     return response
 
 
-@endpoint(scope="readers:read")
-def me_readers(request: HttpRequest, actor: Actor, purpose: str, record: ApiToken) -> Any:
+@personal(
+    "GET",
+    "/me/readers",
+    scope="readers:read",
+    response=s.ReadersOut,
+    summary="谁查询了我的账户（含证明核验）",
+)
+def me_readers(request: HttpRequest) -> Any:
+    _, actor, _ = caller(request)
     account_id = own_account_id(actor)
     return {
         "readers": [

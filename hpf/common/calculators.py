@@ -16,6 +16,25 @@ from hpf.common.errors import InvalidInput
 from hpf.common.policy import get_policy
 
 METHODS: tuple[Method, ...] = ("ANNUITY", "EQUAL_PRINCIPAL")
+# Both spellings of the repayment method: the API's codes and the command line's words
+# (``hpf loan-schedule --method annuity``); every caller accepts all four.
+METHOD_SPELLINGS: dict[str, Method] = {
+    "ANNUITY": "ANNUITY",
+    "EQUAL_PRINCIPAL": "EQUAL_PRINCIPAL",
+    "annuity": "ANNUITY",
+    "equal-principal": "EQUAL_PRINCIPAL",
+}
+
+
+def repayment_method(spelling: str) -> Method:
+    """The method code of either spelling (``ANNUITY`` / ``annuity``, ``EQUAL_PRINCIPAL`` /
+    ``equal-principal``), or ``CalculatorInputError``."""
+    try:
+        return METHOD_SPELLINGS[spelling]
+    except KeyError:
+        raise CalculatorInputError(
+            "还款方式须为等额本息（ANNUITY 或 annuity）或等额本金（EQUAL_PRINCIPAL 或 equal-principal）"
+        ) from None
 
 
 class CalculatorInputError(InvalidInput):
@@ -69,8 +88,7 @@ def loan_trial(
 ) -> LoanTrial:
     """A loan's schedule; without ``annual_rate`` the policy's HPF rate in force on ``on``."""
     policy = get_policy()
-    if method not in METHODS:
-        raise CalculatorInputError("还款方式须为等额本息（ANNUITY）或等额本金（EQUAL_PRINCIPAL）")
+    code = repayment_method(method)
     if not 1 <= months <= policy.loan.max_term_months:
         raise CalculatorInputError(f"贷款期限须在 1–{policy.loan.max_term_months} 个月之间")
     from_policy = annual_rate is None
@@ -84,7 +102,7 @@ def loan_trial(
             principal_fen=principal_fen,
             annual_rate=rate,
             months=months,
-            method=method,
+            method=code,
             first_due_date=due_date_of(on, 2),
         )
     except CalcError as exc:
@@ -92,7 +110,7 @@ def loan_trial(
     return LoanTrial(
         principal_fen=principal_fen,
         months=months,
-        method=method,
+        method=code,
         annual_rate=rate,
         rate_from_policy=from_policy,
         first_home=first_home,

@@ -1,23 +1,9 @@
-"""Refusals particular to the sync API; the channel maps each ``code`` to an HTTP status."""
+"""Refusals particular to the sync API (its status comes from ``hpf.common.api.STATUS``; the
+signature refusals are ``hpf.common.signing``'s)."""
 
 from __future__ import annotations
 
 from hpf.common.errors import DomainError
-
-
-class SignatureInvalid(DomainError):
-    code = "SIGNATURE_INVALID"
-    default_message = "请求签名无效，或客户端不存在、已停用"
-
-
-class TimestampSkew(DomainError):
-    code = "TIMESTAMP_SKEW"
-    default_message = "请求时间与服务器时间相差过大"
-
-
-class NonceReplayed(DomainError):
-    code = "NONCE_REPLAYED"
-    default_message = "该请求随机数已使用过，疑似重放请求"
 
 
 class IdempotencyKeyReused(DomainError):
@@ -27,12 +13,16 @@ class IdempotencyKeyReused(DomainError):
 
 class BatchItemRefused(DomainError):
     """Item ``index`` of a batch was refused by a ledger service; nothing of the batch was
-    posted. ``code`` and ``message`` are the item's own error's."""
+    posted. ``code`` and ``message`` are the item's own error's; the answer is 422 whatever
+    the code (a NOT_FOUND account is a refused item, not a missing endpoint)."""
+
+    http_status = 422
 
     def __init__(self, index: int, error: DomainError) -> None:
         super().__init__(error.message, index=index)
         self.index = index
         self.error = error
+        self.code = error.code  # type: ignore[misc]
 
     def as_dict(self) -> dict[str, object]:
         return {"code": self.error.code, "message": self.error.message, "index": self.index}

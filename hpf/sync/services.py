@@ -1,8 +1,7 @@
 """The core-system sync API's services: clients, request authentication, batch posting.
 
-``sync_authenticate`` proves a request came from an active client, now, once: an HMAC over
-the method, path, timestamp, nonce and body hash with the client's secret, a timestamp inside
-the skew window, and a nonce not seen before. ``sync_batch_post`` posts a batch all or nothing
+``sync_client_secret`` and ``sync_nonce_spend`` are what the signed-request check
+(``hpf.common.signing``) needs of the sync clients' tables. ``sync_batch_post`` posts a batch all or nothing
 in one transaction and remembers it under its idempotency key, so the same batch sent again
 is answered with the first response and posts nothing.
 """
@@ -20,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
@@ -35,13 +33,7 @@ from hpf.ledger.services import back_payment_post_within, remittance_post_within
 from hpf.operations.models import BatchRun
 from hpf.operations.services import run_finish, run_start
 from hpf.registry.models import FundAccount
-from hpf.sync.errors import (
-    BatchItemRefused,
-    IdempotencyKeyReused,
-    NonceReplayed,
-    SignatureInvalid,
-    TimestampSkew,
-)
+from hpf.sync.errors import BatchItemRefused, IdempotencyKeyReused
 from hpf.sync.models import SyncClient, SyncNonce, SyncRequest
 from hpf.sync.schema import REMITTANCE, SyncItem
 
@@ -49,12 +41,6 @@ log = logging.getLogger(__name__)
 
 SECRET_CONTEXT = b"sync_secret"
 _CLIENT_ID = re.compile(r"[a-z0-9][a-z0-9-]{2,15}")
-_NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
-_SIGNATURE = re.compile(r"[0-9a-f]{64}")
-_TIMESTAMP = re.compile(r"\d{1,12}")
-# Compared against when the client is unknown, so an unknown client id costs the same work
-# as a known one with a wrong signature.
-_DUMMY_SECRET = secrets.token_hex(32)
 
 
 # --- clients -------------------------------------------------------------------------------
@@ -99,59 +85,28 @@ def sync_client_disable(*, client_id: str, actor: Actor) -> SyncClient:
 # --- authentication ------------------------------------------------------------------------
 
 
-def signing_string(*, path: str, timestamp: str, nonce: str, body: bytes) -> bytes:
-    body_hash = hashlib.sha256(body).hexdigest()
-    return f"POST\n{path}\n{timestamp}\n{nonce}\n{body_hash}".encode()
-
-
-def sign(secret: str, *, path: str, timestamp: str, nonce: str, body: bytes) -> str:
-    """The X-HPF-Signature of a request (clients compute the same; tests use this)."""
-    message = signing_string(path=path, timestamp=timestamp, nonce=nonce, body=body)
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
-def sync_authenticate(
-    *,
-    client_id: str | None,
-    timestamp: str | None,
-    nonce: str | None,
-    signature: str | None,
-    path: str,
-    body: bytes,
-) -> SyncClient:
-    """The active client that signed this request, or a refusal. The nonce is spent even if
-    the batch is later refused: every attempt carries a fresh one."""
-    if not (client_id and timestamp and nonce and signature):
-        raise SignatureInvalid(
-            "缺少签名请求头（X-HPF-Client、X-HPF-Timestamp、X-HPF-Nonce、X-HPF-Signature）"
-        )
-    if not _TIMESTAMP.fullmatch(timestamp):
-        raise SignatureInvalid("X-HPF-Timestamp 必须是 Unix 秒数")
-    if not _NONCE.fullmatch(nonce):
-        raise SignatureInvalid("X-HPF-Nonce 须为 16–64 位字母、数字、下划线或连字符")
-    if not _SIGNATURE.fullmatch(signature):
-        raise SignatureInvalid("X-HPF-Signature 须为 64 位小写十六进制 HMAC-SHA256")
+def sync_client_secret(client_id: str) -> tuple[SyncClient, str] | None:
+    """The active client with this id and its secret (decrypted), or None."""
     client = SyncClient.objects.filter(client_id=client_id, active=True).first()
-    secret = decrypt(client.secret_enc, context=SECRET_CONTEXT) if client else _DUMMY_SECRET
-    expected = sign(secret, path=path, timestamp=timestamp, nonce=nonce, body=body)
-    if not hmac.compare_digest(expected, signature) or client is None:
-        log.warning("sync: signature refused for client %r", client_id[:40])
-        raise SignatureInvalid()
-    window = dt.timedelta(seconds=settings.HPF_SYNC_MAX_SKEW_S)
-    now = clock.now()
-    sent = dt.datetime.fromtimestamp(int(timestamp), tz=dt.UTC)
-    if abs(now - sent) > window:
-        raise TimestampSkew(f"请求时间与服务器时间相差超过 {settings.HPF_SYNC_MAX_SKEW_S} 秒")
-    # A nonce need only be remembered while a request carrying it could still pass the
-    # timestamp check: a request seen now may carry a timestamp up to one window ahead,
-    # and stays acceptable one window after that — so twice the window, then forget it.
+    if client is None:
+        return None
+    return client, decrypt(client.secret_enc, context=SECRET_CONTEXT)
+
+
+def sync_nonce_spend(client: SyncClient, nonce: str, *, now: dt.datetime, window_s: int) -> bool:
+    """Record ``nonce`` as used by ``client``; False if it was used before.
+
+    A nonce need only be remembered while a request carrying it could still pass the
+    timestamp check: a request seen now may carry a timestamp up to one window ahead, and
+    stays acceptable one window after that — so twice the window, then it is forgotten."""
+    window = dt.timedelta(seconds=window_s)
     SyncNonce.objects.filter(client=client, seen_at__lt=now - 2 * window).delete()
     try:
         with transaction.atomic():
             SyncNonce.objects.create(client=client, nonce=nonce, seen_at=now)
-    except IntegrityError as exc:
-        raise NonceReplayed() from exc
-    return client
+    except IntegrityError:
+        return False
+    return True
 
 
 # --- batches -------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from hpf.sync import views
+from hpf.sync.api import api
 
 app_name = "sync"
 urlpatterns = [
-    path("v1/transactions", views.transactions, name="transactions"),
+    path("v1/", api.urls),
+    re_path(r"^(?P<rest>.*)$", api.not_found_view()),
 ]

@@ -9,3 +9,12 @@ def fresh_rate_windows():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def responses_match_the_document(monkeypatch):
+    """Every response of every test here is checked against the generated OpenAPI document."""
+    from hpf.common.tests.openapi_check import validating_client
+
+    with validating_client(monkeypatch):
+        yield

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.test import Client
 
-from hpf.api.models import ApiToken, LoginChallenge
+from hpf.api.models import SCOPES, ApiToken, LoginChallenge
 from hpf.common import clock
 from hpf.common.clock import frozen_clock
 from hpf.common.models import Notification
@@ -46,7 +46,8 @@ def test_full_login_gives_a_token_that_reads_the_account(client, portal_login, o
     assert r.status_code == 200, r.content
     issued = r.json()
     assert issued["token"].startswith("hpf_") and issued["token_type"] == "Bearer"
-    assert "account:read" in issued["scopes"]
+    # Every read scope and no write scope (README: the phone app's token reads).
+    assert issued["scopes"] == sorted(s for s in SCOPES if s.endswith(":read"))
     me = client.get("/api/v1/me/account", HTTP_AUTHORIZATION=f"Bearer {issued['token']}")
     assert me.status_code == 200 and me.json()["account_no"] == owner.account_no
     record = ApiToken.objects.get(depositor_id=owner.depositor_id)
@@ -185,3 +186,29 @@ def test_new_device_notice_goes_to_the_outbox(client, portal_login, person, owne
         assert r.status_code == 200
     notes = Notification.objects.filter(depositor_id=owner.depositor_id, kind="new_device_login")
     assert notes.count() == 1
+
+
+def test_the_app_token_cannot_write(client, portal_login, person, owner):
+    """A token from the sign-in reads; filing a dispute, booking or issuing a certificate
+    needs a write scope it does not carry."""
+    body = start(client, person(1)["id_number"]).json()
+    token = post(client, "verify", {"challenge": body["challenge"], "code": last_sms_code()})
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {token.json()['token']}"}
+    assert client.get("/api/v1/me/disputes", **bearer).status_code == 200
+    for path, payload in [
+        ("/api/v1/me/disputes", {"periods": ["202609"], "kind": "OTHER"}),
+        ("/api/v1/me/certificates", {"kind": "DEPOSIT", "purpose": "贷款"}),
+        (
+            "/api/v1/me/appointments",
+            {
+                "kind": "COUNTER",
+                "hall_id": 1,
+                "slot_start": "2026-11-16T10:00:00+08:00",
+                "business": "提取",
+            },
+        ),
+    ]:
+        r = client.post(path, payload, content_type="application/json", **bearer)
+        assert (r.status_code, r.json()["code"]) == (403, "SCOPE_MISSING"), path
+    record = ApiToken.objects.get(depositor_id=owner.depositor_id)
+    assert not any(s.endswith(":write") for s in record.scope_set)

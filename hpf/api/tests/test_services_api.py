@@ -68,7 +68,7 @@ def test_file_and_list_disputes_own_account_only(client, owner, other):
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
-    assert (junk.status_code, junk.json()["code"]) == (400, "INVALID_JSON")
+    assert (junk.status_code, junk.json()["code"]) == (400, "INVALID_INPUT")
     r = post(
         client,
         "/api/v1/me/disputes",

@@ -72,3 +72,25 @@ def test_bad_input_is_a_command_error(options):
     base = {"principal": "1000000", "annual_rate": "0.031", "months": 360, "method": "annuity"}
     with pytest.raises(CommandError):
         call_command("loan_schedule", stdout=io.StringIO(), **(base | options))
+
+
+@pytest.mark.parametrize(
+    ("spellings", "code"),
+    [
+        (("annuity", "ANNUITY"), "ANNUITY"),
+        (("equal-principal", "EQUAL_PRINCIPAL"), "EQUAL_PRINCIPAL"),
+    ],
+)
+def test_the_method_in_both_spellings(spellings, code):
+    """The command line takes the API's spelling too (and the API takes this one)."""
+    schedules = [
+        schedule_json(principal="120000", annual_rate="0.031", months=12, method=m)
+        for m in spellings
+    ]
+    assert schedules[0] == schedules[1]
+    assert schedules[0]["method"] == code
+
+
+def test_an_unknown_method_is_refused():
+    with pytest.raises(CommandError):
+        schedule_json(principal="1200", annual_rate="0.031", months=12, method="balloon")

@@ -11,9 +11,18 @@ import pytest
 from django.test import Client
 
 from hpf.common import clock
-from hpf.sync.services import sign, sync_client_create
+from hpf.common.signing import sign
+from hpf.common.tests.openapi_check import validating_client
+from hpf.sync.services import sync_client_create
 
 URL = "/api/sync/v1/transactions"
+
+
+@pytest.fixture(autouse=True)
+def responses_match_the_document(monkeypatch):
+    """Every response of every test here is checked against the generated OpenAPI document."""
+    with validating_client(monkeypatch):
+        yield
 
 
 @pytest.fixture

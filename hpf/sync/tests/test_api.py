@@ -318,3 +318,26 @@ def test_concurrent_duplicates_post_once(
     owner.refresh_from_db()
     assert owner.balance_fen == 960_000
     assert ledger_violations() == []
+
+
+def test_the_openapi_document_is_generated_and_valid(db):
+    """The sync API's document comes from its schemas: the signed operation, both item types,
+    amounts as strings, and every refusal status of docs/sync-api.md."""
+    from openapi_spec_validator import validate
+
+    r = Client().get("/api/sync/v1/openapi.json")
+    assert r.status_code == 200
+    doc = r.json()
+    validate(doc)
+    op = doc["paths"]["/api/sync/v1/transactions"]["post"]
+    assert op["security"] == [{"SyncAuth": []}]
+    assert set(op["responses"]) == {"200", "201", "400", "401", "405", "409", "413", "415", "422"}
+    schemas = doc["components"]["schemas"]
+    assert schemas["BackPaymentIn"]["properties"]["base"]["type"] == "string"
+    assert schemas["BackPaymentIn"]["additionalProperties"] is False
+    assert doc["components"]["securitySchemes"]["SyncAuth"]["name"] == "X-HPF-Client"
+
+
+def test_an_unknown_sync_path_is_a_json_404(db):
+    r = Client().post("/api/sync/v2/transactions", data=b"{}", content_type="application/json")
+    assert (r.status_code, r.json()["code"]) == (404, "NOT_FOUND")

@@ -13,8 +13,7 @@ from hpf.calc.errors import CalcError
 from hpf.calc.loans import loan_schedule
 from hpf.calc.money import format_yuan, yuan_to_fen
 from hpf.common import clock
-
-METHODS = {"annuity": "ANNUITY", "equal-principal": "EQUAL_PRINCIPAL"}
+from hpf.common.calculators import METHOD_SPELLINGS
 
 
 class Command(BaseCommand):
@@ -24,7 +23,12 @@ class Command(BaseCommand):
         parser.add_argument("--principal", required=True, help="yuan, e.g. 1000000")
         parser.add_argument("--annual-rate", required=True, help="e.g. 0.031")
         parser.add_argument("--months", type=int, required=True)
-        parser.add_argument("--method", choices=sorted(METHODS), required=True)
+        parser.add_argument(
+            "--method",
+            choices=list(METHOD_SPELLINGS),
+            required=True,
+            help="annuity or ANNUITY (等额本息), equal-principal or EQUAL_PRINCIPAL (等额本金)",
+        )
         parser.add_argument("--first-due", help="first due date YYYY-MM-DD (default: next month)")
         parser.add_argument("--json", action="store_true")
 
@@ -41,7 +45,7 @@ class Command(BaseCommand):
                 principal_fen=principal,
                 annual_rate=rate,
                 months=options["months"],
-                method=METHODS[options["method"]],  # type: ignore[arg-type]
+                method=METHOD_SPELLINGS[options["method"]],
                 first_due_date=first_due,
             )
         except (CalcError, InvalidOperation, ValueError) as exc:
