@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from hpf.api.models import SCOPES
+from hpf.certificates.kinds import kind_codes
 from hpf.ledger.models import Reason
 from hpf.ledger.selectors import MAX_PAGE_SIZE
 
@@ -492,7 +493,7 @@ def _service_schemas() -> dict[str, Any]:
     certificate = _obj(
         {
             "serial": S,
-            "kind": {"type": "string", "enum": ["DEPOSIT", "STATEMENT", "LOAN_PAYOFF"]},
+            "kind": {"type": "string", "enum": kind_codes()},
             "kind_label": S,
             "status": {"type": "string", "enum": ["VALID", "EXPIRED", "REVOKED"]},
             "status_label": S,
@@ -544,7 +545,7 @@ def _service_schemas() -> dict[str, Any]:
         "CertificateRequest": {
             "type": "object",
             "properties": {
-                "kind": {"type": "string", "enum": ["DEPOSIT", "STATEMENT", "LOAN_PAYOFF"]},
+                "kind": {"type": "string", "enum": kind_codes()},
                 "purpose": {"type": "string", "maxLength": 200},
                 "date_from": {"type": "string", "format": "date", "description": "账户明细单"},
                 "date_to": {"type": "string", "format": "date", "description": "账户明细单"},
