@@ -16,6 +16,7 @@ from hpf.audit.models import AuditEvent
 from hpf.audit.services import Actor
 from hpf.calc.money import format_yuan
 from hpf.common import clock
+from hpf.conftest import loan_eligible
 from hpf.loans.services import loan_create
 
 pytestmark = pytest.mark.django_db
@@ -93,10 +94,12 @@ def test_a_token_without_the_scope_is_refused(client, owner):
 
 
 def test_another_depositors_loan_is_404_with_nothing_leaked(client, owner, other, actor):
+    loan_eligible(owner)
     loan_create(
         contract_no="KM2026R0042",
         borrower_account_id=owner.pk,
         principal="120000.00",
+        house_price="1000000.00",
         term_months=12,
         method="ANNUITY",
         first_home=True,

@@ -25,8 +25,8 @@ def test_unknown_kind_is_refused_in_chinese() -> None:
 
 def test_forms_and_api_offer_the_registry_kinds() -> None:
     """The counter's form and the API's document take their kinds from the registry."""
-    from hpf.api.openapi import openapi_document  # noqa: PLC0415
-    from hpf.channels.counter.forms import CertificateForm  # noqa: PLC0415
+    from hpf.api.openapi import openapi_document
+    from hpf.channels.counter.forms import CertificateForm
 
     assert list(CertificateForm().fields["kind"].choices) == kind_choices()  # type: ignore[attr-defined]
     schemas = openapi_document()["components"]["schemas"]

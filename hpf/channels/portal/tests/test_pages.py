@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from hpf.audit.models import AuditEvent
 from hpf.calc.money import format_yuan_grouped
+from hpf.conftest import loan_eligible
 from hpf.ledger.models import Posting
 from hpf.ledger.services import remittance_post
 from hpf.loans.services import loan_create, loan_repayment_post
@@ -63,10 +64,12 @@ def test_interest_estimate_by_hand(client, owner, signed_in):
 
 
 def test_another_depositors_loan_is_404_and_leaks_nothing(client, owner, other, actor, signed_in):
+    loan_eligible(owner)
     loan_create(
         contract_no="KM2026R0009",
         borrower_account_id=owner.pk,
         principal="120000.00",
+        house_price="1000000.00",
         term_months=12,
         method="EQUAL_PRINCIPAL",
         first_home=True,
@@ -89,10 +92,12 @@ def test_another_depositors_loan_is_404_and_leaks_nothing(client, owner, other, 
 
 
 def test_loan_pages_show_progress(client, owner, actor, signed_in):
+    loan_eligible(owner)
     loan = loan_create(
         contract_no="KM2026R0010",
         borrower_account_id=owner.pk,
         principal="120000.00",
+        house_price="1000000.00",
         term_months=12,
         method="EQUAL_PRINCIPAL",
         first_home=True,
