@@ -47,7 +47,9 @@ def max_loan_for_price(house_price_fen: int, min_down_payment: Decimal) -> int:
     price × (1 − minimum down payment), rounded down to the fen (never lends a fen more)."""
     with localcontext() as ctx:
         ctx.prec = 50
-        return int((Decimal(house_price_fen) * (1 - min_down_payment)).to_integral_value("ROUND_FLOOR"))
+        return int(
+            (Decimal(house_price_fen) * (1 - min_down_payment)).to_integral_value("ROUND_FLOOR")
+        )
 
 
 def check_loan_terms(

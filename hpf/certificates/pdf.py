@@ -140,9 +140,7 @@ def certificate_pdf(certificate: Certificate) -> bytes:
     if hasattr(certificate, "revocation"):
         raise InvalidTransition("该证明已作废，不能再打印或下载")
     unsigned = render_pdf(render_input(certificate))
-    return sign_pdf(
-        unsigned, reason=f"{kind_spec(certificate.kind).label} {certificate.serial}"
-    )
+    return sign_pdf(unsigned, reason=f"{kind_spec(certificate.kind).label} {certificate.serial}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,8 +59,6 @@ def paid_periods(rows: Iterable[HistoryRow]) -> dict[int, int]:
     return {period: total for period, total in per_period.items() if total > 0}
 
 
-def continuous_months(
-    account: FundAccount, on: dt.date, grant: AccountGrant | None = None
-) -> int:
+def continuous_months(account: FundAccount, on: dt.date, grant: AccountGrant | None = None) -> int:
     """Months of continuous full deposits of ``account`` up to the month of ``on``."""
     return continuous_months_to_now(paid_periods(history(account, grant)), period_of(on))

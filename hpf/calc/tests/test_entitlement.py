@@ -74,7 +74,9 @@ RENT = dict(
 def test_rent_cap_is_1700_a_month_20400_a_year():
     check_rent_withdrawal(**RENT)
     check_rent_withdrawal(**(RENT | {"month": 12, "amount_fen": 2_040_000}))
-    check_rent_withdrawal(**(RENT | {"month": 3, "amount_fen": 170_000, "taken_this_year_fen": 340_000}))
+    check_rent_withdrawal(
+        **(RENT | {"month": 3, "amount_fen": 170_000, "taken_this_year_fen": 340_000})
+    )
     for changes in (
         {"amount_fen": 170_001},
         {"month": 12, "amount_fen": 2_040_001},

@@ -34,7 +34,9 @@ def back_paid(make_employer: Any, open_account: Any, actor: Any) -> Any:
         )
         for period in (202011, 202012)
     )
-    entry_reverse(entry_id=entry.pk, actor=actor, reason_text="基数有误", fund_account_id=account.pk)
+    entry_reverse(
+        entry_id=entry.pk, actor=actor, reason_text="基数有误", fund_account_id=account.pk
+    )
     back_payment_post(
         account_id=account.pk,
         employer_id=employer.pk,
@@ -63,7 +65,9 @@ def test_deposit_certificate_states_1055_60(back_paid, issue):
 
 
 def _refused_events(account_id: int) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(action="certificate.refused", subject_account_id=account_id))
+    return list(
+        AuditEvent.objects.filter(action="certificate.refused", subject_account_id=account_id)
+    )
 
 
 def test_a_cached_balance_altered_behind_the_ledger_refuses_the_issue(owner, issue, tamper):

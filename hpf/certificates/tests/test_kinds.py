@@ -13,7 +13,11 @@ from hpf.common.errors import InvalidInput
 def test_one_entry_per_stored_kind() -> None:
     assert list(KINDS) == list(CertificateKind.values)
     assert kind_choices() == list(CertificateKind.choices)
-    assert kind_by_slug() == {"deposit": "DEPOSIT", "statement": "STATEMENT", "loan-payoff": "LOAN_PAYOFF"}
+    assert kind_by_slug() == {
+        "deposit": "DEPOSIT",
+        "statement": "STATEMENT",
+        "loan-payoff": "LOAN_PAYOFF",
+    }
 
 
 def test_unknown_kind_is_refused_in_chinese() -> None:

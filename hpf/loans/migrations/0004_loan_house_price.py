@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('loans', '0003_loan_delinquencies'),
+        ("loans", "0003_loan_delinquencies"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='loan',
-            name='house_price_fen',
-            field=models.BigIntegerField(blank=True, null=True, verbose_name='房屋总价(分)'),
+            model_name="loan",
+            name="house_price_fen",
+            field=models.BigIntegerField(blank=True, null=True, verbose_name="房屋总价(分)"),
         ),
     ]

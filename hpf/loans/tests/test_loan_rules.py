@@ -129,7 +129,11 @@ def test_a_couple_borrows_up_to_the_couple_cap_when_both_are_continuous(owner, o
     assert "共同借款人" in caught.value.message
     paid_months(other, 202604, 202610)
     loan = _create(
-        owner, actor, principal="900000.00", house_price="2000000.00", co_borrower_account_id=other.pk
+        owner,
+        actor,
+        principal="900000.00",
+        house_price="2000000.00",
+        co_borrower_account_id=other.pk,
     )
     assert loan.co_borrower_id == other.pk
     with pytest.raises(PolicyViolation) as caught:
