@@ -126,6 +126,44 @@ def owner(employer: Any, open_account: Callable[..., Any], actor: Actor) -> Any:
 
 
 @pytest.fixture
+def back_paid(
+    make_employer: Callable[..., Any], open_account: Callable[..., Any], actor: Actor
+) -> Any:
+    """Base 7,540 at 7 % + 7 %, opened 2020-11; the 2020-11 remittance reversed and paid back
+    (补缴) at base 5,590 (2020-12 paid at 7,540), the back payment being the last posting —
+    issue 11's account: 527.80 + 527.80 a month, not the last posting's 391.30 + 391.30.
+    Depositor 70 (``person(70)``)."""
+    from hpf.ledger.services import back_payment_post, entry_reverse, remittance_post
+
+    employer = make_employer(7, "0.07")
+    account = open_account(employer, 70, base="7540.00", opened_on=dt.date(2020, 11, 1))
+    entry, _ = (
+        remittance_post(
+            account_id=account.pk,
+            employer_id=employer.pk,
+            period=period,
+            actor=actor,
+            value_date=dt.date(period // 100, period % 100, 10),
+        )
+        for period in (202011, 202012)
+    )
+    entry_reverse(
+        entry_id=entry.pk, actor=actor, reason_text="基数有误", fund_account_id=account.pk
+    )
+    back_payment_post(
+        account_id=account.pk,
+        employer_id=employer.pk,
+        period=202011,
+        base="5590.00",
+        employer_ratio=employer.employer_ratio,
+        employee_ratio=employer.employee_ratio,
+        actor=actor,
+    )
+    account.refresh_from_db()
+    return account
+
+
+@pytest.fixture
 def other(employer: Any, open_account: Callable[..., Any]) -> Any:
     """A second account at the same employer, opened 2026-08-01, nothing paid yet."""
     return open_account(employer, 2)

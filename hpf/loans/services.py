@@ -146,16 +146,15 @@ def loan_create(
     rates = loan_rates(disbursed_on, first_home=first_home, term_months=term_months)
     rate = rates[0][1]
     with transaction.atomic(durable=True):
-        ids = sorted({borrower_account_id, co_borrower_account_id} - {None})
-        locked = {pk: lock_account(pk) for pk in ids}  # id order: no deadlock with a twin
+        parties = [borrower_account_id]
+        if co_borrower_account_id is not None:
+            parties.append(co_borrower_account_id)
+        locked = {pk: lock_account(pk) for pk in sorted(parties)}  # id order: no deadlock
         if Loan.objects.filter(contract_no=contract_no).exists():
             raise AlreadyExists("合同号已存在")
         # Eligibility is judged in the month of the loan (a loan recorded after it was paid
         # out is judged as it stood then), never a month that has not come yet.
         on = min(disbursed_on, clock.today())
-        parties = [borrower_account_id]
-        if co_borrower_account_id is not None:
-            parties.append(co_borrower_account_id)
         try:
             check_loan_terms(
                 principal_fen=principal_fen,

@@ -122,7 +122,7 @@ def _check_rules(
                     submitted_at__gte=dt.datetime(year, 1, 1, tzinfo=clock.BUSINESS_TZ),
                     submitted_at__lt=dt.datetime(year + 1, 1, 1, tzinfo=clock.BUSINESS_TZ),
                 )
-                .exclude(pk=exclude_id)
+                .exclude(pk=exclude_id or 0)
                 .aggregate(total=Sum("amount_fen"))["total"]
             )
             check_rent_withdrawal(

@@ -208,3 +208,11 @@ def test_scopes_must_be_known(owner):
         issue(owner, scopes=["everything"])
     with pytest.raises(InvalidInput):
         issue(owner, kind="PARTNER")
+
+
+def test_monthly_amounts_are_base_times_ratios_not_the_last_posting(client, back_paid):
+    """Issue 11, item 1: after a back payment at an old base, me/account still states the
+    account's 7,540 × 7 % = 527.80 a part (not 391.30); continuity counted to this month."""
+    body = client.get("/api/v1/me/account", **auth(issue(back_paid).token)).json()
+    assert (body["employer_monthly"], body["employee_monthly"]) == ("527.80", "527.80")
+    assert body["continuous_months"] == 0

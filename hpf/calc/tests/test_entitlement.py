@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ def test_continuity_counts_to_the_current_month_not_the_last_paid():
     assert continuous_months_to_now(PAID_2025_H1, 202508) == 0  # July missed
 
 
-LOAN = dict(
+LOAN: dict[str, Any] = dict(
     principal_fen=40_000_000,
     house_price_fen=50_000_000,
     continuous_months=[6],
@@ -61,7 +62,7 @@ def test_loan_rules_accept_the_limits_exactly():
     assert max_loan_for_price(33_333, Decimal("0.20")) == 26_666  # down, never a fen more
 
 
-RENT = dict(
+RENT: dict[str, Any] = dict(
     amount_fen=170_000,
     month=1,
     taken_this_year_fen=0,

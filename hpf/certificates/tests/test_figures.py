@@ -13,41 +13,8 @@ from hpf.certificates import kinds
 from hpf.certificates.crosscheck import CertificateFiguresMismatch
 from hpf.certificates.models import Certificate, SerialDay
 from hpf.ledger.selectors import account_overview
-from hpf.ledger.services import back_payment_post, entry_reverse, remittance_post
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def back_paid(make_employer: Any, open_account: Any, actor: Any) -> Any:
-    """Base 7,540 at 7 % + 7 %, opened 2020-11; the 2020-11 remittance reversed and paid back
-    (补缴) at base 5,590 (2020-12 paid at 7,540), the back payment being the last posting."""
-    employer = make_employer(7, "0.07")
-    account = open_account(employer, 70, base="7540.00", opened_on=dt.date(2020, 11, 1))
-    entry, _ = (
-        remittance_post(
-            account_id=account.pk,
-            employer_id=employer.pk,
-            period=period,
-            actor=actor,
-            value_date=dt.date(period // 100, period % 100, 10),
-        )
-        for period in (202011, 202012)
-    )
-    entry_reverse(
-        entry_id=entry.pk, actor=actor, reason_text="基数有误", fund_account_id=account.pk
-    )
-    back_payment_post(
-        account_id=account.pk,
-        employer_id=employer.pk,
-        period=202011,
-        base="5590.00",
-        employer_ratio=employer.employer_ratio,
-        employee_ratio=employer.employee_ratio,
-        actor=actor,
-    )
-    account.refresh_from_db()
-    return account
 
 
 def test_overview_monthly_parts_from_base_and_ratios_not_the_last_posting(back_paid, actor):
