@@ -8,8 +8,9 @@ figures that disagree, empty when all agree:
 
 * deposit certificate: balance = sum of the account's postings = the cached balance; the
   employer and personal monthly parts = base × ratio by ``hpf.calc`` (``monthly_split``) and
-  their sum; base, ratios, paid-through month and status as the account holds them; continuous
-  months as counted to this month;
+  their sum; base, ratios, paid-through month and status as the account holds them, the
+  paid-through month also the last month with a standing deposit; continuous months as
+  counted to this month;
 * statement: opening balance = postings before the first day, closing = postings up to the
   last day, credits − debits = closing − opening, each line's balance = the one before + its
   amount;
@@ -25,7 +26,8 @@ from django.db.models import Sum
 
 from hpf.common.errors import DomainError
 from hpf.ledger.models import Posting
-from hpf.ledger.standing import continuous_months, monthly_split
+from hpf.ledger.history import history
+from hpf.ledger.standing import continuous_months, monthly_split, paid_periods
 from hpf.loans.models import Loan, LoanRepayment
 from hpf.registry.models import FundAccount
 
@@ -61,6 +63,10 @@ def check_deposit(account: FundAccount, content: dict[str, Any], today: dt.date)
     wrong = [key for key, value in expected.items() if dep.get(key) != value]
     if account.balance_fen != ledger_balance and "balance_fen" not in wrong:
         wrong.append("balance_fen")
+    # The paid-through month the registry keeps is the last month with a standing deposit.
+    months = paid_periods(history(account))
+    if (max(months) if months else None) != account.paid_through and "paid_through" not in wrong:
+        wrong.append("paid_through")
     return wrong
 
 

@@ -88,3 +88,16 @@ def test_a_statement_over_a_posting_altered_behind_the_ledger_is_refused(owner, 
     with pytest.raises(CertificateFiguresMismatch):
         issue(owner)
     assert Certificate.objects.count() == 1
+
+
+def test_a_paid_through_month_ahead_of_the_postings_is_refused(owner, issue, tamper):
+    """The registry says paid through 2026-11 but no deposit for 2026-11 stands."""
+    tamper(
+        "registry_fundaccount",
+        "UPDATE registry_fundaccount SET paid_through = 202611 WHERE id = %s",
+        [owner.pk],
+    )
+    with pytest.raises(CertificateFiguresMismatch):
+        issue(owner)
+    (event,) = _refused_events(owner.pk)
+    assert event.details["figures"] == ["paid_through"]
