@@ -25,8 +25,8 @@ from typing import Any
 from django.db.models import Sum
 
 from hpf.common.errors import DomainError
-from hpf.ledger.models import Posting
 from hpf.ledger.history import history
+from hpf.ledger.models import Posting
 from hpf.ledger.standing import continuous_months, monthly_split, paid_periods
 from hpf.loans.models import Loan, LoanRepayment
 from hpf.registry.models import FundAccount
@@ -43,6 +43,7 @@ def _postings_sum(account: FundAccount, **filters: Any) -> int:
 
 
 def check_deposit(account: FundAccount, content: dict[str, Any], today: dt.date) -> list[str]:
+    """The deposit certificate's figures that disagree with the ledger and the account."""
     dep = content["deposit"]
     ledger_balance = _postings_sum(account)
     split = monthly_split(account, today)
@@ -71,6 +72,7 @@ def check_deposit(account: FundAccount, content: dict[str, Any], today: dt.date)
 
 
 def check_statement(account: FundAccount, content: dict[str, Any], today: dt.date) -> list[str]:
+    """The statement's balances that disagree with the postings (the first wrong line only)."""
     s = content["statement"]
     first = dt.date.fromisoformat(s["date_from"])
     last = dt.date.fromisoformat(s["date_to"])
@@ -93,6 +95,7 @@ def check_statement(account: FundAccount, content: dict[str, Any], today: dt.dat
 
 
 def check_loan_payoff(account: FundAccount, content: dict[str, Any], today: dt.date) -> list[str]:
+    """The payoff certificate's figures that disagree with the loan and its repayments."""
     data = content["loan"]
     loan = Loan.objects.filter(contract_no=data["contract_no"], borrower=account).first()
     if loan is None:

@@ -614,7 +614,7 @@ class CityBuilder:
             if self.withdraw_at[d] == m:
                 self._withdrawal(d, day, m)
             if self.loan_at[d] == m:
-                self._loan(d, period)
+                self._loan(d, period, m)
             if self.close_at[d] == m:
                 self._closing_withdrawal(d, day)
         self.flush()
@@ -876,14 +876,13 @@ class CityBuilder:
             )
 
     # ---- loans -----------------------------------------------------------------------
-    def _loan(self, d: int, period: int) -> None:
+    def _loan(self, d: int, period: int, m: int) -> None:
         """Disburse a loan and write every repayment due inside the history window now.
 
         Repayments dated in later months are written at once (value dates carry the time),
         so no schedule is held in memory. Fund offsets (冲还贷) are taken only while the
         deposits made so far cover them, so the balance is never negative on any day."""
         rng = self.rng
-        m = self.periods.index(period)
         if self._continuous(d, m) < self.policy.loan.required_continuous_months:
             return  # not eligible (a gap, a sealed spell): no loan, as loan_create would refuse
         disbursed = period_first_day(period) + dt.timedelta(days=rng.randint(3, 20))
