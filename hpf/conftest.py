@@ -126,6 +126,44 @@ def owner(employer: Any, open_account: Callable[..., Any], actor: Actor) -> Any:
 
 
 @pytest.fixture
+def back_paid(
+    make_employer: Callable[..., Any], open_account: Callable[..., Any], actor: Actor
+) -> Any:
+    """Base 7,540 at 7 % + 7 %, opened 2020-11; the 2020-11 remittance reversed and paid back
+    (补缴) at base 5,590 (2020-12 paid at 7,540), the back payment being the last posting —
+    issue 11's account: 527.80 + 527.80 a month, not the last posting's 391.30 + 391.30.
+    Depositor 70 (``person(70)``)."""
+    from hpf.ledger.services import back_payment_post, entry_reverse, remittance_post
+
+    employer = make_employer(7, "0.07")
+    account = open_account(employer, 70, base="7540.00", opened_on=dt.date(2020, 11, 1))
+    entry, _ = (
+        remittance_post(
+            account_id=account.pk,
+            employer_id=employer.pk,
+            period=period,
+            actor=actor,
+            value_date=dt.date(period // 100, period % 100, 10),
+        )
+        for period in (202011, 202012)
+    )
+    entry_reverse(
+        entry_id=entry.pk, actor=actor, reason_text="基数有误", fund_account_id=account.pk
+    )
+    back_payment_post(
+        account_id=account.pk,
+        employer_id=employer.pk,
+        period=202011,
+        base="5590.00",
+        employer_ratio=employer.employer_ratio,
+        employee_ratio=employer.employee_ratio,
+        actor=actor,
+    )
+    account.refresh_from_db()
+    return account
+
+
+@pytest.fixture
 def other(employer: Any, open_account: Callable[..., Any]) -> Any:
     """A second account at the same employer, opened 2026-08-01, nothing paid yet."""
     return open_account(employer, 2)
@@ -674,49 +712,79 @@ def older_history(account: Any, months: int, start: int = 0) -> None:
     """``months`` monthly remittances before the account's first one, each a balanced entry
     (the account's posting and the clearing account's opposite one), as bench/portal.py adds
     them to its thirty-year sample; ``start`` months already added."""
+    for i in range(start, start + months):
+        year, month = divmod(2026 * 12 + 7 - 1 - i - 1, 12)
+        month += 1
+        _raw_remittance(account, year * 100 + month, "old")
+    account.balance_fen += months * 240_000
+    account.save(update_fields=["balance_fen"])
+
+
+def paid_months(account: Any, first: int, last: int, amount_fen: int = 240_000) -> None:
+    """Raw monthly remittances of 2 400.00 for every month from ``first`` to ``last``
+    (``YYYYMM``, inclusive), as ``older_history`` writes them: enough continuous months for a
+    loan (policy ``loan.required_continuous_months``) whatever the account's own history."""
+    from hpf.calc.periods import period_range
+    from hpf.ledger.models import JournalEntry
+
+    done = set(
+        JournalEntry.objects.filter(source_key__startswith=f"test:paid:{account.pk}:").values_list(
+            "period", flat=True
+        )
+    )
+    periods = [p for p in period_range(first, last) if p not in done]
+    for period in periods:
+        _raw_remittance(account, period, "paid", amount_fen)
+    account.balance_fen += len(periods) * amount_fen
+    account.save(update_fields=["balance_fen"])
+
+
+def loan_eligible(account: Any, amount_fen: int = 240_000) -> None:
+    """Make ``account`` eligible for a loan in July–November 2026: the seven months 2026-01 to
+    2026-07 paid before the ``owner`` fixture's own 2026-08 to 2026-10 (2 400.00 each, or
+    ``amount_fen`` for a borrower whose balance must stay small)."""
+    paid_months(account, 202601, 202607, amount_fen)
+
+
+def _raw_remittance(account: Any, period: int, tag: str, amount_fen: int = 240_000) -> None:
     from django.utils import timezone
 
     from hpf.ledger.models import JournalEntry, Posting, Reason
 
-    for i in range(start, start + months):
-        year, month = divmod(2026 * 12 + 7 - 1 - i - 1, 12)
-        month += 1
-        period, day = year * 100 + month, dt.date(year, month, 15)
-        entry = JournalEntry.objects.create(
-            reason=Reason.REMITTANCE,
-            value_date=day,
-            period=period,
-            source_key=f"test:old:{account.pk}:{period}",
-            posted_at=timezone.now(),
-            actor="test",
-        )
-        Posting.objects.bulk_create(
-            [
-                Posting(
-                    entry=entry,
-                    fund_account=account,
-                    amount_fen=240_000,
-                    value_date=day,
-                    period=period,
-                    reason=Reason.REMITTANCE,
-                    employer_id=account.employer_id,
-                    deposit_base_fen=1_000_000,
-                    employer_ratio="0.12",
-                    employee_ratio="0.12",
-                    employer_fen=120_000,
-                ),
-                Posting(
-                    entry=entry,
-                    centre_account_id="REMITTANCE_CLEARING",
-                    amount_fen=-240_000,
-                    value_date=day,
-                    period=period,
-                    reason=Reason.REMITTANCE,
-                ),
-            ]
-        )
-    account.balance_fen += months * 240_000
-    account.save(update_fields=["balance_fen"])
+    day = dt.date(period // 100, period % 100, 15)
+    entry = JournalEntry.objects.create(
+        reason=Reason.REMITTANCE,
+        value_date=day,
+        period=period,
+        source_key=f"test:{tag}:{account.pk}:{period}",
+        posted_at=timezone.now(),
+        actor="test",
+    )
+    Posting.objects.bulk_create(
+        [
+            Posting(
+                entry=entry,
+                fund_account=account,
+                amount_fen=amount_fen,
+                value_date=day,
+                period=period,
+                reason=Reason.REMITTANCE,
+                employer_id=account.employer_id,
+                deposit_base_fen=1_000_000,
+                employer_ratio="0.12",
+                employee_ratio="0.12",
+                employer_fen=amount_fen // 2,
+            ),
+            Posting(
+                entry=entry,
+                centre_account_id="REMITTANCE_CLEARING",
+                amount_fen=-amount_fen,
+                value_date=day,
+                period=period,
+                reason=Reason.REMITTANCE,
+            ),
+        ]
+    )
 
 
 def borrow(owner: Any) -> None:
@@ -725,10 +793,12 @@ def borrow(owner: Any) -> None:
     from hpf.loans.services import loan_create, loan_repayment_post
 
     actor = Actor("system:test")
+    paid_months(owner, 201909, 202003)  # continuous months the loan rules ask for
     loan = loan_create(
         contract_no="KM2020R0001",
         borrower_account_id=owner.pk,
         principal="600000.00",
+        house_price="1000000.00",
         term_months=360,
         method="ANNUITY",
         first_home=True,

@@ -23,6 +23,7 @@ from hpf.calc.periods import (
 
 __all__ = [
     "continuous_full_months",
+    "continuous_months_to_now",
     "format_period",
     "parse_period",
     "period_add",
@@ -55,3 +56,18 @@ def continuous_full_months(
         months += 1
         # The month before without re-validating: January steps back to December.
         period = period - 1 if period % 100 > 1 else period - 89
+
+
+def continuous_months_to_now(paid_by_period: Mapping[int, int], current_period: int) -> int:
+    """Count consecutive paid months up to now (``current_period``, ``YYYYMM``).
+
+    The count starts at the current month when its deposit has already arrived, otherwise at
+    the month before (this month's remittance is normally posted during the month and is not
+    yet missing).  It never starts at the last month paid: an account sealed or left unpaid
+    since June 2025 has no continuous months in December 2026, however long it paid before.
+    Each month counts when ``paid_by_period`` holds a positive standing amount for it; the
+    amounts were held to base × ratio when the remittance was accepted.
+    """
+    current = check_period(current_period)
+    start = current if paid_by_period.get(current, 0) > 0 else period_add(current, -1)
+    return continuous_full_months(paid_by_period, paid_by_period, start)

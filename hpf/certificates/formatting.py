@@ -1,6 +1,6 @@
 """How certificate figures are written, on the PDF and on the public verification page alike:
 money as grouped yuan, dates and months in Chinese, ratios as percentages, and the few key
-facts the verification page repeats."""
+facts the verification page repeats (one function per kind, named in hpf.certificates.kinds)."""
 
 from __future__ import annotations
 
@@ -36,26 +36,32 @@ def cn_time(at: dt.datetime) -> str:
     return f"{cn_date(local.date())} {local:%H:%M}"
 
 
-def key_facts(snapshot: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    """The few figures the public verification page repeats, so a reader can compare them
-    with the paper in hand."""
-    if "deposit" in snapshot:
-        d = snapshot["deposit"]
-        return (
-            ("缴存单位", d["employer"]),
-            ("账户状态", d["status_label"]),
-            ("月缴存额", yuan(d["monthly_fen"])),
-            ("缴至年月", cn_period(d["paid_through"])),
-            ("账户余额", yuan(d["balance_fen"])),
-        )
-    if "statement" in snapshot:
-        s = snapshot["statement"]
-        return (
-            ("明细期间", f"{cn_date(s['date_from'])} 至 {cn_date(s['date_to'])}"),
-            ("期初余额", yuan(s["opening_fen"])),
-            ("期末余额", yuan(s["closing_fen"])),
-            ("明细笔数", f"{len(s['lines'])} 笔"),
-        )
+def deposit_facts(snapshot: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The figures of a deposit certificate the public verification page repeats, so a reader
+    can compare them with the paper in hand."""
+    d = snapshot["deposit"]
+    return (
+        ("缴存单位", d["employer"]),
+        ("账户状态", d["status_label"]),
+        ("月缴存额", yuan(d["monthly_fen"])),
+        ("缴至年月", cn_period(d["paid_through"])),
+        ("账户余额", yuan(d["balance_fen"])),
+    )
+
+
+def statement_facts(snapshot: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The key figures of a statement for the verification page."""
+    s = snapshot["statement"]
+    return (
+        ("明细期间", f"{cn_date(s['date_from'])} 至 {cn_date(s['date_to'])}"),
+        ("期初余额", yuan(s["opening_fen"])),
+        ("期末余额", yuan(s["closing_fen"])),
+        ("明细笔数", f"{len(s['lines'])} 笔"),
+    )
+
+
+def loan_payoff_facts(snapshot: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The key figures of a loan payoff certificate for the verification page."""
     loan = snapshot["loan"]
     return (
         ("贷款合同号", loan["contract_no"]),

@@ -34,7 +34,8 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from hpf.certificates.codes import code_from_salt
-from hpf.certificates.models import Certificate, CertificateKind
+from hpf.certificates.kinds import kind_spec
+from hpf.certificates.models import Certificate
 from hpf.certificates.render import RenderInput, render_pdf
 from hpf.common.errors import InvalidTransition
 
@@ -95,10 +96,11 @@ def verify_url(serial: str, code: str) -> str:
 
 def render_input(certificate: Certificate) -> RenderInput:
     code = code_from_salt(certificate.code_salt)
+    spec = kind_spec(certificate.kind)
     return RenderInput(
         serial=certificate.serial,
         kind=certificate.kind,
-        kind_label=CertificateKind(certificate.kind).label,
+        kind_label=spec.label,
         snapshot=certificate.snapshot,
         issued_at=certificate.issued_at,
         valid_until=certificate.valid_until,
@@ -106,6 +108,7 @@ def render_input(certificate: Certificate) -> RenderInput:
         code=code,
         verify_url=verify_url(certificate.serial, code),
         verify_page=f"{settings.HPF_PUBLIC_BASE_URL}/verify/",
+        story=spec.story,
     )
 
 
@@ -137,9 +140,7 @@ def certificate_pdf(certificate: Certificate) -> bytes:
     if hasattr(certificate, "revocation"):
         raise InvalidTransition("该证明已作废，不能再打印或下载")
     unsigned = render_pdf(render_input(certificate))
-    return sign_pdf(
-        unsigned, reason=f"{CertificateKind(certificate.kind).label} {certificate.serial}"
-    )
+    return sign_pdf(unsigned, reason=f"{kind_spec(certificate.kind).label} {certificate.serial}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,9 @@ PAGE_W, PAGE_H = A4
 MARGIN_X = 22 * mm
 
 
+Story = Callable[["RenderInput", dict[str, ParagraphStyle], float], list[Any]]
+
+
 @dataclass(frozen=True, slots=True)
 class RenderInput:
     """Everything the page shows, as stored on the certificate row."""
@@ -60,6 +64,8 @@ class RenderInput:
     code: str
     verify_url: str
     verify_page: str
+    # The kind's page body (its entry in hpf.certificates.kinds): title and seal are common.
+    story: Story
 
 
 # -- drawing -----------------------------------------------------------------------------------
@@ -256,7 +262,7 @@ def _pairs_table(
     return _grid(rows, [label_w, value_w, label_w, value_w], spans, wide_rows)
 
 
-def _deposit_story(d: RenderInput, st: dict[str, ParagraphStyle], width: float) -> list[Any]:
+def deposit_story(d: RenderInput, st: dict[str, ParagraphStyle], width: float) -> list[Any]:
     h, dep = d.snapshot["holder"], d.snapshot["deposit"]
     as_of = cn_date(d.issued_at.astimezone(BUSINESS_TZ).date())
     intro = (
@@ -291,7 +297,7 @@ def _deposit_story(d: RenderInput, st: dict[str, ParagraphStyle], width: float) 
     ]
 
 
-def _statement_story(d: RenderInput, st: dict[str, ParagraphStyle], width: float) -> list[Any]:
+def statement_story(d: RenderInput, st: dict[str, ParagraphStyle], width: float) -> list[Any]:
     h, s = d.snapshot["holder"], d.snapshot["statement"]
     intro = (
         f"<b>{h['name']}</b>（证件号码：{h['id_masked']}，个人账号 {h['account_no']}，"
@@ -357,7 +363,7 @@ def _num(fen: int, st: dict[str, ParagraphStyle]) -> Paragraph:
     return Paragraph(format_yuan_grouped(fen), st["num"])
 
 
-def _loan_story(d: RenderInput, st: dict[str, ParagraphStyle], width: float) -> list[Any]:
+def loan_payoff_story(d: RenderInput, st: dict[str, ParagraphStyle], width: float) -> list[Any]:
     h, loan = d.snapshot["holder"], d.snapshot["loan"]
     intro = (
         f"兹证明 <b>{h['name']}</b>（证件号码：{h['id_masked']}）在我中心办理的住房公积金个人住房贷款"
@@ -387,9 +393,6 @@ def _loan_story(d: RenderInput, st: dict[str, ParagraphStyle], width: float) -> 
         Spacer(0, 4 * mm),
         Paragraph("特此证明。", st["indent"]),
     ]
-
-
-STORIES = {"DEPOSIT": _deposit_story, "STATEMENT": _statement_story, "LOAN_PAYOFF": _loan_story}
 
 
 def render_pdf(d: RenderInput) -> bytes:
@@ -450,7 +453,7 @@ def render_pdf(d: RenderInput) -> bytes:
 
     days = (d.valid_until - d.issued_at.astimezone(BUSINESS_TZ).date()).days
     story: list[Any] = [Paragraph(d.kind_label, st["title"])]
-    story += STORIES[d.kind](d, st, width)
+    story += d.story(d, st, width)
     closing = [
         Spacer(0, 3 * mm),
         Paragraph(

@@ -12,8 +12,8 @@ from hpf.audit.models import AuditEvent, Channel
 from hpf.audit.services import Actor, record_event
 from hpf.calc.masking import mask_name
 from hpf.certificates.codes import code_matches, normalise_code, normalise_serial
-from hpf.certificates.formatting import key_facts
-from hpf.certificates.models import Certificate, CertificateKind
+from hpf.certificates.kinds import kind_spec
+from hpf.certificates.models import Certificate
 from hpf.common import clock
 from hpf.common.errors import NotFound
 from hpf.loans.models import Loan
@@ -85,7 +85,7 @@ def certificate_verify(
     return VerifiedCertificate(
         serial=found.serial,
         kind=found.kind,
-        kind_label=CertificateKind(found.kind).label,
+        kind_label=kind_spec(found.kind).label,
         status=status,
         status_label=STATUS_LABELS[status],
         name_masked=mask_name(snapshot["holder"]["name"]),
@@ -94,7 +94,7 @@ def certificate_verify(
         valid_until=found.valid_until,
         hall=found.hall,
         revoked_at=revocation.revoked_at if revocation else None,
-        facts=key_facts(snapshot),
+        facts=kind_spec(found.kind).facts(snapshot),
     )
 
 

@@ -19,21 +19,13 @@ from django.db import IntegrityError, connection, transaction
 from hpf.audit.services import Actor, record_event
 from hpf.certificates.codes import code_from_salt, code_hash, new_salt, normalise_serial
 from hpf.certificates.config import CENTRE_NAME
-from hpf.certificates.content import deposit_content, loan_payoff_content, statement_content
-from hpf.certificates.models import Certificate, CertificateKind, CertificateRevocation
+from hpf.certificates.crosscheck import CertificateFiguresMismatch
+from hpf.certificates.kinds import DATES, LOAN, IssueRequest, KindSpec, kind_spec
+from hpf.certificates.models import Certificate, CertificateRevocation
 from hpf.common import clock
 from hpf.common.errors import InvalidInput, InvalidTransition, NotFound
 from hpf.common.policy import get_policy
 from hpf.registry.access import access_account
-
-
-def _valid_days(kind: str) -> int:
-    policy = get_policy().certificate
-    return {
-        CertificateKind.DEPOSIT: policy.deposit_valid_days,
-        CertificateKind.STATEMENT: policy.statement_valid_days,
-        CertificateKind.LOAN_PAYOFF: policy.loan_payoff_valid_days,
-    }[CertificateKind(kind)]
 
 
 def _next_serial(day: dt.date) -> str:
@@ -70,53 +62,83 @@ def certificate_issue(
 
     Refuses, having written nothing: an account the actor may not see (``NotFound``), a
     missing purpose or hall, a bad date range (``InvalidInput``), a loan not fully repaid
-    (``LoanNotPaidOff``, code ``LOAN_NOT_PAID_OFF``).
+    (``LoanNotPaidOff``, code ``LOAN_NOT_PAID_OFF``), figures that disagree with the ledger
+    (``CertificateFiguresMismatch``, code ``CERTIFICATE_FIGURES_MISMATCH``, with the audit
+    event ``certificate.refused`` naming them: ``hpf.certificates.crosscheck``).
     """
-    if kind not in CertificateKind.values:
-        raise InvalidInput("证明类型不正确（缴存证明、账户明细单或贷款结清证明）")
+    spec = kind_spec(kind)
     purpose, hall = purpose.strip(), hall.strip()
     if not purpose or len(purpose) > 200:
         raise InvalidInput("请填写证明用途（200字以内）")
     if not hall or len(hall) > 40:
         raise InvalidInput("请填写出具网点（40字以内）")
-    with transaction.atomic(durable=True):
-        account = access_account(actor, account_id, view=f"certificate:{kind}", purpose=purpose)
-        now = clock.now()
-        today = clock.today()
-        loan = None
-        if kind == CertificateKind.DEPOSIT:
-            content = deposit_content(actor, account, purpose=purpose)
-        elif kind == CertificateKind.STATEMENT:
-            content = statement_content(
-                actor, account, purpose=purpose, date_from=date_from, date_to=date_to, today=today
+    try:
+        with transaction.atomic(durable=True):
+            return _issue(actor, spec, account_id, purpose, hall, date_from, date_to, loan_id)
+    except CertificateFiguresMismatch as exc:
+        # The issue rolled back (no certificate, no serial); the refusal itself is recorded in
+        # a transaction of its own so that it outlives the rollback.
+        with transaction.atomic(durable=True):
+            record_event(
+                actor,
+                "certificate.refused",
+                subject_account_id=account_id,
+                purpose=purpose,
+                details={"kind": kind, "code": exc.code, "figures": exc.details["figures"]},
             )
-        else:
-            content, loan = loan_payoff_content(actor, account, purpose=purpose, loan_id=loan_id)
-        snapshot = {"centre": CENTRE_NAME, "kind": kind, **content}
-        salt = new_salt()
-        certificate = Certificate.objects.create(
-            serial=_next_serial(today),
-            kind=kind,
-            account=account,
-            loan=loan,
-            snapshot=snapshot,
-            snapshot_sha256=hashlib.sha256(canonical_json(snapshot).encode()).hexdigest(),
-            code_salt=salt,
-            code_hash=code_hash(code_from_salt(salt)),
-            issued_at=now,
-            valid_until=today + dt.timedelta(days=_valid_days(kind)),
-            hall=hall,
-            channel=actor.channel,
-            issued_by=actor.ident,
-            purpose=purpose,
-        )
-        record_event(
-            actor,
-            "certificate.issue",
-            subject_account_id=account.pk,
-            purpose=purpose,
-            details={"serial": certificate.serial, "kind": kind, "hall": hall},
-        )
+        raise
+
+
+def _issue(
+    actor: Actor,
+    spec: KindSpec,
+    account_id: int,
+    purpose: str,
+    hall: str,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    loan_id: int | None,
+) -> Certificate:
+    kind = spec.kind
+    account = access_account(actor, account_id, view=f"certificate:{kind}", purpose=purpose)
+    now = clock.now()
+    today = clock.today()
+    request = IssueRequest(
+        purpose=purpose,
+        today=today,
+        date_from=date_from if DATES in spec.inputs else None,
+        date_to=date_to if DATES in spec.inputs else None,
+        loan_id=loan_id if LOAN in spec.inputs else None,
+    )
+    content, loan = spec.build(actor, account, request)
+    wrong = spec.check(account, content, today)
+    if wrong:
+        raise CertificateFiguresMismatch(figures=wrong)
+    snapshot = {"centre": CENTRE_NAME, "kind": kind, **content}
+    salt = new_salt()
+    certificate = Certificate.objects.create(
+        serial=_next_serial(today),
+        kind=kind,
+        account=account,
+        loan=loan,
+        snapshot=snapshot,
+        snapshot_sha256=hashlib.sha256(canonical_json(snapshot).encode()).hexdigest(),
+        code_salt=salt,
+        code_hash=code_hash(code_from_salt(salt)),
+        issued_at=now,
+        valid_until=today + dt.timedelta(days=spec.valid_days(get_policy().certificate)),
+        hall=hall,
+        channel=actor.channel,
+        issued_by=actor.ident,
+        purpose=purpose,
+    )
+    record_event(
+        actor,
+        "certificate.issue",
+        subject_account_id=account.pk,
+        purpose=purpose,
+        details={"serial": certificate.serial, "kind": kind, "hall": hall},
+    )
     return certificate
 
 

@@ -102,3 +102,23 @@ class AlreadyExists(DomainError):
 class PolicyViolation(DomainError):
     code = "POLICY_VIOLATION"
     default_message = "不符合住房公积金政策规定"
+
+
+class RuleRefusal(PolicyViolation):
+    """A rule of the policy refuses the request; each rule has its own subclass whose ``code``
+    names it (``LOAN_OVER_CAP``, ``RENT_MONTHLY_CAP``, …: the codes of
+    ``hpf.calc.entitlement``), made once by ``rule_refusal``."""
+
+
+_RULE_REFUSALS: dict[str, type[RuleRefusal]] = {}
+
+
+def rule_refusal(code: str, message: str) -> RuleRefusal:
+    """The refusal of the rule ``code`` (an upper-snake code from ``hpf.calc``) with its
+    Chinese ``message``, as a ``DomainError`` the channels already know how to show."""
+    cls = _RULE_REFUSALS.get(code)
+    if cls is None:
+        name = "".join(part.title() for part in code.split("_")) + "Refusal"
+        cls = type(name, (RuleRefusal,), {"code": code, "__module__": __name__})
+        _RULE_REFUSALS[code] = cls
+    return cls(message, rule=code)

@@ -15,13 +15,14 @@ from django.db import connection
 from django.db.models import F, Q, Sum, Window
 
 from hpf.audit.services import Actor
-from hpf.calc.continuity import continuous_full_months
-from hpf.calc.periods import period_add
+from hpf.calc.continuity import continuous_months_to_now
+from hpf.calc.periods import period_of
 from hpf.common import clock
 from hpf.common.errors import InvalidInput
 from hpf.common.policy import get_policy
-from hpf.ledger.history import HistoryRow, history
+from hpf.ledger.history import history
 from hpf.ledger.models import DEPOSIT_REASONS, Posting, Reason
+from hpf.ledger.standing import monthly_split, paid_periods
 from hpf.registry.access import AccountGrant, access_account, read_account
 from hpf.registry.models import AccountStatus, FundAccount
 
@@ -56,29 +57,20 @@ class AccountOverview:
 def account_overview(
     *, actor: Actor, account_id: int, purpose: str = "", grant: AccountGrant | None = None
 ) -> AccountOverview:
-    """The account at a glance; monthly amounts are those of the last deposit posted. With the
+    """The account at a glance. The monthly amounts are the account's current base × ratios
+    (``hpf.ledger.standing.monthly_split``), never the last posting, which may be a back
+    payment at an old base; continuous months are counted up to this month. With the
     request's ``grant`` (naming "overview") no second read or event, and the history is the
     one the summary shares."""
     account = read_account(actor, account_id, section="overview", purpose=purpose, grant=grant)
-    last: HistoryRow | None = None
     last_date: dt.date | None = None
-    # A month counts when a deposit for it stands (not reversed away): the amounts were held
-    # to base × ratio when the remittance was accepted, so what stands is what was due.
-    per_period: dict[int, int] = {}
-    for row in history(account, grant):
-        if row.reason not in _DEPOSITS:
-            continue
-        if row.amount_fen > 0:
+    rows = history(account, grant)
+    for row in rows:
+        if row.reason in _DEPOSITS and row.amount_fen > 0:
             last_date = row.value_date  # rows are in value-date order
-            if not row.reversed:
-                last = row
-        if row.period is not None:
-            per_period[row.period] = per_period.get(row.period, 0) + row.amount_fen
-    paid = {period: total for period, total in per_period.items() if total > 0}
-    employer_fen = last.employer_fen or 0 if last else 0
-    employee_fen = (last.amount_fen - employer_fen) if last else 0
-    as_of_period = account.paid_through or period_add(clock.current_period(), -1)
-    continuous = continuous_full_months(paid, paid, as_of_period)
+    today = clock.today()
+    split = monthly_split(account, today)
+    continuous = continuous_months_to_now(paid_periods(rows), period_of(today))
     return AccountOverview(
         account_no=account.account_no,
         name=account.depositor.name,
@@ -92,8 +84,8 @@ def account_overview(
         deposit_base_fen=account.deposit_base_fen,
         employer_ratio=account.employer_ratio,
         employee_ratio=account.employee_ratio,
-        employer_monthly_fen=employer_fen,
-        employee_monthly_fen=employee_fen,
+        employer_monthly_fen=split.employer_fen if split else 0,
+        employee_monthly_fen=split.employee_fen if split else 0,
         paid_through=account.paid_through,
         last_deposit_date=last_date,
         balance_fen=account.balance_fen,

@@ -33,6 +33,9 @@ class Loan(models.Model):
     term_months = models.IntegerField("期限(月)")
     method = models.CharField(max_length=16, choices=LoanMethod.choices)
     first_home = models.BooleanField("首套房", default=True)
+    # The price of the home bought, for the down-payment rule (policy loan.min_down_payment);
+    # empty on loans recorded before the rule was enforced.
+    house_price_fen = models.BigIntegerField("房屋总价(分)", null=True, blank=True)
     disbursed_on = models.DateField("放款日")
     first_due_date = models.DateField("首期还款日")
     # Borrower signed up to have instalments taken from the fund balance (冲还贷).

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import models
+
 from hpf.audit.services import Actor
 from hpf.calc.loans import Schedule, due_date_of
 from hpf.common import clock
@@ -148,3 +150,14 @@ def loan_list(
             )
         )
     return tuple(views)
+
+
+def account_has_active_loan(account_id: int) -> bool:
+    """Whether the account is the borrower or co-borrower of a loan not yet paid off (the
+    loan repayment withdrawal's condition; installed in ``hpf.common.borrowing``). No personal
+    figures leave, so no audit: the caller has the account locked for its own service."""
+    return (
+        Loan.objects.filter(status=Loan.Status.ACTIVE)
+        .filter(models.Q(borrower_id=account_id) | models.Q(co_borrower_id=account_id))
+        .exists()
+    )

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 
 from hpf.audit.services import Actor, record_event
+from hpf.calc.entitlement import EntitlementError, check_loan_terms
 from hpf.calc.errors import CalcError
 from hpf.calc.loans import (
     Instalment,
@@ -35,10 +36,12 @@ from hpf.common.errors import (
     InvalidTransition,
     NotFound,
     PolicyViolation,
+    rule_refusal,
 )
 from hpf.common.policy import get_policy
 from hpf.ledger.models import CentreCode, Reason
 from hpf.ledger.services import Line, ensure_can_pay_out, entry_post, lock_account
+from hpf.ledger.standing import continuous_months
 from hpf.loans.models import Loan, LoanMethod, LoanRate, LoanRepayment
 
 
@@ -109,6 +112,7 @@ def loan_create(
     contract_no: str,
     borrower_account_id: int,
     principal: Decimal | str,
+    house_price: Decimal | str,
     term_months: int,
     method: str,
     first_home: bool,
@@ -118,29 +122,57 @@ def loan_create(
     offset_from_fund: bool = False,
     co_borrower_account_id: int | None = None,
 ) -> Loan:
-    """Record a disbursed loan at the policy rate of its disbursement date."""
+    """Record a disbursed loan at the policy rate of its disbursement date.
+
+    The loan rules of the policy are enforced here, not only shown (``hpf.calc.entitlement``):
+    borrower and co-borrower each have ``loan.required_continuous_months`` months of continuous
+    full deposits up to the month of the loan (not counted back from the last month paid, so
+    an account sealed long ago has none), the principal is within ``loan.max_single`` or, with
+    a co-borrower, ``loan.max_couple``, and the down payment is at least
+    ``loan.min_down_payment`` of ``house_price``. Each refusal names its rule with a stable
+    code (``LOAN_CONTINUITY_SHORT``, ``LOAN_OVER_CAP``, ``LOAN_DOWN_PAYMENT_SHORT``, …) and
+    writes nothing."""
     principal_fen = amount_to_fen(principal)
+    house_price_fen = amount_to_fen(house_price)
     if method not in LoanMethod.values:
         raise InvalidInput("还款方式必须为等额本息或等额本金")
     policy = get_policy()
     if not 1 <= term_months <= policy.loan.max_term_months:
         raise PolicyViolation(f"贷款期限须在 1–{policy.loan.max_term_months} 个月之间")
-    cap = policy.loan.max_couple_fen if co_borrower_account_id else policy.loan.max_single_fen
-    if principal_fen > cap:
-        raise PolicyViolation("贷款金额超过最高贷款额度")
     if first_due_date <= disbursed_on:
         raise InvalidInput("首期还款日须晚于放款日")
+    if co_borrower_account_id == borrower_account_id:
+        raise InvalidInput("共同借款人不能是借款人本人")
     rates = loan_rates(disbursed_on, first_home=first_home, term_months=term_months)
     rate = rates[0][1]
     with transaction.atomic(durable=True):
-        lock_account(borrower_account_id)
+        parties = [borrower_account_id]
+        if co_borrower_account_id is not None:
+            parties.append(co_borrower_account_id)
+        locked = {pk: lock_account(pk) for pk in sorted(parties)}  # id order: no deadlock
         if Loan.objects.filter(contract_no=contract_no).exists():
             raise AlreadyExists("合同号已存在")
+        # Eligibility is judged in the month of the loan (a loan recorded after it was paid
+        # out is judged as it stood then), never a month that has not come yet.
+        on = min(disbursed_on, clock.today())
+        try:
+            check_loan_terms(
+                principal_fen=principal_fen,
+                house_price_fen=house_price_fen,
+                continuous_months=[continuous_months(locked[pk], on) for pk in parties],
+                required_months=policy.loan.required_continuous_months,
+                max_single_fen=policy.loan.max_single_fen,
+                max_couple_fen=policy.loan.max_couple_fen,
+                min_down_payment=policy.loan.min_down_payment,
+            )
+        except EntitlementError as exc:
+            raise rule_refusal(exc.code, exc.message) from exc
         loan = Loan.objects.create(
             contract_no=contract_no,
             borrower_id=borrower_account_id,
             co_borrower_id=co_borrower_account_id,
             principal_fen=principal_fen,
+            house_price_fen=house_price_fen,
             term_months=term_months,
             method=method,
             first_home=first_home,

@@ -22,7 +22,7 @@ import random
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -31,6 +31,7 @@ from faker import Faker
 
 from hpf.audit.services import Actor, record_event
 from hpf.calc.deposits import monthly_deposit
+from hpf.calc.entitlement import max_loan_for_price
 from hpf.calc.idnumbers import make_bank_card, make_credit_code_from_seed, make_resident_id
 from hpf.calc.loans import Method, RateChange, due_date_of, loan_instalments
 from hpf.calc.masking import mask_bank_card, mask_id_number
@@ -285,6 +286,13 @@ class CityBuilder:
         self.withdraw_at = array("i", [NONE]) * n
         self.loan_at = array("i", [NONE]) * n
         self.paid_through = array("i", [0]) * n
+        # Months of continuous deposits up to the last month paid (``last_paid``), so that a
+        # withdrawal or loan is drawn only for someone the rules would let through.
+        self.streak = array("i", [0]) * n
+        self.last_paid = array("i", [NONE]) * n
+        # The business date a depositor's loan is paid off (or a day past the end), for the
+        # loan repayment withdrawal (only while a loan is being repaid).
+        self.loan_until: dict[int, dt.date] = {}
         # Each depositor's monthly amounts, recomputed by hpf.calc only when the base or the
         # employer changes (``dirty``), not for every month.
         self.employer_part = array("q", [0]) * n
@@ -520,6 +528,8 @@ class CityBuilder:
                 totals[e] += total
                 self.deposited[d] += total
                 self.paid_through[d] = period
+                self.streak[d] = self.streak[d] + 1 if self.last_paid[d] == m - 1 else 1
+                self.last_paid[d] = m
                 if self.withdraw_at[d] == m or self.close_at[d] == m or self.loan_at[d] == m:
                     events.append(d)
                 n_rows += 1
@@ -604,7 +614,7 @@ class CityBuilder:
             if self.withdraw_at[d] == m:
                 self._withdrawal(d, day, m)
             if self.loan_at[d] == m:
-                self._loan(d, period)
+                self._loan(d, period, m)
             if self.close_at[d] == m:
                 self._closing_withdrawal(d, day)
         self.flush()
@@ -691,11 +701,27 @@ class CityBuilder:
         )
         self.deposited[d] += total
 
+    def _continuous(self, d: int, m: int) -> int:
+        """Months of continuous deposits up to month ``m`` (0 unless ``m`` itself was paid)."""
+        return self.streak[d] if self.last_paid[d] == m else 0
+
     def _withdrawal(self, d: int, day: dt.date, m: int) -> None:
+        """An ordinary withdrawal the policy's rules allow (``hpf.calc.entitlement``): only for
+        someone with the rent ground's continuous months (so never a one-month account), rent
+        within 1,700 a month of the year so far, loan repayment only while a loan is repaid."""
         rng = self.rng
         kind = rng.choice(ORDINARY_WITHDRAWALS)
+        rules = self.policy.withdrawal
+        if self._continuous(d, m) < rules.rent_required_continuous_months:
+            return
+        if kind == WithdrawalType.LOAN_REPAYMENT and not (
+            d in self.loan_until and day < self.loan_until[d]
+        ):
+            kind = WithdrawalType.PURCHASE
         available = self.deposited[d]
         amount = (available * rng.randint(20, 80) // 100) // 100 * 100
+        if kind == WithdrawalType.RENT:
+            amount = min(amount, rules.rent_monthly_cap_fen * day.month // 100 * 100)
         if amount <= 0:
             return
         recent = m >= len(self.periods) - 2
@@ -850,17 +876,30 @@ class CityBuilder:
             )
 
     # ---- loans -----------------------------------------------------------------------
-    def _loan(self, d: int, period: int) -> None:
+    def _loan(self, d: int, period: int, m: int) -> None:
         """Disburse a loan and write every repayment due inside the history window now.
 
         Repayments dated in later months are written at once (value dates carry the time),
         so no schedule is held in memory. Fund offsets (冲还贷) are taken only while the
         deposits made so far cover them, so the balance is never negative on any day."""
         rng = self.rng
+        if self._continuous(d, m) < self.policy.loan.required_continuous_months:
+            return  # not eligible (a gap, a sealed spell): no loan, as loan_create would refuse
         disbursed = period_first_day(period) + dt.timedelta(days=rng.randint(3, 20))
         first_due = period_first_day(period_add(period, 1)) + dt.timedelta(days=disbursed.day - 1)
         term = rng.choice((12, 24, 120, 180, 240, 300, 360))
-        principal = rng.randint(15, 70) * 1_000_000
+        loan_rules = self.policy.loan
+        principal = min(rng.randint(15, 70) * 1_000_000, loan_rules.max_single_fen)
+        # A house price that leaves at least the policy's down payment, in whole yuan.
+        least = int(
+            (Decimal(principal) / (1 - loan_rules.min_down_payment)).to_integral_value(
+                ROUND_CEILING
+            )
+        )
+        house_price = max(principal * rng.randint(125, 250) // 100, -(-least // 100) * 100)
+        house_price = -(-house_price // 100) * 100
+        if principal > max_loan_for_price(house_price, loan_rules.min_down_payment):
+            raise RuntimeError("seed: a loan above the down-payment rule")  # construction bug
         method: Method = "ANNUITY" if rng.random() < 0.7 else "EQUAL_PRINCIPAL"
         first_home = rng.random() < 0.85
         offset = rng.random() < 0.3
@@ -894,6 +933,7 @@ class CityBuilder:
             ],
         )
         paid_off = len(instalments) == term
+        self.loan_until[d] = instalments[-1].due_date if paid_off else dt.date.max
         self._buffer(
             "loans_loan",
             (
@@ -902,6 +942,7 @@ class CityBuilder:
                 "borrower_id",
                 "co_borrower_id",
                 "principal_fen",
+                "house_price_fen",
                 "term_months",
                 "method",
                 "first_home",
@@ -917,6 +958,7 @@ class CityBuilder:
                 d + 1,
                 None,
                 principal,
+                house_price,
                 term,
                 method,
                 first_home,

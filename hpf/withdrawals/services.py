@@ -6,19 +6,35 @@ balance and closes the account (提取销户).
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 
 from hpf.audit.services import Actor, record_event
+from hpf.calc.entitlement import (
+    EntitlementError,
+    check_loan_repayment_withdrawal,
+    check_rent_withdrawal,
+)
 from hpf.calc.money import format_yuan
 from hpf.common import clock
 from hpf.common import notify as outbox
 from hpf.common.amounts import amount_to_fen
-from hpf.common.errors import InsufficientBalance, InvalidInput, InvalidTransition, NotFound
+from hpf.common.borrowing import has_active_loan
+from hpf.common.errors import (
+    InsufficientBalance,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    rule_refusal,
+)
+from hpf.common.policy import get_policy
 from hpf.interest.services import interest_accrue_on_closing
 from hpf.ledger.models import CentreCode, Reason
 from hpf.ledger.services import Line, ensure_can_pay_out, entry_post, lock_account
+from hpf.ledger.standing import continuous_months
 from hpf.registry.models import AccountStatus, ClosingReason, FundAccount
 from hpf.withdrawals.models import (
     CLOSING_TYPES,
@@ -63,6 +79,66 @@ def _available(account: FundAccount) -> int:
     return account.balance_fen - promised
 
 
+# Applications that still stand: they count against the rent cap of their year.
+_STANDING = (
+    WithdrawalState.SUBMITTED,
+    WithdrawalState.UNDER_REVIEW,
+    WithdrawalState.APPROVED,
+    WithdrawalState.PAID,
+    WithdrawalState.FAILED,  # the bank returned it; it may be approved again
+)
+
+
+def _check_rules(
+    account: FundAccount,
+    *,
+    type: str,
+    amount_fen: int,
+    submitted_on: dt.date,
+    exclude_id: int | None = None,
+) -> None:
+    """The withdrawal rules of the policy (``hpf.calc.entitlement``), enforced when the
+    application is filed and again when it is approved (the account may have changed in
+    between: a month missed, another rent withdrawal filed):
+
+    * rent (租房提取): ``withdrawal.rent_required_continuous_months`` months of continuous full
+      deposits up to this month, and at most ``withdrawal.rent_monthly_cap`` a month — the
+      standing rent withdrawals of the calendar year of the application, with this one, at
+      most the cap × its month (20,400.00 over a year);
+    * loan repayment (偿还购房贷款本息): the account borrows, or co-borrows, an HPF loan still
+      being repaid.
+
+    A refusal names its rule (``RENT_CONTINUITY_SHORT``, ``RENT_MONTHLY_CAP``,
+    ``NO_ACTIVE_LOAN``) in a ``RuleRefusal``."""
+    policy = get_policy().withdrawal
+    try:
+        if type == WithdrawalType.RENT:
+            year = submitted_on.year
+            taken = (
+                Withdrawal.objects.filter(
+                    fund_account=account,
+                    type=WithdrawalType.RENT,
+                    state__in=_STANDING,
+                    submitted_at__gte=dt.datetime(year, 1, 1, tzinfo=clock.BUSINESS_TZ),
+                    submitted_at__lt=dt.datetime(year + 1, 1, 1, tzinfo=clock.BUSINESS_TZ),
+                )
+                .exclude(pk=exclude_id or 0)
+                .aggregate(total=Sum("amount_fen"))["total"]
+            )
+            check_rent_withdrawal(
+                amount_fen=amount_fen,
+                month=submitted_on.month,
+                taken_this_year_fen=int(taken or 0),
+                continuous_months=continuous_months(account, clock.today()),
+                required_months=policy.rent_required_continuous_months,
+                monthly_cap_fen=policy.rent_monthly_cap_fen,
+            )
+        elif type == WithdrawalType.LOAN_REPAYMENT:
+            check_loan_repayment_withdrawal(has_active_loan=has_active_loan(account.pk))
+    except EntitlementError as exc:
+        raise rule_refusal(exc.code, exc.message) from exc
+
+
 def withdrawal_submit(
     *,
     account_id: int,
@@ -92,6 +168,7 @@ def withdrawal_submit(
             amount_fen = amount_to_fen(amount)
         if amount_fen > _available(account):
             raise InsufficientBalance()
+        _check_rules(account, type=type, amount_fen=amount_fen, submitted_on=clock.today())
         withdrawal = Withdrawal.objects.create(
             fund_account=account,
             type=type,
@@ -148,6 +225,13 @@ def _step(
             ensure_can_pay_out(account)
             if w.amount_fen > _available(account):
                 raise InsufficientBalance()
+            _check_rules(
+                account,
+                type=w.type,
+                amount_fen=w.amount_fen,
+                submitted_on=w.submitted_at.astimezone(clock.BUSINESS_TZ).date(),
+                exclude_id=w.pk,
+            )
         fields = ["state"]
         if stamp:
             setattr(w, stamp, clock.now())

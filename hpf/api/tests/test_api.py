@@ -17,6 +17,7 @@ from hpf.audit.models import AuditEvent
 from hpf.audit.services import Actor
 from hpf.calc.money import format_yuan
 from hpf.common import clock
+from hpf.conftest import loan_eligible
 from hpf.disputes.models import DisputeKind
 from hpf.ledger.models import Reason
 from hpf.loans.services import loan_create
@@ -97,10 +98,12 @@ def test_a_token_without_the_scope_is_refused(client, owner):
 
 
 def test_another_depositors_loan_is_404_with_nothing_leaked(client, owner, other, actor):
+    loan_eligible(owner)
     loan_create(
         contract_no="KM2026R0042",
         borrower_account_id=owner.pk,
         principal="120000.00",
+        house_price="1000000.00",
         term_months=12,
         method="ANNUITY",
         first_home=True,
@@ -228,3 +231,11 @@ def test_scopes_must_be_known(owner):
         issue(owner, scopes=["everything"])
     with pytest.raises(InvalidInput):
         issue(owner, kind="PARTNER")
+
+
+def test_monthly_amounts_are_base_times_ratios_not_the_last_posting(client, back_paid):
+    """Issue 11, item 1: after a back payment at an old base, me/account still states the
+    account's 7,540 × 7 % = 527.80 a part (not 391.30); continuity counted to this month."""
+    body = client.get("/api/v1/me/account", **auth(issue(back_paid).token)).json()
+    assert (body["employer_monthly"], body["employee_monthly"]) == ("527.80", "527.80")
+    assert body["continuous_months"] == 0

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from hpf.audit.services import Actor
+from hpf.conftest import loan_eligible
 
 HALL = "五华管理部"
 
@@ -73,10 +74,12 @@ def issue(at_counter: Any, clerk: Actor, owner: Any) -> Any:
 def _loan(owner: Any, actor: Actor, contract_no: str, term: int) -> Any:
     from hpf.loans.services import loan_create
 
+    loan_eligible(owner)
     return loan_create(
         contract_no=contract_no,
         borrower_account_id=owner.pk,
         principal="12000.00",
+        house_price="1000000.00",
         term_months=term,
         method="ANNUITY",
         first_home=True,

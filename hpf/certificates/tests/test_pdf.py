@@ -147,7 +147,7 @@ def test_every_kind_renders_to_png(owner, issue, paid_off_loan):
     certs = {
         "deposit": issue(owner),
         "statement": issue(
-            owner, "STATEMENT", date_from=dt.date(2026, 1, 1), date_to=dt.date(2026, 11, 15)
+            owner, "STATEMENT", date_from=dt.date(2026, 8, 1), date_to=dt.date(2026, 11, 15)
         ),
         "loan-payoff": issue(owner, "LOAN_PAYOFF", loan_id=paid_off_loan.pk),
     }

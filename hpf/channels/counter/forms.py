@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hpf.approvals.models import FreezeGround
-from hpf.certificates.models import CertificateKind
+from hpf.certificates.kinds import kind_choices
 from hpf.registry.models import FreezeMode, IdCheckPurpose
 
 
@@ -54,7 +54,7 @@ class DecisionForm(forms.Form):
 
 
 class CertificateForm(forms.Form):
-    kind = forms.ChoiceField(label=_("证明类型"), choices=CertificateKind.choices)
+    kind = forms.ChoiceField(label=_("证明类型"), choices=kind_choices)
     date_from = forms.DateField(
         label=_("明细起始日期（账户明细单）"),
         required=False,

@@ -26,7 +26,6 @@ from hpf.approvals.selectors import hall_queue
 from hpf.approvals.services import proposal_approve, proposal_reject, proposal_submit
 from hpf.audit.models import Channel
 from hpf.calc.masking import mask_name
-from hpf.certificates.models import CertificateKind
 from hpf.certificates.pdf import certificate_pdf
 from hpf.certificates.selectors import payoff_loans
 from hpf.certificates.services import certificate_issue
@@ -327,17 +326,17 @@ def certificates(request: HttpRequest, session: IdCheckSession, account_id: int)
     error = ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        kind = data["kind"]
         try:
+            # The service takes from these only the inputs the kind's registry entry names.
             cert = certificate_issue(
                 reader["actor"],
                 account_id=account_id,
-                kind=kind,
+                kind=data["kind"],
                 purpose=data["purpose"],
                 hall=session.hall.name,
-                date_from=data["date_from"] if kind == CertificateKind.STATEMENT else None,
-                date_to=data["date_to"] if kind == CertificateKind.STATEMENT else None,
-                loan_id=data["loan"] if kind == CertificateKind.LOAN_PAYOFF else None,
+                date_from=data["date_from"],
+                date_to=data["date_to"],
+                loan_id=data["loan"],
             )
         except DomainError as exc:
             error = exc.message

@@ -25,7 +25,7 @@ from hpf.appointments.models import AppointmentKind, AppointmentStatus
 from hpf.appointments.selectors import appointments_for, service_halls
 from hpf.appointments.services import appointment_request, appointment_withdraw
 from hpf.audit.services import Actor
-from hpf.certificates.models import CertificateKind
+from hpf.certificates.kinds import DATES, KINDS, LOAN, kind_spec
 from hpf.certificates.pdf import certificate_pdf
 from hpf.certificates.selectors import (
     STATUS_LABELS,
@@ -270,7 +270,7 @@ def certificates(request: HttpRequest, actor: Actor, account_id: int) -> HttpRes
     loans = payoff_loans(actor, account_id, purpose="证明出具")
     error = ""
     form = {
-        "kind": CertificateKind.DEPOSIT,
+        "kind": next(iter(KINDS)),
         "purpose": purpose_default,
         "date_from": "",
         "date_to": "",
@@ -280,13 +280,14 @@ def certificates(request: HttpRequest, actor: Actor, account_id: int) -> HttpRes
         form = {k: request.POST.get(k, "").strip() for k in form}
         kind = form["kind"]
         try:
+            spec = kind_spec(kind)
             loan_id = None
-            if kind == CertificateKind.LOAN_PAYOFF:
+            if LOAN in spec.inputs:
                 ids = {str(pk): pk for pk, _no in loans}
                 if form["loan"] not in ids:
                     raise InvalidInput(_("请选择已结清的贷款。"))
                 loan_id = ids[form["loan"]]
-            statement = kind == CertificateKind.STATEMENT
+            statement = DATES in spec.inputs
             cert = certificate_issue(
                 actor,
                 account_id=account_id,
@@ -316,7 +317,7 @@ def certificates(request: HttpRequest, actor: Actor, account_id: int) -> HttpRes
         "portal/certificates.html",
         "services",
         items=[(c, st, STATUS_LABELS[st]) for c, st in items],
-        kinds=CertificateKind.choices,
+        kinds=[(k.kind, k.label, LOAN in k.inputs) for k in KINDS.values()],
         loans=loans,
         form=form,
         error=error,

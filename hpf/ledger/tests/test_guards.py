@@ -7,6 +7,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from hpf.common import clock
 from hpf.common.dbguards import APPEND_ONLY_TABLES
+from hpf.conftest import loan_eligible
 from hpf.ledger.models import CentreCode, JournalEntry, Posting, Reason
 from hpf.ledger.services import Line, entry_post
 from hpf.loans.models import LoanRepayment
@@ -65,10 +66,12 @@ def test_orm_cannot_update_or_delete_a_posting(owner):
 
 
 def test_loan_repayments_are_append_only(owner, actor):
+    loan_eligible(owner)
     loan = loan_create(
         contract_no="KMT1",
         borrower_account_id=owner.pk,
         principal="1000.00",
+        house_price="1000000.00",
         term_months=2,
         method="ANNUITY",
         first_home=True,

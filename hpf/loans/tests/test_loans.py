@@ -15,6 +15,7 @@ from hpf.common.errors import (
     InvalidTransition,
     PolicyViolation,
 )
+from hpf.conftest import loan_eligible, paid_months
 from hpf.ledger.models import CentreCode, JournalEntry, Reason
 from hpf.loans.models import Loan, LoanRepayment
 from hpf.loans.services import loan_create, loan_repayment_post, overdue_instalments
@@ -31,6 +32,7 @@ def create(account, actor, **overrides):
         contract_no="KM2026T0001",
         borrower_account_id=account.pk,
         principal="10000.00",
+        house_price="1000000.00",
         term_months=2,
         method="ANNUITY",
         first_home=True,
@@ -40,6 +42,17 @@ def create(account, actor, **overrides):
         offset_from_fund=True,
     )
     return loan_create(**(kwargs | overrides))
+
+
+# The owner's 7 200.00 and the seven months before them that make the owner eligible.
+BALANCE = 720_000 + 7 * 240_000
+
+
+@pytest.fixture(autouse=True)
+def eligible(owner):
+    """The owner has the continuous months a loan asks for (policy: 6) before each test."""
+    loan_eligible(owner)
+    owner.refresh_from_db()
 
 
 @pytest.fixture
@@ -73,7 +86,7 @@ def test_loan_create(owner, actor, audited):
         (CentreCode.BANK_SETTLEMENT, 1_000_000),
     }
     owner.refresh_from_db()
-    assert owner.balance_fen == 720_000
+    assert owner.balance_fen == BALANCE
 
 
 @pytest.mark.parametrize(
@@ -119,7 +132,7 @@ def test_repay_from_bank_then_from_fund_pays_off(loan, owner, actor, audited, sc
         (CentreCode.BANK_SETTLEMENT, -first.payment_fen),
     }
     owner.refresh_from_db()
-    assert owner.balance_fen == 720_000
+    assert owner.balance_fen == BALANCE
     loan.refresh_from_db()
     assert loan.status == Loan.Status.ACTIVE
 
@@ -130,7 +143,7 @@ def test_repay_from_bank_then_from_fund_pays_off(loan, owner, actor, audited, sc
     assert r2.entry.reason == Reason.LOAN_OFFSET
     assert r2.entry.postings.get(fund_account=owner).amount_fen == -second.payment_fen
     owner.refresh_from_db()
-    assert owner.balance_fen == 720_000 - second.payment_fen
+    assert owner.balance_fen == BALANCE - second.payment_fen
     loan.refresh_from_db()
     assert (loan.status, loan.paid_off_on) == (Loan.Status.PAID_OFF, second.due_date)
     assert first.principal_fen + second.principal_fen == 1_000_000
@@ -173,7 +186,8 @@ def test_paid_off_loan_takes_no_more_repayments(loan, owner, actor, unchanged):
 
 
 def test_fund_offset_beyond_balance_refused(other, actor, unchanged):
-    """A borrower whose fund balance (0.00) cannot cover the instalment."""
+    """A borrower whose fund balance (nine months of 1.00) cannot cover the instalment."""
+    paid_months(other, 202601, 202609, amount_fen=100)
     loan = create(other, actor)
     with unchanged(other.pk), pytest.raises(InsufficientBalance):
         loan_repayment_post(

@@ -8,6 +8,7 @@ import pytest
 
 from hpf.common.clock import frozen_clock
 from hpf.common.errors import InvalidInput
+from hpf.conftest import loan_eligible
 from hpf.loans.models import LoanDelinquency, LoanRepayment
 from hpf.loans.month_end import BankCollection, month_end_run, parse_bank_file
 from hpf.loans.services import instalments_of, loan_create, penalty_fen
@@ -24,12 +25,20 @@ def month_end_day():
 
 
 def make_loan(
-    account, actor, *, offset: bool, contract: str = "KM2026ME0001", principal="20000.00"
+    account,
+    actor,
+    *,
+    offset: bool,
+    contract: str = "KM2026ME0001",
+    principal="20000.00",
+    monthly_fen=240_000,
 ):
+    loan_eligible(account, monthly_fen)
     return loan_create(
         contract_no=contract,
         borrower_account_id=account.pk,
         principal=principal,
+        house_price="1000000.00",
         term_months=24,
         method="ANNUITY",
         first_home=True,
@@ -51,7 +60,7 @@ def test_offsets_take_due_instalments_from_the_fund_once(owner, actor, ledger_vi
     assert {r.source for r in repayments} == {"FUND_OFFSET"}
     assert all(r.penalty_fen == 0 for r in repayments)
     owner.refresh_from_db()
-    assert owner.balance_fen == 720_000 - first.offset_fen
+    assert owner.balance_fen == 720_000 + 7 * 240_000 - first.offset_fen
     again = month_end_run(as_of=RUN, actor=actor)
     assert (again.offsets_posted, again.overdue_instalments) == (0, 0)
     assert LoanRepayment.objects.filter(loan=loan).count() == 3
@@ -83,9 +92,9 @@ def test_offset_stops_where_the_balance_ends(other, employer, actor, person, ope
     from hpf.ledger.services import remittance_post
 
     remittance_post(account_id=other.pk, employer_id=employer.pk, period=202608, actor=actor)
-    loan = make_loan(other, actor, offset=True, principal="60000.00")
+    loan = make_loan(other, actor, offset=True, principal="60000.00", monthly_fen=100)
     totals = month_end_run(as_of=RUN, actor=actor)
-    assert totals.offsets_posted == 0  # one 2 400.00 deposit cannot cover a 2 5xx payment
+    assert totals.offsets_posted == 0  # 2 407.00 cannot cover a 2 5xx payment
     assert LoanDelinquency.objects.filter(loan=loan).count() == 3
 
 

@@ -9,6 +9,7 @@ from django.core.management import call_command
 
 from hpf.common.clock import frozen_clock
 from hpf.common.models import Notification
+from hpf.conftest import loan_eligible
 from hpf.loans.month_end import month_end_run
 from hpf.loans.reminders import loan_due_reminders
 from hpf.loans.services import instalments_of, loan_create, loan_repayment_post
@@ -17,10 +18,12 @@ pytestmark = pytest.mark.django_db
 
 
 def make_loan(account, actor, *, offset=False):
+    loan_eligible(account)
     return loan_create(
         contract_no="KM2026NT0001",
         borrower_account_id=account.pk,
         principal="20000.00",
+        house_price="1000000.00",
         term_months=24,
         method="ANNUITY",
         first_home=True,

@@ -12,6 +12,7 @@ from hpf.audit.models import AuditEvent
 from hpf.audit.services import Actor
 from hpf.common.clock import frozen_clock
 from hpf.common.errors import NotFound
+from hpf.conftest import loan_eligible
 from hpf.interest.selectors import interest_history
 from hpf.interest.services import interest_settle
 from hpf.loans.selectors import loan_list
@@ -88,10 +89,12 @@ def test_withdrawal_timeline(owner, actor):
 def test_loan_progress_and_overdue(owner, actor):
     """Paid and remaining instalments, remaining principal from the schedule, the next due
     payment, and instalments past their due date listed as overdue."""
+    loan_eligible(owner)
     loan = loan_create(
         contract_no="KM2026R0001",
         borrower_account_id=owner.pk,
         principal="120000.00",
+        house_price="1000000.00",
         term_months=12,
         method="EQUAL_PRINCIPAL",
         first_home=True,

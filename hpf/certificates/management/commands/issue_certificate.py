@@ -12,18 +12,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hpf.audit.services import Actor
 from hpf.certificates.codes import code_from_salt
-from hpf.certificates.models import CertificateKind
+from hpf.certificates.kinds import kind_by_slug, kind_spec
 from hpf.certificates.pdf import certificate_pdf, verify_url
 from hpf.certificates.services import certificate_issue
 from hpf.common.errors import DomainError
 from hpf.loans.models import Loan
 from hpf.registry.models import FundAccount
 
-KINDS = {
-    "deposit": CertificateKind.DEPOSIT,
-    "statement": CertificateKind.STATEMENT,
-    "loan-payoff": CertificateKind.LOAN_PAYOFF,
-}
+KINDS = kind_by_slug()
 
 
 def _date(value: str | None, flag: str) -> dt.date | None:
@@ -84,7 +80,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"cannot write {options['out']}: {exc}") from exc
         self.stdout.write(
-            f"{certificate.serial} {CertificateKind(certificate.kind).label}, valid until "
+            f"{certificate.serial} {kind_spec(certificate.kind).label}, valid until "
             f"{certificate.valid_until}; {len(data)} bytes → {options['out']}\n"
             f"verify: {verify_url(certificate.serial, code_from_salt(certificate.code_salt))}"
         )

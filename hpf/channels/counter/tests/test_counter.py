@@ -265,3 +265,12 @@ def test_a_certificate_printed_at_the_counter_is_signed_and_verifies(owner, cler
     )
     assert refused["Content-Type"].startswith("text/html")
     assert AuditEvent.objects.filter(action="certificate.issue").count() == 2
+
+
+def test_the_counter_overview_states_base_times_ratios(back_paid, clerk, person):
+    """Issue 11, item 1 at the counter: 527.80 / 527.80, not the back payment's 391.30."""
+    http = verified_client(clerk)
+    response = open_via_form(http, person(70))
+    page = http.get(response["Location"]).content.decode()
+    assert "527.80 / 527.80" in page
+    assert "391.30" not in page

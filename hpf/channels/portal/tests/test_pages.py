@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from hpf.audit.models import AuditEvent
 from hpf.calc.money import format_yuan_grouped
+from hpf.conftest import loan_eligible
 from hpf.ledger.models import Posting
 from hpf.ledger.services import remittance_post
 from hpf.loans.services import loan_create, loan_repayment_post
@@ -63,10 +64,12 @@ def test_interest_estimate_by_hand(client, owner, signed_in):
 
 
 def test_another_depositors_loan_is_404_and_leaks_nothing(client, owner, other, actor, signed_in):
+    loan_eligible(owner)
     loan_create(
         contract_no="KM2026R0009",
         borrower_account_id=owner.pk,
         principal="120000.00",
+        house_price="1000000.00",
         term_months=12,
         method="EQUAL_PRINCIPAL",
         first_home=True,
@@ -89,10 +92,12 @@ def test_another_depositors_loan_is_404_and_leaks_nothing(client, owner, other, 
 
 
 def test_loan_pages_show_progress(client, owner, actor, signed_in):
+    loan_eligible(owner)
     loan = loan_create(
         contract_no="KM2026R0010",
         borrower_account_id=owner.pk,
         principal="120000.00",
+        house_price="1000000.00",
         term_months=12,
         method="EQUAL_PRINCIPAL",
         first_home=True,
@@ -221,3 +226,14 @@ def test_deposits_page_shows_a_reversal_and_the_line_it_reversed(client, owner, 
     assert '<span class="per">2026-10</span><span class="amt">+2,400.00</span>' in lines[1]
     assert "基数 10,000.00 · 单位 12% 1,200.00 · 个人 12% 1,200.00" in lines[1]
     assert "记账 2026-" in lines[2] and "已冲正" not in lines[2]
+
+
+def test_overview_states_base_times_ratios_after_a_back_payment(client, back_paid, signed_in):
+    """Issue 11, item 1: the last posting is a back payment at 5,590; the overview shows the
+    monthly parts of the account's base 7,540 at 7 % + 7 %, and no continuous months (it has
+    paid nothing since 2020)."""
+    signed_in(client, back_paid)
+    page = client.get("/portal/").content.decode()
+    assert page.count("527.80") >= 2
+    assert "391.30" not in page
+    assert "已连续足额缴存 <strong>0</strong> 个月" in page
