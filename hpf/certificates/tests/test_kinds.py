@@ -29,9 +29,9 @@ def test_unknown_kind_is_refused_in_chinese() -> None:
 
 def test_forms_and_api_offer_the_registry_kinds() -> None:
     """The counter's form and the API's document take their kinds from the registry."""
-    from hpf.api.openapi import openapi_document
+    from hpf.api.base import api
     from hpf.channels.counter.forms import CertificateForm
 
     assert list(CertificateForm().fields["kind"].choices) == kind_choices()  # type: ignore[attr-defined]
-    schemas = openapi_document()["components"]["schemas"]
-    assert schemas["CertificateRequest"]["properties"]["kind"]["enum"] == list(KINDS)
+    schemas = api.get_openapi_schema()["components"]["schemas"]
+    assert schemas["CertificateKind"]["enum"] == list(KINDS)
