@@ -9,18 +9,27 @@ export HPF_GENERATE_SECRETS ?= 1
 # The suite and the type checker load settings without DEBUG: hosts the test client uses.
 export ALLOWED_HOSTS ?= 127.0.0.1,localhost,testserver
 
-.PHONY: demo test venv lint typecheck pytest serve seed-demo clean bench messages
+.PHONY: demo test venv lint typecheck pytest serve seed-demo clean bench messages \
+	bootstrap-python bootstrap-demo bootstrap-test
 
+# What the machine must have (Python 3.11+ with venv; for the suite chromium, a CJK font,
+# poppler-utils, zbar-tools): checked in a moment, installed with apt-get when missing, or the
+# command to run printed (scripts/bootstrap).
+bootstrap-python bootstrap-demo bootstrap-test: bootstrap-%:
+	@PYTHON=$(PYTHON) scripts/bootstrap $*
+
+# One env for everything: the dev tools, the demo data generator (Faker, extra `demo`) and the
+# benchmarks' process sampler (psutil, extra `bench`).
 $(BIN)/.installed: pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	@PYTHON=$(PYTHON) scripts/bootstrap python
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,demo,bench]'
 	@touch $@
 
 venv: $(BIN)/.installed
 
 demo: export DEBUG ?= 1
-demo: venv
+demo: bootstrap-demo venv
 	$(BIN)/hpf migrate --no-input
 	$(BIN)/hpf seed --depositors $(DEMO_DEPOSITORS) --years $(DEMO_YEARS) --seed 1 --if-empty
 	$(BIN)/hpf demo-lists
@@ -35,10 +44,10 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy hpf
 
-pytest: venv
+pytest: bootstrap-test venv
 	$(BIN)/pytest -q
 
-test: lint typecheck pytest
+test: bootstrap-test lint typecheck pytest
 
 # Compile the gettext catalogs (.po -> .mo, committed); needs GNU gettext's msgfmt.
 messages: venv

@@ -152,6 +152,12 @@ def copy_baseline(vendor: str, url: str, lists: Path) -> tuple[float, int]:
 
 
 def main() -> None:
+    try:
+        import psutil  # noqa: F401 - checked before the long seed, used by tree_peak_mb
+    except ModuleNotFoundError:
+        sys.exit(
+            "bench.batch samples memory with psutil: pip install 'hpf[bench]' (make venv does)"
+        )
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

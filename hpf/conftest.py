@@ -510,14 +510,14 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     """One headless chromium for the session. Missing chromium is an error, never a skip:
-    CI installs it (``.ci/run``); ``playwright install`` is not used."""
+    ``make test`` installs it (``scripts/bootstrap``); ``playwright install`` is not used."""
     import os
     from pathlib import Path
 
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        raise RuntimeError(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-wqy-microhei")
+        raise RuntimeError(f"{CHROMIUM} is missing: run scripts/bootstrap test (Debian's chromium)")
     # Playwright's sync API keeps an event loop on this thread; the tests' ORM calls are
     # still plain synchronous calls between browser steps.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

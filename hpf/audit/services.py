@@ -4,8 +4,8 @@
 (a service writes its audit row in the same transaction as its business rows, so both exist
 or neither does) and takes no lock: every read of personal data writes an event, and a chain
 built inside the writers' transactions made every request in the city wait for one row lock
-until the request before it committed (about 2.7 ms an event, some 300 audited reads a second
-on PostgreSQL at best). So the trail is proven in two steps:
+until the request before it committed, which capped the audited reads of the whole city
+(bench/README.md has the figures). So the trail is proven in two steps:
 
 1. **Seal** (at insert, no lock). Each event carries ``seal``: an HMAC-SHA256, under a key
    derived from ``HPF_AUDIT_KEY`` for this purpose, over its own fields (time, actor, channel,

@@ -50,7 +50,8 @@ SIGNATURE_BYTES_RESERVED = 16 * 1024
 
 class CentreSigner(signers.SimpleSigner):
     """pyHanko's in-memory signer, keeping the parsed private key: the stock one parses the
-    key again for every signature, which for RSA (with its consistency check) costs ~40 ms."""
+    key again for every signature, which for RSA (with its consistency check) costs more than
+    the rest of the signing (bench/README.md)."""
 
     def __init__(self, key_path: str, cert_path: str) -> None:
         super().__init__(

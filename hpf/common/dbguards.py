@@ -162,7 +162,7 @@ LEDGER_PG = [
     # References of new postings, checked once per INSERT statement over all its rows:
     # the entry exists and was written by this transaction; the account, the employer, the
     # centre account and the reversed posting exist. (Foreign keys would queue a deferred
-    # event per row and column: 1.4 s at commit alone for a month's 1.43 million postings.)
+    # event per row and column, all fired at commit: seconds for a month's postings.)
     """CREATE OR REPLACE FUNCTION hpf_posting_refs() RETURNS trigger AS $$
     DECLARE bad text; acc_lo bigint; acc_hi bigint; acc_n bigint;
     BEGIN
@@ -352,10 +352,9 @@ def plan_for_keyed_batches() -> None:
 
     With the default ``random_page_cost`` of 4 (spinning disks), joining 50,000 accounts of a
     chunk to the 1.5-million-row accounts or depositors table is planned as a sequential scan
-    of the big table per chunk (0.75 s and 1.6 s measured at 1.5 million); on a server whose
-    tables sit in memory or on SSD an index probe per key is the cheaper plan (0.32 s and
-    0.63 s). JIT compilation (80 ms a statement) does not pay off for these statements either.
-    ``SET LOCAL`` ends with the transaction.
+    of the big table per chunk; on a server whose tables sit in memory or on SSD an index probe
+    per key is the cheaper plan, in less than half the time (bench/README.md). JIT compilation
+    does not pay off for these short statements either. ``SET LOCAL`` ends with the transaction.
     """
     if connection.vendor != "postgresql":
         return

@@ -106,7 +106,7 @@ def _stage_all(settlement: dt.date, year: int, extra_days: int, interest_sql: st
 
     On PostgreSQL the table is made by CREATE TABLE AS, which may run its SELECT in parallel
     (an INSERT … SELECT may not): the scan of the year's postings and the anti-join against
-    the year's settlements use both cores (12.3 s instead of 22.3 s at 1.5 million accounts).
+    the year's settlements use both cores (bench/README.md).
     The accounts already settled for the year are taken out by a hash anti-join — one pass
     over the year's settlements — instead of a probe of the unique index per account.
     """
@@ -555,8 +555,8 @@ def _post_chunk(
     with connection.cursor() as cur, phases.timed("balances"):
         # The chunk's id range bounds the accounts side too: without it the merge join walks
         # the accounts' primary key from the first account up to the chunk, so the later
-        # chunks read nearly the whole table (16.2 s of balance updates at 1.5 million
-        # accounts; a plain UPDATE of them all takes 3.4 s).
+        # chunks read nearly the whole table (several times a plain UPDATE of every account;
+        # bench/README.md).
         cur.execute(
             "UPDATE registry_fundaccount SET balance_fen = balance_fen + c.interest"
             f" FROM {source} c"

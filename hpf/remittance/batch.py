@@ -1,6 +1,6 @@
 """A month of remittance lists at once (月度汇缴批量导入): the same checks, a fraction of the cost.
 
-``remittance_import`` spends about 17 ms of fixed cost on every list (its own run, transaction,
+``remittance_import`` spends a fixed cost on every list (its own run, transaction,
 employer lock, account query, entry, COPY, balance update, list record and audit row): for the
 city's ~40,000 lists a month that is most of the time. ``remittance_import_batch`` takes many
 files and does that fixed work once per *chunk* of lists (``chunk_rows`` rows, 50,000 by
@@ -667,8 +667,7 @@ class _Chunk:
             if connection.vendor == "postgresql":
                 # What the UPDATE moved is kept as it returned it: the depositor and the new
                 # balance word the notifications (a join with the accounts for them cost a
-                # primary-key probe per account again: most of the 11.6 s the month's
-                # notifications took at 1.5 million).
+                # primary-key probe per account again, most of the notifications' time).
                 cur.execute(f"DROP TABLE IF EXISTS {_MOVED}")
                 cur.execute(
                     f"CREATE TEMP TABLE {_MOVED} (account_id BIGINT NOT NULL,"

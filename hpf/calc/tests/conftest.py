@@ -1,4 +1,4 @@
-"""Shared helpers for the calc tests: the published test vectors."""
+"""Helpers for the calc tests: the published test vectors."""
 
 from __future__ import annotations
 
@@ -8,17 +8,12 @@ from typing import Any
 
 import pytest
 
-# /work/shared beside the /work/main clone (CI checks out ../shared next to the repo).
-VECTORS_PATH = Path(__file__).resolve().parents[4] / "shared" / "testdata" / "vectors.json"
+# The published figures, copied into the repository with their sources (data/README.md).
+VECTORS_PATH = Path(__file__).resolve().parent / "data" / "vectors.json"
 
 
 def load_vectors() -> dict[str, Any]:
-    """The published figures of shared/testdata/vectors.json; a clear error if it is absent."""
-    if not VECTORS_PATH.is_file():
-        raise FileNotFoundError(
-            f"test vectors not found at {VECTORS_PATH}: check out the shared repository "
-            "beside this one (../shared/testdata/vectors.json)"
-        )
+    """The published figures every calculation must reproduce (data/vectors.json)."""
     data: dict[str, Any] = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
     return data
 

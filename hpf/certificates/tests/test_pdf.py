@@ -32,10 +32,15 @@ from hpf.common.errors import InvalidTransition
 
 pytestmark = pytest.mark.django_db
 
-needs_poppler = pytest.mark.skipif(
-    not (shutil.which("pdftoppm") and shutil.which("zbarimg")),
-    reason="poppler-utils and zbar-tools are installed by .ci/run",
-)
+
+def _tool(*argv, **kwargs) -> subprocess.CompletedProcess[str]:
+    """Run poppler's or zbar's command line tool. A missing one is an error, never a skip:
+    ``make test`` installs them (scripts/bootstrap)."""
+    if not shutil.which(argv[0]):
+        raise RuntimeError(
+            f"{argv[0]} is missing: run scripts/bootstrap test (poppler-utils, zbar-tools)"
+        )
+    return subprocess.run(argv, **kwargs)
 
 
 def _validate(data: bytes):
@@ -113,34 +118,29 @@ def _render_png(data: bytes, out_dir: Path, stem: str, dpi: int = 100) -> list[P
     out_dir.mkdir(parents=True, exist_ok=True)
     pdf = out_dir / f"{stem}.pdf"
     pdf.write_bytes(data)
-    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), pdf, out_dir / stem], check=True)
+    _tool("pdftoppm", "-png", "-r", str(dpi), pdf, out_dir / stem, check=True)
     return sorted(out_dir.glob(f"{stem}*.png"))
 
 
-@needs_poppler
 def test_qr_decodes_to_the_verification_url(owner, issue, tmp_path):
     cert = issue(owner)
     (page,) = _render_png(certificate_pdf(cert), tmp_path, "qr", dpi=150)
-    out = subprocess.run(
-        ["zbarimg", "--quiet", "--raw", page], check=True, capture_output=True, text=True
+    out = _tool(
+        "zbarimg", "--quiet", "--raw", page, check=True, capture_output=True, text=True
     ).stdout.strip()
     code = code_from_salt(cert.code_salt)
     assert out == f"{settings.HPF_PUBLIC_BASE_URL}/verify/{cert.serial}?c={code}"
 
 
-@needs_poppler
 def test_pdfsig_agrees(owner, issue, tmp_path):
     """Poppler's own verifier sees a valid signature (its trust store does not hold the demo
     certificate, so only the signature itself is asserted)."""
-    if not shutil.which("pdfsig"):
-        pytest.skip("pdfsig missing")
     path = tmp_path / "c.pdf"
     path.write_bytes(certificate_pdf(issue(owner)))
-    out = subprocess.run(["pdfsig", path], capture_output=True, text=True).stdout
+    out = _tool("pdfsig", path, capture_output=True, text=True).stdout
     assert "Signature is Valid." in out, out
 
 
-@needs_poppler
 def test_every_kind_renders_to_png(owner, issue, paid_off_loan):
     """Each kind renders to a non-blank A4 page; the PNGs are kept for a human look."""
     out_dir = Path(settings.VAR_DIR) / "certificate-renders"
@@ -162,18 +162,24 @@ def test_every_kind_renders_to_png(owner, issue, paid_off_loan):
         assert pages[0].stat().st_size > 20_000  # text, table, seal and QR, not a blank page
 
 
-def test_without_cjk_fonts_falls_back_with_a_warning(owner, issue, monkeypatch, caplog):
-    """No embeddable font on the machine: STSong-Light (not embedded), and a warning says so."""
+def test_fonts_are_the_packages_own():
+    """The two embedded fonts are the files shipped in hpf/certificates/typefaces (with their
+    licences), never a system font: a certificate prints the same on every machine."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
     from hpf.certificates import fonts
 
-    monkeypatch.setattr(fonts, "SONG_CANDIDATES", (("/nonexistent/song.ttf", 0),))
-    monkeypatch.setattr(fonts, "HEI_CANDIDATES", (("/nonexistent/hei.ttf", 0),))
-    fonts.certificate_fonts.cache_clear()
-    try:
-        chosen = fonts.certificate_fonts()
-        data = render_pdf(render_input(issue(owner)))
-    finally:
-        fonts.certificate_fonts.cache_clear()
-    assert (chosen.song, chosen.hei, chosen.embedded) == ("STSong-Light",) * 2 + (False,)
-    assert "fall back to STSong-Light" in caplog.text
-    assert b"/FontFile2" not in data and b"STSong-Light" in data
+    chosen = fonts.certificate_fonts()
+    shipped = Path(fonts.__file__).parent / "typefaces"
+    for name, face, file in (
+        (chosen.song, b"UMingCN", "uming.ttc"),
+        (chosen.hei, b"WenQuanYiZenHei", "wqy-zenhei.ttc"),
+    ):
+        registered = pdfmetrics.getFont(name)
+        assert isinstance(registered, TTFont)
+        font = registered.face
+        assert font.name == face
+        assert Path(font.filename) == shipped / file
+    licences = {p.name for p in shipped.iterdir()}
+    assert {"README.md", "ARPHICPL.TXT", "COPYRIGHT-fonts-wqy-zenhei", "GPL-2"} <= licences

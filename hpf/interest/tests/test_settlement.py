@@ -4,8 +4,6 @@ crash-safe, and reproducing the published vector."""
 import dataclasses
 import datetime as dt
 import io
-import json
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -14,6 +12,7 @@ from django.db.models import Sum
 
 import hpf.interest.services as settlement
 from hpf.audit.models import AuditEvent
+from hpf.calc.tests.conftest import load_vectors
 from hpf.common.clock import frozen_clock
 from hpf.common.errors import InvalidInput
 from hpf.common.policy import get_policy
@@ -27,7 +26,6 @@ from hpf.registry.models import AccountStatus, FundAccount
 pytestmark = pytest.mark.django_db
 
 JUNE_2026 = dt.date(2026, 6, 30)
-VECTORS = Path(__file__).resolve().parents[4] / "shared" / "testdata" / "vectors.json"
 
 
 def seed(depositors, years=2):
@@ -197,8 +195,7 @@ def test_crash_mid_run_then_rerun(unsettled_city, actor, monkeypatch, ledger_vio
 
 
 def vector():
-    data = json.loads(VECTORS.read_text(encoding="utf-8"))
-    [case] = [v for v in data["interest_settlement"] if "movements" in v]
+    [case] = [v for v in load_vectors()["interest_settlement"] if "movements" in v]
     return case
 
 

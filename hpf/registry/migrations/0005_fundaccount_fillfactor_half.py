@@ -8,8 +8,8 @@ def forward(apps: Any, schema_editor: Any) -> None:
     # the same page, inside one transaction: the old row versions are not dead until it
     # commits, so each page needs room for a second version of every row for the update to
     # stay on the page (HOT) without touching the table's five indexes. At 85 % a third of
-    # the updates left their page: 1.43 million updates took 40.7 s and wrote 622 MB of WAL;
-    # at 50 % all were HOT: 5.7 s and 225 MB (1.5 million-account city, same machine).
+    # the updates left their page; at 50 % all are HOT, in a fraction of the time and the WAL
+    # (bench/README.md).
     # The table doubles (about 130 bytes a row). VACUUM FULL rewrites the existing rows at
     # the new fill factor; on a live city it holds the table's lock for the rewrite (13.5 s
     # at 1.5 million accounts), so run this migration in a maintenance window.

@@ -1,4 +1,8 @@
-"""hpf seed: build a deterministic city (see hpf.seeding.city) and prove its ledger."""
+"""hpf seed: build a deterministic city (see hpf.seeding.city) and prove its ledger.
+
+The city's names come from Faker, which is not a runtime dependency (only the demo, the tests
+and the benchmarks seed): without the ``demo`` extra the command stops naming it.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,11 @@ from hpf.calc.errors import CalcError
 from hpf.calc.periods import parse_period
 from hpf.common import clock
 from hpf.registry.models import FundAccount
-from hpf.seeding.city import build_city
+
+NEEDS_DEMO_EXTRA = (
+    "hpf seed needs Faker, which comes with the demo extra: pip install 'hpf[demo]' "
+    "(make demo and make test install it)"
+)
 
 
 class Command(BaseCommand):
@@ -38,6 +46,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            from hpf.seeding.city import build_city
+        except ModuleNotFoundError as exc:
+            if exc.name != "faker":
+                raise
+            raise CommandError(NEEDS_DEMO_EXTRA) from exc
         n, years = options["depositors"], options["years"]
         if n < 1 or not 1 <= years <= 30:
             raise CommandError("--depositors must be ≥ 1 and --years between 1 and 30")
