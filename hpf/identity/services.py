@@ -108,15 +108,23 @@ class TooManyAttempts(_ShownError):
 
 class ExtraProofRequired(_ShownError):
     """The login is under a guessing attack from many addresses: the SMS code to the mobile
-    on record is needed with the password (said the same for a login that does not exist)."""
+    on record is needed with the password. ``handle`` names the code (a random one when none
+    was sent: the answer reads the same); ``wrong_code``: the code given did not match."""
 
     code = "EXTRA_PROOF_REQUIRED"
     default_message = gettext_noop(
-        "为保护您的账户，本次登录需要额外验证：请输入发送到注册时登记手机的短信验证码。"
+        "为保护您的账户，本次登录需要额外验证：如果密码正确，短信验证码已发送到注册时登记的手机，"
+        "请再次输入密码和验证码。"
     )
 
-    def __init__(self, *, wrong_code: bool = False) -> None:
-        super().__init__()
+    def __init__(self, *, handle: str, wrong_code: bool = False) -> None:
+        if wrong_code:
+            DomainError.__init__(
+                self, gettext("验证码不正确、已使用或已过期。请重新输入密码以获取新的验证码。")
+            )
+        else:
+            super().__init__()
+        self.handle = handle
         self.wrong_code = wrong_code
 
 
@@ -350,22 +358,6 @@ def _find_login(login_text: str) -> PortalLogin | None:
     return query.filter(depositor__id_number_hash=id_lookup(rid.number)).first()
 
 
-def signin_proof_send(*, login_text: str, actor: Actor) -> str:
-    """Send the extra proof (an SMS code to the mobile on record) for a login under attack.
-    Always a handle, so the page reads the same for a login that does not exist."""
-    login = _find_login(login_text)
-    if login is None:
-        sms_addr_take(actor.client_addr or "")
-        return secrets.token_urlsafe(24)
-    row = code_send(
-        depositor=login.depositor,
-        purpose=CodePurpose.LOGIN,
-        client_addr=actor.client_addr or "",
-        quiet=True,
-    )
-    return row.handle
-
-
 def signin_password(
     *,
     login_text: str,
@@ -375,23 +367,29 @@ def signin_password(
     proof_code: str = "",
 ) -> PortalLogin:
     """Step one: the login (ID number or mobile) and the password; raises SignInRefused,
-    TooManyAttempts, ExtraProofRequired (the login is under attack: send the proof with
-    ``signin_proof_send`` and call again with its handle and code) or (after a right password
-    only) AccessFrozen."""
+    TooManyAttempts or (after a right password only) AccessFrozen.
+
+    While the login is under attack from many addresses (``signin_proof_needed``) it raises
+    ExtraProofRequired instead, with the handle of an SMS code sent to the mobile on record —
+    sent only when the password was right, so guessers neither flood the owner's phone nor
+    spend its SMS budget; the answer reads the same for a right and a wrong password and for
+    a login that does not exist. Called again with that handle and the code (and the
+    password), it signs in as usual; a wrong code asks for the password again."""
     addr = actor.client_addr or ""
     key = _key_hash(login_text)
     wait = _wait(key, addr)
     if wait:
         raise TooManyAttempts(wait)
     login = _find_login(login_text)
-    if signin_proof_needed(key):
-        proven = (
+    under_attack = signin_proof_needed(key)
+    if under_attack and proof_code:
+        row = (
             code_check(proof_handle, proof_code, purpose=CodePurpose.LOGIN)
             if proof_handle
             else None
         )
-        if proven is None or login is None or proven.depositor_id != login.depositor_id:
-            raise ExtraProofRequired(wrong_code=bool(proof_code))
+        if row is None or login is None or row.depositor_id != login.depositor_id:
+            raise ExtraProofRequired(handle="", wrong_code=True)
     if login is None:
         # The same Argon2 work as a real check, so timing does not tell who is registered.
         if not _DUMMY_HASH:
@@ -402,11 +400,16 @@ def signin_password(
         ok = check_password(password, login.password)
     if login is None or not ok:
         locked = _failed(key, addr, stage="password", actor=actor)
+        if under_attack and not proof_code:
+            raise ExtraProofRequired(handle=secrets.token_urlsafe(24))
         if locked:
             raise TooManyAttempts(locked)
         raise SignInRefused()
     if login.frozen_at is not None:
         raise AccessFrozen()
+    if under_attack and not proof_code:
+        sent = code_send(depositor=login.depositor, purpose=CodePurpose.LOGIN, quiet=True)
+        raise ExtraProofRequired(handle=sent.handle)
     return login
 
 

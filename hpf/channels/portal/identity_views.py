@@ -73,7 +73,6 @@ from hpf.identity.services import (
     session_end,
     signin_key,
     signin_password,
-    signin_proof_send,
     signin_second_factor,
     unfreeze_start,
 )
@@ -192,13 +191,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 proof_code=form.cleaned_data.get("code", "") if proven else "",
             )
         except ExtraProofRequired as exc:
-            sent = _attempt(lambda: signin_proof_send(login_text=login_text, actor=_anon(request)))
-            if sent.ok and sent.value:
-                request.session[PROOF] = {"key": key, "code": sent.value}
-            error = (_("验证码不正确、已使用或已过期。") + " " if exc.wrong_code else "") + (
-                exc.message if sent.ok else sent.error
-            )
-            form = forms.ProofLoginForm(initial={"login": login_text})
+            error = exc.message
+            if exc.wrong_code:
+                request.session.pop(PROOF, None)
+                form = forms.LoginForm(initial={"login": login_text})
+            else:
+                request.session[PROOF] = {"key": key, "code": exc.handle}
+                form = forms.ProofLoginForm(initial={"login": login_text})
         except DomainError as exc:
             error = exc.message
         else:

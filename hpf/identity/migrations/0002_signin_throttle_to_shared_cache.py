@@ -4,13 +4,12 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('identity', '0001_portal_logins_factors_sessions'),
+        ("identity", "0001_portal_logins_factors_sessions"),
     ]
 
     operations = [
         migrations.DeleteModel(
-            name='SignInThrottle',
+            name="SignInThrottle",
         ),
     ]
