@@ -23,7 +23,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
+from django.core import checks
 from django.core.cache import cache
 
 from hpf.common import clock
@@ -145,3 +148,19 @@ class Backoff:
 
     def clear(self, key: str) -> None:
         cache.delete_many([self._key("n", key), self._key("lock", key)])
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_shared_cache(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """``hpf check --deploy``: throttles counted in each process's memory let every worker
+    of a deployment grant the full limit again; production sets ``REDIS_URL``."""
+    backend = str(settings.CACHES["default"]["BACKEND"])
+    if backend.endswith("LocMemCache"):
+        return [
+            checks.Warning(
+                "Throttles count in each process's own memory.",
+                hint="Set REDIS_URL so every worker and server shares one count.",
+                id="hpf.W010",
+            )
+        ]
+    return []

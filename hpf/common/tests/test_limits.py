@@ -15,7 +15,7 @@ import pytest
 
 from hpf.common import clock
 from hpf.common.clock import frozen_clock
-from hpf.common.limits import Backoff, Distinct, Window, lock_seconds
+from hpf.common.limits import Backoff, Distinct, Window, check_shared_cache, lock_seconds
 
 ROOT = Path(__file__).resolve().parents[3]
 NOON = dt.datetime(2026, 11, 15, 12, tzinfo=clock.BUSINESS_TZ)
@@ -147,3 +147,15 @@ def test_settings_take_redis_url_and_refuse_a_bad_one():
         check=False,
     )
     assert bad.returncode != 0 and "REDIS_URL" in bad.stderr
+
+
+def test_deploy_check_warns_without_a_shared_cache(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert [m.id for m in check_shared_cache()] == ["hpf.W010"]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+        }
+    }
+    assert check_shared_cache() == []
