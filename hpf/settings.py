@@ -259,7 +259,7 @@ HPF_PORTAL_PROOF_AFTER_FAILURES = env_int(
     "HPF_PORTAL_PROOF_AFTER_FAILURES", default=10, low=1, high=10**6
 )
 HPF_PORTAL_PROOF_AFTER_ADDRS = env_int("HPF_PORTAL_PROOF_AFTER_ADDRS", default=3, low=1, high=1000)
-# Per client address over every login: failed password steps (and re-authentications) an
+# Per client address over every login: failed password steps an
 # hour, and registration attempts an hour (the card-guessing of issue 11, item 14).
 HPF_SIGNIN_FAILURES_PER_ADDR_HOUR = env_int(
     "HPF_SIGNIN_FAILURES_PER_ADDR_HOUR", default=30, low=1, high=10**6
