@@ -29,6 +29,26 @@ TODAY = dt.date(2026, 11, 15)
 OWNER_PERIODS = (202608, 202609, 202610)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def limits_in_local_memory() -> Iterator[None]:
+    """The suite counts throttles in local memory whatever ``REDIS_URL`` says, so each test
+    starts with empty counters (below) and parallel runs never share or flush a Redis
+    database; ``hpf/common/tests/test_limits.py`` proves the limits on a real Redis."""
+    from django.test import override_settings
+
+    with override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    ):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def empty_limits(limits_in_local_memory: None) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def business_day() -> Iterator[dt.date]:
     """Every test runs on 2026-11-15 in business time unless it freezes another day."""

@@ -153,6 +153,25 @@ elif _engine != "django.db.backends.postgresql":
         f"DATABASE_URL: only sqlite and postgres are supported, not {_engine}"
     )
 
+# The shared cache: every throttle (hpf.common.limits) counts here, so a limit holds across all
+# worker processes and servers. REDIS_URL (redis://host:port/db) in production; without it each
+# process counts in its own memory, which is right only for the embedded demo.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"REDIS_URL={REDIS_URL!r} must be a redis://, rediss:// or unix:// address."
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "hpf",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [
@@ -233,6 +252,28 @@ HPF_PORTAL_IDLE_S = 15 * 60
 HPF_PORTAL_ABSOLUTE_S = 8 * 3600
 HPF_PORTAL_LOCK_MAX_S = 15 * 60
 HPF_PORTAL_REAUTH_S = 10 * 60
+# Deliberate lock-out (issue 11, item 10): wrong passwords lock only (login, address); once a
+# login has HPF_PORTAL_PROOF_AFTER_FAILURES failures from HPF_PORTAL_PROOF_AFTER_ADDRS or more
+# addresses in a day, every address must add the SMS code sent to the mobile on record.
+HPF_PORTAL_PROOF_AFTER_FAILURES = env_int(
+    "HPF_PORTAL_PROOF_AFTER_FAILURES", default=10, low=1, high=10**6
+)
+HPF_PORTAL_PROOF_AFTER_ADDRS = env_int("HPF_PORTAL_PROOF_AFTER_ADDRS", default=3, low=1, high=1000)
+# Per client address over every login: failed password steps an
+# hour, and registration attempts an hour (the card-guessing of issue 11, item 14).
+HPF_SIGNIN_FAILURES_PER_ADDR_HOUR = env_int(
+    "HPF_SIGNIN_FAILURES_PER_ADDR_HOUR", default=30, low=1, high=10**6
+)
+HPF_REGISTER_PER_ADDR_HOUR = env_int("HPF_REGISTER_PER_ADDR_HOUR", default=10, low=1, high=10**6)
+# SMS budgets (every one-time code by SMS): per mobile number and per client address, an hour
+# and a day; wrong codes per person an hour, counted across all of their codes.
+HPF_SMS_PER_NUMBER_HOUR = env_int("HPF_SMS_PER_NUMBER_HOUR", default=5, low=1, high=10**6)
+HPF_SMS_PER_NUMBER_DAY = env_int("HPF_SMS_PER_NUMBER_DAY", default=10, low=1, high=10**6)
+HPF_SMS_PER_ADDR_HOUR = env_int("HPF_SMS_PER_ADDR_HOUR", default=10, low=1, high=10**6)
+HPF_SMS_PER_ADDR_DAY = env_int("HPF_SMS_PER_ADDR_DAY", default=30, low=1, high=10**6)
+HPF_CODE_FAILURES_PER_PERSON_HOUR = env_int(
+    "HPF_CODE_FAILURES_PER_PERSON_HOUR", default=10, low=1, high=10**6
+)
 # SMS: a class like Django's e-mail backends. The outbox keeps messages in the database (the
 # demo's /portal/dev/outbox/ shows them); the gateway POSTs JSON to the operator's URL.
 HPF_SMS_BACKEND = os.environ.get(

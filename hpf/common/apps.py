@@ -11,6 +11,7 @@ class CommonConfig(AppConfig):
         # with the bad key named, rather than at the first deposit that needs a rate.
         from django.db.models.signals import post_migrate
 
+        from hpf.common import limits  # noqa: F401  (registers the shared-cache deploy check)
         from hpf.common.policy import get_policy
 
         get_policy()

@@ -1,6 +1,7 @@
 """Depositor identity for the online channels: the one portal login per depositor, its
-second factors (TOTP app, passkeys), one-time codes, the portal sessions, failed-sign-in
-throttles, the SMS outbox and the notification preferences.
+second factors (TOTP app, passkeys), one-time codes, the portal sessions, the SMS outbox and
+the notification preferences. (Failed sign-ins are counted by the shared limiter,
+``hpf.common.limits``, in the shared cache.)
 
 Secrets are never stored readable: the password as Argon2id, one-time codes as a keyed
 hash, TOTP keys encrypted (AES-GCM, like ID numbers), passkeys as public keys only.
@@ -124,27 +125,6 @@ class KnownDevice(models.Model):
 
     def __str__(self) -> str:
         return f"device of {self.depositor_id}"
-
-
-class SignInThrottle(models.Model):
-    """Failed portal sign-ins per (keyed hash of what was typed as the login, client address).
-
-    Keyed by the pair so that someone guessing from elsewhere does not lock the owner out;
-    the lock is short and capped, and a passkey sign-in does not pass through it."""
-
-    key_hash = models.CharField(max_length=64)
-    client_addr = models.CharField(max_length=45)
-    failures = models.PositiveIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
-    last_failure_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["key_hash", "client_addr"], name="signin_throttle_key")
-        ]
-
-    def __str__(self) -> str:
-        return f"throttle {self.key_hash[:8]}@{self.client_addr}"
 
 
 class SmsMessage(models.Model):

@@ -9,6 +9,10 @@
 * not on a breached / common password list (ASVS 2.1.7), checked offline: Django's list of
   20,000 plus a vendored list of passwords common in China;
 * not built on the depositor's own ID number, birth date or mobile;
+* not easy to guess by pattern: the zxcvbn estimator (Dropbox's, offline) must give at least
+  ``MIN_SCORE`` (3 of 4: more than 10^8 guesses), which refuses what the lists miss —
+  repeated or sequential characters (``1111111111111111``), a common word with substitutions
+  and a year (``P@ssw0rd2026``), keyboard patterns, dates;
 * no periodic forced change (ASVS 2.1.10); MLPS's "定期更换" is met by compensating controls:
   a second factor on every sign-in, a forced change on suspected compromise (freeze, reset).
 """
@@ -21,12 +25,16 @@ from pathlib import Path
 
 from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.utils.translation import gettext, gettext_lazy
+from zxcvbn import zxcvbn
 
 from hpf.common.errors import InvalidInput
 
 MIN_LENGTH = 12
 PASSPHRASE_LENGTH = 16
 MAX_LENGTH = 128
+MIN_SCORE = 3
+# zxcvbn refuses longer inputs; the first 72 characters decide (a weak start stays weak).
+_ESTIMATE_CHARS = 72
 _CLASSES = (
     re.compile(r"[a-z]"),
     re.compile(r"[A-Z]"),
@@ -35,7 +43,8 @@ _CLASSES = (
 )
 POLICY_TEXT = gettext_lazy(
     "密码至少 12 位：12–15 位时须包含大写字母、小写字母、数字、符号中的至少三类；"
-    "16 位及以上的短语不限字符类别。不能使用常见密码，也不能包含身份证号、出生日期或手机号。"
+    "16 位及以上的短语不限字符类别。不能使用常见或容易猜到的密码（如重复字符、单词加年份），"
+    "也不能包含身份证号、出生日期或手机号。"
 )
 
 
@@ -61,8 +70,19 @@ def password_problems(password: str, *, personal: tuple[str, ...] = ()) -> list[
                 "12–15 位的密码须包含大写字母、小写字母、数字、符号中的至少三类（或使用 16 位以上的短语）。"
             )
         )
-    if password.lower() in _common() or password.strip().lower() in _common():
+    common = password.lower() in _common() or password.strip().lower() in _common()
+    if common:
         problems.append(gettext("这是常见或已泄露的密码，请换一个。"))
+    elif MIN_LENGTH <= len(password) <= MAX_LENGTH and (
+        zxcvbn(password[:_ESTIMATE_CHARS], user_inputs=[v for v in personal if v])["score"]
+        < MIN_SCORE
+    ):
+        problems.append(
+            gettext(
+                "密码太容易被猜到（如重复或连续的字符、常见单词加年份、键盘上相邻的按键），"
+                "请换一个更长、更不规律的密码。"
+            )
+        )
     compact = password.lower()
     for value in personal:
         if value and len(value) >= 6 and value.lower() in compact:

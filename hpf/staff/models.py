@@ -64,12 +64,9 @@ class StaffMember(models.Model):
 
 
 class LoginThrottle(models.Model):
-    """Failed sign-ins per (user name, client address): the back-off and the short lock.
-
-    Keyed by the pair, not the user name alone, so that someone guessing from elsewhere
-    cannot lock a clerk out of the counter PC; the lock never lasts longer than
-    ``STAFF_LOCK_MAX``, and a successful sign-in clears the record.
-    """
+    """No longer written: the staff sign-in's back-off moved to the shared limiter
+    (``hpf.common.limits``, in the shared cache). The table stays until a migration of the
+    staff app drops it (left out here so as not to clash with parallel staff migrations)."""
 
     username = models.CharField(max_length=150)
     client_addr = models.CharField(max_length=45)

@@ -2,12 +2,11 @@
 
 The second factor is django-otp's ``TOTPDevice`` (RFC 6238, 30 s steps): it refuses a code
 whose time step is not newer than the last one accepted, so a code works once, and it slows
-down repeated wrong codes itself; the password step's back-off is ``LoginThrottle``.
+down repeated wrong codes itself; the back-off per (user name, address) over both steps is
+the shared limiter's (``hpf.common.limits.Backoff``, in the deployment's shared cache).
 """
 
 from __future__ import annotations
-
-import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -16,10 +15,9 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hpf.audit.services import Actor, record_event
-from hpf.common import clock
-from hpf.common.backoff import lock_seconds
 from hpf.common.errors import AlreadyExists, InvalidInput
-from hpf.staff.models import LoginThrottle, Role, ServiceHall, StaffMember
+from hpf.common.limits import Backoff
+from hpf.staff.models import Role, ServiceHall, StaffMember
 
 # Wrong passwords or codes allowed before the lock starts; the lock doubles from one minute
 # and never exceeds ``HPF_STAFF_LOCK_MAX_S`` (15 minutes by default).
@@ -65,44 +63,35 @@ def staff_create(
         return member
 
 
-def _lock_seconds(failures: int) -> int:
-    return lock_seconds(failures, cap_s=settings.HPF_STAFF_LOCK_MAX_S, free=FREE_FAILURES)
+def _backoff() -> Backoff:
+    return Backoff("staff-signin", free=FREE_FAILURES, cap_s=settings.HPF_STAFF_LOCK_MAX_S)
+
+
+def _key(username: str, client_addr: str) -> str:
+    return f"{username}@{client_addr}"
 
 
 def login_wait_seconds(username: str, client_addr: str) -> int:
     """Seconds until this user name may try again from this address (0: now)."""
-    row = LoginThrottle.objects.filter(username=username, client_addr=client_addr).first()
-    if row is None or row.locked_until is None:
-        return 0
-    return max(0, int((row.locked_until - clock.now()).total_seconds()) + 1)
+    return _backoff().wait(_key(username, client_addr))
 
 
 def login_failed(username: str, client_addr: str, *, stage: str) -> int:
     """Count a wrong password or code; return the seconds of the lock it starts (0: none)."""
-    now = clock.now()
+    backoff, key = _backoff(), _key(username[:150], client_addr)
+    seconds = backoff.fail(key)
     with transaction.atomic():
-        row, _ = LoginThrottle.objects.select_for_update().get_or_create(
-            username=username[:150], client_addr=client_addr
-        )
-        # A quiet day forgives old failures: the count restarts after a lock's worth of calm.
-        if row.last_failure_at and now - row.last_failure_at > dt.timedelta(hours=24):
-            row.failures = 0
-        row.failures += 1
-        row.last_failure_at = now
-        seconds = _lock_seconds(row.failures)
-        row.locked_until = now + dt.timedelta(seconds=seconds) if seconds else None
-        row.save()
         record_event(
             Actor("anonymous:staff-login", "backoffice", client_addr or None),
             "staff.login_failed",
-            details={"stage": stage, "failures": row.failures, "locked_s": seconds},
+            details={"stage": stage, "failures": backoff.failures(key), "locked_s": seconds},
         )
     return seconds
 
 
 def login_succeeded(user: AbstractBaseUser, client_addr: str, *, channel: str) -> None:
+    _backoff().clear(_key(user.get_username(), client_addr))
     with transaction.atomic():
-        LoginThrottle.objects.filter(username=user.get_username(), client_addr=client_addr).delete()
         record_event(Actor(f"staff:{user.pk}", channel, client_addr or None), "staff.login")
 
 

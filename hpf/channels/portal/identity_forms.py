@@ -26,6 +26,14 @@ class LoginForm(forms.Form):
     )
 
 
+class ProofLoginForm(LoginForm):
+    """The sign-in while the login is under attack: the SMS code to the mobile on record too."""
+
+    code = forms.CharField(
+        label=_("短信验证码（6 位数字）"), min_length=6, max_length=6, widget=CODE_WIDGET
+    )
+
+
 class CodeForm(forms.Form):
     code = forms.CharField(
         label=_("验证码（6 位数字）"), min_length=6, max_length=6, widget=CODE_WIDGET

@@ -3,14 +3,18 @@ TOTP; or a passkey), sign-out, password reset, the security self-service page, "
 online access" and its strong unfreeze, and the demo's SMS outbox (DEBUG only).
 
 Views parse, call ``hpf.identity`` and render; ``portal_sign_in`` runs only after every
-factor passed.
+factor passed. Every change goes through a service of ``hpf.identity`` that writes and audits
+in one transaction; ``_attempt`` turns a service's refusal into the page's message, so the
+views do not repeat the same try/except.
 """
 
 from __future__ import annotations
 
 import base64
 import secrets
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import segno
 from django.conf import settings
@@ -40,18 +44,19 @@ from hpf.channels.portal.auth import (
 )
 from hpf.common import clock
 from hpf.common.errors import DomainError, InvalidInput
-from hpf.identity import passkeys, totp
+from hpf.identity import factors, passkeys, totp
 from hpf.identity.codes import code_check, code_destination, code_row, code_send
+from hpf.identity.grants import grant_revoke, grants_of
 from hpf.identity.models import (
     CodePurpose,
     NotificationKind,
-    Passkey,
     PortalLogin,
     PortalSession,
     SmsMessage,
 )
 from hpf.identity.notify import preferences, preferences_set
 from hpf.identity.services import (
+    ExtraProofRequired,
     email_set,
     email_verify,
     login_of,
@@ -60,21 +65,45 @@ from hpf.identity.services import (
     online_access_freeze,
     online_access_unfreeze,
     password_change,
-    password_verify,
+    password_confirm,
     registration_complete,
     registration_start,
     reset_complete,
     reset_start,
     session_end,
+    signin_key,
     signin_password,
-    signin_second_factor_failed,
-    signin_succeeded,
+    signin_second_factor,
     unfreeze_start,
 )
+from hpf.registry.own import own_account_id
 
 PENDING = "hpf_portal_pending"
+PROOF = "hpf_portal_proof"
 PENDING_TTL_S = 300
 TPL = "portal/identity/form.html"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt(Generic[T]):
+    """A service call's outcome for a page: its value, or the refusal's message."""
+
+    value: T | None
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+def _attempt(call: Callable[[], T]) -> Attempt[T]:
+    """Run one service call; a ``DomainError`` becomes the message the page shows."""
+    try:
+        return Attempt(call())
+    except DomainError as exc:
+        return Attempt(None, exc.message)
+
 
 # The security page's labels in the page's language (the models' labels stay Chinese: the
 # notification texts and the audit log use them).
@@ -142,34 +171,59 @@ def _device_cookie(response: HttpResponse, request: HttpRequest) -> HttpResponse
 
 @never_cache
 def login_view(request: HttpRequest) -> HttpResponse:
-    """Step one: ID number or mobile, and password (or the passkey button)."""
-    form = forms.LoginForm(request.POST or None)
+    """Step one: ID number or mobile, and password (or the passkey button). While the login
+    is under attack from many addresses the page also asks for the SMS code sent to the
+    mobile on record (``ExtraProofRequired``)."""
+    proof = request.session.get(PROOF)
+    form_class = forms.ProofLoginForm if proof else forms.LoginForm
+    form = form_class(request.POST or None)
     error = _("登录已超时，请重新登录。") if request.session.pop(SESSION_EXPIRED, False) else ""
     if request.method == "POST" and form.is_valid():
+        login_text = form.cleaned_data["login"]
+        key = signin_key(login_text)
+        proven = proof if proof and proof.get("key") == key else None
         try:
             login = signin_password(
-                login_text=form.cleaned_data["login"],
+                login_text=login_text,
                 password=form.cleaned_data["password"],
                 actor=_anon(request),
+                proof_handle=proven["code"] if proven else "",
+                proof_code=form.cleaned_data.get("code", "") if proven else "",
             )
+        except ExtraProofRequired as exc:
+            error = exc.message
+            if exc.wrong_code:
+                request.session.pop(PROOF, None)
+                form = forms.LoginForm(initial={"login": login_text})
+            else:
+                request.session[PROOF] = {"key": key, "code": exc.handle}
+                form = forms.ProofLoginForm(initial={"login": login_text})
         except DomainError as exc:
             error = exc.message
         else:
+            request.session.pop(PROOF, None)
             # A fresh session id already between the steps, and again at portal_sign_in.
             request.session.cycle_key()
             factor = "totp" if login.totp_confirmed else "sms"
+            # The pending sign-in keeps an opaque reference (the back-off's keyed hash),
+            # never the ID number or mobile that was typed.
             pending = {
                 "depositor": login.depositor_id,
-                "login": form.cleaned_data["login"],
+                "key": key,
                 "at": clock.now().timestamp(),
                 "next": _next_url(request),
                 "factor": factor,
                 "code": "",
             }
             if factor == "sms":
-                pending["code"] = code_send(
-                    depositor=login.depositor, purpose=CodePurpose.LOGIN
-                ).handle
+                first = _attempt(
+                    lambda: code_send(
+                        depositor=login.depositor,
+                        purpose=CodePurpose.LOGIN,
+                        client_addr=client_addr(request) or "",
+                    )
+                )
+                pending["code"] = first.value.handle if first.value else ""
             request.session[PENDING] = pending
             return redirect("portal:login_code")
     response = render(
@@ -195,38 +249,52 @@ def _pending(request: HttpRequest) -> dict[str, Any] | None:
 
 @never_cache
 def login_code_view(request: HttpRequest) -> HttpResponse:
-    """Step two: the SMS code or the authenticator app's code."""
+    """Step two: the SMS code or the authenticator app's code (refused unseen while this
+    login is locked at this address)."""
     pending = _pending(request)
     if pending is None:
         return redirect("portal:login")
     login = login_of(int(pending["depositor"]))
     if login is None:
         return redirect("portal:login")
+    error = ""
     if request.method == "POST" and "switch" in request.POST:
         want = request.POST["switch"]
         if want == "sms":
-            pending["code"] = code_send(depositor=login.depositor, purpose=CodePurpose.LOGIN).handle
-            pending["factor"] = "sms"
+            sent = _attempt(
+                lambda: code_send(
+                    depositor=login.depositor,
+                    purpose=CodePurpose.LOGIN,
+                    client_addr=client_addr(request) or "",
+                )
+            )
+            if sent.value:
+                pending["code"] = sent.value.handle
+                pending["factor"] = "sms"
+            error = sent.error
         elif want == "totp" and login.totp_confirmed:
             pending["factor"] = "totp"
         request.session[PENDING] = pending
-        return redirect("portal:login_code")
-    form = forms.CodeForm(request.POST or None)
-    error = ""
+        if not error:
+            return redirect("portal:login_code")
+    form = forms.CodeForm((request.POST or None) if "switch" not in request.POST else None)
     if request.method == "POST" and form.is_valid():
-        code = form.cleaned_data["code"]
-        if pending["factor"] == "totp":
-            ok = totp.totp_check(login, code)
-        else:
-            ok = code_check(pending["code"], code, purpose=CodePurpose.LOGIN) is not None
-        if ok and login.frozen_at is None:
+        checked = _attempt(
+            lambda: signin_second_factor(
+                login=login,
+                key=pending["key"],
+                factor=pending["factor"],
+                handle=pending["code"],
+                code=form.cleaned_data["code"],
+                actor=_anon(request),
+            )
+        )
+        if checked.value:
             del request.session[PENDING]
-            signin_succeeded(login=login, login_text=pending["login"], actor=_anon(request))
             portal_sign_in(request, login.depositor_id, method=f"password+{pending['factor']}")
             return HttpResponseRedirect(pending["next"] or _landing())
-        locked = signin_second_factor_failed(login_text=pending["login"], actor=_anon(request))
-        error = _("尝试次数过多，请稍后再试。") if locked else _("验证码不正确、已使用或已过期。")
-        if locked:
+        error = checked.error or _("验证码不正确、已使用或已过期。")
+        if not checked.ok:
             request.session.pop(PENDING, None)
     row = code_row(pending["code"]) if pending["factor"] == "sms" else None
     return _form_page(
@@ -293,15 +361,16 @@ def register_view(request: HttpRequest) -> HttpResponse:
     form = forms.RegisterForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
-        try:
-            row = registration_start(**form.cleaned_data, actor=_anon(request))
-        except DomainError as exc:
-            error = exc.message
-            # Typed numbers are not echoed back: the page is the same whoever was typed.
-            form = forms.RegisterForm()
-        else:
-            request.session["hpf_register"] = {"code": row.handle, "at": clock.now().timestamp()}
+        started = _attempt(lambda: registration_start(**form.cleaned_data, actor=_anon(request)))
+        if started.value:
+            request.session["hpf_register"] = {
+                "code": started.value.handle,
+                "at": clock.now().timestamp(),
+            }
             return redirect("portal:register_finish")
+        error = started.error
+        # Typed numbers are not echoed back: the page is the same whoever was typed.
+        form = forms.RegisterForm()
     return _form_page(
         request,
         form,
@@ -323,17 +392,17 @@ def register_finish_view(request: HttpRequest) -> HttpResponse:
     form = forms.RegisterFinishForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
-        try:
-            registration_complete(
+        done = _attempt(
+            lambda: registration_complete(
                 handle=state["code"],
                 code=form.cleaned_data["code"],
                 password=form.cleaned_data["password"],
                 email=form.cleaned_data.get("email") or "",
                 actor=_anon(request),
             )
-        except DomainError as exc:
-            error = exc.message
-        else:
+        )
+        error = done.error
+        if done.ok:
             del request.session["hpf_register"]
             request.session["hpf_flash"] = _("注册成功，请登录。")
             return redirect("portal:login")
@@ -357,17 +426,17 @@ def reset_view(request: HttpRequest) -> HttpResponse:
     form = forms.ResetStartForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
-        try:
-            handle = reset_start(
+        started = _attempt(
+            lambda: reset_start(
                 login_text=form.cleaned_data["login"],
                 channel=form.cleaned_data["channel"],
                 actor=_anon(request),
             )
-        except DomainError as exc:
-            error = exc.message
-        else:
-            request.session["hpf_reset"] = {"code": handle}
+        )
+        if started.value:
+            request.session["hpf_reset"] = {"code": started.value}
             return redirect("portal:reset_finish")
+        error = started.error
     return _form_page(
         request,
         form,
@@ -386,16 +455,16 @@ def reset_finish_view(request: HttpRequest) -> HttpResponse:
     form = forms.ResetFinishForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
-        try:
-            reset_complete(
+        done = _attempt(
+            lambda: reset_complete(
                 handle=state["code"],
                 code=form.cleaned_data["code"],
                 new_password=form.cleaned_data["password"],
                 actor=_anon(request),
             )
-        except DomainError as exc:
-            error = exc.message
-        else:
+        )
+        error = done.error
+        if done.ok:
             del request.session["hpf_reset"]
             request.session["hpf_flash"] = _("密码已重置，其他设备上的登录已全部退出。请登录。")
             return redirect("portal:login")
@@ -423,8 +492,11 @@ def _login(request: HttpRequest) -> PortalLogin:
 @never_cache
 @depositor_required
 def security_view(request: HttpRequest) -> HttpResponse:
-    """Login history, active sessions, factors, notifications, freeze."""
+    """Login history, signed-in devices and app sign-ins (each with a revoke button),
+    factors, notifications, freeze. Reading it is audited (``portal.security_read``)."""
     login = _login(request)
+    actor = request.actor  # type: ignore[attr-defined]
+    record_event(actor, "portal.security_read", subject_account_id=own_account_id(actor))
     sessions = PortalSession.objects.filter(depositor_id=login.depositor_id).order_by("-started_at")
     message = request.session.pop("hpf_flash", "")
     prefs = preferences(login.depositor_id)
@@ -443,6 +515,7 @@ def security_view(request: HttpRequest) -> HttpResponse:
                 or s.public_id == current_session_id(request)
             ],
             "current": current_session_id(request),
+            "grants": grants_of(login.depositor_id),
             "passkeys": list(login.passkeys.order_by("created_at")),
             "prefs": [
                 (kind, KIND_LABELS.get(kind, label), prefs[kind][0], prefs[kind][1])
@@ -491,28 +564,56 @@ def _back(request: HttpRequest, message: str) -> HttpResponse:
 @require_POST
 @depositor_required
 def session_end_view(request: HttpRequest) -> HttpResponse:
+    """Sign out one device (audited ``portal.session_end``); this one signs out here."""
     login = _login(request)
     sid = request.POST.get("session", "")
     if sid == current_session_id(request):
         portal_sign_out(request)
         return redirect("portal:login")
-    session_end(depositor_id=login.depositor_id, public_id=sid, reason="signed_out_elsewhere")
+    session_end(
+        depositor_id=login.depositor_id,
+        public_id=sid,
+        reason="signed_out_elsewhere",
+        actor=request.actor,  # type: ignore[attr-defined]
+    )
     return _back(request, _("已退出该会话。"))
+
+
+@require_POST
+@depositor_required
+def grant_revoke_view(request: HttpRequest) -> HttpResponse:
+    """Revoke one app sign-in or partner grant (its token stops at once; audited)."""
+    login = _login(request)
+    done = _attempt(
+        lambda: grant_revoke(
+            depositor_id=login.depositor_id,
+            source=request.POST.get("source", ""),
+            ref=request.POST.get("ref", ""),
+            actor=request.actor,  # type: ignore[attr-defined]
+        )
+    )
+    return _back(request, _("已撤销该授权。") if done.ok else done.error)
 
 
 @never_cache
 @depositor_required
 def reauth_view(request: HttpRequest) -> HttpResponse:
-    """Prove the password again before changing mobile, e-mail or factors."""
+    """Prove the password again before changing mobile, e-mail or factors (throttled)."""
     login = _login(request)
     form = forms.PasswordForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
-        if password_verify(login, form.cleaned_data["password"]):
+        confirmed = _attempt(
+            lambda: password_confirm(
+                login=login,
+                password=form.cleaned_data["password"],
+                actor=request.actor,  # type: ignore[attr-defined]
+            )
+        )
+        if confirmed.value:
             mark_reauthenticated(request)
             return HttpResponseRedirect(_next_url(request) or reverse("portal:security"))
-        signin_second_factor_failed(login_text=f"reauth:{login.depositor_id}", actor=request.actor)  # type: ignore[attr-defined]
-        error = _("密码不正确。")
+        error = confirmed.error or _("密码不正确。")
     return _form_page(
         request,
         form,
@@ -534,26 +635,34 @@ def _needs_reauth(request: HttpRequest) -> HttpResponse | None:
 @never_cache
 @depositor_required
 def password_view(request: HttpRequest) -> HttpResponse:
+    """Change the password: the current one (throttled like re-authentication), then the
+    new one; every other session and every app sign-in ends."""
     login = _login(request)
+    actor = request.actor  # type: ignore[attr-defined]
     form = forms.NewPasswordForm(request.POST or None)
     current = forms.PasswordForm(request.POST or None, prefix="old")
     error = ""
     if request.method == "POST" and form.is_valid() and current.is_valid():
-        if not password_verify(login, current.cleaned_data["password"]):
-            error = _("当前密码不正确。")
+        confirmed = _attempt(
+            lambda: password_confirm(
+                login=login, password=current.cleaned_data["password"], actor=actor
+            )
+        )
+        if not confirmed.value:
+            error = confirmed.error or _("当前密码不正确。")
         else:
-            try:
-                password_change(
+            changed = _attempt(
+                lambda: password_change(
                     login=login,
                     new_password=form.cleaned_data["password"],
-                    actor=request.actor,  # type: ignore[attr-defined]
+                    actor=actor,
                     keep_session=current_session_id(request),
                 )
-            except DomainError as exc:
-                error = exc.message
-            else:
+            )
+            error = changed.error
+            if changed.ok:
                 mark_reauthenticated(request)
-                return _back(request, _("密码已修改，其他设备上的登录已全部退出。"))
+                return _back(request, _("密码已修改，其他设备和手机应用上的登录已全部退出。"))
     return _form_page(
         request,
         form,
@@ -571,35 +680,37 @@ def mobile_view(request: HttpRequest) -> HttpResponse:
     if (back := _needs_reauth(request)) is not None:
         return back
     login = _login(request)
+    actor = request.actor  # type: ignore[attr-defined]
     state = request.session.get("hpf_mobile")
     error = ""
     if state:
         form: Any = forms.CodeForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            try:
-                mobile_change_complete(
+            done = _attempt(
+                lambda: mobile_change_complete(
                     login=login,
                     handle=state["code"],
                     code=form.cleaned_data["code"],
                     mobile=state["mobile"],
-                    actor=request.actor,  # type: ignore[attr-defined]
+                    actor=actor,
                 )
-            except DomainError as exc:
-                error = exc.message
-            else:
+            )
+            error = done.error
+            if done.ok:
                 del request.session["hpf_mobile"]
                 return _back(request, _("手机号已更换。"))
         intro = _("验证码已发送到新手机 %(to)s。") % {"to": mask_mobile(state["mobile"])}
     else:
         form = forms.MobileForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            try:
-                row, number = mobile_change_start(login=login, mobile=form.cleaned_data["mobile"])
-            except DomainError as exc:
-                error = exc.message
-            else:
+            started = _attempt(
+                lambda: mobile_change_start(login=login, mobile=form.cleaned_data["mobile"])
+            )
+            if started.value:
+                row, number = started.value
                 request.session["hpf_mobile"] = {"code": row.handle, "mobile": number}
                 return redirect("portal:mobile")
+            error = started.error
         intro = _("新手机号须先收到验证码才会生效。")
     return _form_page(
         request, form, title=_("更换手机号"), intro=intro, submit=_("下一步"), error=error
@@ -612,6 +723,7 @@ def email_view(request: HttpRequest) -> HttpResponse:
     if (back := _needs_reauth(request)) is not None:
         return back
     login = _login(request)
+    actor = request.actor  # type: ignore[attr-defined]
     state = request.session.get("hpf_email")
     error = ""
     if state or (login.email and not login.email_verified and request.GET.get("verify")):
@@ -625,29 +737,26 @@ def email_view(request: HttpRequest) -> HttpResponse:
             )
             state = request.session["hpf_email"] = {"code": row.handle}
         if request.method == "POST" and form.is_valid():
-            try:
-                email_verify(
-                    login=login,
-                    handle=state["code"],
-                    code=form.cleaned_data["code"],
-                    actor=request.actor,  # type: ignore[attr-defined]
+            done = _attempt(
+                lambda: email_verify(
+                    login=login, handle=state["code"], code=form.cleaned_data["code"], actor=actor
                 )
-            except DomainError as exc:
-                error = exc.message
-            else:
+            )
+            error = done.error
+            if done.ok:
                 del request.session["hpf_email"]
                 return _back(request, _("电子邮箱已验证。"))
         intro = _("验证码已发送到您的电子邮箱。")
     else:
         form = forms.EmailForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            try:
-                row = email_set(login=login, email=form.cleaned_data["email"], actor=request.actor)  # type: ignore[attr-defined]
-            except DomainError as exc:
-                error = exc.message
-            else:
-                request.session["hpf_email"] = {"code": row.handle}
+            started = _attempt(
+                lambda: email_set(login=login, email=form.cleaned_data["email"], actor=actor)
+            )
+            if started.value:
+                request.session["hpf_email"] = {"code": started.value.handle}
                 return redirect("portal:email")
+            error = started.error
         intro = _("填写后须输入发到该邮箱的验证码才会生效。")
     return _form_page(
         request, form, title=_("电子邮箱"), intro=intro, submit=_("下一步"), error=error
@@ -657,25 +766,30 @@ def email_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @depositor_required
 def totp_view(request: HttpRequest) -> HttpResponse:
-    """Enrol the authenticator app: show the key (QR and text); the first code confirms it."""
+    """Enrol the authenticator app: show the key (QR and text); the first code confirms it.
+    Removing it is a POST with ``remove`` (after re-authentication too)."""
     if (back := _needs_reauth(request)) is not None:
         return back
     login = _login(request)
+    actor = request.actor  # type: ignore[attr-defined]
     if request.method == "POST" and request.POST.get("remove"):
-        PortalLogin.objects.filter(pk=login.pk).update(totp_confirmed=False, totp_key_enc=b"")
-        record_event(request.actor, "portal.totp_removed")  # type: ignore[attr-defined]
-        return _back(request, _("身份验证器已停用。"))
+        removed = _attempt(lambda: factors.totp_remove(login=login, actor=actor))
+        return _back(request, _("身份验证器已停用。") if removed.ok else removed.error)
     key_hex = request.session.get("hpf_totp_key") or totp.totp_new_key().hex()
     request.session["hpf_totp_key"] = key_hex
     key = bytes.fromhex(key_hex)
     form = forms.CodeForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
-        if totp.totp_confirm(login, key, form.cleaned_data["code"]):
+        enrolled = _attempt(
+            lambda: factors.totp_enrol(
+                login=login, key=key, code=form.cleaned_data["code"], actor=actor
+            )
+        )
+        if enrolled.ok:
             del request.session["hpf_totp_key"]
-            record_event(request.actor, "portal.totp_enrolled")  # type: ignore[attr-defined]
             return _back(request, _("身份验证器已启用。"))
-        error = _("动态口令不正确，请核对手机时间后重试。")
+        error = enrolled.error
     qr = segno.make(totp.totp_uri(key, login.depositor.id_number_masked), error="m")
     return _form_page(
         request,
@@ -689,11 +803,15 @@ def totp_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _json_refusal(error: str, code: str = "INVALID_INPUT", status: int = 400) -> JsonResponse:
+    return JsonResponse({"code": code, "message": error}, status=status)
+
+
 @require_POST
 @depositor_required
 def passkey_register_options(request: HttpRequest) -> JsonResponse:
     if not recently_authenticated(request, _reauth_minutes()):
-        return JsonResponse({"code": "REAUTH_REQUIRED", "message": _("请先确认密码。")}, status=403)
+        return _json_refusal(_("请先确认密码。"), "REAUTH_REQUIRED", 403)
     login = _login(request)
     rp_id, _origin = _rp(request)
     options, challenge = passkeys.registration_options(login, rp_id=rp_id)
@@ -705,23 +823,24 @@ def passkey_register_options(request: HttpRequest) -> JsonResponse:
 @depositor_required
 def passkey_register(request: HttpRequest) -> JsonResponse:
     if not recently_authenticated(request, _reauth_minutes()):
-        return JsonResponse({"code": "REAUTH_REQUIRED", "message": _("请先确认密码。")}, status=403)
+        return _json_refusal(_("请先确认密码。"), "REAUTH_REQUIRED", 403)
     login = _login(request)
     rp_id, origin = _rp(request)
     challenge = request.session.pop("hpf_passkey_reg", "")
-    try:
-        if not challenge:
-            raise InvalidInput(_("请求已过期，请重试。"))
-        passkeys.registration_verify(
-            login,
-            passkeys.parse_credential(request.body),
+    if not challenge:
+        return _json_refusal(_("请求已过期，请重试。"))
+    added = _attempt(
+        lambda: factors.passkey_add(
+            login=login,
+            credential=passkeys.parse_credential(request.body),
             challenge=base64.b64decode(challenge),
             rp_id=rp_id,
             origin=origin,
+            actor=request.actor,  # type: ignore[attr-defined]
         )
-    except DomainError as exc:
-        return JsonResponse({"code": exc.code, "message": exc.message}, status=400)
-    record_event(request.actor, "portal.passkey_added")  # type: ignore[attr-defined]
+    )
+    if not added.ok:
+        return _json_refusal(added.error)
     request.session["hpf_flash"] = _("通行密钥已添加。")
     return JsonResponse({"next": reverse("portal:security")})
 
@@ -732,9 +851,15 @@ def passkey_remove(request: HttpRequest) -> HttpResponse:
     if (back := _needs_reauth(request)) is not None:
         return back
     login = _login(request)
-    Passkey.objects.filter(login=login, pk=request.POST.get("passkey") or 0).delete()
-    record_event(request.actor, "portal.passkey_removed")  # type: ignore[attr-defined]
-    return _back(request, _("通行密钥已删除。"))
+    passkey_id = request.POST.get("passkey", "")
+    removed = _attempt(
+        lambda: factors.passkey_remove(
+            login=login,
+            passkey_id=int(passkey_id) if passkey_id.isdigit() else 0,
+            actor=request.actor,  # type: ignore[attr-defined]
+        )
+    )
+    return _back(request, _("通行密钥已删除。") if removed.ok else removed.error)
 
 
 @require_POST
@@ -793,14 +918,12 @@ def unfreeze_view(request: HttpRequest) -> HttpResponse:
     else:
         form = forms.UnfreezeStartForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            try:
-                row = unfreeze_start(**form.cleaned_data, actor=_anon(request))
-            except DomainError as exc:
-                error = exc.message
-                form = forms.UnfreezeStartForm()
-            else:
-                request.session["hpf_unfreeze"] = {"code": row.handle}
+            started = _attempt(lambda: unfreeze_start(**form.cleaned_data, actor=_anon(request)))
+            if started.value:
+                request.session["hpf_unfreeze"] = {"code": started.value.handle}
                 return redirect("portal:unfreeze")
+            error = started.error
+            form = forms.UnfreezeStartForm()
         intro = _(
             "解除冻结须核验身份证号、姓名、银行卡号、登记手机的验证码和身份验证器动态口令；也可到服务大厅办理。"
         )

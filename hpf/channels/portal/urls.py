@@ -28,6 +28,7 @@ urlpatterns = [
     path("security/passkeys/", v.passkey_register, name="passkey_register"),
     path("security/passkeys/remove/", v.passkey_remove, name="passkey_remove"),
     path("security/sessions/end/", v.session_end_view, name="session_end"),
+    path("security/grants/revoke/", v.grant_revoke_view, name="grant_revoke"),
     path("security/notifications/", v.notifications_view, name="notifications"),
     path("security/freeze/", v.freeze_view, name="freeze"),
     path("dev/outbox/", v.outbox_view, name="outbox"),

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from hpf.appointments.models import AppointmentKind, AppointmentStatus
 from hpf.appointments.selectors import appointments_for, service_halls
 from hpf.appointments.services import appointment_request, appointment_withdraw
-from hpf.audit.services import Actor
+from hpf.audit.services import Actor, record_event
 from hpf.certificates.kinds import DATES, KINDS, LOAN, kind_spec
 from hpf.certificates.pdf import certificate_pdf
 from hpf.certificates.selectors import (
@@ -107,6 +107,8 @@ def services(request: HttpRequest, actor: Actor, account_id: int) -> HttpRespons
     every self-service page."""
     disputes = disputes_for(actor, account_id)
     appointments = appointments_for(actor, account_id)
+    notes = notifications_for(_depositor_id(actor), limit=3)
+    _messages_read(actor, account_id, "services", len(notes))
     return _render(
         request,
         "portal/services.html",
@@ -114,7 +116,17 @@ def services(request: HttpRequest, actor: Actor, account_id: int) -> HttpRespons
         open_disputes=[d for d in disputes if d.status in OPEN_STATUSES],
         disputes=disputes[:3],
         appointments=[a for a in appointments if a.status in OPEN_APPOINTMENT][:3],
-        notes=notifications_for(_depositor_id(actor), limit=3),
+        notes=notes,
+    )
+
+
+def _messages_read(actor: Actor, account_id: int, view: str, count: int) -> None:
+    """The messages hold personal facts (amounts, dispute outcomes): reading them is audited."""
+    record_event(
+        actor,
+        "portal.messages_read",
+        subject_account_id=account_id,
+        details={"view": view, "count": count},
     )
 
 
@@ -360,10 +372,8 @@ def readers(request: HttpRequest, actor: Actor, account_id: int) -> HttpResponse
 
 @portal_page
 def inbox(request: HttpRequest, actor: Actor, account_id: int) -> HttpResponse:
-    """消息: the notifications the services sent me (dispute and appointment changes …)."""
-    return _render(
-        request,
-        "portal/messages.html",
-        "services",
-        notes=notifications_for(_depositor_id(actor), limit=100),
-    )
+    """消息: the notifications the services sent me (dispute and appointment changes …);
+    each reading is audited (``portal.messages_read``)."""
+    notes = notifications_for(_depositor_id(actor), limit=100)
+    _messages_read(actor, account_id, "inbox", len(notes))
+    return _render(request, "portal/messages.html", "services", notes=notes)

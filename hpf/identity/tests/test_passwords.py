@@ -29,6 +29,10 @@ def test_accepted(password):
         ("1qaz2wsx3edc4rfv", "常见"),  # keyboard walk on the vendored list
         ("password1234", "常见"),
         ("x" * 129, "128"),
+        # Issue 11, item 14: accepted before the strength estimator.
+        ("1111111111111111", "容易被猜到"),  # a 16-character "passphrase" of one digit
+        ("P@ssw0rd2026", "容易被猜到"),  # three classes, on no list
+        ("Kunming-Kunming-", "容易被猜到"),
     ],
 )
 def test_refused_with_the_reason(password, why):

@@ -14,7 +14,7 @@ from hpf.audit.models import AuditEvent
 from hpf.common import clock
 from hpf.common.clock import frozen_clock
 from hpf.conftest import STAFF_PASSWORD, staff_totp_code, totp_now, verified_client
-from hpf.staff.models import LoginThrottle
+from hpf.staff.services import login_wait_seconds
 
 pytestmark = pytest.mark.django_db
 
@@ -89,10 +89,10 @@ def test_back_off_locks_briefly_and_only_that_address(clerk):
         # The attacker keeps guessing every time the lock opens.
         with frozen_clock(now + dt.timedelta(minutes=16 * hour)):
             sign_in(attacker, "clerk_a", "guess-guess-guess", addr=addr)
-            row = LoginThrottle.objects.get(username="clerk_a", client_addr=addr)
-            assert row.locked_until is not None
-            assert row.locked_until - clock.now() <= dt.timedelta(minutes=15)
-    assert row.failures > 10
+            wait = login_wait_seconds("clerk_a", addr)
+            assert 0 < wait <= 15 * 60 + 1
+    failed = AuditEvent.objects.filter(action="staff.login_failed").order_by("-id").first()
+    assert failed is not None and failed.details["failures"] > 10
     with frozen_clock(now + dt.timedelta(minutes=16 * 20)):
         assert sign_in(attacker, "clerk_a", addr=addr)["Location"] == CODE
 
@@ -104,7 +104,8 @@ def test_wrong_codes_count_too(clerk):
     bad = f"{(int(good) + 1) % 1_000_000:06d}"
     response = http.post(CODE, {"code": bad})
     assert "验证码不正确" in response.content.decode()
-    assert LoginThrottle.objects.get(username="clerk_a").failures == 1
+    failed = AuditEvent.objects.get(action="staff.login_failed")
+    assert failed.details == {"stage": "totp", "failures": 1, "locked_s": 0}
 
 
 def test_first_sign_in_enrols_the_authenticator(make_staff):
