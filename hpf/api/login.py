@@ -24,17 +24,15 @@ from hpf.audit.models import Channel
 from hpf.audit.services import Actor
 from hpf.common import clock
 from hpf.common.errors import DomainError
-from hpf.identity import totp
-from hpf.identity.codes import code_check, code_destination, code_send
+from hpf.identity.codes import code_destination, code_send
 from hpf.identity.models import CodePurpose, PortalLogin
 from hpf.identity.services import (
-    AccessFrozen,
+    ExtraProofRequired,
     TooManyAttempts,
     session_start,
     signin_key,
     signin_password,
-    signin_second_factor_failed,
-    signin_succeeded,
+    signin_second_factor,
 )
 
 CHALLENGE_TTL_S = 300
@@ -59,6 +57,14 @@ class FactorUnavailable(DomainError):
     default_message = "您尚未启用身份验证器，请选择短信验证码。"
 
 
+class ExtraProofOnWeb(DomainError):
+    code = "EXTRA_PROOF_REQUIRED"
+    default_message = (
+        "该账号近期有来自多处的错误登录尝试。为保护您的账户，请暂时在网上服务大厅（网页）登录，"
+        "按提示完成短信验证。"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Challenge:
     challenge: str
@@ -75,7 +81,12 @@ def _hash(challenge: str) -> str:
 def login_start(*, login_text: str, password: str, factor: str, actor: Actor) -> Challenge:
     """Password step; raises the identity service's SignInRefused / TooManyAttempts /
     AccessFrozen, or FactorUnavailable for TOTP without an enrolled app."""
-    login = signin_password(login_text=login_text, password=password, actor=actor)
+    try:
+        login = signin_password(login_text=login_text, password=password, actor=actor)
+    except ExtraProofRequired as exc:
+        # The app has no step for the portal's extra SMS proof: the person signs in on the
+        # web while the attack lasts. The answer is the same for a right and a wrong password.
+        raise ExtraProofOnWeb() from exc
     factors = ("sms", "totp") if login.totp_confirmed else ("sms",)
     factor = factor or ("totp" if login.totp_confirmed else "sms")
     if factor not in factors:
@@ -114,25 +125,28 @@ def login_verify(
         )
         if row is None or row.used_at is not None or row.expires_at <= now:
             raise ChallengeInvalid()
-        login = PortalLogin.objects.get(depositor_id=row.depositor_id)
-        if row.factor == "totp":
-            ok = totp.totp_check(login, code.strip())
-        else:
-            ok = code_check(row.code_handle, code, purpose=CodePurpose.LOGIN) is not None
         row.attempts += 1
-        if ok or row.attempts >= MAX_TRIES:
+        if row.attempts >= MAX_TRIES:
             row.used_at = now
         row.save(update_fields=["attempts", "used_at"])
+    login = PortalLogin.objects.get(depositor_id=row.depositor_id)
+    try:
+        # The portal's own second step: refused unseen while the login is locked at this
+        # address, a wrong code counted against the same back-off, frozen access refused.
+        ok = signin_second_factor(
+            login=login,
+            key=row.signin_key,
+            factor=row.factor,
+            handle=row.code_handle,
+            code=code.strip(),
+            actor=actor,
+        )
+    except TooManyAttempts:
+        LoginChallenge.objects.filter(pk=row.pk).update(used_at=now)
+        raise
     if not ok:
-        locked = signin_second_factor_failed(actor=actor, key=row.signin_key)
-        if locked:
-            LoginChallenge.objects.filter(pk=row.pk).update(used_at=now)
-            raise TooManyAttempts(locked)
         raise CodeInvalid()
-    login.refresh_from_db(fields=["frozen_at"])
-    if login.frozen_at is not None:
-        raise AccessFrozen()
-    signin_succeeded(login=login, actor=actor, key=row.signin_key)
+    LoginChallenge.objects.filter(pk=row.pk).update(used_at=now)
     own = Actor(f"depositor:{login.depositor_id}", Channel.MOBILE, actor.client_addr)
     session_start(
         depositor_id=login.depositor_id,

@@ -24,7 +24,6 @@ from functools import wraps
 from typing import Annotated, Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern, URLResolver
@@ -43,6 +42,7 @@ from pydantic import (
 from pydantic_core import core_schema
 
 from hpf.common.errors import DomainError, InvalidInput
+from hpf.common.limits import Window
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ STATUS: dict[str, int] = {
     "AUTH_REQUIRED": 401,
     "TOKEN_INVALID": 401,
     "SIGNIN_REFUSED": 401,
+    "EXTRA_PROOF_REQUIRED": 401,
     "SIGNATURE_INVALID": 401,
     "TIMESTAMP_SKEW": 401,
     "NONCE_REPLAYED": 401,
@@ -419,18 +420,11 @@ class PerMinuteThrottle(SimpleRateThrottle):
         return None if key is None else f"hpf-api-rate:{key}"
 
     def allow_request(self, request: HttpRequest) -> bool:
-        key = self.get_cache_key(request)
+        key = self.ident_of(request)
         if key is None:
             return True
         limit: int = settings.HPF_API_RATE_PER_MINUTE
-        bucket = f"{key}:{int(time.time()) // 60}"
-        if cache.add(bucket, 1, timeout=70):
-            return limit >= 1
-        try:
-            return bool(cache.incr(bucket) <= limit)
-        except ValueError:  # expired between add and incr
-            cache.add(bucket, 1, timeout=70)
-            return True
+        return Window("api-rate", limit, 60).hit(key)
 
     def wait(self) -> float | None:
         return float(60 - math.floor(time.time()) % 60)

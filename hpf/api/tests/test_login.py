@@ -212,3 +212,34 @@ def test_the_app_token_cannot_write(client, portal_login, person, owner):
         assert (r.status_code, r.json()["code"]) == (403, "SCOPE_MISSING"), path
     record = ApiToken.objects.get(depositor_id=owner.depositor_id)
     assert not any(s.endswith(":write") for s in record.scope_set)
+
+
+def test_the_code_is_refused_unseen_while_the_address_is_locked(client, portal_login, person):
+    """A right SMS code does not help a guesser whose address is locked meanwhile: the app's
+    second step is the portal's own (refused while locked), not a check of its own."""
+    body = start(client, person(1)["id_number"]).json()
+    code = last_sms_code()
+    for i in range(5):
+        start(client, person(1)["id_number"], password=f"guess-{i}")
+    r = post(client, "verify", {"challenge": body["challenge"], "code": code})
+    assert (r.status_code, r.json()["code"]) == (429, "TOO_MANY_ATTEMPTS")
+    assert not ApiToken.objects.exists()
+
+
+def test_a_login_under_attack_from_many_addresses_is_sent_to_the_web(
+    client, portal_login, person, settings
+):
+    """Failures from many addresses make the portal ask for an extra SMS proof; the app has no
+    such step and answers the same for the right and a wrong password."""
+    settings.HPF_PORTAL_PROOF_AFTER_FAILURES = 4
+    settings.HPF_PORTAL_PROOF_AFTER_ADDRS = 2
+    login = person(1)["id_number"]
+    for n in range(4):
+        post(client, "login", {"login": login, "password": "wrong-guess"}, addr=f"10.66.0.{n % 2}")
+    right = post(
+        client, "login", {"login": login, "password": DEPOSITOR_PASSWORD}, addr="10.77.0.1"
+    )
+    wrong = post(client, "login", {"login": login, "password": "wrong-again"}, addr="10.77.0.2")
+    assert (right.status_code, right.json()["code"]) == (401, "EXTRA_PROOF_REQUIRED")
+    assert right.json() == wrong.json()
+    assert not LoginChallenge.objects.exists()
