@@ -53,6 +53,8 @@ try:
     HPF_IMPORT_MAX_BYTES = int(os.environ.get("HPF_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
 except ValueError as exc:
     raise ImproperlyConfigured("HPF_IMPORT_MAX_BYTES must be a whole number of bytes") from exc
+# Detail rows accepted in one remittance list: reading stops at the first row beyond it.
+HPF_IMPORT_MAX_ROWS = env_int("HPF_IMPORT_MAX_ROWS", default=100_000, low=1, high=10_000_000)
 # Where the month's remittance lists arrive, one sub-folder per month (back office: 批量作业).
 HPF_INTAKE_DIR = Path(os.environ.get("HPF_INTAKE_DIR", VAR_DIR / "intake"))
 if HPF_IMPORT_MAX_BYTES <= 0:
@@ -96,6 +98,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "hpf.common.middleware.UploadLimitMiddleware",  # before anything reads an upload's body
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -104,6 +107,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Uploads whose declared Content-Length is checked before the body is read (URL name → the
+# setting holding the page's limit in bytes; hpf.common.middleware).
+HPF_UPLOAD_LIMITS = {
+    "backoffice:remittance_upload": "HPF_IMPORT_MAX_BYTES",
+    "verify:upload": "HPF_VERIFY_UPLOAD_MAX_BYTES",
+}
 
 ROOT_URLCONF = "hpf.urls"
 WSGI_APPLICATION = "hpf.wsgi.application"

@@ -25,6 +25,7 @@ from hpf.audit.services import Actor
 from hpf.calc.money import format_yuan_grouped
 from hpf.channels.backoffice.models import STAGED_TTL, StagedUpload
 from hpf.common import clock
+from hpf.remittance.parse import problem_total
 from hpf.remittance.services import ImportOutcome, problems_csv, remittance_import
 from hpf.staff.access import staff_actor, staff_required
 from hpf.staff.models import Role
@@ -49,7 +50,8 @@ def _report(request: HttpRequest, outcome: ImportOutcome, **extra: Any) -> HttpR
         "employer_yuan": format_yuan_grouped(outcome.employer_fen),
         "employee_yuan": format_yuan_grouped(outcome.employee_fen),
         "problems": outcome.problems[:SHOWN_PROBLEMS],
-        "more_problems": max(0, len(outcome.problems) - SHOWN_PROBLEMS),
+        "problem_total": problem_total(outcome.problems),
+        "more_problems": max(0, problem_total(outcome.problems) - SHOWN_PROBLEMS),
         **extra,
     }
     if outcome.problems:
