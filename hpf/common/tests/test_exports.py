@@ -26,7 +26,7 @@ def test_numbers_and_amounts_stay_as_they_are():
 
 
 def test_csv_and_xlsx_keep_numbers_and_neutralise_text():
-    rows = [["金额", "用途"], [-1234, "=1+2"], ["-56.78", "@x"]]
+    rows: list[list[object]] = [["金额", "用途"], [-1234, "=1+2"], ["-56.78", "@x"]]
     text = csv_bytes(rows).decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(text))) == [
         ["金额", "用途"],

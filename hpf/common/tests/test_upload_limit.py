@@ -19,13 +19,13 @@ class Untouched(io.BytesIO):
 
     read_at_all = False
 
-    def read(self, *args: object) -> bytes:  # type: ignore[override]
+    def read(self, size: int | None = -1, /) -> bytes:
         Untouched.read_at_all = True
-        return super().read(*args)  # type: ignore[arg-type]
+        return super().read(size)
 
-    def readline(self, *args: object) -> bytes:  # type: ignore[override]
+    def readline(self, size: int | None = -1, /) -> bytes:
         Untouched.read_at_all = True
-        return super().readline(*args)  # type: ignore[arg-type]
+        return super().readline(size)
 
 
 def _post_huge(http: Client, url: str) -> object:
@@ -35,7 +35,7 @@ def _post_huge(http: Client, url: str) -> object:
         data=b"--x\r\n",
         content_type="multipart/form-data; boundary=x",
         CONTENT_LENGTH=str(10**10),
-        **{"wsgi.input": Untouched(b"--x\r\n" * 10)},
+        **{"wsgi.input": Untouched(b"--x\r\n" * 10)},  # type: ignore[arg-type]
     )
 
 
@@ -60,7 +60,7 @@ def test_an_upload_without_a_length_is_refused():
         data=b"x",
         content_type="application/pdf",
         CONTENT_LENGTH="",
-        **{"wsgi.input": Untouched(b"x")},
+        **{"wsgi.input": Untouched(b"x")},  # type: ignore[arg-type]
     )
     assert response.status_code == 411
     assert not Untouched.read_at_all

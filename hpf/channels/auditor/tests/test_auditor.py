@@ -199,7 +199,7 @@ def test_a_formula_in_a_certificate_purpose_is_inert_in_the_export(auditor, owne
         import csv as csv_module
 
         rows = list(csv_module.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-        cells = [c for row in rows for c in row]
+        cells: list[object] = [c for row in rows for c in row]
     else:
         book = load_workbook(io.BytesIO(response.content))
         sheet = book.active
