@@ -81,7 +81,9 @@ def search(request: HttpRequest) -> HttpResponse:
     page = None
     if form.is_valid():
         try:
-            events = audit_search(member, form.query())
+            events = audit_search(
+                member, form.query(), actor=staff_actor(request, Channel.BACKOFFICE)
+            )
             raw = request.GET.get("page", "1")
             page = Paginator(events, PAGE).get_page(int(raw) if raw.isdigit() else 1)
         except DomainError as exc:
@@ -147,5 +149,7 @@ def patterns(request: HttpRequest) -> HttpResponse:
 
     since = day("from", today - dt.timedelta(days=30))
     until = day("to", today)
-    report = unusual_patterns(member, since=since, until=until)
+    report = unusual_patterns(
+        member, since=since, until=until, actor=staff_actor(request, Channel.BACKOFFICE)
+    )
     return render(request, "auditor/patterns.html", {"member": member, "r": report})

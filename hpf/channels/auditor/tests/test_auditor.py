@@ -208,3 +208,22 @@ def test_a_formula_in_a_certificate_purpose_is_inert_in_the_export(auditor, owne
         assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
     assert "'" + evil in cells
     assert not any(isinstance(c, str) and c.startswith(("=", "+", "@")) for c in cells)
+
+
+def test_the_auditors_own_searches_and_reports_are_on_the_trail(auditor, clerk, person, reads):
+    """Issue 11, item 14: an auditor's search (even by ID number) and the patterns report leave
+    audit events naming the auditor and the filters, never the ID number."""
+    http = verified_client(auditor)
+    before = AuditEvent.objects.count()
+    response = http.post(
+        f"{reverse('auditor:search')}?staff={clerk.staff_no}",
+        {"id_number": person(1)["id_number"]},
+    )
+    assert response.status_code == 200
+    search = AuditEvent.objects.get(action="audit.search")
+    assert search.actor == f"staff:{auditor.user_id}"
+    assert search.details["staff"] == clerk.staff_no and search.details["depositor"] == "yes"
+    assert person(1)["id_number"] not in str(search.details)
+    assert http.get(reverse("auditor:patterns")).status_code == 200
+    assert AuditEvent.objects.filter(action="audit.patterns", actor=search.actor).exists()
+    assert AuditEvent.objects.count() == before + 2
