@@ -34,9 +34,11 @@ HEAD = (
 )
 
 # Runs in a fresh interpreter: read the file as the import does before it needs the database,
-# and print the problems and the peak memory (ru_maxrss is in KiB on Linux).
+# and print the problems and the peak memory. The peak is VmHWM (KiB), which starts afresh
+# with the new program: getrusage's ru_maxrss survives execve, so it would report the test
+# runner's own size when the runner has grown larger than the import.
 SCRIPT = """
-import json, resource, sys
+import json, sys
 import django
 django.setup()
 from django.conf import settings
@@ -62,7 +64,9 @@ print(json.dumps({
     "total": problem_total(problems),
     "report_bytes": len(report),
     "first": problems[0].message if problems else "",
-    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "peak_mb": int(
+        next(x for x in open("/proc/self/status") if x.startswith("VmHWM:")).split()[1]
+    ) / 1024,
 }))
 """
 
