@@ -229,3 +229,35 @@ def test_every_registered_admin_is_audited():
     assert admin.site._registry
     for model, model_admin in admin.site._registry.items():
         assert isinstance(model_admin, AuditedAdminMixin), model
+
+
+def test_the_first_two_administrators_come_from_the_command_line_and_no_more(monkeypatch):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    monkeypatch.setenv("HPF_BOOTSTRAP_PASSWORD", NEW_PASSWORD)
+    for n in (1, 2):
+        call_command(
+            "staff_bootstrap",
+            username=f"boot{n}",
+            staff_no=f"B{n}",
+            name=f"管理员{n}",
+            stdout=io.StringIO(),
+        )
+    assert StaffMember.objects.filter(role="sysadmin").count() == 2
+    created = AuditEvent.objects.filter(action="staff.create", actor__startswith="cli:")
+    assert created.count() == 2
+    with pytest.raises(CommandError, match="人员变更申请"):
+        call_command("staff_bootstrap", username="boot3", staff_no="B3", name="x")
+    assert not get_user_model().objects.filter(username="boot3").exists()
+
+
+@pytest.mark.parametrize("command", ["createsuperuser", "changepassword"])
+def test_djangos_user_commands_are_refused(monkeypatch, command):
+    from hpf import cli
+
+    monkeypatch.setattr("sys.argv", ["hpf", command, "someone"])
+    with pytest.raises(SystemExit) as refused:
+        cli.main()
+    assert "人员变更申请" in str(refused.value.code)
