@@ -20,7 +20,6 @@ a ``RemittanceList`` record saying what happened.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -41,7 +40,7 @@ from hpf.calc.deposits import DepositRules
 from hpf.calc.periods import format_period, period_of
 from hpf.common import clock
 from hpf.common.crypto import lookup_hasher
-from hpf.common.exports import csv_bytes
+from hpf.common.exports import SafeCsvWriter, csv_bytes, safe_row
 from hpf.common.policy import get_policy
 from hpf.ledger.bulk import BulkWriter
 from hpf.ledger.models import DEPOSIT_REASONS, CentreCode, JournalEntry, Posting, Reason
@@ -258,7 +257,7 @@ def remittance_template(kind: str, fmt: str) -> bytes:
     layout: list[list[str]] = [list(HEADER_COLUMNS), values, [], detail]
     if fmt == "csv":
         out = io.StringIO()
-        csv.writer(out, lineterminator="\r\n").writerows(layout)
+        SafeCsvWriter(out, lineterminator="\r\n").writerows(layout)
         return ("\ufeff" + out.getvalue()).encode("utf-8")
     if fmt == "xlsx":
         from openpyxl import Workbook
@@ -269,7 +268,7 @@ def remittance_template(kind: str, fmt: str) -> bytes:
         assert sheet is not None
         sheet.title = f"{kind}清册"
         for line in layout:
-            sheet.append(line)
+            sheet.append(safe_row(line))
         # Numbers of 12–18 digits must stay text, or Excel rounds them to 15 digits.
         for index in range(1, max(len(HEADER_COLUMNS), len(detail)) + 1):
             letter = get_column_letter(index)

@@ -37,3 +37,27 @@ def test_csv_and_xlsx_keep_numbers_and_neutralise_text():
     assert sheet is not None
     assert sheet.cell(2, 1).value == -1234 and sheet.cell(2, 1).data_type == "n"
     assert sheet.cell(2, 2).value == "'=1+2" and sheet.cell(2, 2).data_type == "s"
+
+
+def test_every_csv_and_xlsx_writer_goes_through_the_helper():
+    """The class of the defect: a new export written with ``csv.writer`` or an openpyxl
+    ``Workbook`` of its own would skip the neutralising. Only ``hpf.common.exports`` may
+    make them, and the remittance template (fixed column names, each cell through
+    ``safe_row``), which needs a full workbook for its column formats."""
+    import ast
+    from pathlib import Path
+
+    hpf = Path(__file__).resolve().parents[2]
+    allowed = {"common/exports.py", "remittance/services.py"}
+    offending = []
+    for path in hpf.rglob("*.py"):
+        rel = path.relative_to(hpf).as_posix()
+        if "/tests/" in f"/{rel}" or rel in allowed:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name in ("writer", "DictWriter", "Workbook"):
+                    offending.append(f"{rel}:{node.lineno}")
+    assert offending == []
