@@ -8,17 +8,26 @@ Secrets that are missing stop the program, unless ``HPF_GENERATE_SECRETS=1`` (se
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from hpf.certificates.config import env_int, signing_material
-from hpf.common.envconfig import env_bool, env_list, env_secret
+from hpf.certificates.config import signing_material
+from hpf.common.envconfig import (
+    env_bool,
+    env_int,
+    env_int_list,
+    env_list,
+    env_path,
+    env_secret,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("HPF_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR = env_path("HPF_VAR_DIR", default=BASE_DIR / "var")
 
 DEBUG = env_bool("DEBUG", default=False)
 GENERATE_SECRETS = env_bool("HPF_GENERATE_SECRETS", default=False)
@@ -38,25 +47,19 @@ ALLOWED_HOSTS = env_list(
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off (comma-separated).")
 
-HPF_PORT = int(os.environ.get("HPF_PORT", "8000"))
+HPF_PORT = env_int("HPF_PORT", default=8000, low=1, high=65535)
 # The sync API accepts a signed request whose timestamp is within this many seconds of ours.
-_sync_skew = os.environ.get("HPF_SYNC_MAX_SKEW_S", "300").strip()
-if not _sync_skew.isdigit() or not 1 <= int(_sync_skew) <= 3600:
-    raise ImproperlyConfigured(
-        f"HPF_SYNC_MAX_SKEW_S={_sync_skew!r} must be a whole number of seconds from 1 to 3600."
-    )
-HPF_SYNC_MAX_SKEW_S = int(_sync_skew)
-HPF_POLICY_FILE = Path(os.environ.get("HPF_POLICY_FILE", BASE_DIR / "policy" / "kunming.toml"))
+HPF_SYNC_MAX_SKEW_S = env_int("HPF_SYNC_MAX_SKEW_S", default=300, low=1, high=3600)
+HPF_POLICY_FILE = env_path("HPF_POLICY_FILE", default=BASE_DIR / "policy" / "kunming.toml")
 # The largest remittance list file accepted (bytes), checked before the file is parsed (the
-# CLI stats the file; a web upload view checks CONTENT_LENGTH before reading the body).
-try:
-    HPF_IMPORT_MAX_BYTES = int(os.environ.get("HPF_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
-except ValueError as exc:
-    raise ImproperlyConfigured("HPF_IMPORT_MAX_BYTES must be a whole number of bytes") from exc
+# CLI stats the file; hpf.common.middleware checks an upload's CONTENT_LENGTH before its body).
+HPF_IMPORT_MAX_BYTES = env_int(
+    "HPF_IMPORT_MAX_BYTES", default=20 * 1024 * 1024, low=1, high=2 * 1024**3
+)
+# Detail rows accepted in one remittance list: reading stops at the first row beyond it.
+HPF_IMPORT_MAX_ROWS = env_int("HPF_IMPORT_MAX_ROWS", default=100_000, low=1, high=10_000_000)
 # Where the month's remittance lists arrive, one sub-folder per month (back office: 批量作业).
-HPF_INTAKE_DIR = Path(os.environ.get("HPF_INTAKE_DIR", VAR_DIR / "intake"))
-if HPF_IMPORT_MAX_BYTES <= 0:
-    raise ImproperlyConfigured("HPF_IMPORT_MAX_BYTES must be positive")
+HPF_INTAKE_DIR = env_path("HPF_INTAKE_DIR", default=VAR_DIR / "intake")
 
 INSTALLED_APPS = [
     "hpf.staff.adminconfig.StaffAdminConfig",  # django.contrib.admin behind the staff login
@@ -96,6 +99,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "hpf.common.middleware.UploadLimitMiddleware",  # before anything reads an upload's body
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -104,6 +109,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Uploads whose declared Content-Length is checked before the body is read (URL name → the
+# setting holding the page's limit in bytes; hpf.common.middleware).
+HPF_UPLOAD_LIMITS = {
+    "backoffice:remittance_upload": "HPF_IMPORT_MAX_BYTES",
+    "verify:upload": "HPF_VERIFY_UPLOAD_MAX_BYTES",
+}
 
 ROOT_URLCONF = "hpf.urls"
 WSGI_APPLICATION = "hpf.wsgi.application"
@@ -125,18 +137,12 @@ TEMPLATES = [
 
 _default_db = f"sqlite:///{VAR_DIR / 'hpf.sqlite3'}"
 try:
-    DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db))}
+    DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", default=_default_db))}
 except Exception as exc:  # dj-database-url raises several types; say which variable is wrong
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
 # Seconds a server process keeps its database connection between requests (0: a new one per
 # request, Django's default). Production behind gunicorn: 60 — a connection costs several ms.
-try:
-    _conn_max_age = int(os.environ.get("HPF_DB_CONN_MAX_AGE", "0"))
-except ValueError as exc:
-    raise ImproperlyConfigured("HPF_DB_CONN_MAX_AGE must be a whole number of seconds") from exc
-if _conn_max_age < 0:
-    raise ImproperlyConfigured("HPF_DB_CONN_MAX_AGE must not be negative")
-DATABASES["default"]["CONN_MAX_AGE"] = _conn_max_age
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("HPF_DB_CONN_MAX_AGE", default=0, low=0, high=86400)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 _engine = DATABASES["default"]["ENGINE"]
 if _engine == "django.db.backends.sqlite3":
@@ -156,7 +162,7 @@ elif _engine != "django.db.backends.postgresql":
 # The shared cache: every throttle (hpf.common.limits) counts here, so a limit holds across all
 # worker processes and servers. REDIS_URL (redis://host:port/db) in production; without it each
 # process counts in its own memory, which is right only for the embedded demo.
-REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+REDIS_URL = env_str("REDIS_URL", default="")
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(
@@ -207,6 +213,46 @@ X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("HPF_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # Behind the centre's TLS proxy: HSTS, the redirect to https and the header the proxy sets
+    # to say the request came over https, each from the environment.
+    SECURE_HSTS_SECONDS = env_int("HPF_HSTS_SECONDS", default=31_536_000, low=0, high=10**9)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HPF_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SECURE_HSTS_PRELOAD = env_bool("HPF_HSTS_PRELOAD", default=False)
+    SECURE_SSL_REDIRECT = env_bool("HPF_SSL_REDIRECT", default=False)
+    _proxy_header = env_str("HPF_SECURE_PROXY_HEADER", default="")
+    if _proxy_header:
+        name, _, value = _proxy_header.partition("=")
+        if not name.strip() or not value.strip():
+            raise ImproperlyConfigured(
+                f"HPF_SECURE_PROXY_HEADER={_proxy_header!r} must be HEADER=value, e.g. "
+                "X-Forwarded-Proto=https."
+            )
+        SECURE_PROXY_SSL_HEADER = (
+            "HTTP_" + name.strip().upper().replace("-", "_"),
+            value.strip(),
+        )
+    USE_X_FORWARDED_HOST = env_bool("HPF_USE_X_FORWARDED_HOST", default=False)
+
+# Content Security Policy (django-csp): scripts and styles only from our own static files or an
+# inline block carrying the request's nonce; no plugins, no framing, forms post only to us.
+# Style attributes stay allowed (they cannot run script; a few layout widths use them).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "worker-src": [SELF],
+        "object-src": ["'none'"],
+        "base-uri": [SELF],
+        "frame-ancestors": ["'none'"],
+        "form-action": [SELF],
+    }
+}
 
 # Benchmarks only (bench/portal.py): ``/bench/pk/<id>``, one primary-key read of a fund
 # account's balance and nothing else, the ceiling of this stack. Off unless set; never in
@@ -227,23 +273,14 @@ HPF_LOAN_DUE_NOTICE_DAYS = env_int("HPF_LOAN_DUE_NOTICE_DAYS", default=3, low=0,
 # Notification delivery (hpf.common.notify): a channel (SMS or e-mail) that failed is tried
 # again on its own after these minutes (the last repeats), up to HPF_NOTIFY_MAX_ATTEMPTS
 # attempts in all, then marked failed and reported by ``hpf send-notifications --report``.
-_retry_minutes = env_list("HPF_NOTIFY_RETRY_MINUTES", default=["1", "5", "30"])
-if not all(m.isdigit() and 1 <= int(m) <= 1440 for m in _retry_minutes):
-    raise ImproperlyConfigured(
-        f"HPF_NOTIFY_RETRY_MINUTES={','.join(_retry_minutes)!r} must be whole minutes from 1 to"
-        " 1440, comma-separated (e.g. 1,5,30)."
-    )
-HPF_NOTIFY_RETRY_MINUTES = [int(m) for m in _retry_minutes]
+HPF_NOTIFY_RETRY_MINUTES = env_int_list(
+    "HPF_NOTIFY_RETRY_MINUTES", default=[1, 5, 30], low=1, high=1440
+)
 HPF_NOTIFY_MAX_ATTEMPTS = env_int("HPF_NOTIFY_MAX_ATTEMPTS", default=4, low=1, high=50)
 HPF_STAFF_IDLE_S = 15 * 60
 HPF_STAFF_ABSOLUTE_S = 8 * 3600
 HPF_STAFF_LOCK_MAX_S = 15 * 60
-_idcheck_minutes = os.environ.get("HPF_IDCHECK_MINUTES", "20").strip()
-if not _idcheck_minutes.isdigit() or not 1 <= int(_idcheck_minutes) <= 120:
-    raise ImproperlyConfigured(
-        f"HPF_IDCHECK_MINUTES={_idcheck_minutes!r} must be a whole number of minutes from 1 to 120."
-    )
-HPF_IDCHECK_TTL_S = int(_idcheck_minutes) * 60
+HPF_IDCHECK_TTL_S = env_int("HPF_IDCHECK_MINUTES", default=20, low=1, high=120) * 60
 
 # Depositor sign-in (hpf.identity, hpf.channels.portal): sessions end after 15 idle minutes or
 # 8 hours; failed sign-ins lock (login, address) for at most 15 minutes; changing the mobile,
@@ -276,13 +313,13 @@ HPF_CODE_FAILURES_PER_PERSON_HOUR = env_int(
 )
 # SMS: a class like Django's e-mail backends. The outbox keeps messages in the database (the
 # demo's /portal/dev/outbox/ shows them); the gateway POSTs JSON to the operator's URL.
-HPF_SMS_BACKEND = os.environ.get(
+HPF_SMS_BACKEND = env_str(
     "HPF_SMS_BACKEND",
-    "hpf.identity.sms.OutboxSmsBackend"
+    default="hpf.identity.sms.OutboxSmsBackend"
     if DEBUG or GENERATE_SECRETS
     else "hpf.identity.sms.HttpGatewaySmsBackend",
 )
-HPF_SMS_GATEWAY_URL = os.environ.get("HPF_SMS_GATEWAY_URL", "")
+HPF_SMS_GATEWAY_URL = env_str("HPF_SMS_GATEWAY_URL", default="")
 HPF_SMS_GATEWAY_TOKEN = (
     env_secret(
         "HPF_SMS_GATEWAY_TOKEN", VAR_DIR, generate=GENERATE_SECRETS, nbytes=24, min_length=16
@@ -293,21 +330,23 @@ HPF_SMS_GATEWAY_TOKEN = (
 if HPF_SMS_BACKEND.endswith("HttpGatewaySmsBackend") and not HPF_SMS_GATEWAY_URL.startswith(
     ("https://", "http://")
 ):
-    raise ImproperlyConfigured("HPF_SMS_GATEWAY_URL must be the SMS gateway's http(s) URL.")
-EMAIL_BACKEND = os.environ.get(
+    raise ImproperlyConfigured(
+        f"HPF_SMS_GATEWAY_URL={HPF_SMS_GATEWAY_URL!r} must be the SMS gateway's http(s) URL."
+    )
+EMAIL_BACKEND = env_str(
     "HPF_EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
+    default="django.core.mail.backends.console.EmailBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
-DEFAULT_FROM_EMAIL = os.environ.get("HPF_EMAIL_FROM", "noreply@hpf.km.example")
+DEFAULT_FROM_EMAIL = env_str("HPF_EMAIL_FROM", default="noreply@hpf.km.example")
 OTP_TOTP_ISSUER = "昆明住房公积金"
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("HPF_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_str("HPF_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
@@ -315,11 +354,10 @@ LOGGING = {
 # certificate (PEM), the public address printed in each certificate's QR code, and the public
 # verification page's throttles (fixed windows in the cache; failures = "not found" answers).
 HPF_CERT_KEY_FILE, HPF_CERT_FILE = signing_material(VAR_DIR, generate=GENERATE_SECRETS)
-HPF_PUBLIC_BASE_URL = os.environ.get(
-    "HPF_PUBLIC_BASE_URL", f"http://127.0.0.1:{HPF_PORT}" if DEBUG or GENERATE_SECRETS else ""
-).rstrip("/")
-if not HPF_PUBLIC_BASE_URL.startswith(("https://", "http://")):
-    raise ImproperlyConfigured("HPF_PUBLIC_BASE_URL must be the public https:// address.")
+HPF_PUBLIC_BASE_URL = env_url(
+    "HPF_PUBLIC_BASE_URL",
+    default=f"http://127.0.0.1:{HPF_PORT}" if DEBUG or GENERATE_SECRETS else "",
+)
 HPF_VERIFY_WINDOW_S = env_int("HPF_VERIFY_WINDOW_S", default=900, low=1, high=86400)
 HPF_VERIFY_REQUESTS_PER_IP = env_int("HPF_VERIFY_REQUESTS_PER_IP", default=300, low=1, high=10**6)
 HPF_VERIFY_FAILURES_PER_IP = env_int("HPF_VERIFY_FAILURES_PER_IP", default=10, low=1, high=10**6)

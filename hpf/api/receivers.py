@@ -11,37 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from hpf.api.models import SCOPES, ApiToken, LoginChallenge, TokenKind
-from hpf.api.services import api_token_revoke
-from hpf.audit.services import Actor, record_event
+from hpf.api.models import SCOPES, ApiToken, TokenKind
+from hpf.api.services import api_token_revoke, api_tokens_end
+from hpf.audit.services import Actor
 from hpf.common import clock
 from hpf.common.errors import NotFound
 from hpf.identity.grants import Grant, credentials_reset, register_grant_source
-from hpf.registry.models import FundAccount
 
 
 def end_tokens(*, depositor_id: int, reason: str, actor: Actor, **_: Any) -> int:
-    """Revoke every live token and close every open token login of the depositor."""
-    now = clock.now()
-    revoked = ApiToken.objects.filter(depositor_id=depositor_id, revoked_at__isnull=True).update(
-        revoked_at=now
-    )
-    LoginChallenge.objects.filter(depositor_id=depositor_id, used_at__isnull=True).update(
-        used_at=now
-    )
-    if revoked:
-        account_id = (
-            FundAccount.objects.filter(depositor_id=depositor_id)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        record_event(
-            actor,
-            "api.tokens_revoked",
-            subject_account_id=account_id,
-            details={"tokens": revoked, "reason": reason},
-        )
-    return revoked
+    """The receiver of ``credentials_reset``: every token and open token login ends."""
+    return api_tokens_end(depositor_id=depositor_id, reason=reason, actor=actor)
 
 
 def live_tokens(depositor_id: int) -> list[Grant]:

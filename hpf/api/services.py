@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from hpf.api.models import SCOPES, ApiToken, TokenKind
+from hpf.api.models import SCOPES, ApiToken, LoginChallenge, TokenKind
 from hpf.audit.services import Actor, record_event
 from hpf.common import clock
 from hpf.common.errors import InvalidInput, NotFound
@@ -110,3 +110,29 @@ def api_token_revoke(*, token_id: int, depositor_id: int, actor: Actor) -> None:
             subject_account_id=int(account_id) if account_id is not None else None,
             details={"token": record.pk},
         )
+
+
+def api_tokens_end(*, depositor_id: int, reason: str, actor: Actor) -> int:
+    """Revoke every live token and close every open token login of the depositor (at a
+    freeze, a password change or reset, a new mobile), with one audit event; runs in the
+    caller's transaction."""
+    now = clock.now()
+    revoked = ApiToken.objects.filter(depositor_id=depositor_id, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    LoginChallenge.objects.filter(depositor_id=depositor_id, used_at__isnull=True).update(
+        used_at=now
+    )
+    if revoked:
+        account_id = (
+            FundAccount.objects.filter(depositor_id=depositor_id)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        record_event(
+            actor,
+            "api.tokens_revoked",
+            subject_account_id=account_id,
+            details={"tokens": revoked, "reason": reason},
+        )
+    return revoked

@@ -20,18 +20,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from django.core.exceptions import ImproperlyConfigured
 
+from hpf.common.envconfig import env_int, private_dir
+
+__all__ = ["CENTRE_NAME", "demo_signing_pair", "env_int", "signing_material"]
+
 CENTRE_NAME = "昆明住房公积金管理中心"
-
-
-def env_int(name: str, *, default: int, low: int, high: int) -> int:
-    """A whole number from the environment within [low, high]; anything else is refused."""
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    text = raw.strip()
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise ImproperlyConfigured(f"{name}={raw!r} must be a whole number from {low} to {high}.")
-    return int(text)
 
 
 def signing_material(var_dir: Path, *, generate: bool) -> tuple[Path, Path]:
@@ -58,7 +51,7 @@ def _generated(secrets_dir: Path) -> tuple[Path, Path]:
     key_path, cert_path = secrets_dir / "HPF_CERT_KEY.pem", secrets_dir / "HPF_CERT.pem"
     if key_path.exists() and cert_path.exists():
         return key_path, cert_path
-    secrets_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(secrets_dir)
     # Two processes starting at once (a server and a command) must not write two different
     # pairs: the first takes the lock and writes both files, the second finds them.
     with open(secrets_dir / ".cert.lock", "w") as lock:

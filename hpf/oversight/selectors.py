@@ -70,9 +70,16 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=clock.BUSINESS_TZ)
 
 
-def audit_search(member: StaffMember, query: AuditQuery) -> QuerySet[AuditEvent]:
-    """Events matching every filter given, newest first."""
+def audit_search(
+    member: StaffMember, query: AuditQuery, *, actor: Actor | None = None
+) -> QuerySet[AuditEvent]:
+    """Events matching every filter given, newest first. With ``actor`` (every search page)
+    the search itself is recorded as ``audit.search`` with its filters (the ID number only as
+    a flag): who watches the trail is on the trail too."""
     _auditor(member)
+    if actor is not None:
+        with transaction.atomic(durable=True):
+            record_event(actor, "audit.search", purpose="审计日志查询", details=query.described())
     events = AuditEvent.objects.all()
     if query.id_number:
         try:
@@ -172,11 +179,20 @@ def unusual_patterns(
     distinct_accounts: int = 20,
     failed_checks: int = 5,
     failed_lookups: int = 10,
+    actor: Actor | None = None,
 ) -> Patterns:
     """Who deserves a second look in [since, until]: staff reading many distinct accounts
     outside counter sessions (back-office reads), reads of accounts outside working hours,
     many failed ID checks, and addresses guessing on the public verification page."""
     _auditor(member)
+    if actor is not None:
+        with transaction.atomic(durable=True):
+            record_event(
+                actor,
+                "audit.patterns",
+                purpose="异常行为报告",
+                details={"from": since.isoformat(), "to": until.isoformat()},
+            )
     window = AuditEvent.objects.filter(
         occurred_at__gte=_day_start(since), occurred_at__lt=_day_start(until + dt.timedelta(days=1))
     )

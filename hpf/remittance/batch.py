@@ -60,7 +60,15 @@ from hpf.operations.models import BatchRun
 from hpf.operations.services import run_fail, run_finish, run_progress, run_start
 from hpf.registry.models import Employer
 from hpf.remittance.models import ListKind, ListState, RemittanceList
-from hpf.remittance.parse import KIND_REMITTANCE, ParseFailure, RowProblem, parse_list, too_large
+from hpf.remittance.parse import (
+    KIND_REMITTANCE,
+    ParseFailure,
+    ProblemList,
+    RowProblem,
+    parse_list,
+    problem_total,
+    too_large,
+)
 from hpf.remittance.services import (
     POSTING_COLUMNS,
     STORED_PROBLEMS,
@@ -156,10 +164,11 @@ def prepare(path: Path, current_period: int, max_bytes: int) -> Prepared:
     content = path.read_bytes()
     sha = hashlib.sha256(content).hexdigest()
     try:
-        parsed = parse_list(content, max_bytes=max_bytes)
+        parsed = parse_list(content, max_bytes=max_bytes, max_rows=settings.HPF_IMPORT_MAX_ROWS)
     except ParseFailure as failure:
         return Prepared(path, sha, size, None, [], 0, failure.problems)
-    header, problems = read_header(parsed, current_period)
+    header, header_problems = read_header(parsed, current_period)
+    problems = ProblemList(header_problems)
     rows, row_problems = read_rows(parsed, header, current_period)
     problems += row_problems
     n_rows = len(parsed.rows)
@@ -730,7 +739,7 @@ class _Chunk:
                     total_fen=outcome.total_fen,
                     entry_id=outcome.entry_ids[-1] if outcome.entry_ids else None,
                     entries=len(outcome.entry_ids),
-                    problem_count=len(outcome.problems),
+                    problem_count=problem_total(outcome.problems),
                     problems=[x.as_dict() for x in outcome.problems[:STORED_PROBLEMS]],
                     run=self.batch_run,
                     actor=self.actor.ident,

@@ -6,6 +6,11 @@ anything that is neither is refused rather than guessed). The layout is the one 
 docs/remittance-format.md: header column names, header values, blank row(s), detail column
 names, detail rows. Row numbers are the file's own (1-based) so people find them in Excel.
 
+Rows are read one at a time (CSV through the ``csv`` reader, XLSX in openpyxl's read-only
+mode) and reading stops at ``max_rows`` detail rows with a clear refusal, so no file the size
+limit lets in can fill the memory. Problems are kept in a ``ProblemList``: the first
+``MAX_REPORTED_PROBLEMS`` in full and a count of the rest.
+
 Nothing here knows about employers or accounts: a file that cannot be read, or whose columns
 are missing or unknown, is refused with problems naming the row and column.
 """
@@ -24,6 +29,12 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
 # An XLSX expands when unzipped; this many times the size limit is refused as a zip bomb.
 MAX_EXPANSION = 20
+# Detail rows accepted in one list (HPF_IMPORT_MAX_ROWS overrides it) and problems reported in
+# full; the rest are counted.
+DEFAULT_MAX_ROWS = 100_000
+MAX_REPORTED_PROBLEMS = 1000
+# An echoed column name is cut to this many characters.
+MAX_ECHOED_NAME = 40
 
 KIND_REMITTANCE = "汇缴"
 KIND_BACK_PAYMENT = "补缴"
@@ -116,6 +127,80 @@ class ParsedList:
     container: str  # "csv-utf8", "csv-gbk" or "xlsx"
 
 
+class ProblemList(list[RowProblem]):
+    """The problems of one list: the first ``cap`` kept, the rest only counted in
+    ``dropped``, so a file with a problem on every cell of every row cannot fill the memory
+    or the report page. ``total`` is the true number of problems."""
+
+    def __init__(self, items: Iterable[RowProblem] = (), cap: int = MAX_REPORTED_PROBLEMS) -> None:
+        super().__init__()
+        self.cap = cap
+        self.dropped = 0
+        self.extend(items)
+
+    def append(self, problem: RowProblem) -> None:
+        if len(self) < self.cap:
+            super().append(problem)
+        else:
+            self.dropped += 1
+
+    def extend(self, items: Iterable[RowProblem]) -> None:
+        for problem in items:
+            self.append(problem)
+        if isinstance(items, ProblemList):
+            self.dropped += items.dropped
+
+    def __iadd__(self, items: Iterable[RowProblem]) -> ProblemList:  # type: ignore[override,misc]
+        self.extend(items)
+        return self
+
+    @property
+    def total(self) -> int:
+        return len(self) + self.dropped
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Lists cross to and from the batch's worker processes.
+        return (_problem_list, (list(self), self.cap, self.dropped))
+
+
+def _problem_list(items: list[RowProblem], cap: int, dropped: int) -> ProblemList:
+    problems = ProblemList(items, cap=cap)
+    problems.dropped = dropped
+    return problems
+
+
+def problem_total(problems: Sequence[RowProblem]) -> int:
+    """How many problems there were, counting those a ``ProblemList`` did not keep."""
+    return problems.total if isinstance(problems, ProblemList) else len(problems)
+
+
+def not_listed(problems: Iterable[RowProblem]) -> RowProblem | None:
+    """The report's last line when problems were left out: how many."""
+    dropped = problems.dropped if isinstance(problems, ProblemList) else 0
+    if not dropped or not isinstance(problems, ProblemList):
+        return None
+    return RowProblem(
+        0,
+        "",
+        "MORE_PROBLEMS",
+        f"另有 {dropped:,} 个问题未列出（只列出前 {len(problems):,} 个），请先改正以上问题",
+    )
+
+
+def too_many_rows(limit: int) -> RowProblem:
+    return RowProblem(
+        0,
+        "",
+        "TOO_MANY_ROWS",
+        f"明细超过 {limit:,} 行的上限，已停止读取，请按部门分拆清册后再分别导入",
+    )
+
+
+def _echo(name: str) -> str:
+    """A column name from the file as it may be repeated back (cut short)."""
+    return name if len(name) <= MAX_ECHOED_NAME else name[:MAX_ECHOED_NAME] + "…"
+
+
 class ParseFailure(Exception):
     """The file cannot be read as a remittance list; ``problems`` says why."""
 
@@ -137,10 +222,11 @@ def too_large(size: int, limit: int) -> RowProblem:
     )
 
 
-def parse_list(content: bytes, *, max_bytes: int) -> ParsedList:
+def parse_list(content: bytes, *, max_bytes: int, max_rows: int = DEFAULT_MAX_ROWS) -> ParsedList:
     """Read ``content`` as a remittance list or raise ``ParseFailure``.
 
-    The size is checked first, before anything is decoded or unzipped.
+    The size is checked first, before anything is decoded or unzipped; reading stops at the
+    first detail row beyond ``max_rows``.
     """
     if len(content) > max_bytes:
         raise ParseFailure([too_large(len(content), max_bytes)])
@@ -156,7 +242,7 @@ def parse_list(content: bytes, *, max_bytes: int) -> ParsedList:
     else:
         text, container = _decode(content)
         cells = _csv_rows(text)
-    return _layout(cells, container)
+    return _layout(cells, container, max_rows)
 
 
 def _decode(content: bytes) -> tuple[str, str]:
@@ -269,9 +355,9 @@ def _columns(
             problems.append(
                 RowProblem(
                     row,
-                    name,
+                    _echo(name),
                     "UNKNOWN_COLUMN",
-                    f"{what}中有未知的列“{name}”；允许的列：{'、'.join(known)}",
+                    f"{what}中有未知的列“{_echo(name)}”；允许的列：{'、'.join(known)}",
                 )
             )
         elif name in positions:
@@ -286,8 +372,8 @@ def _columns(
     return positions
 
 
-def _layout(cells: Iterable[tuple[int, list[str]]], container: str) -> ParsedList:
-    problems: list[RowProblem] = []
+def _layout(cells: Iterable[tuple[int, list[str]]], container: str, max_rows: int) -> ParsedList:
+    problems = ProblemList()
     it = iter(cells)
     header_names: tuple[int, list[str]] | None = None
     header_values: tuple[int, list[str]] | None = None
@@ -303,8 +389,10 @@ def _layout(cells: Iterable[tuple[int, list[str]]], container: str) -> ParsedLis
             header_values = (number, row)
         elif detail_names is None:
             detail_names = (number, row)
-        else:
+        elif len(rows) < max_rows:
             rows.append((number, row))
+        else:
+            raise ParseFailure([too_many_rows(max_rows)])
     if header_names is None:
         raise _fail("EMPTY_FILE", "文件中没有任何内容")
     if header_values is None or detail_names is None:

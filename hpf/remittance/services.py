@@ -20,10 +20,10 @@ a ``RemittanceList`` record saying what happened.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +40,7 @@ from hpf.calc.deposits import DepositRules
 from hpf.calc.periods import format_period, period_of
 from hpf.common import clock
 from hpf.common.crypto import lookup_hasher
+from hpf.common.exports import SafeCsvWriter, csv_bytes, safe_row
 from hpf.common.policy import get_policy
 from hpf.ledger.bulk import BulkWriter
 from hpf.ledger.models import DEPOSIT_REASONS, CentreCode, JournalEntry, Posting, Reason
@@ -59,8 +60,11 @@ from hpf.remittance.parse import (
     KIND_REMITTANCE,
     KINDS,
     ParseFailure,
+    ProblemList,
     RowProblem,
+    not_listed,
     parse_list,
+    problem_total,
     too_large,
 )
 from hpf.remittance.validate import (
@@ -189,11 +193,12 @@ def remittance_import(
     outcome = ImportOutcome(filename=filename, sha256=sha, state=ListState.REJECTED)
     current = clock.current_period()
     try:
-        parsed = parse_list(content, max_bytes=limit)
+        parsed = parse_list(content, max_bytes=limit, max_rows=settings.HPF_IMPORT_MAX_ROWS)
     except ParseFailure as failure:
         outcome.problems = failure.problems
         return _record_refusal(outcome, actor, dry_run=dry_run, size=len(content), header=None)
-    header, problems = read_header(parsed, current)
+    header, header_problems = read_header(parsed, current)
+    problems = ProblemList(header_problems)
     rows, row_problems = read_rows(parsed, header, current)
     problems += row_problems
     n_rows = len(parsed.rows)
@@ -229,14 +234,18 @@ def remittance_import(
     return outcome
 
 
+def _row_of(p: RowProblem) -> int:
+    return p.row
+
+
 def problems_csv(problems: Iterable[RowProblem]) -> bytes:
     """The problem report people open in Excel: UTF-8 with BOM, columns 行号,列,代码,说明."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["行号", "列", "代码", "说明"])
-    for p in sorted(problems, key=lambda p: p.row):
-        writer.writerow([p.row or "", p.column, p.code, p.message])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    listed = sorted(problems, key=_row_of)
+    more = not_listed(problems)
+    rows = (
+        [p.row or "", p.column, p.code, p.message] for p in [*listed, *([more] if more else [])]
+    )
+    return csv_bytes(itertools.chain([["行号", "列", "代码", "说明"]], rows))
 
 
 def remittance_template(kind: str, fmt: str) -> bytes:
@@ -248,7 +257,7 @@ def remittance_template(kind: str, fmt: str) -> bytes:
     layout: list[list[str]] = [list(HEADER_COLUMNS), values, [], detail]
     if fmt == "csv":
         out = io.StringIO()
-        csv.writer(out, lineterminator="\r\n").writerows(layout)
+        SafeCsvWriter(out, lineterminator="\r\n").writerows(layout)
         return ("\ufeff" + out.getvalue()).encode("utf-8")
     if fmt == "xlsx":
         from openpyxl import Workbook
@@ -259,7 +268,7 @@ def remittance_template(kind: str, fmt: str) -> bytes:
         assert sheet is not None
         sheet.title = f"{kind}清册"
         for line in layout:
-            sheet.append(line)
+            sheet.append(safe_row(line))
         # Numbers of 12–18 digits must stay text, or Excel rounds them to 15 digits.
         for index in range(1, max(len(HEADER_COLUMNS), len(detail)) + 1):
             letter = get_column_letter(index)
@@ -476,7 +485,8 @@ def check_list(header: Header, rows: list[Row], ctx: Context) -> tuple[list[RowP
     if any(p.code == "PERIOD_ALREADY_PAID" for p in employer_problems):
         # The whole month is paid: saying so for every row only hides the other problems.
         row_problems = [p for p in row_problems if p.code != "PERIOD_ALREADY_PAID"]
-    problems = employer_problems + row_problems
+    problems = ProblemList(employer_problems)
+    problems += row_problems
     if checked.unresolved:
         problems += not_here_problems(checked.unresolved, *_elsewhere(checked.unresolved))
     return problems, checked
@@ -855,7 +865,7 @@ def _write_list_record(
         total_fen=outcome.total_fen,
         entry_id=outcome.entry_ids[-1] if outcome.entry_ids else None,
         entries=len(outcome.entry_ids),
-        problem_count=len(outcome.problems),
+        problem_count=problem_total(outcome.problems),
         problems=[p.as_dict() for p in outcome.problems[:STORED_PROBLEMS]],
         run=run,
         actor=actor.ident,
@@ -902,7 +912,7 @@ def _finish_run(run: BatchRun, outcome: ImportOutcome, actor: Actor) -> None:
     reconciliation = dict(outcome.reconciliation)
     reconciliation.setdefault("rows", outcome.rows)
     if outcome.problems:
-        reconciliation["problems"] = len(outcome.problems)
+        reconciliation["problems"] = problem_total(outcome.problems)
         reconciliation["first_problems"] = [p.as_dict() for p in outcome.problems[:20]]
     run_finish(
         run,
@@ -913,6 +923,8 @@ def _finish_run(run: BatchRun, outcome: ImportOutcome, actor: Actor) -> None:
         entries=len(outcome.entry_ids),
         total_fen=outcome.total_fen,
         reconciliation=reconciliation,
-        note=f"{outcome.filename}: {len(outcome.problems)} problems" if outcome.problems else "",
+        note=f"{outcome.filename}: {problem_total(outcome.problems)} problems"
+        if outcome.problems
+        else "",
     )
     outcome.run_id = run.pk

@@ -59,6 +59,7 @@ from hpf.remittance.parse import (
     KIND_REMITTANCE,
     KINDS,
     ParsedList,
+    ProblemList,
     RowProblem,
     parse_ratio_text,
 )
@@ -333,7 +334,7 @@ def read_rows(
     fens_get = fens.get
     periods: dict[str, int | str] = {}
     rows: list[Row] = []
-    problems: list[RowProblem] = []
+    problems: list[RowProblem] = ProblemList()
     add = problems.append
     for number, cells in parsed.rows:
         bad = False
@@ -568,7 +569,7 @@ class RowCheck:
 
 def check_rows(header: Header, rows: list[Row], ctx: Context) -> RowCheck:
     """Every row against its account, the period rules, the policy and the arithmetic."""
-    problems: list[RowProblem] = []
+    problems: list[RowProblem] = ProblemList()
     add = problems.append
     unresolved: list[tuple[Row, str]] = []
     kind = header.kind

@@ -10,7 +10,6 @@ audited read of all of them.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +21,7 @@ from hpf.calc.deposits import monthly_deposit
 from hpf.calc.money import format_yuan
 from hpf.calc.periods import period_add
 from hpf.common.crypto import decrypt
+from hpf.common.exports import SafeCsvWriter
 from hpf.common.policy import get_policy
 from hpf.remittance.parse import DETAIL_COLUMNS, HEADER_COLUMNS, KIND_REMITTANCE
 
@@ -45,7 +45,7 @@ def write_month_lists(outdir: Path, period: int, actor: Actor, *, limit: int = 0
 
     def flush(unit: str, uscc: str, people: list[list[str]], sums: list[int]) -> None:
         with (outdir / f"{unit}-{period}.csv").open("w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh)
+            w = SafeCsvWriter(fh)
             w.writerow(HEADER_COLUMNS)
             w.writerow(
                 [unit, uscc, KIND_REMITTANCE, period, len(people)] + [format_yuan(x) for x in sums]

@@ -22,6 +22,8 @@ STAFF = (
     ("super_pl", "D0004", "陈审核", Role.SUPERVISOR, "PL"),
     ("auditor", "D0005", "周审计", Role.AUDITOR, ""),
     ("admin", "D0000", "系统管理员", Role.SYSADMIN, ""),
+    # A second administrator: staff changes take effect only when another one approves.
+    ("admin2", "D0006", "系统管理员二", Role.SYSADMIN, ""),
 )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class ServiceHall(models.Model):
@@ -63,21 +63,69 @@ class StaffMember(models.Model):
         return f"{self.staff_no} {self.display_name}（{self.get_role_display()}）"
 
 
-class LoginThrottle(models.Model):
-    """No longer written: the staff sign-in's back-off moved to the shared limiter
-    (``hpf.common.limits``, in the shared cache). The table stays until a migration of the
-    staff app drops it (left out here so as not to clash with parallel staff migrations)."""
+class StaffChangeKind(models.TextChoices):
+    CREATE = "CREATE", "新增工作人员"
+    UPDATE = "UPDATE", "变更岗位/管理部/在岗状态"
+    PASSWORD_RESET = "PASSWORD_RESET", "重置密码"
+    TOTP_RESET = "TOTP_RESET", "重置身份验证器"
 
-    username = models.CharField(max_length=150)
-    client_addr = models.CharField(max_length=45)
-    failures = models.PositiveIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
-    last_failure_at = models.DateTimeField(null=True, blank=True)
+
+class StaffChangeState(models.TextChoices):
+    PENDING = "PENDING", "待批准"
+    APPROVED = "APPROVED", "已批准"
+    REJECTED = "REJECTED", "已驳回"
+
+
+class StaffChange(models.Model):
+    """A proposed change to who may act as staff, which takes effect only when a second
+    system administrator approves it (four eyes, like a freeze at the counter).
+
+    Creating a staff member, changing a role, hall, name or the active flag, and resetting
+    someone else's password or authenticator are all proposals: one administrator alone can
+    neither make a clerk and a supervisor of their own nor give themselves business duties.
+    ``params`` holds what the change sets (a new password only as its Argon2 hash); the
+    database refuses a decision by the proposer.
+    """
+
+    kind = models.CharField("类型", max_length=16, choices=StaffChangeKind.choices)
+    state = models.CharField(
+        "状态", max_length=10, choices=StaffChangeState.choices, default=StaffChangeState.PENDING
+    )
+    # The staff member changed; empty for a new one (then params names the user to create).
+    target = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="changes",
+        verbose_name="工作人员",
+    )
+    params = models.JSONField(default=dict)
+    reason = models.CharField("原因", max_length=200)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField("提交时间")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.CharField("审批意见", max_length=200, blank=True)
 
     class Meta:
+        verbose_name = "人员变更申请"
+        verbose_name_plural = "人员变更申请"
         constraints = [
-            models.UniqueConstraint(fields=["username", "client_addr"], name="login_throttle_key")
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("proposed_by")),
+                name="staff_change_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="PENDING", decided_by__isnull=True)
+                | Q(state__in=["APPROVED", "REJECTED"], decided_by__isnull=False),
+                name="staff_change_decided_has_decider",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.username}@{self.client_addr}: {self.failures}"
+        return f"{self.get_kind_display()} #{self.pk}"

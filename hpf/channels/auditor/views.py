@@ -8,9 +8,7 @@ the other filters only, and the form sends the ID number again by POST)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from django import forms
 from django.core.paginator import Paginator
@@ -20,11 +18,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
 from hpf.audit.models import Channel
 from hpf.common import clock
 from hpf.common.errors import DomainError
+from hpf.common.exports import csv_bytes, xlsx_bytes
 from hpf.oversight.selectors import AuditQuery, audit_export_rows, audit_search, unusual_patterns
 from hpf.staff.access import forbidden, staff_actor, staff_of, staff_required
 from hpf.staff.models import Role
@@ -83,7 +81,9 @@ def search(request: HttpRequest) -> HttpResponse:
     page = None
     if form.is_valid():
         try:
-            events = audit_search(member, form.query())
+            events = audit_search(
+                member, form.query(), actor=staff_actor(request, Channel.BACKOFFICE)
+            )
             raw = request.GET.get("page", "1")
             page = Paginator(events, PAGE).get_page(int(raw) if raw.isdigit() else 1)
         except DomainError as exc:
@@ -124,19 +124,11 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
         return forbidden(request, exc.message, status=400)
     stamp = clock.now().astimezone(clock.BUSINESS_TZ).strftime("%Y%m%d-%H%M%S")
     if fmt == "csv":
-        out = io.StringIO()
-        out.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese headers correctly
-        csv.writer(out).writerows(rows)
-        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        # UTF-8 with a BOM (Excel opens Chinese headers correctly); no cell can be a formula.
+        response = HttpResponse(csv_bytes(rows), content_type="text/csv; charset=utf-8")
     else:
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("审计日志")
-        for row in rows:
-            sheet.append(list(row))
-        buffer = io.BytesIO()
-        book.save(buffer)
         response = HttpResponse(
-            buffer.getvalue(),
+            xlsx_bytes("审计日志", rows),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.{fmt}"'
@@ -157,5 +149,7 @@ def patterns(request: HttpRequest) -> HttpResponse:
 
     since = day("from", today - dt.timedelta(days=30))
     until = day("to", today)
-    report = unusual_patterns(member, since=since, until=until)
+    report = unusual_patterns(
+        member, since=since, until=until, actor=staff_actor(request, Channel.BACKOFFICE)
+    )
     return render(request, "auditor/patterns.html", {"member": member, "r": report})

@@ -9,12 +9,10 @@ posted is exactly what was checked. Clerks and supervisors, signed in with both 
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -23,8 +21,8 @@ from django.views.decorators.http import require_POST
 from hpf.audit.models import Channel
 from hpf.audit.services import Actor
 from hpf.calc.money import format_yuan_grouped
-from hpf.channels.backoffice.models import STAGED_TTL, StagedUpload
-from hpf.common import clock
+from hpf.channels.backoffice.services import staged_upload_store, staged_upload_take
+from hpf.remittance.parse import problem_total
 from hpf.remittance.services import ImportOutcome, problems_csv, remittance_import
 from hpf.staff.access import staff_actor, staff_required
 from hpf.staff.models import Role
@@ -49,7 +47,8 @@ def _report(request: HttpRequest, outcome: ImportOutcome, **extra: Any) -> HttpR
         "employer_yuan": format_yuan_grouped(outcome.employer_fen),
         "employee_yuan": format_yuan_grouped(outcome.employee_fen),
         "problems": outcome.problems[:SHOWN_PROBLEMS],
-        "more_problems": max(0, len(outcome.problems) - SHOWN_PROBLEMS),
+        "problem_total": problem_total(outcome.problems),
+        "more_problems": max(0, problem_total(outcome.problems) - SHOWN_PROBLEMS),
         **extra,
     }
     if outcome.problems:
@@ -86,19 +85,9 @@ def upload(request: HttpRequest) -> HttpResponse:
     )
     if not outcome.ok:
         return _report(request, outcome)
-    now = clock.now()
-    StagedUpload.objects.filter(created_at__lt=now - STAGED_TTL).delete()
-    with transaction.atomic():
-        StagedUpload.objects.filter(user_id=staff_user_id(request), sha256=outcome.sha256).delete()
-        # A double click may race this one to the same row; either copy will do.
-        with contextlib.suppress(IntegrityError), transaction.atomic():
-            StagedUpload.objects.create(
-                user_id=staff_user_id(request),
-                sha256=outcome.sha256,
-                filename=filename[:200],
-                content=content,
-                created_at=now,
-            )
+    staged_upload_store(
+        user_id=staff_user_id(request), sha256=outcome.sha256, filename=filename, content=content
+    )
     return _report(request, outcome, confirm=True)
 
 
@@ -106,9 +95,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 @require_POST
 def confirm(request: HttpRequest) -> HttpResponse:
     sha = request.POST.get("sha256", "")
-    staged = StagedUpload.objects.filter(
-        user_id=staff_user_id(request), sha256=sha, created_at__gte=clock.now() - STAGED_TTL
-    ).first()
+    staged = staged_upload_take(user_id=staff_user_id(request), sha256=sha)
     if staged is None:
         return render(
             request,
@@ -116,17 +103,15 @@ def confirm(request: HttpRequest) -> HttpResponse:
             {"error": _("待确认的清册已过期或不存在，请重新上传")},
             status=400,
         )
-    content = bytes(staged.content)
+    filename, content = staged
     if hashlib.sha256(content).hexdigest() != sha:
-        staged.delete()
         return render(
             request,
             "backoffice/remittance_upload.html",
             {"error": _("待确认的清册内容校验失败，请重新上传")},
             status=400,
         )
-    outcome = remittance_import(content=content, filename=staged.filename, actor=_actor(request))
-    staged.delete()
+    outcome = remittance_import(content=content, filename=filename, actor=_actor(request))
     if not outcome.ok:
         # Something changed since the dry run (e.g. another list was posted): show why.
         return _report(request, outcome)

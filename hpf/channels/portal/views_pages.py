@@ -11,8 +11,6 @@ worker keeps them.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any
@@ -23,7 +21,6 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from openpyxl import Workbook
 
 from hpf.audit.services import Actor
 from hpf.calc.errors import LoanError
@@ -37,6 +34,7 @@ from hpf.channels.web.templatetags.hpf_fmt import pct, yuan
 from hpf.common import clock
 from hpf.common.calculators import CalculatorInputError, parse_yuan
 from hpf.common.errors import InvalidInput, NotFound
+from hpf.common.exports import csv_bytes, xlsx_bytes
 from hpf.interest.selectors import interest_history
 from hpf.ledger.models import Reason
 from hpf.ledger.selectors import (
@@ -286,12 +284,9 @@ def export_csv(request: HttpRequest, actor: Actor, account_id: int) -> HttpRespo
         rows = _export_rows(request, actor, account_id, "csv")
     except InvalidInput as exc:
         return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_HEADER)
-    writer.writerows(rows)
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(
+        csv_bytes([EXPORT_HEADER, *rows]), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{_filename(request, "csv")}"'
     return response
 
@@ -302,15 +297,8 @@ def export_xlsx(request: HttpRequest, actor: Actor, account_id: int) -> HttpResp
         rows = _export_rows(request, actor, account_id, "xlsx")
     except InvalidInput as exc:
         return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("缴存明细")
-    sheet.append(list(EXPORT_HEADER))
-    for row in rows:
-        sheet.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
     response = HttpResponse(
-        out.getvalue(),
+        xlsx_bytes("缴存明细", [EXPORT_HEADER, *rows]),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="{_filename(request, "xlsx")}"'

@@ -160,9 +160,17 @@ def test_program_starts_with_good_configuration(tmp_path):
         ({"HPF_CERT_FILE": "/nonexistent.pem"}, "HPF_CERT_FILE='/nonexistent.pem' cannot be read"),
         ({"HPF_PUBLIC_BASE_URL": None}, "HPF_PUBLIC_BASE_URL"),
         ({"HPF_VERIFY_FAILURES_PER_IP": "0"}, "HPF_VERIFY_FAILURES_PER_IP='0' must be"),
-        ({"HPF_DB_CONN_MAX_AGE": "a minute"}, "HPF_DB_CONN_MAX_AGE must be a whole number"),
-        ({"HPF_DB_CONN_MAX_AGE": "-1"}, "HPF_DB_CONN_MAX_AGE must not be negative"),
-        ({"HPF_SMS_GATEWAY_URL": None}, "HPF_SMS_GATEWAY_URL must be"),
+        ({"HPF_DB_CONN_MAX_AGE": "a minute"}, "HPF_DB_CONN_MAX_AGE='a minute' must be"),
+        ({"HPF_DB_CONN_MAX_AGE": "-1"}, "HPF_DB_CONN_MAX_AGE='-1' must be"),
+        ({"HPF_PORT": "http"}, "HPF_PORT='http' must be"),
+        ({"HPF_SYNC_MAX_SKEW_S": "0"}, "HPF_SYNC_MAX_SKEW_S='0' must be"),
+        ({"HPF_IDCHECK_MINUTES": "999"}, "HPF_IDCHECK_MINUTES='999' must be"),
+        ({"HPF_IMPORT_MAX_BYTES": "20MB"}, "HPF_IMPORT_MAX_BYTES='20MB' must be"),
+        ({"HPF_IMPORT_MAX_ROWS": "0"}, "HPF_IMPORT_MAX_ROWS='0' must be"),
+        ({"HPF_VAR_DIR": " "}, "HPF_VAR_DIR=' ' must be"),
+        ({"HPF_HSTS_SECONDS": "a year"}, "HPF_HSTS_SECONDS='a year' must be"),
+        ({"HPF_SECURE_PROXY_HEADER": "https"}, "HPF_SECURE_PROXY_HEADER='https' must be"),
+        ({"HPF_SMS_GATEWAY_URL": None}, "HPF_SMS_GATEWAY_URL='' must be"),
         ({"HPF_SMS_GATEWAY_TOKEN": None}, "HPF_SMS_GATEWAY_TOKEN is not set"),
         ({"HPF_AUDIT_LINK_INTERVAL_MS": "fast"}, "HPF_AUDIT_LINK_INTERVAL_MS='fast' must be"),
         ({"HPF_AUDIT_MAX_LINK_LAG_S": "0"}, "HPF_AUDIT_MAX_LINK_LAG_S='0' must be"),
@@ -212,3 +220,61 @@ def test_bulk_lookup_hasher_equals_lookup_hash():
         number = make_resident_id("530102", dt.date(1980, 1, 1) + dt.timedelta(days=n), n)
         for context in ("id_number", "bank_card"):
             assert lookup_hasher(context=context)(number) == lookup_hash(number, context=context)
+
+
+def test_settings_read_the_environment_only_through_envconfig():
+    """Issue 10: one module parses the environment, with one error style. ``hpf/settings.py``
+    itself never touches ``os.environ`` (nor imports ``os``)."""
+    import ast
+
+    tree = ast.parse((ROOT / "hpf" / "settings.py").read_text(encoding="utf-8"))
+    offending = [
+        node.lineno
+        for node in ast.walk(tree)
+        if (isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv"))
+        or (isinstance(node, ast.Import) and any(a.name == "os" for a in node.names))
+    ]
+    assert offending == [], f"hpf/settings.py reads the environment by hand at lines {offending}"
+
+
+@pytest.mark.slow
+def test_production_sends_hsts_csp_and_trusts_the_proxy_header(tmp_path):
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER, s.SECURE_SSL_REDIRECT, "
+        "'csp.middleware.CSPMiddleware' in s.MIDDLEWARE)"
+    )
+    code, output = run(
+        [sys.executable, "-c", script],
+        tmp_path,
+        **PRODUCTION,
+        **centre_pair(tmp_path),
+        HPF_SECURE_PROXY_HEADER="X-Forwarded-Proto=https",
+        HPF_SSL_REDIRECT="1",
+    )
+    assert code == 0, output
+    assert output.split() == ["31536000", "('HTTP_X_FORWARDED_PROTO',", "'https')", "True", "True"]
+
+
+@pytest.mark.slow
+def test_the_sqlite_file_and_the_secrets_are_private(tmp_path):
+    """Issue 11, item 14: the database file was world-readable (umask 022)."""
+    var = tmp_path / "var"
+    script = (
+        "import os; os.umask(0o022); import django; django.setup(); "
+        "from django.db import connection; connection.ensure_connection(); "
+        "connection.cursor().execute('create table t (x int)'); print('ok')"
+    )
+    code, output = run(
+        [sys.executable, "-c", script],
+        tmp_path,
+        HPF_GENERATE_SECRETS="1",
+        HPF_VAR_DIR=str(var),
+        DATABASE_URL=f"sqlite:///{var / 'hpf.sqlite3'}",
+    )
+    assert code == 0, output
+    assert stat.S_IMODE((var / "hpf.sqlite3").stat().st_mode) == 0o600
+    assert stat.S_IMODE((var / "secrets").stat().st_mode) == 0o700
+    for secret in (var / "secrets").iterdir():
+        if secret.name != "HPF_CERT.pem" and not secret.name.startswith("."):
+            assert stat.S_IMODE(secret.stat().st_mode) == 0o600, secret

