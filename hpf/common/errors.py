@@ -102,3 +102,11 @@ class AlreadyExists(DomainError):
 class PolicyViolation(DomainError):
     code = "POLICY_VIOLATION"
     default_message = "不符合住房公积金政策规定"
+
+
+class ValueDateSettled(DomainError):
+    """A value date inside an interest year the account has already settled: the movement
+    would earn (or lose) interest that the settlement never counted."""
+
+    code = "VALUE_DATE_SETTLED"
+    default_message = "起息日落在该账户已结息的年度内，不能倒起息入账"
