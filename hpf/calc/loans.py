@@ -144,7 +144,9 @@ def loan_schedule(
     principal_k = M − interest_k.  EQUAL_PRINCIPAL: principal_k = round(P / n), interest_k as
     above (for a loan so small that n − 1 rounded-up parts would exceed it, the part is P // n
     instead).  The last instalment clears the remaining principal, whatever the rounding left.
-    Due dates: ``due_date_of``.  Repricing (policy "existing loans reprice on 1 January after
+    Due dates: ``due_date_of``.  A principal smaller than one fen a month is refused
+    (``PRINCIPAL_TOO_SMALL``): every instalment repays at least 0.01 of principal, so none is
+    0.00.  Repricing (policy "existing loans reprice on 1 January after
     an adjustment"): a ``RateChange`` applies from the first instalment due on or after
     ``repricing_date(effective)``; at that instalment an annuity's M is recomputed on the
     outstanding principal over the remaining months, an equal-principal loan keeps its part.
@@ -175,10 +177,18 @@ def loan_instalments(
     costs two years of arithmetic. Same units, rounding and rules as ``loan_schedule``."""
     if isinstance(principal_fen, bool) or not isinstance(principal_fen, int) or principal_fen <= 0:
         raise LoanError("PRINCIPAL_INVALID", "贷款本金必须大于零")
-    if not 1 <= months <= _MAX_MONTHS:
+    if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= _MAX_MONTHS:
         raise LoanError("TERM_INVALID", f"贷款期限应为1至{_MAX_MONTHS}个月")
     if method not in ("ANNUITY", "EQUAL_PRINCIPAL"):
         raise LoanError("METHOD_INVALID", f"未知的还款方式：{method!r}")
+    if principal_fen < months:
+        # Each instalment must repay at least 0.01 of principal; otherwise all but the last
+        # round to 0.00 (0.01 over 360 months would be 359 instalments of nothing).
+        raise LoanError(
+            "PRINCIPAL_TOO_SMALL",
+            f"贷款本金 {format_yuan(principal_fen)} 元分 {months} 期偿还，每期应还本金不足 0.01 元；"
+            "请减少期数或提高本金",
+        )
     _check_rate(annual_rate)
     changes = sorted(rate_changes, key=lambda c: c.effective)
     for change in changes:
