@@ -11,13 +11,20 @@ The limits, ratios and the rounding switch come from the policy table.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Literal
 
 from hpf.calc.errors import DepositError
 from hpf.calc.money import ROUNDING_MODES, RoundingUnit, round_to_unit
 
-__all__ = ["DepositRules", "DepositSplit", "check_ratio", "clamp_base", "monthly_deposit"]
+__all__ = [
+    "DepositRules",
+    "DepositSplit",
+    "check_ratio",
+    "clamp_base",
+    "deposit_share",
+    "monthly_deposit",
+]
 
 Clamped = Literal["floor", "cap"]
 Who = Literal["employer", "employee"]
@@ -142,10 +149,27 @@ def monthly_deposit(
 
 
 def _share(base_fen: int, ratio: Decimal, rules: DepositRules) -> int:
+    return deposit_share(base_fen, ratio, unit=rules.rounding_unit, rounding=rules.rounding)
+
+
+def deposit_share(base_fen: int, ratio: Decimal, *, unit: RoundingUnit, rounding: str) -> int:
+    """One share of a monthly deposit: base × ratio, exactly, rounded once to ``unit`` (fen or
+    whole yuan) by ``rounding`` (policy ``deposit.rounding_unit`` / ``deposit.rounding``).
+
+    The one rounding of deposits: the ledger's postings, the import checks and the deep
+    reconciliation all come here.  Under ROUND_HALF_UP it is pure integer arithmetic (a
+    ratio has at most 4 places: share = ⌊(base × ratio × 10⁴ + 5 000) / 10⁴⌋ fen, or the same
+    at 10⁶ for whole yuan), which is what the SQL of the reconciliation computes too.
+    """
+    if rounding == ROUND_HALF_UP and base_fen >= 0:
+        num, den = ratio.as_integer_ratio()
+        step = 100 if unit == "yuan" else 1
+        if unit in ("fen", "yuan"):
+            return (2 * base_fen * num + step * den) // (2 * step * den) * step
     with localcontext() as ctx:
         ctx.prec = 60
         yuan = (Decimal(base_fen) * ratio).scaleb(-2)
-    return round_to_unit(yuan, rules.rounding_unit, rules.rounding)
+    return round_to_unit(yuan, unit, rounding)
 
 
 def _percent(ratio: Decimal) -> str:

@@ -38,6 +38,7 @@ __all__ = [
     "accrue_interest",
     "carried_period",
     "interest_fen_integer",
+    "interest_from_figures",
     "interest_year_start",
     "movement_days",
     "rate_as_fraction",
@@ -336,6 +337,27 @@ def interest_fen_integer(
         raise InterestError("RATE_INVALID", "利率分母和计息天数基数必须为正数")
     numerator = carried_fen * rate_num * days_in_year + fen_days * rate_num
     return round_fen_quotient(numerator, days_in_year * rate_den, ROUND_HALF_UP)
+
+
+def interest_from_figures(
+    *,
+    settlement_date: date,
+    on: date,
+    carried_balance_fen: int,
+    balance_days_fen: int,
+    rate: Decimal,
+    days_in_year: int = 360,
+    rounding: str = ROUND_HALF_UP,
+) -> int:
+    """``accrue_interest`` for a year with one rate, from its two figures instead of the
+    movements: carried × rate × (months / 12 + odd days / ``days_in_year``) + balance-days ×
+    rate / ``days_in_year``, rounded once (the deep reconciliation recomputes settlements from
+    aggregates).  Units: fen and fen-days in, fen out; negative results are not floored."""
+    months, odd_days = carried_period(settlement_date, on)
+    share = Fraction(months, 12) + Fraction(odd_days, days_in_year)
+    total = Fraction(carried_balance_fen) * Fraction(rate) * share
+    total += Fraction(balance_days_fen) * Fraction(rate) / days_in_year
+    return round_fen_quotient(total.numerator, total.denominator, rounding)
 
 
 def rate_as_fraction(rate: Decimal) -> tuple[int, int]:

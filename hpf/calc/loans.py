@@ -30,6 +30,7 @@ __all__ = [
     "due_date_of",
     "early_repayment",
     "loan_schedule",
+    "penalty_fen",
     "prepayment_what_if",
     "repricing_date",
 ]
@@ -110,6 +111,24 @@ def due_date_of(first_due_date: date, k: int) -> date:
     month += 1
     day = min(first_due_date.day, calendar.monthrange(year, month)[1])
     return date(year, month, day)
+
+
+def penalty_fen(
+    overdue_fen: int, annual_rate: Decimal, days_late: int, daily_factor: Decimal
+) -> int:
+    """Penalty interest (罚息) on an overdue instalment: overdue × days × annual / 360 ×
+    ``daily_factor`` (policy ``loan.penalty_daily_factor``, 1.5 in [BJ]); 0 when not late.
+
+    Units: fen in and out.  Rounding: to 4 decimal places of a yuan, then to the fen, each
+    ROUND_HALF_UP (the lending banks' practice, kept as it was computed since the start).
+    """
+    if days_late <= 0:
+        return 0
+    with localcontext() as ctx:
+        ctx.prec = 50
+        value = Decimal(overdue_fen) / 100 * annual_rate / 360 * daily_factor * days_late
+        value = value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        return int((value * 100).to_integral_value(rounding=ROUND_HALF_UP))
 
 
 def annuity_payment_fen(principal_fen: int, annual_rate: Decimal, months: int) -> int:

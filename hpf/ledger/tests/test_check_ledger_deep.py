@@ -1,0 +1,135 @@
+"""hpf check-ledger --deep: the money recomputed from its inputs (issue 11 item 6).
+
+Each alteration below keeps its journal entry balanced and the cached balances equal to the
+postings, so the ordinary checks pass; only the deep checks see it, and name the row."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from hpf.audit.models import AuditEvent
+from hpf.interest.models import InterestSettlement
+from hpf.ledger.deep import DEEP_CHECKS
+from hpf.ledger.models import CentreCode, Posting, Reason
+from hpf.loans.models import LoanRepayment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def city():
+    call_command("seed", depositors=60, years=2, seed=3, stdout=io.StringIO())
+
+
+def check_ledger(*args):
+    out, err = io.StringIO(), io.StringIO()
+    code: int | str | None = 0
+    try:
+        call_command("check_ledger", *args, stdout=out, stderr=err)
+    except SystemExit as exc:
+        code = exc.code
+    return code, out.getvalue() + err.getvalue()
+
+
+def violations(output, check):
+    return [line.strip() for line in output.splitlines() if line.startswith(f"  [{check}]")]
+
+
+def test_a_seeded_city_passes_deep(city):
+    assert LoanRepayment.objects.exists()
+    assert InterestSettlement.objects.filter(interest_fen__gt=0).count() > 50
+    code, output = check_ledger("--deep")
+    assert code == 0, output
+    for name in DEEP_CHECKS:
+        assert any(line.startswith(name) and " ok " in f"{line} " for line in output.splitlines())
+    event = AuditEvent.objects.latest("id")
+    assert event.details == {"violations": 0, "deep": True}
+
+
+def test_a_deposit_part_moved_between_the_shares(city, tamper):
+    """One yuan moved from the employee's share to the employer's: the posting's total and the
+    entry are unchanged, the parts no longer equal base × ratio."""
+    p = (
+        Posting.objects.filter(reason=Reason.REMITTANCE, fund_account__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    tamper(
+        "ledger_posting",
+        "UPDATE ledger_posting SET employer_fen = employer_fen + 100 WHERE id = %s",
+        [p.pk],
+    )
+    assert check_ledger()[0] == 0  # balanced: the ordinary checks cannot see it
+    code, output = check_ledger("--deep")
+    assert code == 1
+    [problem] = violations(output, "deposit-parts")
+    assert problem.startswith(f"[deposit-parts] posting {p.pk} (entry {p.entry_id}")
+
+
+def test_an_interest_posting_raised_with_its_other_side(city, tamper):
+    """Interest raised by 1.00 on one account, the interest expense lowered by as much, the
+    cached balance and the settlement record moved to match: only the recomputation from the
+    account's postings sees that it is not what the balance-days give."""
+    s = InterestSettlement.objects.filter(interest_fen__gt=0).order_by("pk").first()
+    mine = Posting.objects.get(entry_id=s.entry_id, fund_account_id=s.fund_account_id)
+    centre = Posting.objects.get(entry_id=s.entry_id, centre_account_id=CentreCode.INTEREST_EXPENSE)
+    for sql, params in (
+        ("UPDATE ledger_posting SET amount_fen = amount_fen + 100 WHERE id = %s", [mine.pk]),
+        ("UPDATE ledger_posting SET amount_fen = amount_fen - 100 WHERE id = %s", [centre.pk]),
+        (
+            "UPDATE registry_fundaccount SET balance_fen = balance_fen + 100 WHERE id = %s",
+            [s.fund_account_id],
+        ),
+        (
+            "UPDATE interest_interestsettlement SET interest_fen = interest_fen + 100"
+            " WHERE id = %s",
+            [s.pk],
+        ),
+    ):
+        table = sql.split()[1]
+        tamper(table, sql, params)
+    assert check_ledger()[0] == 0, check_ledger()[1]
+    code, output = check_ledger("--deep")
+    assert code == 1
+    problems = violations(output, "interest-recomputed")
+    assert any(
+        p.startswith(f"[interest-recomputed] settlement {s.pk} (account id {s.fund_account_id}")
+        for p in problems
+    ), output
+
+
+def test_a_repayment_split_differently(city, tamper):
+    """A repayment's principal lowered by 1.00 and its interest raised by as much, row and
+    postings alike: balanced, but no longer the schedule's instalment."""
+    r = LoanRepayment.objects.filter(interest_fen__gt=100).order_by("pk").first()
+    receivable = Posting.objects.get(
+        entry_id=r.entry_id, centre_account_id=CentreCode.LOAN_RECEIVABLE
+    )
+    income = Posting.objects.get(
+        entry_id=r.entry_id, centre_account_id=CentreCode.LOAN_INTEREST_INCOME
+    )
+    tamper(
+        "ledger_posting",
+        "UPDATE ledger_posting SET amount_fen = amount_fen - 100 WHERE id = %s",
+        [receivable.pk],
+    )
+    tamper(
+        "ledger_posting",
+        "UPDATE ledger_posting SET amount_fen = amount_fen + 100 WHERE id = %s",
+        [income.pk],
+    )
+    tamper(
+        "loans_loanrepayment",
+        "UPDATE loans_loanrepayment SET principal_fen = principal_fen - 100,"
+        " interest_fen = interest_fen + 100 WHERE id = %s",
+        [r.pk],
+    )
+    assert check_ledger()[0] == 0
+    code, output = check_ledger("--deep")
+    assert code == 1
+    [problem] = violations(output, "loan-repayments")
+    assert problem.startswith(f"[loan-repayments] repayment {r.pk} (loan ")
+    assert "principal" in problem and "interest" in problem
