@@ -22,9 +22,9 @@ from django.db.models import F
 
 from hpf.audit.services import Actor, record_event
 from hpf.calc.deposits import monthly_deposit
+from hpf.calc.eligibility import base_refusal, deposit_refusal
 from hpf.calc.errors import CalcError
 from hpf.calc.interest import movement_days
-from hpf.calc.money import format_yuan
 from hpf.calc.periods import format_period, period_add, period_of
 from hpf.common import clock
 from hpf.common.amounts import amount_to_fen
@@ -33,6 +33,7 @@ from hpf.common.errors import (
     AccountFrozen,
     AccountSealed,
     AlreadyReversed,
+    DomainError,
     DuplicateSourceKey,
     EmployerMismatch,
     FuturePeriod,
@@ -53,7 +54,7 @@ from hpf.ledger.models import (
     Posting,
     Reason,
 )
-from hpf.registry.models import AccountStatus, Employer, FreezeMode, FundAccount
+from hpf.registry.models import AccountStatus, Employer, FundAccount
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,17 +203,23 @@ def lock_account(account_id: int) -> FundAccount:
 
 
 def ensure_can_receive(account: FundAccount, *, remittance: bool) -> None:
-    """Money may come in unless the account is closed or frozen without movement; a new
-    month's remittance additionally needs an employer relationship, so not a sealed account."""
-    if account.status == AccountStatus.CLOSED:
-        raise AccountClosed()
-    if account.status == AccountStatus.FROZEN and account.freeze_mode == FreezeMode.NO_MOVEMENT:
-        raise AccountFrozen("该账户已冻结（不收不付），不能入账")
-    if remittance and (
-        account.status == AccountStatus.SEALED
-        or account.status_before_freeze == AccountStatus.SEALED
-    ):
-        raise AccountSealed("该账户已封存，不能办理汇缴；请先由新单位启封")
+    """Refuse money coming into ``account`` by the one rule of ``hpf.calc.eligibility`` (the
+    import checks report the same refusal per row, in the same words)."""
+    refusal = deposit_refusal(
+        account.status,
+        account.freeze_mode,
+        account.status_before_freeze,
+        remittance=remittance,
+    )
+    if refusal is not None:
+        raise _RECEIVE_ERRORS[refusal.code](refusal.message)
+
+
+_RECEIVE_ERRORS: dict[str, type[DomainError]] = {
+    "ACCOUNT_CLOSED": AccountClosed,
+    "ACCOUNT_FROZEN": AccountFrozen,
+    "ACCOUNT_SEALED": AccountSealed,
+}
 
 
 def ensure_can_pay_out(account: FundAccount) -> None:
@@ -247,11 +254,9 @@ def _deposit_lines(
         split = monthly_deposit(base_fen, employer_ratio, employee_ratio, rules)
     except CalcError as exc:
         raise PolicyViolation(str(exc)) from exc
-    if split.base_clamped is not None:
-        raise PolicyViolation(
-            f"缴存基数 {format_yuan(base_fen)} 元超出 {format_period(period)} 的上下限"
-            f"（{format_yuan(rules.base_floor_fen)}–{format_yuan(rules.base_cap_fen)} 元）"
-        )
+    refusal = base_refusal(base_fen, rules, period)
+    if refusal is not None:
+        raise PolicyViolation(refusal.message)
     return [
         Line(
             split.total_fen,
