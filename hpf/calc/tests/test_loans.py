@@ -231,7 +231,7 @@ def test_a_principal_under_one_fen_a_month_is_refused(principal: int, months: in
                 principal_fen=principal,
                 annual_rate=Decimal("0.031"),
                 months=months,
-                method=method,  # type: ignore[arg-type]
+                method=method,
                 first_due_date=date(2027, 1, 20),
             )
         assert info.value.code == "PRINCIPAL_TOO_SMALL"

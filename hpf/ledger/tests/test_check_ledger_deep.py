@@ -52,11 +52,9 @@ def test_a_seeded_city_passes_deep(city):
 def test_a_deposit_part_moved_between_the_shares(city, tamper):
     """One yuan moved from the employee's share to the employer's: the posting's total and the
     entry are unchanged, the parts no longer equal base × ratio."""
-    p = (
-        Posting.objects.filter(reason=Reason.REMITTANCE, fund_account__isnull=False)
-        .order_by("pk")
-        .first()
-    )
+    p = Posting.objects.filter(reason=Reason.REMITTANCE, fund_account__isnull=False).order_by("pk")[
+        0
+    ]
     tamper(
         "ledger_posting",
         "UPDATE ledger_posting SET employer_fen = employer_fen + 100 WHERE id = %s",
@@ -73,7 +71,7 @@ def test_an_interest_posting_raised_with_its_other_side(city, tamper):
     """Interest raised by 1.00 on one account, the interest expense lowered by as much, the
     cached balance and the settlement record moved to match: only the recomputation from the
     account's postings sees that it is not what the balance-days give."""
-    s = InterestSettlement.objects.filter(interest_fen__gt=0).order_by("pk").first()
+    s = InterestSettlement.objects.filter(interest_fen__gt=0).order_by("pk")[0]
     mine = Posting.objects.get(entry_id=s.entry_id, fund_account_id=s.fund_account_id)
     centre = Posting.objects.get(entry_id=s.entry_id, centre_account_id=CentreCode.INTEREST_EXPENSE)
     for sql, params in (
@@ -104,7 +102,7 @@ def test_an_interest_posting_raised_with_its_other_side(city, tamper):
 def test_a_repayment_split_differently(city, tamper):
     """A repayment's principal lowered by 1.00 and its interest raised by as much, row and
     postings alike: balanced, but no longer the schedule's instalment."""
-    r = LoanRepayment.objects.filter(interest_fen__gt=100).order_by("pk").first()
+    r = LoanRepayment.objects.filter(interest_fen__gt=100).order_by("pk")[0]
     receivable = Posting.objects.get(
         entry_id=r.entry_id, centre_account_id=CentreCode.LOAN_RECEIVABLE
     )
