@@ -141,16 +141,13 @@ def _parts(row: tuple[Any, ...], unit: Any, rounding: str) -> tuple[int, int]:
     )
 
 
-def _sql_year(column: str) -> str:
+def _sql_interest_year(column: str, shift: int) -> str:
+    """The interest year a value date falls in: the calendar year of the date ``shift`` days
+    later, ``shift`` being the days from the settlement day to 31 December (184 for 30 June),
+    so 1 July moves into the next year and 30 June stays — cheaper than comparing month-days."""
     if connection.vendor == "postgresql":
-        return f"CAST(EXTRACT(YEAR FROM {column}) AS INTEGER)"
-    return f"CAST(strftime('%Y', {column}) AS INTEGER)"
-
-
-def _sql_month_day(column: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"CAST(to_char({column}, 'MMDD') AS INTEGER)"
-    return f"CAST(strftime('%m%d', {column}) AS INTEGER)"
+        return f"CAST(EXTRACT(YEAR FROM {column} + {shift}) AS INTEGER)"
+    return f"CAST(strftime('%Y', {column}, '+{shift} days') AS INTEGER)"
 
 
 def _sql_ordinal(column: str) -> str:
@@ -171,12 +168,8 @@ def _build_year_figures() -> None:
     """chk_deep_year: per account and interest year, the sum of the year's movements, the sum
     of amount × day number over them, and the carried balance at the year's start — one pass
     over the postings.  Every settlement's (account, year) gets a row, postings or not."""
-    policy = get_policy()
-    end_md = (
-        policy.interest.settlement_date(2001).month * 100
-        + policy.interest.settlement_date(2001).day
-    )
-    year = f"({_sql_year('p.value_date')} + CASE WHEN {_sql_month_day('p.value_date')} > {end_md} THEN 1 ELSE 0 END)"
+    settlement = get_policy().interest.settlement_date(2001)  # not a leap year: fixed shift
+    year = _sql_interest_year("p.value_date", (dt.date(2001, 12, 31) - settlement).days)
     ordinal = _sql_ordinal("p.value_date")
     scan = sequential_scan()
     with connection.cursor() as cur:
