@@ -87,3 +87,20 @@ def test_bad_input_is_a_usage_error_in_chinese(options, words):
 def test_the_api_spelling_of_the_method_is_accepted():
     data = schedule_json(principal="1200", annual_rate="0.031", months=12, method="EQUAL_PRINCIPAL")
     assert data["method"] == "EQUAL_PRINCIPAL"
+
+
+def test_the_public_calculator_refuses_the_same_tiny_loan():
+    """The API's and portal's loan calculator goes through the same calc rule as the CLI."""
+    import datetime as dt
+
+    from hpf.common.calculators import CalculatorInputError, loan_trial
+
+    with pytest.raises(CalculatorInputError) as info:
+        loan_trial(
+            principal_fen=1,
+            months=360,
+            method="ANNUITY",
+            annual_rate=Decimal("0.031"),
+            on=dt.date(2026, 11, 15),
+        )
+    assert "每期应还本金不足 0.01 元" in info.value.message
