@@ -28,6 +28,7 @@ from typing import Literal
 
 from hpf.calc.errors import InterestError
 from hpf.calc.money import ROUNDING_MODES, round_fen_quotient
+from hpf.calc.periods import add_months
 
 __all__ = [
     "DayCount",
@@ -202,9 +203,9 @@ def carried_period(settlement_date: date, on: date) -> tuple[int, int]:
     if on < start:
         raise InterestError("ACCRUAL_DATE_INVALID", f"计息截止日 {on.isoformat()} 早于上一结息日")
     months = 0
-    while months < 12 and _add_months(start, months + 1) <= on:
+    while months < 12 and add_months(start, months + 1) <= on:
         months += 1
-    return months, (on - _add_months(start, months)).days
+    return months, (on - add_months(start, months)).days
 
 
 def accrue_interest(
@@ -365,15 +366,6 @@ def rate_as_fraction(rate: Decimal) -> tuple[int, int]:
     if not isinstance(rate, Decimal) or not rate.is_finite() or rate < 0:
         raise InterestError("RATE_INVALID", f"年利率不合理：{rate}")
     return rate.as_integer_ratio()
-
-
-def _add_months(day: date, months: int) -> date:
-    """The same day ``months`` later, or that month's last day if it is shorter."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    following = date(year + (month == 12), month % 12 + 1, 1)
-    return date(year, month, min(day.day, (following - _ONE_DAY).day))
 
 
 def _count_end(settlement_date: date, day_count: DayCount) -> date:

@@ -10,7 +10,6 @@ loan exactly.  Existing loans reprice on 1 January after a national rate adjustm
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +18,7 @@ from typing import Any, Literal
 
 from hpf.calc.errors import LoanError
 from hpf.calc.money import format_yuan, round_fen_quotient
+from hpf.calc.periods import add_months
 
 __all__ = [
     "Instalment",
@@ -106,11 +106,7 @@ def due_date_of(first_due_date: date, k: int) -> date:
     """Due date of instalment ``k`` (1-based): the first due date's day of month, ``k − 1``
     months later, moved back to the month's last day when the month is shorter (31 Jan →
     28/29 Feb → 31 Mar: the original day is kept whenever the month has it)."""
-    index = first_due_date.year * 12 + first_due_date.month - 1 + (k - 1)
-    year, month = divmod(index, 12)
-    month += 1
-    day = min(first_due_date.day, calendar.monthrange(year, month)[1])
-    return date(year, month, day)
+    return add_months(first_due_date, k - 1)
 
 
 def penalty_fen(

@@ -39,7 +39,6 @@ from hpf.calc.interest import (
     accrue_interest,
     interest_fen_integer,
     interest_year_start,
-    rate_as_fraction,
     settle_interest_year,
 )
 from hpf.common import clock
@@ -49,6 +48,7 @@ from hpf.common.policy import get_policy
 from hpf.common.timing import PhaseTimer
 from hpf.interest.models import InterestSettlement
 from hpf.ledger.checks import sequential_scan
+from hpf.ledger.deep import single_rate_interest_sql
 from hpf.ledger.models import CentreCode, JournalEntry, Reason
 from hpf.ledger.services import Line, entry_post
 from hpf.operations.models import BatchRun
@@ -76,19 +76,10 @@ def _days_sql(settlement: dt.date) -> str:
     return f"CAST(julianday('{settlement.isoformat()}') - julianday(p.value_date) AS INTEGER)"
 
 
-def _half_up_div(num: str, den: int) -> str:
-    """SQL for round-half-up(num / den) in integers (symmetric for negatives)."""
-    return (
-        f"(CASE WHEN ({num}) >= 0 THEN (2 * ({num}) + {den}) / {2 * den} "
-        f"ELSE -((-2 * ({num}) + {den}) / {2 * den}) END)"
-    )
-
-
 def _single_rate_sql(rate: Decimal, days_in_year: int) -> str:
-    """The interest of a one-rate year from ``carried`` and ``fen_days``, never negative."""
-    num, den = rate_as_fraction(rate)
-    expr = _half_up_div(f"carried * {num * days_in_year} + fen_days * {num}", days_in_year * den)
-    return f"CASE WHEN {expr} < 0 THEN 0 ELSE {expr} END"
+    """The interest of a one-rate year from ``carried`` and ``fen_days``, never negative (the
+    same SQL as check-ledger --deep recomputes it with)."""
+    return single_rate_interest_sql("carried", "fen_days", rate, days_in_year)
 
 
 def stage_table(year: int) -> str:
@@ -586,9 +577,7 @@ def closing_interest(postings: Sequence[tuple[dt.date, int]], on: dt.date) -> Cl
     rate (银发〔2005〕129号), each later movement its balance-days per the policy's day-count
     switch, rounded once.  Closing on 30 June pays exactly what the settlement would."""
     policy = get_policy()
-    settlement = policy.interest.settlement_date(on.year)
-    if on > settlement:
-        settlement = policy.interest.settlement_date(on.year + 1)
+    settlement = policy.interest.settlement_ending(on)
     year_start = interest_year_start(settlement)
     rows = [(d, a) for d, a in postings if d <= on]
     carried = sum(a for d, a in rows if d < year_start)

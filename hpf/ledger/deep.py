@@ -157,11 +157,19 @@ def _sql_ordinal(column: str) -> str:
     return f"CAST(julianday({column}) - julianday('{_EPOCH.isoformat()}') AS INTEGER)"
 
 
-def _half_up(num: str, den: int) -> str:
-    return (
-        f"(CASE WHEN ({num}) >= 0 THEN (2 * ({num}) + {den}) / {2 * den} "
-        f"ELSE -((-2 * ({num}) + {den}) / {2 * den}) END)"
+def single_rate_interest_sql(carried: str, fen_days: str, rate: Decimal, days_in_year: int) -> str:
+    """SQL for a one-rate year's interest from two integer expressions, never negative: the
+    integer formula of ``hpf.calc.interest.interest_fen_integer`` — round half up of
+    (carried × num × days + fen-days × num) / (days × den), rate = num / den — shared by the
+    30 June settlement and this recomputation of it."""
+    num, den = rate_as_fraction(rate)
+    total = f"{carried} * {num * days_in_year} + {fen_days} * {num}"
+    divisor = days_in_year * den
+    expr = (
+        f"(CASE WHEN ({total}) >= 0 THEN (2 * ({total}) + {divisor}) / {2 * divisor} "
+        f"ELSE -((-2 * ({total}) + {divisor}) / {2 * divisor}) END)"
     )
+    return f"CASE WHEN {expr} < 0 THEN 0 ELSE {expr} END"
 
 
 def _build_year_figures() -> None:
@@ -226,13 +234,12 @@ def settlements_recomputed(scratch: Scratch) -> Iterator[Violation]:
                 slow_years.append(year)
                 continue
             if len(rates) == 1 and not rates[0].is_split:
-                num, den = rate_as_fraction(rates[0].rate)
                 s_ord = (june - _EPOCH).days
                 fen_days = f"(c.moves * {s_ord + extra} - c.mv)"
-                expr = _half_up(f"c.carried * {num * diy} + {fen_days} * {num}", diy * den)
+                expr = single_rate_interest_sql("c.carried", fen_days, rates[0].rate, diy)
                 fast_cases.append(
                     f"WHEN s.interest_year = {year} AND s.settlement_date = "
-                    f"'{june.isoformat()}' THEN (CASE WHEN {expr} < 0 THEN 0 ELSE {expr} END)"
+                    f"'{june.isoformat()}' THEN ({expr})"
                 )
             else:
                 slow_years.append(year)

@@ -60,9 +60,7 @@ class AccountSummary:
 
 def _settlement_date(today: dt.date) -> dt.date:
     """The settlement date (the policy's, 30 June) that ends the interest year of ``today``."""
-    interest = get_policy().interest
-    this_year = interest.settlement_date(today.year)
-    return this_year if today <= this_year else interest.settlement_date(today.year + 1)
+    return get_policy().interest.settlement_ending(today)
 
 
 def _balance_series(rows: Sequence[HistoryRow], today: dt.date) -> list[tuple[dt.date, int]]:
