@@ -14,28 +14,24 @@ from hpf.audit.models import AuditEvent
 from hpf.interest.models import InterestSettlement
 from hpf.ledger.deep import DEEP_CHECKS
 from hpf.ledger.models import CentreCode, Posting, Reason
+from hpf.ledger.tests.test_check_ledger import violations
 from hpf.loans.models import LoanRepayment
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def city():
-    call_command("seed", depositors=60, years=2, seed=3, stdout=io.StringIO())
-
-
 def check_ledger(*args):
     out, err = io.StringIO(), io.StringIO()
-    code: int | str | None = 0
     try:
         call_command("check_ledger", *args, stdout=out, stderr=err)
     except SystemExit as exc:
-        code = exc.code
-    return code, out.getvalue() + err.getvalue()
+        return exc.code, out.getvalue() + err.getvalue()
+    return 0, out.getvalue() + err.getvalue()
 
 
-def violations(output, check):
-    return [line.strip() for line in output.splitlines() if line.startswith(f"  [{check}]")]
+@pytest.fixture
+def city():
+    call_command("seed", depositors=60, years=2, seed=3, stdout=io.StringIO())
 
 
 def test_a_seeded_city_passes_deep(city):
