@@ -127,3 +127,88 @@ def test_a_repayment_split_differently(city, tamper):
     [problem] = violations(output, "loan-repayments")
     assert problem.startswith(f"[loan-repayments] repayment {r.pk} (loan ")
     assert "principal" in problem and "interest" in problem
+
+
+def _raise_interest(tamper, s, fen=1):
+    """Raise a settlement's interest by ``fen`` everywhere it is recorded, balanced."""
+    mine = Posting.objects.get(entry_id=s.entry_id, fund_account_id=s.fund_account_id)
+    centre = Posting.objects.get(entry_id=s.entry_id, centre_account_id=CentreCode.INTEREST_EXPENSE)
+    for table, sql, params in (
+        (
+            "ledger_posting",
+            "UPDATE ledger_posting SET amount_fen = amount_fen + %s WHERE id = %s",
+            [fen, mine.pk],
+        ),
+        (
+            "ledger_posting",
+            "UPDATE ledger_posting SET amount_fen = amount_fen - %s WHERE id = %s",
+            [fen, centre.pk],
+        ),
+        (
+            "registry_fundaccount",
+            "UPDATE registry_fundaccount SET balance_fen = balance_fen + %s WHERE id = %s",
+            [fen, s.fund_account_id],
+        ),
+        (
+            "interest_interestsettlement",
+            "UPDATE interest_interestsettlement SET interest_fen = interest_fen + %s WHERE id = %s",
+            [fen, s.pk],
+        ),
+    ):
+        tamper(table, sql, params)
+
+
+def test_a_rate_change_year_and_a_closing_are_recomputed_through_calc(
+    employer, open_account, actor, tamper
+):
+    """The 2015/16 year (split rates until 2016-02-21) and a closing settlement take the
+    Python path (hpf.calc.interest.accrue_interest / interest_from_figures): clean, they
+    pass; one fen more on either is found."""
+    import datetime as dt
+
+    from hpf.common.clock import frozen_clock
+    from hpf.interest.services import interest_accrue_on_closing, interest_settle
+    from hpf.ledger.services import Line, entry_post
+    from hpf.registry.models import FundAccount
+
+    old = open_account(employer, 11, opened_on=dt.date(2015, 1, 1))
+    closing = open_account(employer, 12, opened_on=dt.date(2026, 1, 1))
+    for n, (account, day, fen) in enumerate(
+        [
+            (old, dt.date(2015, 3, 10), 500_000),
+            (old, dt.date(2015, 9, 10), 120_000),
+            (old, dt.date(2016, 4, 10), 120_000),
+            (closing, dt.date(2026, 7, 10), 300_000),
+        ]
+    ):
+        with frozen_clock(day):
+            entry_post(
+                reason=Reason.TRANSFER_IN,
+                value_date=day,
+                source_key=f"deep:{n}",
+                actor=actor,
+                lines=[
+                    Line(fen, fund_account_id=account.pk),
+                    Line(-fen, centre=CentreCode.TRANSFER_CLEARING),
+                ],
+            )
+    with frozen_clock(dt.date(2015, 7, 1)):
+        interest_settle(settlement_date=dt.date(2015, 6, 30), actor=actor)
+    with frozen_clock(dt.date(2016, 7, 1)):
+        interest_settle(settlement_date=dt.date(2016, 6, 30), actor=actor)
+    interest_accrue_on_closing(
+        account=FundAccount.objects.get(pk=closing.pk), on=dt.date(2026, 11, 15), actor=actor
+    )
+    split_year = InterestSettlement.objects.get(fund_account=old, interest_year=2016)
+    closed = InterestSettlement.objects.get(fund_account=closing, interest_year=2027)
+    assert split_year.interest_fen > 0 and closed.interest_fen > 0
+    code, output = check_ledger("--only", "interest-recomputed")
+    assert code == 0, output
+    _raise_interest(tamper, split_year)
+    _raise_interest(tamper, closed)
+    code, output = check_ledger("--only", "interest-recomputed")
+    assert code == 1
+    named = violations(output, "interest-recomputed")
+    assert len(named) == 2
+    assert any(f"settlement {split_year.pk} " in line for line in named)
+    assert any(f"settlement {closed.pk} " in line for line in named)
