@@ -212,3 +212,29 @@ def test_a_rate_change_year_and_a_closing_are_recomputed_through_calc(
     assert len(named) == 2
     assert any(f"settlement {split_year.pk} " in line for line in named)
     assert any(f"settlement {closed.pk} " in line for line in named)
+
+
+def test_another_rounding_mode_checks_every_deposit_through_calc(owner, tamper, monkeypatch):
+    """With a rounding mode other than half up the deposit parts are recomputed row by row by
+    hpf.calc.deposits (the SQL knows only half up): clean, then one part moved is found."""
+    import dataclasses
+
+    import hpf.ledger.deep as deep
+    from hpf.common.policy import get_policy
+
+    policy = get_policy()
+    even = dataclasses.replace(
+        policy, deposit=dataclasses.replace(policy.deposit, rounding="ROUND_HALF_EVEN")
+    )
+    monkeypatch.setattr(deep, "get_policy", lambda: even)
+    assert check_ledger("--only", "deposit-parts")[0] == 0
+    p = Posting.objects.filter(fund_account=owner, reason=Reason.REMITTANCE).order_by("pk")[0]
+    tamper(
+        "ledger_posting",
+        "UPDATE ledger_posting SET employer_fen = employer_fen - 1 WHERE id = %s",
+        [p.pk],
+    )
+    code, output = check_ledger("--only", "deposit-parts")
+    assert code == 1
+    [problem] = violations(output, "deposit-parts")
+    assert problem.startswith(f"[deposit-parts] posting {p.pk} ")
