@@ -6,10 +6,11 @@ Pure Python: periods are ``YYYYMM`` integers, money integer fen, rates ``Decimal
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP
 
+from hpf.calc.interest import DayCount, RatePeriod, accrue_interest, interest_year_start
 from hpf.calc.periods import period_add
 
 __all__ = ["accrued_interest_estimate", "missing_periods"]
@@ -37,22 +38,34 @@ def accrued_interest_estimate(
     *,
     carried_fen: int,
     movements: Iterable[tuple[date, int]],
-    annual_rate: Decimal,
-    year_start: date,
+    rates: Sequence[RatePeriod],
+    settlement_date: date,
     today: date,
+    day_count: DayCount,
+    days_in_year: int,
+    rounding: str = ROUND_HALF_UP,
 ) -> int:
-    """Interest accrued from ``year_start`` (1 July) to ``today`` by the balance-days method,
-    as if the year were settled today: (carried × days since year start + Σ amount × days since
-    its value date) × rate / 360, rounded once, half up, to the fen. Movements dated after
-    ``today`` or before ``year_start`` are ignored; it is an estimate, the settlement on 30 June
-    is what counts."""
+    """Interest accrued in the interest year ending ``settlement_date`` up to ``today``, as if
+    the account were closed today: ``hpf.calc.interest.accrue_interest`` with the policy's
+    day-count switch, days-in-year and rounding, so that the estimate follows the rule the
+    settlement and 销户结息 pay by (whole months of the carried balance at rate / 12, odd days
+    and this year's movements at rate / ``days_in_year``).  Movements valued after ``today`` or
+    before the year start are left out; before the year has begun it is 0.  Negative interest
+    (an overdrawn history) shows as 0, as the settlement pays none.  An estimate: the
+    settlement on 30 June is what counts.
+    """
+    year_start = interest_year_start(settlement_date)
     if today < year_start:
         return 0
-    balance_days = carried_fen * (today - year_start).days
-    for value_date, amount_fen in movements:
-        if year_start <= value_date <= today:
-            balance_days += amount_fen * (today - value_date).days
-    with localcontext() as ctx:
-        ctx.prec = 50
-        interest = Decimal(balance_days) * annual_rate / 360
-        return int(interest.to_integral_value(rounding=ROUND_HALF_UP))
+    on = min(today, settlement_date)
+    result = accrue_interest(
+        settlement_date=settlement_date,
+        on=on,
+        carried_balance_fen=max(carried_fen, 0),
+        movements=[(d, a) for d, a in movements if year_start <= d <= on],
+        rates=rates,
+        day_count=day_count,
+        days_in_year=days_in_year,
+        rounding=rounding,
+    )
+    return max(result.interest_fen, 0)

@@ -10,14 +10,22 @@ The limits, ratios and the rounding switch come from the policy table.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Literal
 
 from hpf.calc.errors import DepositError
 from hpf.calc.money import ROUNDING_MODES, RoundingUnit, round_to_unit
 
-__all__ = ["DepositRules", "DepositSplit", "check_ratio", "clamp_base", "monthly_deposit"]
+__all__ = [
+    "DepositRules",
+    "DepositSplit",
+    "check_ratio",
+    "clamp_base",
+    "deposit_share",
+    "monthly_deposit",
+]
 
 Clamped = Literal["floor", "cap"]
 Who = Literal["employer", "employee"]
@@ -142,10 +150,46 @@ def monthly_deposit(
 
 
 def _share(base_fen: int, ratio: Decimal, rules: DepositRules) -> int:
-    with localcontext() as ctx:
-        ctx.prec = 60
-        yuan = (Decimal(base_fen) * ratio).scaleb(-2)
-    return round_to_unit(yuan, rules.rounding_unit, rules.rounding)
+    return deposit_share(base_fen, ratio, unit=rules.rounding_unit, rounding=rules.rounding)
+
+
+def deposit_share(base_fen: int, ratio: Decimal, *, unit: RoundingUnit, rounding: str) -> int:
+    """One share of a monthly deposit: base × ratio, exactly, rounded once to ``unit`` (fen or
+    whole yuan) by ``rounding`` (policy ``deposit.rounding_unit`` / ``deposit.rounding``).
+
+    The one rounding of deposits: the ledger's postings, the import checks (through
+    ``share_rounder``) and the deep reconciliation all come here.  Under ROUND_HALF_UP it is
+    pure integer arithmetic (a ratio has at most 4 places: share = ⌊(base × ratio × 10⁴ +
+    5 000) / 10⁴⌋ fen, or the same at 10⁶ for whole yuan), which is what the reconciliation's
+    SQL computes too.
+    """
+    return share_rounder(ratio, unit=unit, rounding=rounding)(base_fen)
+
+
+def share_rounder(ratio: Decimal, *, unit: RoundingUnit, rounding: str) -> Callable[[int], int]:
+    """``deposit_share`` for one ratio, as a function of the base (fen → fen), with the ratio's
+    exact fraction worked out once: the import checks a city's rows with a handful of these."""
+    if unit not in ("fen", "yuan"):
+        raise DepositError("RULES_INVALID", f"未知的舍入单位：{unit!r}")
+    if rounding == ROUND_HALF_UP:
+        num, den = ratio.as_integer_ratio()
+        step = 100 if unit == "yuan" else 1
+        half, unit_den = step * den, 2 * step * den
+
+        def half_up(base_fen: int) -> int:
+            if base_fen < 0:  # halves away from zero, as Decimal's ROUND_HALF_UP
+                return -half_up(-base_fen)
+            return (2 * base_fen * num + half) // unit_den * step
+
+        return half_up
+
+    def other(base_fen: int) -> int:
+        with localcontext() as ctx:
+            ctx.prec = 60
+            yuan = (Decimal(base_fen) * ratio).scaleb(-2)
+        return round_to_unit(yuan, unit, rounding)
+
+    return other
 
 
 def _percent(ratio: Decimal) -> str:

@@ -7,6 +7,14 @@ to the fen ROUND_HALF_UP.  Before 2016-02-21 the rate was split (银发〔2016�
 deposits at the demand rate, the carried-over balance at the 3-month time rate; years that
 straddle a rate change are settled segment by segment.  Everything is computed with exact
 rationals and rounded once, at the total.
+
+Interest to a day before 30 June (closing an account, 销户结息; the overview's estimate) follows
+the same rule as the settlement, so that it never pays more for part of a year than the
+settlement pays for all of it (``accrue_interest``): the carried-over balance earns whole
+months at a twelfth of the annual rate and the odd days at the daily rate (rate / 360), as
+银发〔2005〕129号 sets out for a period of whole months plus odd days (利息 = 本金 × 月数 × 月利率
++ 本金 × 零头天数 × 日利率, 月利率 = 年利率 ÷ 12, 日利率 = 年利率 ÷ 360); this year's movements
+earn their balance-days (积数) per the day-count switch in both.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from typing import Literal
 
 from hpf.calc.errors import InterestError
 from hpf.calc.money import ROUNDING_MODES, round_fen_quotient
+from hpf.calc.periods import add_months
 
 __all__ = [
     "DayCount",
@@ -27,7 +36,10 @@ __all__ = [
     "InterestResult",
     "Movement",
     "RatePeriod",
+    "accrue_interest",
+    "carried_period",
     "interest_fen_integer",
+    "interest_from_figures",
     "interest_year_start",
     "movement_days",
     "rate_as_fraction",
@@ -167,22 +179,86 @@ def settle_interest_year(
     Errors (``InterestError``): ``MOVEMENT_OUTSIDE_YEAR``, ``RATE_GAP``/``RATE_OVERLAP`` (the
     rates must cover every day of the year exactly once), ``BALANCE_NEGATIVE``.
     """
+    return accrue_interest(
+        settlement_date=settlement_date,
+        on=settlement_date,
+        carried_balance_fen=carried_balance_fen,
+        movements=movements,
+        rates=rates,
+        day_count=day_count,
+        days_in_year=days_in_year,
+        rounding=rounding,
+    )
+
+
+def carried_period(settlement_date: date, on: date) -> tuple[int, int]:
+    """How long the balance carried into the interest year ending ``settlement_date`` has
+    earned by ``on``: (whole months, odd days), counted from the previous settlement date (the
+    carried balance's value date: the last settlement's interest is valued on it) to ``on``,
+    month by month on the same day of the month (对年对月对日; a day past a month's end counts
+    to the month's last day), the end day not counted (算头不算尾).  ``on`` = the settlement
+    date gives (12, 0): a whole year.
+    """
+    start = interest_year_start(settlement_date) - _ONE_DAY
+    if on < start:
+        raise InterestError("ACCRUAL_DATE_INVALID", f"计息截止日 {on.isoformat()} 早于上一结息日")
+    months = 0
+    while months < 12 and add_months(start, months + 1) <= on:
+        months += 1
+    return months, (on - add_months(start, months)).days
+
+
+def accrue_interest(
+    *,
+    settlement_date: date,
+    on: date,
+    carried_balance_fen: int,
+    movements: Sequence[Movement],
+    rates: Sequence[RatePeriod],
+    day_count: DayCount = "settlement_exclusive",
+    days_in_year: int = 360,
+    rounding: str = ROUND_HALF_UP,
+) -> InterestResult:
+    """The interest of the interest year ending ``settlement_date``, earned up to ``on``
+    (year start − 1 day ≤ ``on`` ≤ ``settlement_date``): what closing an account on ``on``
+    pays (销户结息), and the overview's estimate.  ``on`` = ``settlement_date`` is the 30 June
+    settlement itself (``settle_interest_year``), so the two can never disagree.
+
+    The carried-over balance earns carried × rate × (months / 12 + odd days / ``days_in_year``)
+    with (months, odd days) from ``carried_period`` — 银发〔2005〕129号's formula for a period
+    of whole months and odd days; a whole year is carried × rate, the settlement's formula.
+    In a year with a rate change that share is spread over the rate segments by calendar days.
+    Each movement earns amount × days × rate / ``days_in_year``, days up to ``on`` per
+    ``day_count`` (``movement_days`` with ``on`` in place of the settlement date).  Units, the
+    single rounding and the errors as ``settle_interest_year``; movements must be valued in
+    [year start, ``on``].
+    """
     _check_args(carried_balance_fen, days_in_year, day_count, rounding)
     year_start = interest_year_start(settlement_date)
-    window_end = settlement_date + _ONE_DAY
-    count_end = _count_end(settlement_date, day_count)
-    year_days = (window_end - year_start).days
+    if not year_start - _ONE_DAY <= on <= settlement_date:
+        raise InterestError(
+            "ACCRUAL_DATE_INVALID",
+            f"计息截止日 {on.isoformat()} 不在本结息年度"
+            f"（{year_start.isoformat()} 至 {settlement_date.isoformat()}）内",
+        )
+    months, odd_days = carried_period(settlement_date, on)
+    carried_share = Fraction(months, 12) + Fraction(odd_days, days_in_year)
+    window_end = on + _ONE_DAY
+    count_end = _count_end(on, day_count)
+    elapsed_days = (window_end - year_start).days
 
     for value_date, amount in movements:
-        if not year_start <= value_date <= settlement_date:
+        if not year_start <= value_date <= on:
             raise InterestError(
                 "MOVEMENT_OUTSIDE_YEAR",
                 f"发生额的起息日 {value_date.isoformat()} 不在本结息年度"
-                f"（{year_start.isoformat()} 至 {settlement_date.isoformat()}）内",
+                f"（{year_start.isoformat()} 至 {on.isoformat()}）内",
             )
         if isinstance(amount, bool) or not isinstance(amount, int):
             raise TypeError("movement amounts must be int fen")
 
+    if elapsed_days <= 0:  # ``on`` is the previous settlement date: nothing earned yet
+        return InterestResult(carried_balance_fen, 0, 0, carried_balance_fen, ())
     segments = _segments(rates, year_start, window_end)
     pooled = _pool_movements(carried_balance_fen, movements)
 
@@ -191,8 +267,8 @@ def settle_interest_year(
     for seg_start, seg_end, period in segments:
         seg_days = (seg_end - seg_start).days
         carried_rate = period.rate_for_carried
-        carried_interest = Fraction(carried_balance_fen * seg_days) * Fraction(carried_rate)
-        carried_interest /= year_days
+        weight = carried_share * seg_days / elapsed_days
+        carried_interest = Fraction(carried_balance_fen) * Fraction(carried_rate) * weight
         total += carried_interest
         parts.append(
             InterestPart(
@@ -200,7 +276,7 @@ def settle_interest_year(
                 start=seg_start,
                 end=seg_end,
                 rate=carried_rate,
-                day_basis=year_days,
+                day_basis=elapsed_days,
                 amount=_yuan(carried_interest),
                 base_fen=carried_balance_fen,
                 days=seg_days,
@@ -262,6 +338,27 @@ def interest_fen_integer(
         raise InterestError("RATE_INVALID", "利率分母和计息天数基数必须为正数")
     numerator = carried_fen * rate_num * days_in_year + fen_days * rate_num
     return round_fen_quotient(numerator, days_in_year * rate_den, ROUND_HALF_UP)
+
+
+def interest_from_figures(
+    *,
+    settlement_date: date,
+    on: date,
+    carried_balance_fen: int,
+    balance_days_fen: int,
+    rate: Decimal,
+    days_in_year: int = 360,
+    rounding: str = ROUND_HALF_UP,
+) -> int:
+    """``accrue_interest`` for a year with one rate, from its two figures instead of the
+    movements: carried × rate × (months / 12 + odd days / ``days_in_year``) + balance-days ×
+    rate / ``days_in_year``, rounded once (the deep reconciliation recomputes settlements from
+    aggregates).  Units: fen and fen-days in, fen out; negative results are not floored."""
+    months, odd_days = carried_period(settlement_date, on)
+    share = Fraction(months, 12) + Fraction(odd_days, days_in_year)
+    total = Fraction(carried_balance_fen) * Fraction(rate) * share
+    total += Fraction(balance_days_fen) * Fraction(rate) / days_in_year
+    return round_fen_quotient(total.numerator, total.denominator, rounding)
 
 
 def rate_as_fraction(rate: Decimal) -> tuple[int, int]:

@@ -10,7 +10,6 @@ loan exactly.  Existing loans reprice on 1 January after a national rate adjustm
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +18,7 @@ from typing import Any, Literal
 
 from hpf.calc.errors import LoanError
 from hpf.calc.money import format_yuan, round_fen_quotient
+from hpf.calc.periods import add_months
 
 __all__ = [
     "Instalment",
@@ -30,6 +30,7 @@ __all__ = [
     "due_date_of",
     "early_repayment",
     "loan_schedule",
+    "penalty_fen",
     "prepayment_what_if",
     "repricing_date",
 ]
@@ -105,11 +106,25 @@ def due_date_of(first_due_date: date, k: int) -> date:
     """Due date of instalment ``k`` (1-based): the first due date's day of month, ``k − 1``
     months later, moved back to the month's last day when the month is shorter (31 Jan →
     28/29 Feb → 31 Mar: the original day is kept whenever the month has it)."""
-    index = first_due_date.year * 12 + first_due_date.month - 1 + (k - 1)
-    year, month = divmod(index, 12)
-    month += 1
-    day = min(first_due_date.day, calendar.monthrange(year, month)[1])
-    return date(year, month, day)
+    return add_months(first_due_date, k - 1)
+
+
+def penalty_fen(
+    overdue_fen: int, annual_rate: Decimal, days_late: int, daily_factor: Decimal
+) -> int:
+    """Penalty interest (罚息) on an overdue instalment: overdue × days × annual / 360 ×
+    ``daily_factor`` (policy ``loan.penalty_daily_factor``, 1.5 in [BJ]); 0 when not late.
+
+    Units: fen in and out.  Rounding: to 4 decimal places of a yuan, then to the fen, each
+    ROUND_HALF_UP (the lending banks' practice, kept as it was computed since the start).
+    """
+    if days_late <= 0:
+        return 0
+    with localcontext() as ctx:
+        ctx.prec = 50
+        value = Decimal(overdue_fen) / 100 * annual_rate / 360 * daily_factor * days_late
+        value = value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        return int((value * 100).to_integral_value(rounding=ROUND_HALF_UP))
 
 
 def annuity_payment_fen(principal_fen: int, annual_rate: Decimal, months: int) -> int:
@@ -144,7 +159,9 @@ def loan_schedule(
     principal_k = M − interest_k.  EQUAL_PRINCIPAL: principal_k = round(P / n), interest_k as
     above (for a loan so small that n − 1 rounded-up parts would exceed it, the part is P // n
     instead).  The last instalment clears the remaining principal, whatever the rounding left.
-    Due dates: ``due_date_of``.  Repricing (policy "existing loans reprice on 1 January after
+    Due dates: ``due_date_of``.  A principal smaller than one fen a month is refused
+    (``PRINCIPAL_TOO_SMALL``): every instalment repays at least 0.01 of principal, so none is
+    0.00.  Repricing (policy "existing loans reprice on 1 January after
     an adjustment"): a ``RateChange`` applies from the first instalment due on or after
     ``repricing_date(effective)``; at that instalment an annuity's M is recomputed on the
     outstanding principal over the remaining months, an equal-principal loan keeps its part.
@@ -175,10 +192,18 @@ def loan_instalments(
     costs two years of arithmetic. Same units, rounding and rules as ``loan_schedule``."""
     if isinstance(principal_fen, bool) or not isinstance(principal_fen, int) or principal_fen <= 0:
         raise LoanError("PRINCIPAL_INVALID", "贷款本金必须大于零")
-    if not 1 <= months <= _MAX_MONTHS:
+    if isinstance(months, bool) or not isinstance(months, int) or not 1 <= months <= _MAX_MONTHS:
         raise LoanError("TERM_INVALID", f"贷款期限应为1至{_MAX_MONTHS}个月")
     if method not in ("ANNUITY", "EQUAL_PRINCIPAL"):
         raise LoanError("METHOD_INVALID", f"未知的还款方式：{method!r}")
+    if principal_fen < months:
+        # Each instalment must repay at least 0.01 of principal; otherwise all but the last
+        # round to 0.00 (0.01 over 360 months would be 359 instalments of nothing).
+        raise LoanError(
+            "PRINCIPAL_TOO_SMALL",
+            f"贷款本金 {format_yuan(principal_fen)} 元分 {months} 期偿还，每期应还本金不足 0.01 元；"
+            "请减少期数或提高本金",
+        )
     _check_rate(annual_rate)
     changes = sorted(rate_changes, key=lambda c: c.effective)
     for change in changes:

@@ -8,6 +8,7 @@ system does month arithmetic by hand.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -15,6 +16,7 @@ from datetime import date
 from hpf.calc.errors import PeriodError
 
 __all__ = [
+    "add_months",
     "check_period",
     "format_period",
     "parse_period",
@@ -83,3 +85,12 @@ def period_range(start: int, end: int) -> Iterator[int]:
     while current <= end:
         yield current
         current = period_add(current, 1)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day of the month ``months`` later (or earlier), moved back to that month's last
+    day when it is shorter (31 Jan + 1 → 28/29 Feb; the original day is not remembered)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

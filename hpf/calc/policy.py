@@ -91,6 +91,12 @@ class InterestPolicy:
         """The settlement date (30 June) that ends the interest year closing in ``year``."""
         return date(year, self.settlement_month, self.settlement_day)
 
+    def settlement_ending(self, day: date) -> date:
+        """The settlement date that ends the interest year ``day`` falls in (``day`` itself if
+        it is a settlement date)."""
+        this_year = self.settlement_date(day.year)
+        return this_year if day <= this_year else self.settlement_date(day.year + 1)
+
 
 @dataclass(frozen=True, slots=True)
 class LoanRateRow:

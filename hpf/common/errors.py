@@ -122,3 +122,11 @@ def rule_refusal(code: str, message: str) -> RuleRefusal:
         cls = type(name, (RuleRefusal,), {"code": code, "__module__": __name__})
         _RULE_REFUSALS[code] = cls
     return cls(message, rule=code)
+
+
+class ValueDateSettled(DomainError):
+    """A value date inside an interest year the account has already settled: the movement
+    would earn (or lose) interest that the settlement never counted."""
+
+    code = "VALUE_DATE_SETTLED"
+    default_message = "起息日落在该账户已结息的年度内，不能倒起息入账"

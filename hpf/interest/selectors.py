@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from hpf.audit.services import Actor
-from hpf.calc.interest import interest_year_start
+from hpf.calc.interest import carried_period, interest_year_start
 from hpf.calc.money import format_yuan
 from hpf.common.policy import get_policy
 from hpf.interest.models import InterestSettlement
@@ -27,17 +27,22 @@ class SettlementView:
     explanation: str
 
 
-def _explain(s: InterestSettlement, split: bool) -> str:
+def _explain(s: InterestSettlement, split: bool, days_in_year: int, settlement: dt.date) -> str:
+    """The settlement's formula in words, with the policy's day basis; a closing settlement
+    (销户结息, dated before 30 June) shows the carried balance's whole months and odd days."""
     rate = f"{s.annual_rate * 100:.2f}%"
     if split:
         return (
             f"{s.interest_year} 年度跨 2016-02-21 利率调整：此前当年归集按活期 0.35%、上年结转按"
             f"三个月定期 1.10% 计息，此后统一按 1.50%；分段计算后合计 {format_yuan(s.interest_fen)} 元。"
         )
+    carried = f"上年结转余额 {format_yuan(s.carried_balance_fen)} 元 × {rate}"
+    if s.settlement_date != settlement:
+        months, days = carried_period(settlement, s.settlement_date)
+        carried += f" × （{months} 个月 ÷ 12 + {days} 天 ÷ {days_in_year}）"
     return (
-        f"上年结转余额 {format_yuan(s.carried_balance_fen)} 元 × {rate}"
-        f" + 本年发生额积数 {format_yuan(s.balance_days_fen)} 元·天 × {rate} ÷ 360"
-        f" = {format_yuan(s.interest_fen)} 元（四舍五入到分，一次取整）"
+        f"{carried} + 本年发生额积数 {format_yuan(s.balance_days_fen)} 元·天 × {rate}"
+        f" ÷ {days_in_year} = {format_yuan(s.interest_fen)} 元（四舍五入到分，一次取整）"
     )
 
 
@@ -49,18 +54,19 @@ def interest_history(
     policy = get_policy()
     views = []
     for s in InterestSettlement.objects.filter(fund_account=account).order_by("-interest_year"):
-        split = len(policy.interest_rates_for_year(s.settlement_date)) > 1
+        settlement = policy.interest.settlement_date(s.interest_year)
+        split = len(policy.interest_rates_for_year(settlement)) > 1
         views.append(
             SettlementView(
                 interest_year=s.interest_year,
-                year_start=interest_year_start(s.settlement_date),
+                year_start=interest_year_start(settlement),
                 settlement_date=s.settlement_date,
                 carried_balance_fen=s.carried_balance_fen,
                 movements_fen=s.movements_fen,
                 balance_days_fen=s.balance_days_fen,
                 annual_rate=s.annual_rate,
                 interest_fen=s.interest_fen,
-                explanation=_explain(s, split),
+                explanation=_explain(s, split, policy.interest.days_in_year, settlement),
             )
         )
     return tuple(views)

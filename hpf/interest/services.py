@@ -36,8 +36,9 @@ from hpf.audit.services import Actor
 from hpf.calc.interest import (
     DayCount,
     RatePeriod,
+    accrue_interest,
     interest_fen_integer,
-    rate_as_fraction,
+    interest_year_start,
     settle_interest_year,
 )
 from hpf.common import clock
@@ -47,6 +48,7 @@ from hpf.common.policy import get_policy
 from hpf.common.timing import PhaseTimer
 from hpf.interest.models import InterestSettlement
 from hpf.ledger.checks import sequential_scan
+from hpf.ledger.deep import single_rate_interest_sql
 from hpf.ledger.models import CentreCode, JournalEntry, Reason
 from hpf.ledger.services import Line, entry_post
 from hpf.operations.models import BatchRun
@@ -74,19 +76,10 @@ def _days_sql(settlement: dt.date) -> str:
     return f"CAST(julianday('{settlement.isoformat()}') - julianday(p.value_date) AS INTEGER)"
 
 
-def _half_up_div(num: str, den: int) -> str:
-    """SQL for round-half-up(num / den) in integers (symmetric for negatives)."""
-    return (
-        f"(CASE WHEN ({num}) >= 0 THEN (2 * ({num}) + {den}) / {2 * den} "
-        f"ELSE -((-2 * ({num}) + {den}) / {2 * den}) END)"
-    )
-
-
 def _single_rate_sql(rate: Decimal, days_in_year: int) -> str:
-    """The interest of a one-rate year from ``carried`` and ``fen_days``, never negative."""
-    num, den = rate_as_fraction(rate)
-    expr = _half_up_div(f"carried * {num * days_in_year} + fen_days * {num}", days_in_year * den)
-    return f"CASE WHEN {expr} < 0 THEN 0 ELSE {expr} END"
+    """The interest of a one-rate year from ``carried`` and ``fen_days``, never negative (the
+    same SQL as check-ledger --deep recomputes it with)."""
+    return single_rate_interest_sql("carried", "fen_days", rate, days_in_year)
 
 
 def stage_table(year: int) -> str:
@@ -579,30 +572,33 @@ class ClosingInterest:
 
 def closing_interest(postings: Sequence[tuple[dt.date, int]], on: dt.date) -> ClosingInterest:
     """This interest year's interest up to ``on`` from an account's (value date, amount)
-    postings: the balance carried into the year counts from 1 July, each later movement from
-    its value date, at the rate(s) in force, by hpf.calc.interest, rounded once."""
+    postings, by the rule of the 30 June settlement (hpf.calc.interest.accrue_interest): the
+    balance carried into the year earns whole months at rate / 12 and the odd days at the daily
+    rate (银发〔2005〕129号), each later movement its balance-days per the policy's day-count
+    switch, rounded once.  Closing on 30 June pays exactly what the settlement would."""
     policy = get_policy()
-    settlement = policy.interest.settlement_date(on.year)
-    if on > settlement:
-        settlement = policy.interest.settlement_date(on.year + 1)
-    year_start = settlement.replace(year=settlement.year - 1) + dt.timedelta(days=1)
+    settlement = policy.interest.settlement_ending(on)
+    year_start = interest_year_start(settlement)
     rows = [(d, a) for d, a in postings if d <= on]
     carried = sum(a for d, a in rows if d < year_start)
     movements = [(d, a) for d, a in rows if d >= year_start]
-    result = settle_interest_year(
-        settlement_date=on,
-        carried_balance_fen=0,
-        movements=([(year_start, carried)] if carried else []) + movements,
-        rates=policy.interest_rates_for_year(on),
+    rates = policy.interest_rates_for_year(settlement)
+    result = accrue_interest(
+        settlement_date=settlement,
+        on=on,
+        carried_balance_fen=carried,
+        movements=movements,
+        rates=rates,
         day_count=policy.interest.day_count,
         days_in_year=policy.interest.days_in_year,
+        rounding=policy.interest.rounding,
     )
     return ClosingInterest(
         interest_year=settlement.year,
         carried_balance_fen=carried,
         movements_fen=sum(a for _, a in movements),
         balance_days_fen=result.balance_days_fen,
-        annual_rate=policy.interest_rates_for_year(on)[-1].rate,
+        annual_rate=rates[-1].rate,
         interest_fen=max(result.interest_fen, 0),
     )
 

@@ -17,13 +17,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from hpf.audit.services import Actor, record_event
 from hpf.calc.deposits import monthly_deposit
+from hpf.calc.eligibility import base_refusal, deposit_refusal
 from hpf.calc.errors import CalcError
-from hpf.calc.money import format_yuan
+from hpf.calc.interest import movement_days
 from hpf.calc.periods import format_period, period_add, period_of
 from hpf.common import clock
 from hpf.common.amounts import amount_to_fen
@@ -32,6 +33,7 @@ from hpf.common.errors import (
     AccountFrozen,
     AccountSealed,
     AlreadyReversed,
+    DomainError,
     DuplicateSourceKey,
     EmployerMismatch,
     FuturePeriod,
@@ -41,6 +43,7 @@ from hpf.common.errors import (
     PeriodAlreadyPaid,
     PeriodNotDue,
     PolicyViolation,
+    ValueDateSettled,
 )
 from hpf.common.policy import get_policy
 from hpf.ledger.models import (
@@ -51,7 +54,7 @@ from hpf.ledger.models import (
     Posting,
     Reason,
 )
-from hpf.registry.models import AccountStatus, Employer, FreezeMode, FundAccount
+from hpf.registry.models import AccountStatus, Employer, FundAccount
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,13 @@ def entry_post(
         raise InvalidAmount("分录明细金额不能为零")
     if sum(line.amount_fen for line in lines) != 0:
         raise InvalidInput("借贷不平衡：分录明细合计必须为零")
+    refusal = value_date_refusal(
+        [line.fund_account_id for line in lines if line.fund_account_id is not None],
+        value_date,
+        reason=reason,
+    )
+    if refusal is not None:
+        raise refusal
     if JournalEntry.objects.filter(source_key=source_key).exists():
         raise DuplicateSourceKey(source_key=source_key)
     try:
@@ -130,6 +140,59 @@ def entry_post(
     return entry
 
 
+_IN_CHUNK = 2000
+
+
+def value_date_refusal(
+    account_ids: Sequence[int], value_date: dt.date, *, reason: str = ""
+) -> ValueDateSettled | None:
+    """The refusal for a movement valued ``value_date`` on accounts one of which has already
+    settled the interest year it falls in, or None.
+
+    Rule (README "Value dates and settled years"; policy/kunming.toml [interest]): a settled
+    year is closed.  A value date before the account's last settlement date — or on it, when
+    the policy's day-count switch gives that day interest (``both_inclusive``) — would move
+    money in a year whose interest was computed without it, so it is refused rather than
+    posted; the money is posted with a current value date instead (a back payment earns
+    interest from the day it arrives).  The closing withdrawal (销户提取) is valued on its own
+    closing settlement's date by design and is exempt.  Settlements are never dated after the
+    business date (the 30 June run refuses a future date, a closing settles today), so a value
+    date of today or later needs no look-up unless that day itself may earn interest.
+    """
+    if not account_ids or reason == Reason.CLOSING_WITHDRAWAL:
+        return None
+    day_count = get_policy().interest.day_count
+    today = clock.today()
+    if value_date > today or (value_date == today and day_count == "settlement_exclusive"):
+        return None
+    ids = sorted(set(account_ids))
+    latest: dt.date | None = None
+    for start in range(0, len(ids), _IN_CHUNK):
+        part = ids[start : start + _IN_CHUNK]
+        with connection.cursor() as cur:
+            # interest.models sits above the ledger; its table is read by name, as the
+            # reconciliation checks do.
+            cur.execute(
+                "SELECT MAX(settlement_date) FROM interest_interestsettlement"
+                f" WHERE fund_account_id IN ({', '.join(['%s'] * len(part))})",
+                part,
+            )
+            (found,) = cur.fetchone()
+        if isinstance(found, str):
+            found = dt.date.fromisoformat(found)
+        if found is not None and (latest is None or found > latest):
+            latest = found
+    if latest is None:
+        return None
+    if value_date < latest or movement_days(value_date, latest, day_count) > 0:
+        return ValueDateSettled(
+            f"起息日 {value_date.isoformat()} 落在已结息的年度内（账户已结息至"
+            f" {latest.isoformat()}），按该日入账将漏计或多计利息；请以"
+            f" {(latest + dt.timedelta(days=1)).isoformat()} 或之后的日期入账"
+        )
+    return None
+
+
 def lock_account(account_id: int) -> FundAccount:
     try:
         return (
@@ -140,17 +203,23 @@ def lock_account(account_id: int) -> FundAccount:
 
 
 def ensure_can_receive(account: FundAccount, *, remittance: bool) -> None:
-    """Money may come in unless the account is closed or frozen without movement; a new
-    month's remittance additionally needs an employer relationship, so not a sealed account."""
-    if account.status == AccountStatus.CLOSED:
-        raise AccountClosed()
-    if account.status == AccountStatus.FROZEN and account.freeze_mode == FreezeMode.NO_MOVEMENT:
-        raise AccountFrozen("该账户已冻结（不收不付），不能入账")
-    if remittance and (
-        account.status == AccountStatus.SEALED
-        or account.status_before_freeze == AccountStatus.SEALED
-    ):
-        raise AccountSealed("该账户已封存，不能办理汇缴；请先由新单位启封")
+    """Refuse money coming into ``account`` by the one rule of ``hpf.calc.eligibility`` (the
+    import checks report the same refusal per row, in the same words)."""
+    refusal = deposit_refusal(
+        account.status,
+        account.freeze_mode,
+        account.status_before_freeze,
+        remittance=remittance,
+    )
+    if refusal is not None:
+        raise _RECEIVE_ERRORS[refusal.code](refusal.message)
+
+
+_RECEIVE_ERRORS: dict[str, type[DomainError]] = {
+    "ACCOUNT_CLOSED": AccountClosed,
+    "ACCOUNT_FROZEN": AccountFrozen,
+    "ACCOUNT_SEALED": AccountSealed,
+}
 
 
 def ensure_can_pay_out(account: FundAccount) -> None:
@@ -185,11 +254,9 @@ def _deposit_lines(
         split = monthly_deposit(base_fen, employer_ratio, employee_ratio, rules)
     except CalcError as exc:
         raise PolicyViolation(str(exc)) from exc
-    if split.base_clamped is not None:
-        raise PolicyViolation(
-            f"缴存基数 {format_yuan(base_fen)} 元超出 {format_period(period)} 的上下限"
-            f"（{format_yuan(rules.base_floor_fen)}–{format_yuan(rules.base_cap_fen)} 元）"
-        )
+    refusal = base_refusal(base_fen, rules, period)
+    if refusal is not None:
+        raise PolicyViolation(refusal.message)
     return [
         Line(
             split.total_fen,

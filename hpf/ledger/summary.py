@@ -59,8 +59,8 @@ class AccountSummary:
 
 
 def _settlement_date(today: dt.date) -> dt.date:
-    june_30 = dt.date(today.year, 6, 30)
-    return june_30 if today <= june_30 else dt.date(today.year + 1, 6, 30)
+    """The settlement date (the policy's, 30 June) that ends the interest year of ``today``."""
+    return get_policy().interest.settlement_ending(today)
 
 
 def _balance_series(rows: Sequence[HistoryRow], today: dt.date) -> list[tuple[dt.date, int]]:
@@ -120,12 +120,14 @@ def account_summary(
     account = read_account(actor, account_id, section="summary", purpose=purpose, grant=grant)
     today = clock.today()
     rows = history(account, grant)
-    year_start = interest_year_start(_settlement_date(today))
+    settlement = _settlement_date(today)
+    year_start = interest_year_start(settlement)
+    policy = get_policy()
     try:
-        periods = get_policy().interest_rates_for_year(_settlement_date(today))
+        periods = policy.interest_rates_for_year(settlement)
         rate: Decimal | None = periods[-1].rate if periods else None
     except PolicyError:  # a policy without a rate for this year: no estimate rather than a crash
-        rate = None
+        periods, rate = (), None
     # One pass over the history for every sum.
     carried = deposits_year = withdrawals_year = 0
     this_year: list[tuple[dt.date, int]] = []
@@ -149,9 +151,12 @@ def account_summary(
         accrued_interest_estimate(
             carried_fen=carried,
             movements=this_year,
-            annual_rate=rate,
-            year_start=year_start,
+            rates=periods,
+            settlement_date=settlement,
             today=today,
+            day_count=policy.interest.day_count,
+            days_in_year=policy.interest.days_in_year,
+            rounding=policy.interest.rounding,
         )
         if rate is not None
         else 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -25,7 +25,7 @@ from hpf.calc.loans import (
     loan_schedule,
     repricing_date,
 )
-from hpf.calc.money import round_decimal_to_fen
+from hpf.calc.loans import penalty_fen as calc_penalty_fen
 from hpf.common import clock
 from hpf.common.amounts import amount_to_fen
 from hpf.common.errors import (
@@ -99,12 +99,10 @@ def loan_rates(
 
 
 def penalty_fen(overdue_fen: int, annual_rate: Decimal, days_late: int) -> int:
-    """Penalty interest (罚息): overdue amount × days × annual/360 × policy factor, half-up."""
-    if days_late <= 0:
-        return 0
-    factor = get_policy().loan.penalty_daily_factor
-    value = Decimal(overdue_fen) / 100 * annual_rate / 360 * factor * days_late
-    return round_decimal_to_fen(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+    """Penalty interest (罚息) by ``hpf.calc.loans.penalty_fen`` with the policy's factor."""
+    return calc_penalty_fen(
+        overdue_fen, annual_rate, days_late, get_policy().loan.penalty_daily_factor
+    )
 
 
 def loan_create(

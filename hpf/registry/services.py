@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from stdnum import luhn
 
 from hpf.audit.services import Actor, record_event
+from hpf.calc.eligibility import base_refusal
 from hpf.calc.errors import CalcError
 from hpf.calc.idnumbers import parse_bank_card, parse_credit_code, parse_mobile, parse_resident_id
 from hpf.calc.masking import mask_bank_card, mask_id_number
@@ -124,9 +125,11 @@ def account_open(
         raise InvalidInput("姓名不能为空")
     base_fen = amount_to_fen(deposit_base)
     opened = opened_on or clock.today()
-    rules = get_policy().deposit_rules(period_of(opened))
-    if not rules.base_floor_fen <= base_fen <= rules.base_cap_fen:
-        raise PolicyViolation("缴存基数超出本年度上下限")
+    refusal = base_refusal(
+        base_fen, get_policy().deposit_rules(period_of(opened)), period_of(opened)
+    )
+    if refusal is not None:
+        raise PolicyViolation(refusal.message)
     with transaction.atomic(durable=True):
         employer = Employer.objects.select_for_update().filter(pk=employer_id).first()
         if employer is None or employer.status != Employer.Status.ACTIVE:
@@ -214,9 +217,9 @@ def account_change_employer(
             raise InvalidTransition("职工已在该单位缴存")
         if account.paid_through is not None and first <= account.paid_through:
             raise InvalidInput(f"起缴月份须晚于缴至年月 {format_period(account.paid_through)}")
-        rules = get_policy().deposit_rules(first)
-        if not rules.base_floor_fen <= base_fen <= rules.base_cap_fen:
-            raise PolicyViolation("缴存基数超出本年度上下限")
+        refusal = base_refusal(base_fen, get_policy().deposit_rules(first), first)
+        if refusal is not None:
+            raise PolicyViolation(refusal.message)
         previous = account.employer_id
         was_sealed = account.status == AccountStatus.SEALED
         skipped: list[int] = []

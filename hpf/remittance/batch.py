@@ -56,11 +56,13 @@ from hpf.common.timing import PhaseTimer
 from hpf.ledger.bulk import BulkWriter
 from hpf.ledger.models import CentreCode, JournalEntry, Reason
 from hpf.ledger.notices import notify_deposits
+from hpf.ledger.services import value_date_refusal
 from hpf.operations.models import BatchRun
 from hpf.operations.services import run_fail, run_finish, run_progress, run_start
 from hpf.registry.models import Employer
 from hpf.remittance.models import ListKind, ListState, RemittanceList
 from hpf.remittance.parse import (
+    H_PERIOD,
     KIND_REMITTANCE,
     ParseFailure,
     ProblemList,
@@ -395,6 +397,7 @@ class _Chunk:
         with self.timed("accounts"):
             accounts = self._accounts([e.pk for e in employers.values()])
         hasher = id_hasher()
+        today = clock.today()
         good: list[tuple[Prepared, ImportOutcome, Employer, list[int]]] = []
         with self.timed("check"):
             for p in self.lists:
@@ -419,6 +422,14 @@ class _Chunk:
                     id_hash=hasher,
                 )
                 outcome.problems, checked = check_list(h, p.rows, ctx)
+                refusal = None
+                if not outcome.problems:
+                    # The batch posts with today's value date (see value_date_refusal).
+                    refusal = value_date_refusal(
+                        [pk for pk in checked.account_ids if pk], today, reason=Reason.REMITTANCE
+                    )
+                if refusal is not None:
+                    outcome.problems = [RowProblem(h.row, H_PERIOD, refusal.code, refusal.message)]
                 if not outcome.problems:
                     outcome.accounts = len(set(checked.account_ids))
                     good.append((p, outcome, employer, checked.account_ids))

@@ -45,6 +45,7 @@ from hpf.common.policy import get_policy
 from hpf.ledger.bulk import BulkWriter
 from hpf.ledger.models import DEPOSIT_REASONS, CentreCode, JournalEntry, Posting, Reason
 from hpf.ledger.notices import notify_deposits, periods_text
+from hpf.ledger.services import value_date_refusal
 from hpf.operations.models import BatchRun
 from hpf.operations.services import run_fail, run_finish, run_start
 from hpf.registry.models import Employer, FundAccount
@@ -527,6 +528,10 @@ def _post(
 ) -> _Posted:
     today = clock.today()
     reason = REASONS[header.kind]
+    # Everything an import posts is valued today: refused if that is inside a settled year.
+    refusal = value_date_refusal([pk for pk in account_ids if pk], today, reason=reason)
+    if refusal is not None:
+        raise _Refused(RowProblem(header.row, H_PERIOD, refusal.code, refusal.message))
     tag = f"{employer.unit_no}:{outcome.sha256[:40]}"
     postings: list[tuple[Any, ...]] = []
     entry_ids: list[int] = []

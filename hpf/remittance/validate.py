@@ -27,10 +27,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import NamedTuple
 
-from hpf.calc.deposits import DepositRules, check_ratio, monthly_deposit
+from hpf.calc.deposits import DepositRules, check_ratio, monthly_deposit, share_rounder
+from hpf.calc.eligibility import base_refusal, deposit_refusal
 from hpf.calc.errors import CalcError
 from hpf.calc.idnumbers import parse_resident_id
 from hpf.calc.money import format_yuan
@@ -63,9 +64,6 @@ from hpf.remittance.parse import (
     RowProblem,
     parse_ratio_text,
 )
-
-ACTIVE, SEALED, FROZEN, CLOSED = "ACTIVE", "SEALED", "FROZEN", "CLOSED"
-NO_MOVEMENT = "NO_MOVEMENT"
 
 
 @dataclass(slots=True)
@@ -500,7 +498,8 @@ class _Terms:
 
     rules: DepositRules | None
     problems: list[tuple[str, str, str]]  # (column, code, message) for every row using them
-    fast: tuple[int, int, int, int, bool] | None  # ratio fractions for the integer path
+    # The two shares' rounding (hpf.calc.deposits.share_rounder), built once per terms.
+    shares: tuple[Callable[[int], int], Callable[[int], int]] | None
 
 
 def _terms(period: int, er: Decimal, ee: Decimal, ctx: Context) -> _Terms:
@@ -527,12 +526,11 @@ def _terms(period: int, er: Decimal, ee: Decimal, ctx: Context) -> _Terms:
                     f"{column} {_pct(ratio)} 与单位登记的缴存比例 {_pct(agreed)} 不一致；比例调整请先办理变更",
                 )
             )
-    fast = None
-    if rules.rounding == ROUND_HALF_UP:
-        en, ed = er.as_integer_ratio()
-        pn, pd = ee.as_integer_ratio()
-        fast = (en, ed, pn, pd, rules.rounding_unit == "yuan")
-    return _Terms(rules, problems, fast)
+    shares = (
+        share_rounder(er, unit=rules.rounding_unit, rounding=rules.rounding),
+        share_rounder(ee, unit=rules.rounding_unit, rounding=rules.rounding),
+    )
+    return _Terms(rules, problems, shares)
 
 
 def _pct(ratio: Decimal) -> str:
@@ -540,24 +538,10 @@ def _pct(ratio: Decimal) -> str:
 
 
 def expected_shares(base_fen: int, terms: _Terms, er: Decimal, ee: Decimal) -> tuple[int, int]:
-    """base × ratio for both shares, each rounded on its own as the policy says.
-
-    ROUND_HALF_UP (the policy's mode) in exact integer arithmetic, which
-    ``tests/test_validate.py`` holds equal to ``hpf.calc.deposits.monthly_deposit`` for every
-    base and ratio; any other mode through ``monthly_deposit`` itself. A row whose amounts
-    differ is always re-checked through ``monthly_deposit`` before it is refused.
-    """
-    assert terms.rules is not None
-    if terms.fast is None:
-        split = monthly_deposit(base_fen, er, ee, terms.rules)
-        return split.employer_fen, split.employee_fen
-    en, ed, pn, pd, yuan = terms.fast
-    if yuan:
-        return (
-            (2 * base_fen * en + 100 * ed) // (200 * ed) * 100,
-            (2 * base_fen * pn + 100 * pd) // (200 * pd) * 100,
-        )
-    return (2 * base_fen * en + ed) // (2 * ed), (2 * base_fen * pn + pd) // (2 * pd)
+    """base × ratio for both shares, each rounded on its own as the policy says, by the one
+    deposit rounding (``hpf.calc.deposits.share_rounder``, as the ledger's postings)."""
+    assert terms.shares is not None
+    return terms.shares[0](base_fen), terms.shares[1](base_fen)
 
 
 @dataclass(slots=True)
@@ -606,29 +590,14 @@ def check_rows(header: Header, rows: list[Row], ctx: Context) -> RowCheck:
                     )
             elif account.name != name:
                 add(_p(number, C_NAME, "NAME_MISMATCH", "姓名与登记的账户姓名不一致"))
-            status = account.status
-            if status == ACTIVE:
-                pass
-            elif status == CLOSED:
-                add(_p(number, C_ACCOUNT_NO, "ACCOUNT_CLOSED", "该账户已销户，不能缴存"))
-            elif status == FROZEN and account.freeze_mode == NO_MOVEMENT:
-                add(
-                    _p(
-                        number,
-                        C_ACCOUNT_NO,
-                        "ACCOUNT_FROZEN",
-                        "该账户已冻结（不收不付），不能入账",
-                    )
-                )
-            elif remittance and (status == SEALED or account.status_before_freeze == SEALED):
-                add(
-                    _p(
-                        number,
-                        C_ACCOUNT_NO,
-                        "ACCOUNT_SEALED",
-                        "该账户已封存，不能汇缴；职工重新入职请先办理启封",
-                    )
-                )
+            refusal = deposit_refusal(
+                account.status,
+                account.freeze_mode,
+                account.status_before_freeze,
+                remittance=remittance,
+            )
+            if refusal is not None:
+                add(_p(number, C_ACCOUNT_NO, refusal.code, refusal.message))
             if period < account.opened_period:
                 add(
                     _p(
@@ -673,33 +642,12 @@ def check_rows(header: Header, rows: list[Row], ctx: Context) -> RowCheck:
         rules = terms.rules
         if rules is None or terms.problems:
             continue
-        if base < rules.base_floor_fen:
-            add(
-                _p(
-                    number,
-                    C_BASE,
-                    "BASE_BELOW_FLOOR",
-                    f"缴存基数 {format_yuan(base)} 低于 {format_period(period)} 的下限 {format_yuan(rules.base_floor_fen)}",
-                )
-            )
+        refusal = base_refusal(base, rules, period)
+        if refusal is not None:
+            add(_p(number, C_BASE, refusal.code, refusal.message))
             continue
-        if base > rules.base_cap_fen:
-            add(
-                _p(
-                    number,
-                    C_BASE,
-                    "BASE_ABOVE_CAP",
-                    f"缴存基数 {format_yuan(base)} 高于 {format_period(period)} 的上限 {format_yuan(rules.base_cap_fen)}",
-                )
-            )
-            continue
-        fast = terms.fast
-        if fast is not None and not fast[4]:  # half up to the fen: the usual case, inline
-            en, ed, pn, pd, _ = fast
-            erf = (2 * base * en + ed) // (2 * ed)
-            eef = (2 * base * pn + pd) // (2 * pd)
-        else:
-            erf, eef = expected_shares(base, terms, er, ee)
+        assert terms.shares is not None
+        erf, eef = terms.shares[0](base), terms.shares[1](base)
         if erf != erf_given or eef != eef_given:
             split = monthly_deposit(base, er, ee, rules)
             for column, want, got in (

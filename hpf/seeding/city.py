@@ -516,7 +516,7 @@ class CityBuilder:
                     backpays.append(d)
                 e = emp[d]
                 if dirty[d]:
-                    employer_part[d], total_part[d] = _split(
+                    employer_part[d], total_part[d], base[d] = _split(
                         base[d], self.emp_er[e], self.emp_ee[e], rules
                     )
                     dirty[d] = 0
@@ -674,7 +674,7 @@ class CityBuilder:
         )
         e = self.emp[d]
         base = min(rules.base_cap_fen, self.base[d] + 50_000)
-        employer_fen, total = _split(base, self.emp_er[e], self.emp_ee[e], rules)
+        employer_fen, total, base = _split(base, self.emp_er[e], self.emp_ee[e], rules)
         self._simple_entry(
             Reason.CORRECTION,
             day,
@@ -689,7 +689,7 @@ class CityBuilder:
     def _back_payment(self, d: int, period: int, day: dt.date) -> None:
         rules = self.policy.deposit_rules(period)
         e = self.emp[d]
-        employer_fen, total = _split(self.base[d], self.emp_er[e], self.emp_ee[e], rules)
+        employer_fen, total, base = _split(self.base[d], self.emp_er[e], self.emp_ee[e], rules)
         self._simple_entry(
             Reason.BACK_PAYMENT,
             day,
@@ -697,7 +697,7 @@ class CityBuilder:
             f"seed:backpay:{d + 1}:{period}",
             "缓缴后补缴",
             [(d + 1, None, total, None), (None, CentreCode.REMITTANCE_CLEARING, -total, None)],
-            deposit=(e + 1, self.base[d], self.emp_er[e], self.emp_ee[e], employer_fen),
+            deposit=(e + 1, base, self.emp_er[e], self.emp_ee[e], employer_fen),
         )
         self.deposited[d] += total
 
@@ -1168,9 +1168,11 @@ class CityBuilder:
 
 
 @lru_cache(maxsize=65_536)
-def _split(base_fen: int, er: Decimal, ee: Decimal, rules: Any) -> tuple[int, int]:
+def _split(base_fen: int, er: Decimal, ee: Decimal, rules: Any) -> tuple[int, int, int]:
+    """(employer part, total, base used): a base the year's limits moved is stored as used,
+    so that every posting's parts equal its recorded base × ratios (check-ledger --deep)."""
     s = monthly_deposit(base_fen, er, ee, rules)
-    return s.employer_fen, s.total_fen
+    return s.employer_fen, s.total_fen, s.base_fen
 
 
 def build_city(

@@ -3,11 +3,13 @@ estimate and the early-repayment what-if."""
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from hpf.calc.accounts import accrued_interest_estimate, missing_periods
 from hpf.calc.errors import LoanError
+from hpf.calc.interest import RatePeriod
 from hpf.calc.loans import loan_schedule, prepayment_what_if
 
 
@@ -17,18 +19,42 @@ def test_missing_periods_across_a_year_end():
     assert missing_periods(set(), 202603, 202602) == []
 
 
-def test_accrued_interest_estimate_by_hand():
-    # 10,000.00 carried from 2026-07-01, 1,000.00 in on 2026-10-01, today 2026-11-15, 1.5 %:
-    # balance-days = 1,000,000 × 137 + 100,000 × 45 = 141,500,000 fen·days;
-    # × 0.015 / 360 = 5,895.83… → 5,896 fen (58.96 yuan).
-    fen = accrued_interest_estimate(
+def _estimate(today: date, day_count: Any) -> int:
+    return accrued_interest_estimate(
         carried_fen=1_000_000,
         movements=[(date(2026, 10, 1), 100_000), (date(2026, 12, 1), 999_999)],
-        annual_rate=Decimal("0.015"),
-        year_start=date(2026, 7, 1),
-        today=date(2026, 11, 15),
+        rates=[RatePeriod(date(2016, 2, 21), None, Decimal("0.015"))],
+        settlement_date=date(2027, 6, 30),
+        today=today,
+        day_count=day_count,
+        days_in_year=360,
     )
-    assert fen == 5_896
+
+
+@pytest.mark.parametrize(
+    ("day_count", "expected"), [("settlement_exclusive", 5_854), ("both_inclusive", 5_858)]
+)
+def test_accrued_interest_estimate_by_hand(day_count: Any, expected: int) -> None:
+    """10 000.00 carried (valued 2026-06-30), 1 000.00 in on 2026-10-01, today 2026-11-15,
+    1.5 %: carried 4 months (to 10-30) + 16 days = 1 000 000 × 0.015 × (4/12 + 16/360)
+    = 5 666.67 fen; the deposit 100 000 × 45 days (46 counting both ends) × 0.015 / 360
+    = 187.50 (191.67) fen; total 5 854.17 → 5 854 (5 858.33 → 5 858).  The estimate used to
+    give 5 896 (137 days of the carried balance ÷ 360, day-count switch ignored)."""
+    assert _estimate(date(2026, 11, 15), day_count) == expected
+
+
+@pytest.mark.parametrize("day_count", ["settlement_exclusive", "both_inclusive"])
+def test_accrued_estimate_on_30_june_is_the_settlement(day_count: Any) -> None:
+    from hpf.calc.interest import settle_interest_year
+
+    settled = settle_interest_year(
+        settlement_date=date(2027, 6, 30),
+        carried_balance_fen=1_000_000,
+        movements=[(date(2026, 10, 1), 100_000), (date(2026, 12, 1), 999_999)],
+        rates=[RatePeriod(date(2016, 2, 21), None, Decimal("0.015"))],
+        day_count=day_count,
+    )
+    assert _estimate(date(2027, 6, 30), day_count) == settled.interest_fen
 
 
 def _twelve_months():

@@ -246,3 +246,74 @@ def test_movement_days_convention() -> None:
     }
     assert settle_interest_year(**base).balance_days_fen == 0
     assert settle_interest_year(**base, day_count="both_inclusive").balance_days_fen == 3600000
+
+
+# -- interest to a day before 30 June (销户结息, the overview's estimate): issue 11 item 5
+
+
+def _accrued(on: date, day_count: Any = "settlement_exclusive", **kw: Any) -> int:
+    from hpf.calc.interest import accrue_interest
+
+    return accrue_interest(
+        settlement_date=date(2026, 6, 30),
+        on=on,
+        carried_balance_fen=kw.pop("carried", 1_000_000),
+        movements=kw.pop("movements", []),
+        rates=_single("0.015"),
+        day_count=day_count,
+    ).interest_fen
+
+
+@pytest.mark.parametrize("day_count", ["settlement_exclusive", "both_inclusive"])
+def test_closing_never_pays_more_than_the_settlement(day_count: Any) -> None:
+    """Carried 10 000.00 at 1.50 %: the settlement pays 150.00 for the year.  Closing on
+    29 June used to pay 151.25 and on 30 June 151.67 (363 and 364 days ÷ 360).  By
+    银发〔2005〕129号 (months × rate / 12 + odd days × rate / 360, from 30 June 2025): 28 June is
+    11 months + 29 days = 137.50 + 12.08 = 149.58; 29 June 11 months + 30 days = 150.00;
+    30 June 12 months = 150.00, the settlement's own figure, under either day-count switch."""
+    full = settle_interest_year(
+        settlement_date=date(2026, 6, 30),
+        carried_balance_fen=1_000_000,
+        movements=[],
+        rates=_single("0.015"),
+        day_count=day_count,
+    ).interest_fen
+    assert full == 15_000
+    assert _accrued(date(2026, 6, 30), day_count) == full
+    assert _accrued(date(2026, 6, 29), day_count) == 15_000
+    assert _accrued(date(2026, 6, 28), day_count) == 14_958
+    # Monotone over the whole year and never above the settlement.
+    previous = 0
+    day = date(2025, 6, 30)
+    while day <= date(2026, 6, 30):
+        now = _accrued(day, day_count)
+        assert previous <= now <= full
+        previous = now
+        day = date.fromordinal(day.toordinal() + 1)
+
+
+def test_carried_period_counts_whole_months_then_days() -> None:
+    from hpf.calc.interest import carried_period
+
+    s = date(2026, 6, 30)
+    assert carried_period(s, date(2025, 6, 30)) == (0, 0)
+    assert carried_period(s, date(2025, 7, 1)) == (0, 1)
+    assert carried_period(s, date(2025, 7, 30)) == (1, 0)
+    assert carried_period(s, date(2026, 2, 28)) == (8, 0)  # 30 Feb is the last day of February
+    assert carried_period(s, date(2026, 3, 29)) == (8, 29)
+    assert carried_period(s, date(2026, 6, 30)) == (12, 0)
+
+
+@pytest.mark.parametrize(
+    ("day_count", "extra"), [("settlement_exclusive", 0), ("both_inclusive", 1)]
+)
+def test_accrued_movements_follow_the_day_count_switch(day_count: Any, extra: int) -> None:
+    """1 000.00 in on 2026-03-01, closed 2026-03-31 with nothing carried: (30 + extra) days."""
+    got = _accrued(date(2026, 3, 31), day_count, carried=0, movements=[(date(2026, 3, 1), 100_000)])
+    assert got == round(Fraction(100_000 * (30 + extra) * 15, 1000 * 360))
+
+
+def test_accrual_date_outside_the_year_is_refused() -> None:
+    with pytest.raises(InterestError) as info:
+        _accrued(date(2026, 7, 1))
+    assert info.value.code == "ACCRUAL_DATE_INVALID"

@@ -219,3 +219,30 @@ def test_instalments_prefix_equals_the_schedule(
     )
     full = loan_schedule(**args).instalments
     assert loan_instalments(**args, upto=upto) == full[:upto]
+
+
+@pytest.mark.parametrize(("principal", "months"), [(1, 360), (359, 360), (11, 12)])
+def test_a_principal_under_one_fen_a_month_is_refused(principal: int, months: int) -> None:
+    """0.01 over 360 months used to give 359 instalments of 0.00: every instalment must repay
+    at least 0.01 of principal."""
+    for method in ("ANNUITY", "EQUAL_PRINCIPAL"):
+        with pytest.raises(LoanError) as info:
+            loan_schedule(
+                principal_fen=principal,
+                annual_rate=Decimal("0.031"),
+                months=months,
+                method=method,
+                first_due_date=date(2027, 1, 20),
+            )
+        assert info.value.code == "PRINCIPAL_TOO_SMALL"
+
+
+def test_one_fen_a_month_is_the_smallest_schedule() -> None:
+    schedule = loan_schedule(
+        principal_fen=360,
+        annual_rate=Decimal("0.031"),
+        months=360,
+        method="EQUAL_PRINCIPAL",
+        first_due_date=date(2027, 1, 20),
+    )
+    assert all(i.payment_fen >= 1 and i.principal_fen == 1 for i in schedule.instalments)

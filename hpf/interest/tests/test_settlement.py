@@ -146,8 +146,10 @@ def test_wrong_or_future_date_refused(owner, actor, unchanged, on):
 def test_command_refuses_bad_date(owner):
     with pytest.raises(CommandError, match="30"):
         call_command("settle_interest", date="2026-06-29", stdout=io.StringIO())
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError) as info:
         call_command("settle_interest", date="30/06/2026", stdout=io.StringIO())
+    # A usage error, in Chinese, with argparse's exit status.
+    assert info.value.returncode == 2 and "结息日" in str(info.value)
 
 
 def test_command_dry_run(unsettled_city):

@@ -60,18 +60,50 @@ def test_table_output():
 
 
 @pytest.mark.parametrize(
-    "options",
+    ("options", "words"),
     [
-        {"months": 0},
-        {"annual_rate": "abc"},
-        {"principal": "1000.001"},
-        {"first_due": "2027-02-30"},
+        ({"months": 0}, "期数"),
+        ({"months": "abc"}, "期数"),
+        ({"annual_rate": "abc"}, "年利率"),
+        ({"annual_rate": "0.9"}, "年利率"),
+        ({"principal": "1000.001"}, "贷款本金"),
+        ({"principal": "-5"}, "贷款本金"),
+        ({"first_due": "2027-02-30"}, "首期还款日"),
+        ({"method": "balloon"}, "还款方式"),
+        ({"principal": "0.01"}, "每期应还本金不足 0.01 元"),
     ],
 )
-def test_bad_input_is_a_command_error(options):
+def test_bad_input_is_a_usage_error_in_chinese(options, words):
+    """Each bad argument: a Chinese message naming it and exit status 2 (argparse's), never
+    a Python repr such as [<class 'decimal.ConversionSyntax'>]."""
     base = {"principal": "1000000", "annual_rate": "0.031", "months": 360, "method": "annuity"}
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError) as info:
         call_command("loan_schedule", stdout=io.StringIO(), **(base | options))
+    assert info.value.returncode == 2
+    assert words in str(info.value)
+    assert "<class" not in str(info.value)
+
+
+def test_the_api_spelling_of_the_method_is_accepted():
+    data = schedule_json(principal="1200", annual_rate="0.031", months=12, method="EQUAL_PRINCIPAL")
+    assert data["method"] == "EQUAL_PRINCIPAL"
+
+
+def test_the_public_calculator_refuses_the_same_tiny_loan():
+    """The API's and portal's loan calculator goes through the same calc rule as the CLI."""
+    import datetime as dt
+
+    from hpf.common.calculators import CalculatorInputError, loan_trial
+
+    with pytest.raises(CalculatorInputError) as info:
+        loan_trial(
+            principal_fen=1,
+            months=360,
+            method="ANNUITY",
+            annual_rate=Decimal("0.031"),
+            on=dt.date(2026, 11, 15),
+        )
+    assert "每期应还本金不足 0.01 元" in info.value.message
 
 
 @pytest.mark.parametrize(

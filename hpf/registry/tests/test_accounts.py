@@ -87,8 +87,9 @@ def test_bad_check_digit_refused_with_chinese_message(employer, actor, unchanged
 
 @pytest.mark.parametrize("base", ["1989.99", "32470.01"])
 def test_base_outside_policy_limits_refused(employer, actor, unchanged, person, base):
-    """The base must lie within the year's floor and cap (2025-07 row: 1 990.00–32 470.00)."""
-    with unchanged(), pytest.raises(PolicyViolation):
+    """The base must lie within the year's floor and cap (2025-07 row: 1 990.00–32 470.00),
+    refused in the words of hpf.calc.eligibility that the ledger and the import use too."""
+    with unchanged(), pytest.raises(PolicyViolation) as info:
         account_open(
             employer_id=employer.pk,
             deposit_base=base,
@@ -96,6 +97,7 @@ def test_base_outside_policy_limits_refused(employer, actor, unchanged, person, 
             opened_on=dt.date(2026, 1, 5),
             **person(9),
         )
+    assert "1990.00–32470.00 元" in info.value.message and "2026-01" in info.value.message
 
 
 def test_base_at_policy_limits_accepted(employer, actor, person):

@@ -12,6 +12,7 @@ from django.test import Client
 
 from hpf.audit.models import AuditEvent
 from hpf.common import clock
+from hpf.common.clock import frozen_clock
 from hpf.ledger.models import JournalEntry, Posting, Reason
 from hpf.ledger.services import entry_reverse
 from hpf.operations.models import BatchRun
@@ -341,3 +342,22 @@ def test_the_openapi_document_is_generated_and_valid(db):
 def test_an_unknown_sync_path_is_a_json_404(db):
     r = Client().post("/api/sync/v2/transactions", data=b"{}", content_type="application/json")
     assert (r.status_code, r.json()["code"]) == (404, "NOT_FOUND")
+
+
+def test_a_value_date_inside_a_settled_year_is_refused(
+    signed_post, employer, open_account, actor, unchanged
+):
+    """Issue 11 item 3 through the sync API: the account's 2026-06-30 settlement has run, a
+    remittance valued 2026-05-15 is refused with its code and index, nothing posted."""
+    from hpf.interest.services import interest_settle
+
+    account = open_account(employer, 5, opened_on=dt.date(2026, 1, 1))
+    with frozen_clock(dt.date(2026, 7, 1)):
+        interest_settle(settlement_date=dt.date(2026, 6, 30), actor=actor)
+    with unchanged(account.pk):
+        response = signed_post(
+            {"transactions": [remit(account, period=202601, value_date="2026-05-15")]}
+        )
+    assert response.status_code == 422
+    assert (response.json()["code"], response.json()["index"]) == ("VALUE_DATE_SETTLED", 0)
+    assert "2026-05-15" in response.json()["message"]

@@ -48,7 +48,10 @@ class Command(BaseCommand):
         try:
             date = dt.date.fromisoformat(options["date"])
         except ValueError as exc:
-            raise CommandError(f"--date {options['date']!r} is not a date (YYYY-06-30)") from exc
+            raise CommandError(
+                f"结息日（--date）须为 YYYY-06-30 格式的有效日期，收到：{options['date']}",
+                returncode=2,
+            ) from exc
         workers = options["workers"]
         if workers is None:
             workers = DEFAULT_WORKERS if connection.vendor == "postgresql" else 1

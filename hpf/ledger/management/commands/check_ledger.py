@@ -1,4 +1,7 @@
-"""hpf check-ledger: prove the ledger's invariants; exit 1 with a report if any fails."""
+"""hpf check-ledger: prove the ledger's invariants; exit 1 with a report if any fails.
+
+``--deep`` adds the checks that recompute the money (hpf.ledger.deep): deposit parts from base
+and ratios, settlements from the postings, loan repayments against their schedules."""
 
 from __future__ import annotations
 
@@ -10,28 +13,40 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from hpf.audit.services import Actor, record_event
 from hpf.ledger.checks import CHECKS, Scratch
+from hpf.ledger.deep import DEEP_CHECKS
 
 
 class Command(BaseCommand):
     help = "Reconcile the ledger: entries balance, balances equal postings, control total, …"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--only", choices=sorted(CHECKS), action="append")
+        parser.add_argument("--only", choices=sorted({**CHECKS, **DEEP_CHECKS}), action="append")
+        parser.add_argument(
+            "--deep",
+            action="store_true",
+            help="also recompute every deposit, settlement and loan repayment",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         failed = 0
         started = time.perf_counter()
         scratch = Scratch()
-        for name in options["only"] or CHECKS:
+        checks = {**CHECKS, **DEEP_CHECKS}
+        names = options["only"] or [*CHECKS, *(DEEP_CHECKS if options["deep"] else ())]
+        for name in names:
             t0 = time.perf_counter()
-            problems = list(CHECKS[name](scratch))
+            problems = list(checks[name](scratch))
             status = "ok" if not problems else f"{len(problems)} violation(s)"
             self.stdout.write(f"{name:18} {status:>18}  {time.perf_counter() - t0:6.2f}s")
             for problem in problems:
                 self.stdout.write(f"  {problem}")
             failed += len(problems)
         scratch.close()
-        record_event(Actor.cli("check-ledger"), "ledger.check", details={"violations": failed})
+        record_event(
+            Actor.cli("check-ledger"),
+            "ledger.check",
+            details={"violations": failed, **({"deep": True} if options["deep"] else {})},
+        )
         self.stdout.write(f"total {time.perf_counter() - started:.2f}s")
         if failed:
             self.stderr.write(f"LEDGER CHECK FAILED: {failed} violation(s)")

@@ -22,7 +22,10 @@ class Command(BaseCommand):
         try:
             on = dt.date.fromisoformat(options["date"]) if options["date"] else clock.today()
         except ValueError as exc:
-            raise CommandError(f"--date {options['date']!r} is not a date (YYYY-MM-DD)") from exc
+            raise CommandError(
+                f"日期（--date）须为 YYYY-MM-DD 格式的有效日期，收到：{options['date']}",
+                returncode=2,
+            ) from exc
         if options["days"] is not None and not 0 <= options["days"] <= 28:
             raise CommandError("--days must be 0–28")
         written = loan_due_reminders(on=on, days=options["days"])

@@ -31,7 +31,10 @@ class Command(BaseCommand):
         try:
             as_of = dt.date.fromisoformat(options["date"])
         except ValueError as exc:
-            raise CommandError(f"--date {options['date']!r} is not a date (YYYY-MM-DD)") from exc
+            raise CommandError(
+                f"日期（--date）须为 YYYY-MM-DD 格式的有效日期，收到：{options['date']}",
+                returncode=2,
+            ) from exc
         if as_of > clock.today():
             raise CommandError("--date is in the future")
         collections = []
