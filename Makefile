@@ -9,7 +9,7 @@ export HPF_GENERATE_SECRETS ?= 1
 # The suite and the type checker load settings without DEBUG: hosts the test client uses.
 export ALLOWED_HOSTS ?= 127.0.0.1,localhost,testserver
 
-.PHONY: demo test venv lint typecheck pytest serve seed-demo clean bench messages
+.PHONY: demo test venv lint typecheck pytest serve seed-demo clean bench messages cluster cluster-down
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -46,6 +46,13 @@ messages: venv
 
 bench: venv
 	$(BIN)/python -m bench.foundation
+
+# A PostgreSQL primary and a synchronous hot standby under var/cluster (ports 55432 / 55433).
+cluster:
+	scripts/cluster up
+
+cluster-down:
+	scripts/cluster down
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*
