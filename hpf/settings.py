@@ -92,10 +92,12 @@ INSTALLED_APPS = [
     "hpf.channels.casework",
     "hpf.channels.auditor",
     "hpf.api",
+    "hpf.ops",  # issue 15: scheduler, backups, metrics, health
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "hpf.common.dbrouter.ReplicaRoutingMiddleware",  # issue 15: reads that may lag -> replica
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -152,6 +154,35 @@ elif _engine != "django.db.backends.postgresql":
     raise ImproperlyConfigured(
         f"DATABASE_URL: only sqlite and postgres are supported, not {_engine}"
     )
+
+# --- Replication and pooling (issue 15; hpf/common/dbrouter.py, deploy/README.md) ---------
+# DATABASE_REPLICA_URL: a hot standby that serves reads that may lag (pages, reports) while
+# its replay lag is under HPF_REPLICA_MAX_LAG_S; a client that wrote reads the primary for
+# HPF_REPLICA_PIN_S (> the lag bound). Unset: everything on the primary.
+HPF_REPLICA_MAX_LAG_S = env_int("HPF_REPLICA_MAX_LAG_S", default=5, low=0, high=3600)
+HPF_REPLICA_PIN_S = env_int("HPF_REPLICA_PIN_S", default=15, low=1, high=86400)
+if HPF_REPLICA_PIN_S <= HPF_REPLICA_MAX_LAG_S:
+    raise ImproperlyConfigured("HPF_REPLICA_PIN_S must be longer than HPF_REPLICA_MAX_LAG_S.")
+# HPF_DB_POOLED=1: DATABASE_URL names a pgbouncer in transaction pooling mode, so a
+# connection's session is not ours between transactions: no server-side cursors.
+HPF_DB_POOLED = env_bool("HPF_DB_POOLED", default=False)
+if HPF_DB_POOLED:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+if os.environ.get("DATABASE_REPLICA_URL", "").strip():
+    if _engine != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL.")
+    try:
+        DATABASES["replica"] = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"])
+    except Exception as exc:
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URL is not a valid database URL: {exc}"
+        ) from exc
+    DATABASES["replica"]["CONN_MAX_AGE"] = _conn_max_age
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # Tests run against one database: the replica alias then reads the test primary.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["hpf.common.dbrouter.PrimaryReplicaRouter"]
+# ------------------------------------------------------------------------------------------
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
