@@ -52,6 +52,7 @@ class Cluster:
     root: Path
     primary_port: int
     standby_port: int
+    pooler_port: int = 0
     db: str = "hpf"
     extra_pids: list[int] = field(default_factory=list)
 
@@ -63,8 +64,13 @@ class Cluster:
     def replica_url(self) -> str:
         return f"postgres://postgres@127.0.0.1:{self.standby_port}/{self.db}"
 
+    @property
+    def pooled_url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.pooler_port}/{self.db}"
+
     def script_env(self) -> dict[str, str]:
         return {
+            "HPF_CLUSTER_POOLER_PORT": str(self.pooler_port),
             **os.environ,
             "HPF_CLUSTER_DIR": str(self.root),
             "HPF_CLUSTER_PRIMARY_PORT": str(self.primary_port),
@@ -174,7 +180,7 @@ def running_cluster(name: str) -> Iterator[Cluster]:
     """A primary and a synchronous standby, up; torn down whatever happens."""
     require_server()
     root = REPO / "var" / "clusters" / f"{name}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-    cluster = Cluster(root, free_port(), free_port())
+    cluster = Cluster(root, free_port(), free_port(), free_port())
     try:
         cluster.script("up")
         yield cluster
