@@ -96,8 +96,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # issue 15: the request id on every log line, request metrics, reads that may lag -> replica
+    "hpf.common.logs.RequestIdMiddleware",
+    "hpf.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "hpf.common.dbrouter.ReplicaRoutingMiddleware",  # issue 15: reads that may lag -> replica
+    "hpf.common.dbrouter.ReplicaRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -293,13 +296,42 @@ EMAIL_BACKEND = os.environ.get(
 DEFAULT_FROM_EMAIL = os.environ.get("HPF_EMAIL_FROM", "noreply@hpf.km.example")
 OTP_TOTP_ISSUER = "昆明住房公积金"
 
+# --- Logs and metrics (issue 15; hpf/common/logs.py, hpf/ops/views.py) ----------------------
+# Every record passes the masking filter (ID numbers, card numbers and one-time codes masked)
+# and carries its request's id; HPF_LOG_FORMAT=json writes one JSON object a line.
+_log_format = os.environ.get("HPF_LOG_FORMAT", "text").strip()
+if _log_format not in ("text", "json"):
+    raise ImproperlyConfigured(f"HPF_LOG_FORMAT={_log_format!r} must be text or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "mask": {"()": "hpf.common.logs.MaskingFilter"},
+        "request_id": {"()": "hpf.common.logs.RequestIdFilter"},
+    },
+    "formatters": {
+        "json": {"()": "hpf.common.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["mask", "request_id"],
+            "formatter": _log_format,
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("HPF_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+# /metrics answers a bearer token (HPF_METRICS_TOKEN or HPF_METRICS_TOKEN_FILE, at least 16
+# characters) or an address listed in HPF_METRICS_ALLOWED_IPS; nothing is allowed by default.
+HPF_METRICS_TOKEN = os.environ.get("HPF_METRICS_TOKEN", "").strip()
+if not HPF_METRICS_TOKEN and os.environ.get("HPF_METRICS_TOKEN_FILE"):
+    HPF_METRICS_TOKEN = Path(os.environ["HPF_METRICS_TOKEN_FILE"]).read_text().strip()
+if HPF_METRICS_TOKEN and len(HPF_METRICS_TOKEN) < 16:
+    raise ImproperlyConfigured("HPF_METRICS_TOKEN must be at least 16 characters.")
+HPF_METRICS_ALLOWED_IPS = env_list("HPF_METRICS_ALLOWED_IPS", default=[])
+# ------------------------------------------------------------------------------------------
 
 # Certificates (hpf.certificates, hpf.channels.verify): the centre's document-signing key and
 # certificate (PEM), the public address printed in each certificate's QR code, and the public

@@ -18,6 +18,7 @@ from django.contrib.sessions.models import Session  # noqa: E402
 from django.db import connections, transaction  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from hpf.audit.models import AuditEvent  # noqa: E402
 from hpf.common import dbrouter  # noqa: E402
@@ -68,7 +69,7 @@ def lag_bound() -> None:
             kind="SYNC",
             subject="lag-probe",
             actor="test",
-            started_at=django.utils.timezone.now(),
+            started_at=timezone.now(),
             state="DONE",
         )
         time.sleep(2.5)
@@ -111,7 +112,7 @@ def middleware() -> None:
                 kind="SYNC",
                 subject="mw-probe",
                 actor="test",
-                started_at=django.utils.timezone.now(),
+                started_at=timezone.now(),
                 state="DONE",
             )
             # Read-your-writes inside the same request.

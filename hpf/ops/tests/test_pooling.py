@@ -28,12 +28,20 @@ def pooled() -> Iterator[Cluster]:
 
 def test_flows_through_pgbouncer(pooled: Cluster) -> None:
     c = pooled
-    via = {"url": c.pooled_url, "HPF_DB_POOLED": "1"}
     lists = c.root / "lists"
-    c.hpf("demo-lists", str(lists), DEBUG="1", **via)
+    c.hpf("demo-lists", str(lists), DEBUG="1", url=c.pooled_url, HPF_DB_POOLED="1")
     count = "SELECT count(*) FROM ledger_posting WHERE entry_id IN (SELECT id FROM ledger_journalentry WHERE source_key LIKE 'remit:%%')"
     before = int(c.psql(c.primary_port, count.replace("%%", "%")))
-    c.hpf("import-remittance", str(lists), "--workers", "0", "--chunk-rows", "25", **via)
+    c.hpf(
+        "import-remittance",
+        str(lists),
+        "--workers",
+        "0",
+        "--chunk-rows",
+        "25",
+        url=c.pooled_url,
+        HPF_DB_POOLED="1",
+    )
     # Each list's second line is its header: unit, credit code, kind, month, head count, ...
     rows = sum(
         int(f.read_text(encoding="utf-8-sig").splitlines()[1].split(",")[4])
@@ -51,9 +59,9 @@ def test_flows_through_pgbouncer(pooled: Cluster) -> None:
         check=False,
     )
     assert probe.returncode == 0, probe.stdout + probe.stderr
-    check = c.hpf("check-ledger", **via)
+    check = c.hpf("check-ledger", url=c.pooled_url, HPF_DB_POOLED="1")
     assert "ledger OK" in check.stdout
-    c.hpf("verify-audit", **via)
+    c.hpf("verify-audit", url=c.pooled_url, HPF_DB_POOLED="1")
     # Nothing of a session's state was left behind on the pooled server connections.
     settings_left = c.psql(
         c.primary_port,
