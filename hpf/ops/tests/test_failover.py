@@ -13,7 +13,7 @@ import pytest
 
 from hpf.ops.tests.clusterlib import HPF, running_cluster
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.cluster]
 
 # One line per posting, independent of ids the two runs allocate differently (entries, runs);
 # accounts keep their ids (they exist before the import).

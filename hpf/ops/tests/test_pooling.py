@@ -5,6 +5,7 @@ the audit trail checked. Migrations and the seed go to the primary directly, as 
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,11 +14,13 @@ import pytest
 
 from hpf.ops.tests.clusterlib import Cluster, running_cluster
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.cluster]
 
 
 @pytest.fixture(scope="module")
 def pooled() -> Iterator[Cluster]:
+    if shutil.which("pgbouncer") is None:
+        pytest.skip("pgbouncer is not installed (Debian package pgbouncer; .ci/run installs it)")
     with running_cluster("pool") as c:
         config = c.psql(c.pooler_port, "SHOW CONFIG", db="pgbouncer").splitlines()
         assert any(line.startswith("pool_mode|transaction") for line in config), config

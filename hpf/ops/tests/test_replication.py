@@ -12,7 +12,7 @@ import pytest
 
 from hpf.ops.tests.clusterlib import Cluster, free_port, running_cluster, server_binaries
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.cluster]
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 from hpf.ops.tests.clusterlib import free_port, running_cluster
 from hpf.ops.tests.test_failover import BALANCES, CANONICAL_POSTINGS
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.cluster]
 
 HEAD = "SELECT coalesce(max(seq), 0) FROM audit_auditevent"
 
