@@ -327,7 +327,10 @@ LOGGING = {
 # characters) or an address listed in HPF_METRICS_ALLOWED_IPS; nothing is allowed by default.
 HPF_METRICS_TOKEN = os.environ.get("HPF_METRICS_TOKEN", "").strip()
 if not HPF_METRICS_TOKEN and os.environ.get("HPF_METRICS_TOKEN_FILE"):
-    HPF_METRICS_TOKEN = Path(os.environ["HPF_METRICS_TOKEN_FILE"]).read_text().strip()
+    try:
+        HPF_METRICS_TOKEN = Path(os.environ["HPF_METRICS_TOKEN_FILE"]).read_text().strip()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"HPF_METRICS_TOKEN_FILE cannot be read: {exc}") from exc
 if HPF_METRICS_TOKEN and len(HPF_METRICS_TOKEN) < 16:
     raise ImproperlyConfigured("HPF_METRICS_TOKEN must be at least 16 characters.")
 HPF_METRICS_ALLOWED_IPS = env_list("HPF_METRICS_ALLOWED_IPS", default=[])
