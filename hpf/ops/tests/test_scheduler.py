@@ -133,3 +133,21 @@ def test_two_schedulers_claiming_at_once_start_one() -> None:
     assert not errors, errors
     assert sorted(r is not None for r in results) == [False, True]
     assert JobRun.objects.filter(job="month-end").count() == 1
+
+
+@pytest.mark.django_db
+def test_scheduler_list_shows_each_job_and_its_last_run() -> None:
+    import io
+
+    from django.core.management import call_command
+
+    now = at(2026, 12, 31, 22, 5)
+    with frozen_clock(now):
+        schedule.tick(now, [schedule.JOBS_BY_NAME["month-end"]], runner=Recorder())
+        out = io.StringIO()
+        call_command("scheduler", "--list", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == len(schedule.JOBS)
+    month_end = next(line for line in lines if line.startswith("month-end"))
+    assert "last due 2026-12-31 22:00" in month_end and "DONE" in month_end
+    assert "last run: -" in next(line for line in lines if line.startswith("quarterly-summary"))
