@@ -10,7 +10,7 @@ export HPF_GENERATE_SECRETS ?= 1
 export ALLOWED_HOSTS ?= 127.0.0.1,localhost,testserver
 
 .PHONY: demo test venv lint typecheck pytest serve seed-demo clean bench messages \
-	bootstrap-python bootstrap-demo bootstrap-test
+	bootstrap-python bootstrap-demo bootstrap-test cluster cluster-down
 
 # What the machine must have (Python 3.11+ with venv; for the suite chromium, a CJK font,
 # poppler-utils, zbar-tools): checked in a moment, installed with apt-get when missing, or the
@@ -55,6 +55,13 @@ messages: venv
 
 bench: venv
 	$(BIN)/python -m bench.foundation
+
+# A PostgreSQL primary and a synchronous hot standby under var/cluster (ports 55432 / 55433).
+cluster:
+	scripts/cluster up
+
+cluster-down:
+	scripts/cluster down
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*

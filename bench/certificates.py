@@ -10,7 +10,7 @@ verification page's latency under load on loopback.
   3. starts the production server (gunicorn, 2 workers, persistent database connections;
      ``--server runserver`` for Django's) on a loopback port and sends a bounded number of
      requests from this process with C concurrent clients: QR links of real certificates
-     (90 %) and forged codes (10 %), and ``/healthz`` (one ``SELECT 1``) as the baseline;
+     (90 %) and forged codes (10 %), and ``/healthz`` (no database: the stack's floor) as the baseline;
      reports p50 / p99 client-side latency.
 
     .venv/bin/python -m bench.certificates [--rounds 3] [--per-round 40] [--requests 1500]

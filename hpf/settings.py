@@ -20,6 +20,7 @@ from hpf.common.envconfig import (
     env_int,
     env_int_list,
     env_list,
+    env_optional_secret,
     env_path,
     env_secret,
     env_str,
@@ -95,12 +96,17 @@ INSTALLED_APPS = [
     "hpf.channels.casework",
     "hpf.channels.auditor",
     "hpf.api",
+    "hpf.ops",  # issue 15: scheduler, backups, metrics, health
 ]
 
 MIDDLEWARE = [
+    # issue 15: the request id on every log line, request metrics, reads that may lag -> replica
+    "hpf.common.logs.RequestIdMiddleware",
+    "hpf.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "hpf.common.middleware.UploadLimitMiddleware",  # before anything reads an upload's body
     "csp.middleware.CSPMiddleware",
+    "hpf.common.dbrouter.ReplicaRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -177,6 +183,36 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Replication and pooling (issue 15; hpf/common/dbrouter.py, deploy/README.md) ---------
+# DATABASE_REPLICA_URL: a hot standby that serves reads that may lag (pages, reports) while
+# its replay lag is under HPF_REPLICA_MAX_LAG_S; a client that wrote reads the primary for
+# HPF_REPLICA_PIN_S (> the lag bound). Unset: everything on the primary.
+HPF_REPLICA_MAX_LAG_S = env_int("HPF_REPLICA_MAX_LAG_S", default=5, low=0, high=3600)
+HPF_REPLICA_PIN_S = env_int("HPF_REPLICA_PIN_S", default=15, low=1, high=86400)
+if HPF_REPLICA_PIN_S <= HPF_REPLICA_MAX_LAG_S:
+    raise ImproperlyConfigured("HPF_REPLICA_PIN_S must be longer than HPF_REPLICA_MAX_LAG_S.")
+# HPF_DB_POOLED=1: DATABASE_URL names a pgbouncer in transaction pooling mode, so a
+# connection's session is not ours between transactions: no server-side cursors.
+HPF_DB_POOLED = env_bool("HPF_DB_POOLED", default=False)
+if HPF_DB_POOLED:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+_replica_url = env_str("DATABASE_REPLICA_URL", default="")
+if _replica_url:
+    if _engine != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL.")
+    try:
+        DATABASES["replica"] = dj_database_url.parse(_replica_url)
+    except Exception as exc:
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URL is not a valid database URL: {exc}"
+        ) from exc
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # Tests run against one database: the replica alias then reads the test primary.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["hpf.common.dbrouter.PrimaryReplicaRouter"]
+# ------------------------------------------------------------------------------------------
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -342,13 +378,38 @@ EMAIL_BACKEND = env_str(
 DEFAULT_FROM_EMAIL = env_str("HPF_EMAIL_FROM", default="noreply@hpf.km.example")
 OTP_TOTP_ISSUER = "昆明住房公积金"
 
+# --- Logs and metrics (issue 15; hpf/common/logs.py, hpf/ops/views.py) ----------------------
+# Every record passes the masking filter (ID numbers, card numbers and one-time codes masked)
+# and carries its request's id; HPF_LOG_FORMAT=json writes one JSON object a line.
+_log_format = env_str("HPF_LOG_FORMAT", default="text")
+if _log_format not in ("text", "json"):
+    raise ImproperlyConfigured(f"HPF_LOG_FORMAT={_log_format!r} must be text or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "mask": {"()": "hpf.common.logs.MaskingFilter"},
+        "request_id": {"()": "hpf.common.logs.RequestIdFilter"},
+    },
+    "formatters": {
+        "json": {"()": "hpf.common.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["mask", "request_id"],
+            "formatter": _log_format,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("HPF_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+# /metrics answers a bearer token (HPF_METRICS_TOKEN or HPF_METRICS_TOKEN_FILE, at least 16
+# characters) or an address listed in HPF_METRICS_ALLOWED_IPS; nothing is allowed by default.
+HPF_METRICS_TOKEN = env_optional_secret("HPF_METRICS_TOKEN", min_length=16)
+HPF_METRICS_ALLOWED_IPS = env_list("HPF_METRICS_ALLOWED_IPS", default=[])
+# ------------------------------------------------------------------------------------------
 
 # Certificates (hpf.certificates, hpf.channels.verify): the centre's document-signing key and
 # certificate (PEM), the public address printed in each certificate's QR code, and the public

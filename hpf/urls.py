@@ -3,10 +3,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from hpf.channels.web import views
+from hpf.ops import views as ops_views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_views.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/sync/", include("hpf.sync.urls")),
     path("backoffice/", include("hpf.channels.backoffice.urls")),

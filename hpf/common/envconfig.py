@@ -99,6 +99,23 @@ def private_dir(path: Path) -> None:
     os.chmod(path, 0o700)
 
 
+def env_optional_secret(name: str, *, min_length: int) -> str:
+    """An optional secret from NAME or the file named by NAME_FILE ("" when neither is set);
+    a value shorter than ``min_length`` or an unreadable file is refused."""
+    value = env_str(name, default="")
+    file_name = env_str(f"{name}_FILE", default="")
+    if value and file_name:
+        raise ImproperlyConfigured(f"Set {name} or {name}_FILE, not both.")
+    if file_name:
+        try:
+            value = Path(file_name).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE={file_name!r} cannot be read: {exc}") from exc
+    if value and len(value) < min_length:
+        raise ImproperlyConfigured(f"{name} must be at least {min_length} characters.")
+    return value
+
+
 def env_secret(
     name: str, var_dir: Path, *, generate: bool, nbytes: int, min_length: int = 32
 ) -> str:

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from hpf.audit.services import Actor
@@ -259,6 +260,13 @@ def _one_run_at_a_time(settlement_date: dt.date) -> Iterator[None]:
     if connection.vendor != "postgresql":
         yield
         return
+    if settings.HPF_DB_POOLED:
+        # A transaction pool hands each transaction another server session: the lock would
+        # be taken on one and released (or not) on another, and the workers' staged table
+        # would outlive nothing. Batch runs connect to the primary directly.
+        raise InvalidTransition(
+            "年度结息须直连主库运行：DATABASE_URL 不能指向事务连接池（HPF_DB_POOLED=1）"
+        )
     key = 0x48504600 + settlement_date.year  # "HPF\0" + year
     with connection.cursor() as cur:
         cur.execute("SELECT pg_try_advisory_lock(%s)", [key])

@@ -81,7 +81,10 @@ class Scratch:
                 if connection.vendor == "postgresql" and not self.built:
                     # Grouping a city's postings by entry wants a hash table of a million
                     # groups; the default 4 MB would spill it to disk in batches.
-                    cur.execute("SET work_mem = '256MB'")
+                    # SET LOCAL inside check-ledger's transaction: nothing outlives it on a
+                    # pooled server connection.
+                    local = "LOCAL " if connection.in_atomic_block else ""
+                    cur.execute(f"SET {local}work_mem = '256MB'")
                 elif not self.built:
                     cur.execute("PRAGMA cache_size = -64000")  # 64 MB for the big sorts
                 cur.execute(f"DROP TABLE IF EXISTS {name}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
@@ -23,12 +22,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "web/home.html",
         {"deposit_rate": f"{rate * 100:.2f}%", "policy_label": policy.label},
     )
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cur:
-        cur.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "database": connection.vendor})
 
 
 def bench_pk(request: HttpRequest, account_id: int) -> JsonResponse:

@@ -5,11 +5,13 @@ and ratios, settlements from the postings, loan repayments against their schedul
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection, transaction
 
 from hpf.audit.services import Actor, record_event
 from hpf.ledger.checks import CHECKS, Scratch
@@ -30,18 +32,27 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         failed = 0
         started = time.perf_counter()
-        scratch = Scratch()
+        # On PostgreSQL the checks run in one REPEATABLE READ transaction: they all
+        # see one state of the ledger while imports go on, and their temporary tables and
+        # settings live on one server connection, also through a transaction pool (pgbouncer).
+        in_one = connection.vendor == "postgresql"
+        outermost = not connection.in_atomic_block
         checks = {**CHECKS, **DEEP_CHECKS}
         names = options["only"] or [*CHECKS, *(DEEP_CHECKS if options["deep"] else ())]
-        for name in names:
-            t0 = time.perf_counter()
-            problems = list(checks[name](scratch))
-            status = "ok" if not problems else f"{len(problems)} violation(s)"
-            self.stdout.write(f"{name:18} {status:>18}  {time.perf_counter() - t0:6.2f}s")
-            for problem in problems:
-                self.stdout.write(f"  {problem}")
-            failed += len(problems)
-        scratch.close()
+        with transaction.atomic() if in_one else contextlib.nullcontext():
+            if in_one and outermost:
+                with connection.cursor() as cur:
+                    cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            scratch = Scratch()
+            for name in names:
+                t0 = time.perf_counter()
+                problems = list(checks[name](scratch))
+                status = "ok" if not problems else f"{len(problems)} violation(s)"
+                self.stdout.write(f"{name:18} {status:>18}  {time.perf_counter() - t0:6.2f}s")
+                for problem in problems:
+                    self.stdout.write(f"  {problem}")
+                failed += len(problems)
+            scratch.close()
         record_event(
             Actor.cli("check-ledger"),
             "ledger.check",

@@ -1,0 +1,1 @@
+"""Running HPF in production: the scheduler, backups, metrics, health and readiness."""
