@@ -39,7 +39,9 @@ from hpf.registry.idcheck import IdCheckRequired, idcheck_live
 from hpf.registry.models import FundAccount
 from hpf.staff.models import Role, StaffMember
 
-DEPOSITOR_BOUND = {"depositor"}
+# A depositor, and the partner channels' actors ("kiosk:<depositor id>", …): each is bound to
+# the one depositor the partner identified (ID card and face, hotline password, mobile).
+DEPOSITOR_BOUND = {"depositor", "kiosk", "hotline", "sms"}
 STAFF_LIKE = {"staff", "system", "cli"}
 # Roles whose duties include reading a depositor's account (MLPS separation of duties).
 STAFF_READERS = (Role.CLERK, Role.SUPERVISOR)
@@ -96,8 +98,10 @@ def _grant(
     view: str,
     sections: Iterable[str],
     purpose: str,
+    details: dict[str, Any] | None = None,
 ) -> AccountGrant:
-    """The rules: refuse (before anything is read) or record the one event and grant."""
+    """The rules: refuse (before anything is read) or record the one event and grant.
+    ``details``: more for the event (a partner channel's partner and terminal)."""
     kind, ident = _kind_and_id(actor)
     if kind in DEPOSITOR_BOUND:
         if account is None or str(account.depositor_id) != ident:
@@ -113,7 +117,7 @@ def _grant(
     named = tuple(dict.fromkeys(sections))
     if not named:
         raise ValueError("a grant names at least one section")
-    details: dict[str, Any] = {"view": view}
+    details = {**(details or {}), "view": view}
     if named != (view,):
         details["sections"] = list(named)
     if kind == "staff":
@@ -163,7 +167,12 @@ def grant_account(
 
 
 def grant_own_account(
-    actor: Actor, *, view: str, sections: Iterable[str], purpose: str = ""
+    actor: Actor,
+    *,
+    view: str,
+    sections: Iterable[str],
+    purpose: str = "",
+    details: dict[str, Any] | None = None,
 ) -> AccountGrant:
     """``grant_account`` for the own account of a depositor-bound actor (``depositor:<id>``),
     found by the depositor in the same query that reads it (no separate ``own_account_id``);
@@ -172,7 +181,9 @@ def grant_own_account(
     if kind not in DEPOSITOR_BOUND or not ident.isdigit():
         raise NotFound("个人账户不存在")
     account = _accounts().filter(depositor_id=int(ident)).first()
-    return _grant(actor, account, view=view, sections=sections, purpose=purpose)
+    return _grant(
+        actor, account, view=view, sections=sections, purpose=purpose, details=details
+    )
 
 
 def access_account(actor: Actor, account_id: int, *, view: str, purpose: str = "") -> FundAccount:
