@@ -10,9 +10,9 @@ written to the trail. Exports are themselves audit events.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction

@@ -260,4 +260,3 @@ def sms_inbound_view(request: HttpRequest, body: SmsIn) -> Any:
         client_addr=request.META.get("REMOTE_ADDR") or None,
     )
     return {"status": outcome.status, "reply": outcome.reply}
-

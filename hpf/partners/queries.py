@@ -179,7 +179,7 @@ COMMANDS = {
 
 
 def sms_command(text: str) -> str | None:
-    """"balance", "deposits", "loan" or None (anything else gets the help text)."""
+    """ "balance", "deposits", "loan" or None (anything else gets the help text)."""
     return COMMANDS.get("".join(text.split()).upper())
 
 
@@ -205,9 +205,7 @@ def sms_reply(
         items = _deposits(actor, grant, 3)
         if not items:
             return f"{SMS_SIGNATURE}您的住房公积金账户暂无缴存记录。"
-        lines = "；".join(
-            f"{d['period']} {d['total']} 元（{d['posted_on']} 入账）" for d in items
-        )
+        lines = "；".join(f"{d['period']} {d['total']} 元（{d['posted_on']} 入账）" for d in items)
         return f"{SMS_SIGNATURE}最近缴存：{lines}。"
     loan = _loan(actor, grant)
     if loan is None:

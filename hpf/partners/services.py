@@ -96,9 +96,13 @@ def partner_client_ensure(
     by every ``hpf demo-logins`` run); returns whether anything was written."""
     with transaction.atomic(durable=True):
         client = PartnerClient.objects.select_for_update().filter(client_id=client_id).first()
-        if client is not None and client.active and client.kind == kind:
-            if decrypt(client.secret_enc, context=SECRET_CONTEXT) == secret:
-                return False
+        if (
+            client is not None
+            and client.active
+            and client.kind == kind
+            and decrypt(client.secret_enc, context=SECRET_CONTEXT) == secret
+        ):
+            return False
         if client is None:
             client = PartnerClient(client_id=client_id, created_at=clock.now())
         client.kind, client.name, client.active = kind, name, True

@@ -181,9 +181,7 @@ def grant_own_account(
     if kind not in DEPOSITOR_BOUND or not ident.isdigit():
         raise NotFound("个人账户不存在")
     account = _accounts().filter(depositor_id=int(ident)).first()
-    return _grant(
-        actor, account, view=view, sections=sections, purpose=purpose, details=details
-    )
+    return _grant(actor, account, view=view, sections=sections, purpose=purpose, details=details)
 
 
 def access_account(actor: Actor, account_id: int, *, view: str, purpose: str = "") -> FundAccount:

@@ -4,15 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0004_sealed_events_linked_after_commit'),
+        ("audit", "0004_sealed_events_linked_after_commit"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='channel',
-            field=models.CharField(choices=[('web', '网上业务大厅'), ('mobile', '手机应用'), ('api', '接口'), ('counter', '服务大厅柜台'), ('kiosk', '智慧柜员机'), ('hotline', '12329热线'), ('sms', '12329短信'), ('govapp', '一部手机办事通'), ('backoffice', '中心后台'), ('batch', '批量作业'), ('cli', '命令行'), ('system', '系统'), ('public', '公开核验')], max_length=16),
+            model_name="auditevent",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("web", "网上业务大厅"),
+                    ("mobile", "手机应用"),
+                    ("api", "接口"),
+                    ("counter", "服务大厅柜台"),
+                    ("kiosk", "智慧柜员机"),
+                    ("hotline", "12329热线"),
+                    ("sms", "12329短信"),
+                    ("govapp", "一部手机办事通"),
+                    ("backoffice", "中心后台"),
+                    ("batch", "批量作业"),
+                    ("cli", "命令行"),
+                    ("system", "系统"),
+                    ("public", "公开核验"),
+                ],
+                max_length=16,
+            ),
         ),
     ]

@@ -3,8 +3,8 @@
 from django.urls import path
 
 from hpf.channels.portal import identity_views as v
-from hpf.channels.portal.views_channels import channel_switches_view
 from hpf.channels.portal.urls_pages import urlpatterns as pages
+from hpf.channels.portal.views_channels import channel_switches_view
 
 app_name = "portal"
 

@@ -5,50 +5,108 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='PartnerClient',
+            name="PartnerClient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('kiosk', '银行自助终端'), ('hotline', '12329 热线平台'), ('sms', '短信网关'), ('sync', '核心系统同步')], max_length=8, verbose_name='类别')),
-                ('client_id', models.SlugField(max_length=32, unique=True, verbose_name='客户端标识')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('secret_enc', models.BinaryField(verbose_name='签名密钥（加密）')),
-                ('active', models.BooleanField(default=True, verbose_name='启用')),
-                ('rate_per_minute', models.PositiveIntegerField(default=600, verbose_name='每分钟请求上限')),
-                ('created_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("kiosk", "银行自助终端"),
+                            ("hotline", "12329 热线平台"),
+                            ("sms", "短信网关"),
+                            ("sync", "核心系统同步"),
+                        ],
+                        max_length=8,
+                        verbose_name="类别",
+                    ),
+                ),
+                (
+                    "client_id",
+                    models.SlugField(max_length=32, unique=True, verbose_name="客户端标识"),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                ("secret_enc", models.BinaryField(verbose_name="签名密钥（加密）")),
+                ("active", models.BooleanField(default=True, verbose_name="启用")),
+                (
+                    "rate_per_minute",
+                    models.PositiveIntegerField(default=600, verbose_name="每分钟请求上限"),
+                ),
+                ("created_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='ChannelSwitch',
+            name="ChannelSwitch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('depositor_id', models.BigIntegerField()),
-                ('channel', models.CharField(choices=[('kiosk', '银行自助终端查询'), ('hotline', '12329 热线查询'), ('sms', '短信查询')], max_length=8)),
-                ('enabled', models.BooleanField()),
-                ('changed_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("depositor_id", models.BigIntegerField()),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("kiosk", "银行自助终端查询"),
+                            ("hotline", "12329 热线查询"),
+                            ("sms", "短信查询"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("enabled", models.BooleanField()),
+                ("changed_at", models.DateTimeField()),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('depositor_id', 'channel'), name='channel_switch_depositor_uniq')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("depositor_id", "channel"), name="channel_switch_depositor_uniq"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PartnerNonce',
+            name="PartnerNonce",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nonce', models.CharField(max_length=64)),
-                ('seen_at', models.DateTimeField()),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='partners.partnerclient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("nonce", models.CharField(max_length=64)),
+                ("seen_at", models.DateTimeField()),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="partners.partnerclient",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['client', 'seen_at'], name='partner_nonce_client_seen')],
-                'constraints': [models.UniqueConstraint(fields=('client', 'nonce'), name='partner_nonce_client_uniq')],
+                "indexes": [
+                    models.Index(fields=["client", "seen_at"], name="partner_nonce_client_seen")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("client", "nonce"), name="partner_nonce_client_uniq"
+                    )
+                ],
             },
         ),
     ]

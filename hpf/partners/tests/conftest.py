@@ -27,9 +27,7 @@ def fresh_limits() -> None:
 
 @pytest.fixture
 def kiosk_client(db: None, actor: Any) -> tuple[str, str]:
-    return partner_client_create(
-        kind="kiosk", name="中国建设银行", client_id="ccb-km", actor=actor
-    )
+    return partner_client_create(kind="kiosk", name="中国建设银行", client_id="ccb-km", actor=actor)
 
 
 @pytest.fixture

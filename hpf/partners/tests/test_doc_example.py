@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,7 @@ def test_the_documented_example_signs_a_request_the_server_accepts(
     client_id, secret = partner_client_create(
         kind="kiosk", name="中国建设银行", client_id="doc-kiosk", actor=actor
     )
-    scope: dict = {}
+    scope: dict[str, Any] = {}
     exec(compile(_example(), str(DOC), "exec"), scope)  # noqa: S102 - our own document
     # The suite runs on a frozen business day: the example's clock is the server's.
     scope["time"] = SimpleNamespace(time=lambda: clock.now().timestamp())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import subprocess
+
 import pytest
 
 from hpf.audit.models import AuditEvent
@@ -74,7 +75,9 @@ def test_receipt_is_an_80mm_pdf(owner, person, kiosk_client, signed, tmp_path):
     path = tmp_path / "receipt.pdf"
     path.write_bytes(pdf)
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
-    width_pt = float(re.search(r"Page size:\s+([\d.]+) x", info.stdout).group(1))
+    size = re.search(r"Page size:\s+([\d.]+) x", info.stdout)
+    assert size is not None
+    width_pt = float(size.group(1))
     assert round(width_pt / 72 * 25.4) == 80
     text = subprocess.run(
         ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
@@ -163,8 +166,11 @@ def test_client_of_another_kind(owner, person, sms_client, kiosk_client, signed)
     response = signed(sms_client, KIOSK_URL, inquiry(person(1)))
     assert response.status_code == 403
     assert response.json()["code"] == "CLIENT_KIND_FORBIDDEN"
-    other = signed(kiosk_client, SMS_URL, {"from": "13900000001", "text": "YE",
-                                            "received_at": "2026-11-15T10:00:00+08:00"})
+    other = signed(
+        kiosk_client,
+        SMS_URL,
+        {"from": "13900000001", "text": "YE", "received_at": "2026-11-15T10:00:00+08:00"},
+    )
     assert other.status_code == 403 and other.json()["code"] == "CLIENT_KIND_FORBIDDEN"
     assert _reads() == 0
     assert _refused("CLIENT_KIND_FORBIDDEN").details["partner"] == "ccb-km"
@@ -210,4 +216,3 @@ def test_depositor_sees_the_bank_branch_in_who_viewed_my_account(
     readers = account_readers(Actor(f"depositor:{owner.depositor_id}", "web"), owner.pk)
     kiosk = [r for r in readers if r.channel == "kiosk"]
     assert kiosk[0].who == "中国建设银行昆明五华支行 自助终端"
-

@@ -44,7 +44,10 @@ def test_card_face_result_receipt_and_clear(kiosk_page, owner):
     page = kiosk_page
     page.clock.install()
     response = page.goto("/kiosk/")
-    assert response.headers["cache-control"].startswith("no-store") or "no-store" in response.headers["cache-control"]
+    assert (
+        response.headers["cache-control"].startswith("no-store")
+        or "no-store" in response.headers["cache-control"]
+    )
     page.get_by_role("heading", name="请将身份证放在读卡区").wait_for()
     _shot(page, "1-start")
     page.get_by_role("button", name="放置身份证").click()
