@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from django.test import Client
 
 from hpf.common import clock
 from hpf.common.signing import sign
+from hpf.common.tests.openapi_check import validating_client
 from hpf.partners.services import partner_client_create
 
 KIOSK_URL = "/api/partner/v1/kiosk/inquiry"
@@ -23,6 +24,13 @@ SMS_URL = "/api/partner/v1/sms/inbound"
 @pytest.fixture(autouse=True)
 def fresh_limits() -> None:
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def responses_match_the_document(monkeypatch: Any) -> Iterator[None]:
+    """Every partner API response here is checked against the generated OpenAPI document."""
+    with validating_client(monkeypatch):
+        yield
 
 
 @pytest.fixture

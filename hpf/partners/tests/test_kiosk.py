@@ -216,3 +216,20 @@ def test_depositor_sees_the_bank_branch_in_who_viewed_my_account(
     readers = account_readers(Actor(f"depositor:{owner.depositor_id}", "web"), owner.pk)
     kiosk = [r for r in readers if r.channel == "kiosk"]
     assert kiosk[0].who == "中国建设银行昆明五华支行 自助终端"
+
+
+def test_wrong_method_wrong_media_type_unknown_path_and_the_document(
+    owner, person, kiosk_client, signed, client
+):
+    assert client.get(KIOSK_URL).status_code == 405
+    assert client.get("/api/partner/v1/nothing").json()["code"] == "NOT_FOUND"
+    form = signed(
+        kiosk_client,
+        KIOSK_URL,
+        b"id_number=1",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert form.status_code == 415 and form.json()["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    assert _reads() == 0
+    doc = client.get("/api/partner/v1/openapi.json").json()
+    assert {"/api/partner/v1/kiosk/inquiry", "/api/partner/v1/sms/inbound"} <= set(doc["paths"])
