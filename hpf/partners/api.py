@@ -93,6 +93,9 @@ class PartnerApi(HpfApi):
         terminal = getattr(request, "partner_terminal", None)
         if isinstance(terminal, Terminal):
             details["terminal"], details["branch"] = terminal.id, terminal.branch
+        caller = exc.details.get("caller")
+        if isinstance(caller, str):
+            details["caller"] = caller
         account = exc.details.get("account")
         record_event(
             Actor(

@@ -184,10 +184,15 @@ def sms_command(text: str) -> str | None:
 
 
 def sms_reply(
-    *, client: PartnerClient, depositor_id: int, command: str, client_addr: str | None
+    *,
+    client: PartnerClient,
+    depositor_id: int,
+    command: str,
+    client_addr: str | None,
+    caller: str = "",
 ) -> str:
     """The reply text for a query from the depositor's own mobile (their switch already
-    asked); one audited read naming the gateway."""
+    asked); one audited read naming the gateway and the caller's number (masked)."""
     actor = Actor(f"sms:{depositor_id}", Channel.SMS, client_addr)
     sections = {"balance": ("overview",), "deposits": ("movements",), "loan": ("loans",)}
     grant = grant_own_account(
@@ -195,7 +200,7 @@ def sms_reply(
         view=f"sms-{command}",
         sections=sections[command],
         purpose="短信本人查询",
-        details={"partner": client.client_id, "partner_name": client.name},
+        details={"partner": client.client_id, "partner_name": client.name, "caller": caller},
     )
     if command == "balance":
         v = account_overview(actor=actor, account_id=grant.account.pk, grant=grant)

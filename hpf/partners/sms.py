@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db import transaction
 
+from hpf.calc.masking import mask_mobile
 from hpf.common.api import RateLimited
 from hpf.common.crypto import lookup_hash
 from hpf.common.errors import InvalidInput
@@ -63,24 +64,30 @@ def _count(mobile: str) -> int:
 def sms_inbound(
     *, client: PartnerClient, sender: str, text: str, client_addr: str | None
 ) -> SmsOutcome:
-    """Answer one message received by the gateway (see the module's docstring)."""
+    """Answer one message received by the gateway (see the module's docstring). A refusal
+    carries the caller's masked number for its audit event."""
     mobile = _mobile(sender)
+    caller = mask_mobile(mobile)
     if _count(mobile) > SMS_PER_NUMBER_PER_HOUR:
-        raise RateLimited("该号码查询过于频繁，请一小时后再试")
+        raise RateLimited("该号码查询过于频繁，请一小时后再试", caller=caller)
     found = list(Depositor.objects.filter(mobile=mobile).values_list("pk", flat=True)[:2])
     if len(found) != 1:
         return SmsOutcome("help", HELP_TEXT)
     depositor_id = found[0]
     if not channel_enabled(depositor_id, "sms"):
         account = FundAccount.objects.filter(depositor_id=depositor_id).values_list("pk", flat=True)
-        raise ChannelDisabled(account=account.first())
+        raise ChannelDisabled(account=account.first(), caller=caller)
     command = sms_command(text)
     with transaction.atomic():
         if command is None or not FundAccount.objects.filter(depositor_id=depositor_id).exists():
             reply = HELP_TEXT
         else:
             reply = sms_reply(
-                client=client, depositor_id=depositor_id, command=command, client_addr=client_addr
+                client=client,
+                depositor_id=depositor_id,
+                command=command,
+                client_addr=client_addr,
+                caller=caller,
             )
         notify(depositor_id, NOTIFY_KIND, reply)
     return SmsOutcome("queued", None)

@@ -68,6 +68,7 @@ def test_query_is_an_audited_read_on_the_sms_channel(owner, person, sms_client, 
     signed(sms_client, SMS_URL, _sms("YE", "+86" + person(1)["mobile"]))
     event = AuditEvent.objects.get(action="account.read", subject_account_id=owner.pk)
     assert event.channel == "sms" and event.details["partner"] == "sms-gw"
+    assert event.details["caller"] == person(1)["mobile"][:3] + "****" + person(1)["mobile"][-4:]
 
 
 def test_switched_off_answers_channel_disabled_and_sends_nothing(owner, person, sms_client, signed):
@@ -75,6 +76,9 @@ def test_switched_off_answers_channel_disabled_and_sends_nothing(owner, person, 
     assert response.status_code == 403 and response.json()["code"] == "CHANNEL_DISABLED"
     assert not Notification.objects.exists()
     assert not AuditEvent.objects.filter(action="account.read").exists()
+    refused = AuditEvent.objects.get(action="partner.refused")
+    assert refused.subject_account_id == owner.pk and refused.channel == "sms"
+    assert refused.details["caller"].startswith("139****")
 
 
 def test_unknown_number_gets_only_the_help_text(owner, sms_client, signed):
