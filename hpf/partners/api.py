@@ -178,7 +178,6 @@ class InquiryOut(Schema):
     paid_through: str | None = Field(description="缴至年月 YYYY-MM")
     deposits: list[DepositOut] = Field(description="最近六笔缴存，新的在前")
     loan: LoanOut | None = Field(description="正在还款的公积金贷款；没有则为 null")
-    as_of: str
 
 
 class SmsIn(_In):

@@ -157,7 +157,6 @@ def kiosk_inquiry(
         "paid_through": format_period(overview.paid_through) if overview.paid_through else None,
         "deposits": _deposits(actor, grant, 6),
         "loan": _loan(actor, grant),
-        "as_of": clock.now().isoformat(timespec="seconds"),
     }
 
 

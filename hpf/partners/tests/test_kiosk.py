@@ -39,7 +39,6 @@ def test_answer_has_exactly_the_listed_fields_in_yuan(owner, person, kiosk_clien
         "paid_through",
         "deposits",
         "loan",
-        "as_of",
     }
     assert body["name"] == "测**"  # 测试1
     assert "*" in body["account_no"] and body["account_no"] != owner.account_no
@@ -233,3 +232,30 @@ def test_wrong_method_wrong_media_type_unknown_path_and_the_document(
     assert _reads() == 0
     doc = client.get("/api/partner/v1/openapi.json").json()
     assert {"/api/partner/v1/kiosk/inquiry", "/api/partner/v1/sms/inbound"} <= set(doc["paths"])
+
+
+def test_loan_figures_are_the_portals(owner, person, kiosk_client, signed, actor):
+    from hpf.audit.services import Actor
+    from hpf.calc.money import format_yuan
+    from hpf.loans.selectors import loan_list
+    from hpf.loans.services import loan_create
+
+    loan_create(
+        contract_no="KM2026KS0001",
+        borrower_account_id=owner.pk,
+        principal="20000.00",
+        term_months=24,
+        method="ANNUITY",
+        first_home=True,
+        disbursed_on=dt.date(2026, 8, 20),
+        first_due_date=dt.date(2026, 9, 20),
+        actor=actor,
+    )
+    body = signed(kiosk_client, KIOSK_URL, inquiry(person(1))).json()
+    (view,) = loan_list(actor=Actor(f"depositor:{owner.depositor_id}", "web"), account_id=owner.pk)
+    assert body["loan"] == {
+        "remaining_principal": "20000.00",
+        "next_due_date": "2026-09-20",
+        "next_payment": format_yuan(view.next_payment_fen or 0),
+    }
+    assert view.remaining_principal_fen == 2_000_000
