@@ -118,3 +118,21 @@ def test_partner_command_add_list_disable(db, capsys):
     capsys.readouterr()
     call_command("partner", "list")
     assert capsys.readouterr().out.count("disabled") == 2
+
+
+def test_old_nonces_are_purged(kiosk_client, monkeypatch):
+    import datetime as dt
+
+    from hpf.common import clock
+    from hpf.partners import services
+    from hpf.partners.models import PartnerClient, PartnerNonce
+
+    client = PartnerClient.objects.get(client_id=kiosk_client[0])
+    now = clock.now()
+    assert services.partner_nonce_spend(
+        client, "a" * 20, now=now - dt.timedelta(hours=1), window_s=300
+    )
+    assert not services.partner_nonce_spend(client, "a" * 20, now=now, window_s=300)
+    monkeypatch.setattr(services, "PURGE_ONE_IN", 1)
+    assert services.partner_nonce_spend(client, "b" * 20, now=now, window_s=300)
+    assert list(PartnerNonce.objects.values_list("nonce", flat=True)) == ["b" * 20]
