@@ -18,12 +18,14 @@ from hpf.certificates.fonts import certificate_fonts
 WIDTH = 80 * mm
 MARGIN = 4 * mm
 LINE = 5 * mm
+# Right edges of the deposit table's amount and date columns.
+COLUMNS = (30 * mm, 43 * mm, 56 * mm, WIDTH - MARGIN)
 
 
 def receipt_pdf(answer: dict[str, Any], *, branch: str, terminal: str, printed_at: str) -> bytes:
     """The receipt for ``answer`` (``kiosk_inquiry``'s dict)."""
     fonts = certificate_fonts()
-    lines: list[tuple[str, float, str]] = [
+    lines: list[tuple[str, float, str | tuple[str, ...]]] = [
         (fonts.hei, 11, "昆明住房公积金 查询回单"),
         (fonts.song, 8, f"{branch} 自助终端 {terminal}"[:40]),
         (fonts.song, 8, f"打印时间 {printed_at}"),
@@ -33,17 +35,12 @@ def receipt_pdf(answer: dict[str, Any], *, branch: str, terminal: str, printed_a
         (fonts.hei, 10, f"账户余额 {answer['balance']} 元"),
         (fonts.song, 9, f"缴至年月 {answer['paid_through'] or '—'}"),
         (fonts.song, 8, "-" * 44),
-        (fonts.song, 8, "最近缴存 所属年月 单位 个人 合计 入账日期"),
+        (fonts.song, 8, "最近缴存"),
+        (fonts.song, 7, ("所属年月", "单位", "个人", "合计", "入账日期")),
     ]
     for d in answer["deposits"]:
-        lines.append(
-            (
-                fonts.song,
-                8,
-                f"{d['period'] or '—'} {d['employer_part']} {d['personal_part']} "
-                f"{d['total']} {d['posted_on']}",
-            )
-        )
+        row = (d["period"] or "—", d["employer_part"], d["personal_part"], d["total"])
+        lines.append((fonts.song, 7, (*row, d["posted_on"])))
     loan = answer.get("loan")
     if loan:
         lines += [
@@ -62,7 +59,12 @@ def receipt_pdf(answer: dict[str, Any], *, branch: str, terminal: str, printed_a
     y = height - MARGIN - LINE * 0.8
     for font, size, text in lines:
         canvas.setFont(font, size)
-        canvas.drawString(MARGIN, y, text)
+        if isinstance(text, tuple):  # a table row: the period left, the rest right-aligned
+            canvas.drawString(MARGIN, y, text[0])
+            for right, cell in zip(COLUMNS, text[1:], strict=True):
+                canvas.drawRightString(right, y, cell)
+        else:
+            canvas.drawString(MARGIN, y, text)
         y -= LINE
     canvas.showPage()
     canvas.save()
