@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from hpf.audit.models import AuditEvent
+from hpf.audit.services import Actor
 from hpf.partners.services import partner_client_create, partner_client_disable
 from hpf.partners.switches import channel_switch_set
 from hpf.partners.tests.conftest import KIOSK_URL, RECEIPT_URL, SMS_URL, inquiry
@@ -113,9 +114,7 @@ def test_switched_off_kiosk_channel(owner, person, kiosk_client, signed):
         depositor_id=owner.depositor_id,
         channel="kiosk",
         enabled=False,
-        actor=__import__("hpf.audit.services", fromlist=["Actor"]).Actor(
-            f"depositor:{owner.depositor_id}", "web"
-        ),
+        actor=Actor(f"depositor:{owner.depositor_id}", "web"),
     )
     response = signed(kiosk_client, KIOSK_URL, inquiry(person(1)))
     assert response.status_code == 403
@@ -208,7 +207,6 @@ def test_malformed_or_oversized_body(owner, person, kiosk_client, signed, payloa
 def test_depositor_sees_the_bank_branch_in_who_viewed_my_account(
     owner, person, kiosk_client, signed
 ):
-    from hpf.audit.services import Actor
     from hpf.oversight.selectors import account_readers
 
     assert signed(kiosk_client, KIOSK_URL, inquiry(person(1))).status_code == 200
@@ -235,7 +233,6 @@ def test_wrong_method_wrong_media_type_unknown_path_and_the_document(
 
 
 def test_loan_figures_are_the_portals(owner, person, kiosk_client, signed, actor):
-    from hpf.audit.services import Actor
     from hpf.calc.money import format_yuan
     from hpf.loans.selectors import loan_list
     from hpf.loans.services import loan_create

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hpf.audit.models import AuditEvent
+from hpf.audit.services import Actor
 from hpf.partners.switches import channel_switches
 
 pytestmark = pytest.mark.django_db
@@ -31,3 +32,18 @@ def test_switches_need_a_signed_in_depositor(owner, client):
     response = client.post("/portal/security/channels/", {"sms": "on"})
     assert response.status_code in (302, 403)
     assert channel_switches(owner.depositor_id)["sms"] is False
+
+
+def test_who_viewed_my_account_names_the_bank_branch(owner, person, portal_client, signed):
+    from hpf.partners.services import partner_client_create
+    from hpf.partners.tests.conftest import KIOSK_URL, inquiry
+
+    client = partner_client_create(
+        kind="kiosk",
+        name="中国建设银行",
+        client_id="ccb-km",
+        actor=Actor.cli("t"),
+    )
+    assert signed(client, KIOSK_URL, inquiry(person(1))).status_code == 200
+    html = portal_client.get("/portal/services/readers/").content.decode()
+    assert "中国建设银行昆明五华支行 自助终端" in html
