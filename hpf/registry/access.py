@@ -11,7 +11,9 @@ as the read). The rules of the foundation:
   read no depositor's data, whatever the channel;
 * on the counter channel a clerk reads only the depositor of a live ID-check session
   (人证核验) of their own, named by ``actor.idcheck``; the session's id goes into the event;
-* kiosk, hotline and government-app actors are bound to one depositor like a depositor.
+* the partner channels' actors (``kiosk:<depositor id>``, ``hotline:…``, ``sms:…``, made by
+  ``hpf.partners`` and the hotline only after they identified the person) are bound to that
+  one depositor like a depositor.
 
 A page or an API call that shows several sections of one account (the overview: the account,
 the year's figures, the loans) asks once: ``grant_account`` (or ``grant_own_account`` for the

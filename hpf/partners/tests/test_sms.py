@@ -136,3 +136,16 @@ def test_old_nonces_are_purged(kiosk_client, monkeypatch):
     monkeypatch.setattr(services, "PURGE_ONE_IN", 1)
     assert services.partner_nonce_spend(client, "b" * 20, now=now, window_s=300)
     assert list(PartnerNonce.objects.values_list("nonce", flat=True)) == ["b" * 20]
+
+
+@pytest.mark.parametrize("kind", ["kiosk", "hotline", "sms"])
+def test_a_channel_actor_reads_only_its_own_depositor(owner, other, kind):
+    from hpf.common.errors import NotFound
+    from hpf.registry.access import grant_account, grant_own_account
+
+    own = grant_own_account(Actor(f"{kind}:{owner.depositor_id}", kind), view="t", sections=("t",))
+    assert own.account.pk == owner.pk
+    with pytest.raises(NotFound):
+        grant_account(
+            Actor(f"{kind}:{other.depositor_id}", kind), owner.pk, view="t", sections=("t",)
+        )
