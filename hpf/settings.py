@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "hpf.channels.auditor",
     "hpf.api",
     "hpf.ops",  # issue 15: scheduler, backups, metrics, health
+    "hpf.partners",
+    "hpf.channels.kiosk",
 ]
 
 MIDDLEWARE = [
@@ -445,3 +447,10 @@ HPF_WORK_END_HOUR = env_int("HPF_WORK_END_HOUR", default=17, low=1, high=24)
 # running).
 HPF_AUDIT_LINK_INTERVAL_MS = env_int("HPF_AUDIT_LINK_INTERVAL_MS", default=200, low=0, high=60_000)
 HPF_AUDIT_MAX_LINK_LAG_S = env_int("HPF_AUDIT_MAX_LINK_LAG_S", default=300, low=1, high=7 * 86400)
+
+# Partner channels (hpf.partners, hpf.channels.kiosk). The kiosk page's stand-in card reader
+# and signing bridge (demo and tests only: it signs as HPF_KIOSK_DEMO_CLIENT with that
+# client's secret, which a real kiosk shell keeps to itself) and the screen's idle timeout.
+HPF_KIOSK_DEMO_BRIDGE = env_bool("HPF_KIOSK_DEMO_BRIDGE", default=DEBUG or GENERATE_SECRETS)
+HPF_KIOSK_DEMO_CLIENT = env_str("HPF_KIOSK_DEMO_CLIENT", default="demo-kiosk")
+HPF_KIOSK_IDLE_S = env_int("HPF_KIOSK_IDLE_S", default=60, low=5, high=600)

@@ -12,6 +12,8 @@ urlpatterns = [
     path("metrics", ops_views.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/sync/", include("hpf.sync.urls")),
+    path("api/partner/", include("hpf.partners.urls")),
+    path("kiosk/", include("hpf.channels.kiosk.urls")),
     path("backoffice/", include("hpf.channels.backoffice.urls")),
     path("staff/audit/", include("hpf.channels.auditor.urls")),
     path("staff/", include("hpf.staff.urls")),

@@ -21,6 +21,7 @@ class Channel(models.TextChoices):
     COUNTER = "counter", "服务大厅柜台"
     KIOSK = "kiosk", "智慧柜员机"
     HOTLINE = "hotline", "12329热线"
+    SMS = "sms", "12329短信"
     GOVAPP = "govapp", "一部手机办事通"
     BACKOFFICE = "backoffice", "中心后台"
     BATCH = "batch", "批量作业"

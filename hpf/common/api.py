@@ -64,6 +64,9 @@ STATUS: dict[str, int] = {
     "NONCE_REPLAYED": 401,
     "SCOPE_MISSING": 403,
     "ONLINE_ACCESS_FROZEN": 403,
+    "CLIENT_KIND_FORBIDDEN": 403,
+    "FACE_MATCH_REQUIRED": 403,
+    "CHANNEL_DISABLED": 403,
     "NOT_FOUND": 404,
     "METHOD_NOT_ALLOWED": 405,
     "IDEMPOTENCY_KEY_REUSED": 409,
@@ -419,12 +422,15 @@ class PerMinuteThrottle(SimpleRateThrottle):
         key = self.ident_of(request)
         return None if key is None else f"hpf-api-rate:{key}"
 
+    def limit_of(self, request: HttpRequest) -> int:
+        """Calls a minute allowed for this request's key (a partner client has its own)."""
+        return int(settings.HPF_API_RATE_PER_MINUTE)
+
     def allow_request(self, request: HttpRequest) -> bool:
         key = self.ident_of(request)
         if key is None:
             return True
-        limit: int = settings.HPF_API_RATE_PER_MINUTE
-        return Window("api-rate", limit, 60).hit(key)
+        return Window("api-rate", self.limit_of(request), 60).hit(key)
 
     def wait(self) -> float | None:
         return float(60 - math.floor(time.time()) % 60)

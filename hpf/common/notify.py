@@ -55,7 +55,8 @@ LOAN_DUE = "loan_due"
 NEW_DEVICE_LOGIN = "new_device_login"
 QUARTERLY_SUMMARY = "quarterly_summary"
 # Delivered right after commit (besides the command's sweep).
-URGENT = frozenset({NEW_DEVICE_LOGIN, WITHDRAWAL_STATE, LOAN_DUE})
+# (An SMS query's reply, "sms_query", is awaited by the person who just sent the query.)
+URGENT = frozenset({NEW_DEVICE_LOGIN, WITHDRAWAL_STATE, LOAN_DUE, "sms_query"})
 TABLE = Notification._meta.db_table
 
 # Channels and their states (``Notification.<channel>_state``).

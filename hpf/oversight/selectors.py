@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -241,6 +242,21 @@ class Reader:
     idcheck_session: int | None
 
 
+PARTNER_CHANNELS = ("kiosk", "hotline", "sms")
+
+
+def _partner_words(kind: str, details: dict[str, Any]) -> str:
+    """A partner channel's read in the depositor's words: "中国建设银行昆明五华支行 自助终端",
+    "12329 热线", "12329 短信查询"."""
+    if kind == "hotline":
+        return "12329 热线"
+    if kind == "sms":
+        return "12329 短信查询"
+    partner, branch = str(details.get("partner_name", "")), str(details.get("branch", ""))
+    where = branch if partner and branch.startswith(partner) else f"{partner} {branch}".strip()
+    return f"{where} 自助终端" if where else "银行自助终端"
+
+
 def account_readers(actor: Actor, account_id: int, *, limit: int = 200) -> list[Reader]:
     """Who looked at this account: counter clerks (with hall and ID-check session), the
     back office, kiosks, partners, the depositor themself and the public verification page.
@@ -274,8 +290,10 @@ def account_readers(actor: Actor, account_id: int, *, limit: int = 200) -> list[
             hall = m.hall.name if m.hall else ""
         elif kind == "public":
             who = "证明核验（公开页面）"
+        elif kind in PARTNER_CHANNELS:
+            who = _partner_words(kind, e.details if isinstance(e.details, dict) else {})
         else:
-            who = defaultdict(lambda: "系统", {"kiosk": "智慧柜员机", "partner": "合作机构"})[kind]
+            who = defaultdict(lambda: "系统", {"partner": "合作机构"})[kind]
         session = e.details.get("idcheck_session") if isinstance(e.details, dict) else None
         out.append(
             Reader(

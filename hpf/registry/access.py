@@ -11,7 +11,9 @@ as the read). The rules of the foundation:
   read no depositor's data, whatever the channel;
 * on the counter channel a clerk reads only the depositor of a live ID-check session
   (人证核验) of their own, named by ``actor.idcheck``; the session's id goes into the event;
-* kiosk, hotline and government-app actors are bound to one depositor like a depositor.
+* the partner channels' actors (``kiosk:<depositor id>``, ``hotline:…``, ``sms:…``, made by
+  ``hpf.partners`` and the hotline only after they identified the person) are bound to that
+  one depositor like a depositor.
 
 A page or an API call that shows several sections of one account (the overview: the account,
 the year's figures, the loans) asks once: ``grant_account`` (or ``grant_own_account`` for the
@@ -39,7 +41,9 @@ from hpf.registry.idcheck import IdCheckRequired, idcheck_live
 from hpf.registry.models import FundAccount
 from hpf.staff.models import Role, StaffMember
 
-DEPOSITOR_BOUND = {"depositor"}
+# A depositor, and the partner channels' actors ("kiosk:<depositor id>", …): each is bound to
+# the one depositor the partner identified (ID card and face, hotline password, mobile).
+DEPOSITOR_BOUND = {"depositor", "kiosk", "hotline", "sms"}
 STAFF_LIKE = {"staff", "system", "cli"}
 # Roles whose duties include reading a depositor's account (MLPS separation of duties).
 STAFF_READERS = (Role.CLERK, Role.SUPERVISOR)
@@ -96,8 +100,10 @@ def _grant(
     view: str,
     sections: Iterable[str],
     purpose: str,
+    details: dict[str, Any] | None = None,
 ) -> AccountGrant:
-    """The rules: refuse (before anything is read) or record the one event and grant."""
+    """The rules: refuse (before anything is read) or record the one event and grant.
+    ``details``: more for the event (a partner channel's partner and terminal)."""
     kind, ident = _kind_and_id(actor)
     if kind in DEPOSITOR_BOUND:
         if account is None or str(account.depositor_id) != ident:
@@ -113,7 +119,7 @@ def _grant(
     named = tuple(dict.fromkeys(sections))
     if not named:
         raise ValueError("a grant names at least one section")
-    details: dict[str, Any] = {"view": view}
+    details = {**(details or {}), "view": view}
     if named != (view,):
         details["sections"] = list(named)
     if kind == "staff":
@@ -163,7 +169,12 @@ def grant_account(
 
 
 def grant_own_account(
-    actor: Actor, *, view: str, sections: Iterable[str], purpose: str = ""
+    actor: Actor,
+    *,
+    view: str,
+    sections: Iterable[str],
+    purpose: str = "",
+    details: dict[str, Any] | None = None,
 ) -> AccountGrant:
     """``grant_account`` for the own account of a depositor-bound actor (``depositor:<id>``),
     found by the depositor in the same query that reads it (no separate ``own_account_id``);
@@ -172,7 +183,7 @@ def grant_own_account(
     if kind not in DEPOSITOR_BOUND or not ident.isdigit():
         raise NotFound("个人账户不存在")
     account = _accounts().filter(depositor_id=int(ident)).first()
-    return _grant(actor, account, view=view, sections=sections, purpose=purpose)
+    return _grant(actor, account, view=view, sections=sections, purpose=purpose, details=details)
 
 
 def access_account(actor: Actor, account_id: int, *, view: str, purpose: str = "") -> FundAccount:

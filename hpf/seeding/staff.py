@@ -30,6 +30,7 @@ STAFF = (
 @dataclass(frozen=True, slots=True)
 class DemoStaff:
     username: str
+    role: str
     role_label: str
     hall: str
     password: str
@@ -77,6 +78,7 @@ def demo_staff(*, password: str, admin_password: str) -> list[DemoStaff]:
         shown.append(
             DemoStaff(
                 username=username,
+                role=role,
                 role_label=Role(role).label,
                 hall=halls[hall_code].name if hall_code else "中心",
                 password=secret,

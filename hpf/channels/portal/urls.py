@@ -4,6 +4,7 @@ from django.urls import path
 
 from hpf.channels.portal import identity_views as v
 from hpf.channels.portal.urls_pages import urlpatterns as pages
+from hpf.channels.portal.views_channels import channel_switches_view
 
 app_name = "portal"
 
@@ -31,6 +32,7 @@ urlpatterns = [
     path("security/grants/revoke/", v.grant_revoke_view, name="grant_revoke"),
     path("security/notifications/", v.notifications_view, name="notifications"),
     path("security/freeze/", v.freeze_view, name="freeze"),
+    path("security/channels/", channel_switches_view, name="channel_switches"),
     path("dev/outbox/", v.outbox_view, name="outbox"),
 ]
 # The personal pages, calculators and PWA files (overview at "", deposits, …).

@@ -21,18 +21,26 @@ from typing import Any
 from django.test import Client
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
-PREFIXES = ("/api/v1/", "/api/sync/")
+PREFIXES = ("/api/v1/", "/api/sync/", "/api/partner/")
 # The documents themselves and the readable page are not operations of the API.
-NOT_OPERATIONS = ("/api/v1/openapi.json", "/api/v1/docs", "/api/sync/v1/openapi.json")
+NOT_OPERATIONS = (
+    "/api/v1/openapi.json",
+    "/api/v1/docs",
+    "/api/sync/v1/openapi.json",
+    "/api/partner/v1/openapi.json",
+)
 
 
 @cache
 def documents() -> tuple[dict[str, Any], ...]:
     from hpf.api.base import api
+    from hpf.partners.api import api as partner_api
     from hpf.sync.api import api as sync_api
 
     # Through JSON, as a client reads it (status keys become strings).
-    return tuple(json.loads(json.dumps(a.get_openapi_schema())) for a in (api, sync_api))
+    return tuple(
+        json.loads(json.dumps(a.get_openapi_schema())) for a in (api, sync_api, partner_api)
+    )
 
 
 def _template(path: str) -> re.Pattern[str]:
@@ -59,8 +67,14 @@ def check_response(method: str, path: str, response: Any) -> None:
         return
     where = f"{method} {path} → {response.status_code}"
     assert response.get("Cache-Control") == "no-store", f"{where}: not no-store"
-    api_doc, sync_doc = documents()
-    doc = sync_doc if path.startswith("/api/sync/") else api_doc
+    api_doc, sync_doc, partner_doc = documents()
+    doc = (
+        sync_doc
+        if path.startswith("/api/sync/")
+        else partner_doc
+        if path.startswith("/api/partner/")
+        else api_doc
+    )
     item = next((i for p, i in doc["paths"].items() if _template(p).match(path)), None)
     body = None
     if response.get("Content-Type", "").startswith("application/json"):

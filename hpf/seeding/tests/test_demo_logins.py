@@ -76,3 +76,36 @@ def test_demo_depositor_signs_in_with_the_printed_password(portal_login, owner, 
     )
     assert http.post("/portal/login/code/", {"code": last_sms_code()}).status_code == 302
     assert http.get("/portal/security/").status_code == 200
+
+
+def test_json_lists_staff_depositors_and_the_demo_kiosk_client(owner, settings, tmp_path):
+    import json
+
+    from hpf.partners.services import partner_client_secret
+
+    settings.VAR_DIR = tmp_path
+    out = io.StringIO()
+    with override_settings(DEBUG=True):
+        call_command("demo_logins", "--json", stdout=out)
+        call_command("demo_logins", "--json", stdout=io.StringIO())  # idempotent
+    data = json.loads(out.getvalue())
+    assert {s["role"] for s in data["staff"]} >= {"clerk", "supervisor", "auditor", "sysadmin"}
+    assert set(data["staff"][0]) == {"username", "role", "password", "totp_secret"}
+    (dep,) = data["depositors"]
+    assert set(dep) == {
+        "name",
+        "id_number",
+        "account_no",
+        "mobile",
+        "card",
+        "registered",
+        "password",
+        "hotline_password",
+        "balance",
+    }
+    assert dep["account_no"] == owner.account_no and dep["balance"] == "7200.00"
+    assert dep["registered"] is True and dep["password"]
+    found = partner_client_secret(data["kiosk"]["client_id"])
+    assert found is not None and found[1] == data["kiosk"]["secret"]
+    assert found[0].kind == "kiosk"
+    assert data["kiosk"]["page"].endswith("/kiosk/")

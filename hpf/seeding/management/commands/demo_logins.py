@@ -1,28 +1,37 @@
-"""hpf demo-logins: print the demo's staff logins (one per role, with TOTP secrets), the
-administrator and a few demo depositors.
+"""hpf demo-logins [--json]: print the demo's staff logins (one per role, with TOTP secrets),
+the administrator, a few demo depositors, and the demo kiosk client with the kiosk page.
 
 Demo only (refuses unless DEBUG): the depositors are synthetic, and their full ID numbers are
-printed because the portal's real-name registration will ask for them.
+printed because the portal's real-name registration will ask for them. Every run makes sure
+the demo kiosk client exists with the secret kept in ``var/secrets/HPF_DEMO_KIOSK_SECRET``
+(idempotent), so the kiosk page's stand-in bridge can sign as it.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hpf.audit.services import Actor, record_event
-from hpf.calc.money import format_yuan_grouped
+from hpf.calc.money import format_yuan, format_yuan_grouped
 from hpf.common.crypto import decrypt
 from hpf.common.envconfig import env_secret
+from hpf.partners.services import partner_client_ensure
 from hpf.registry.models import AccountStatus, FundAccount
 from hpf.seeding.portal import demo_portal_login
 from hpf.seeding.staff import demo_staff
 
+DEMO_KIOSK_NAME = "中国建设银行昆明分行（演示）"
+
 
 class Command(BaseCommand):
     help = "Print demo logins (DEBUG only)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--json", action="store_true", help="print the logins as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
@@ -36,8 +45,47 @@ class Command(BaseCommand):
         depositor_password = env_secret(
             "HPF_DEMO_DEPOSITOR_PASSWORD", settings.VAR_DIR, generate=True, nbytes=12, min_length=12
         )
+        kiosk_secret = env_secret(
+            "HPF_DEMO_KIOSK_SECRET", settings.VAR_DIR, generate=True, nbytes=32
+        )
+        partner_client_ensure(
+            kind="kiosk",
+            client_id=settings.HPF_KIOSK_DEMO_CLIENT,
+            name=DEMO_KIOSK_NAME,
+            secret=kiosk_secret,
+            actor=Actor.cli("demo-logins"),
+        )
         staff = demo_staff(password=staff_password, admin_password=password)
+        depositors = self._depositors(depositor_password)
         port = settings.HPF_PORT
+        kiosk = {
+            "client_id": settings.HPF_KIOSK_DEMO_CLIENT,
+            "secret": kiosk_secret,
+            "page": f"http://127.0.0.1:{port}/kiosk/",
+        }
+        if options["json"]:
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "staff": [
+                            {
+                                "username": m.username,
+                                "role": m.role,
+                                "password": m.password,
+                                "totp_secret": m.totp_secret,
+                            }
+                            for m in staff
+                        ],
+                        "depositors": [
+                            {k: v for k, v in d.items() if k != "_text"} for d in depositors
+                        ],
+                        "kiosk": kiosk,
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
+            return
         self.stdout.write("")
         self.stdout.write(f"HPF demo is at http://127.0.0.1:{port}/")
         self.stdout.write(
@@ -65,6 +113,11 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"  public certificate verification  http://127.0.0.1:{port}/verify/")
         self.stdout.write(
+            f"  bank kiosk page (1080×1920, stand-in card reader)  {kiosk['page']}   "
+            f"demo kiosk client {kiosk['client_id']}  secret {kiosk_secret}  "
+            "(docs/partner-api.md)"
+        )
+        self.stdout.write(
             f"  depositor portal  http://127.0.0.1:{port}/portal/login/  (ID number or mobile + "
             f"password, then the SMS code: read it in the demo outbox "
             f"http://127.0.0.1:{port}/portal/dev/outbox/)"
@@ -74,7 +127,14 @@ class Command(BaseCommand):
             f"two are registered with password {depositor_password}, the others can register "
             "at /portal/register/ with ID, name and bank card):"
         )
-        shown = 0
+        for d in depositors:
+            self.stdout.write(d["_text"])
+        if not depositors:
+            self.stdout.write("    (none yet: run `hpf seed`)")
+        self.stdout.write("")
+
+    def _depositors(self, depositor_password: str) -> list[dict[str, Any]]:
+        shown: list[dict[str, Any]] = []
         for status in (AccountStatus.ACTIVE, AccountStatus.SEALED, AccountStatus.FROZEN):
             for account in (
                 FundAccount.objects.filter(status=status)
@@ -83,7 +143,7 @@ class Command(BaseCommand):
             ):
                 dep = account.depositor
                 id_number = decrypt(dep.id_number_enc, context=b"id_number")
-                registered = shown < 2 and demo_portal_login(dep, depositor_password)
+                registered = len(shown) < 2 and demo_portal_login(dep, depositor_password)
                 # Demo data, but a read of a full ID number all the same: it is recorded.
                 record_event(
                     Actor.cli("demo-logins"),
@@ -93,13 +153,25 @@ class Command(BaseCommand):
                     details={"view": "demo-logins"},
                 )
                 card = decrypt(dep.bank_card_enc, context=b"bank_card")
-                self.stdout.write(
-                    f"    {dep.name:<6} ID {id_number}  account {account.account_no}  "
-                    f"{account.get_status_display()}  balance {format_yuan_grouped(account.balance_fen)} 元  "
-                    f"mobile {dep.mobile}  card {card}  ({account.employer.name})"
-                    + ("  [portal: registered]" if registered else "")
+                shown.append(
+                    {
+                        "name": dep.name,
+                        "id_number": id_number,
+                        "account_no": account.account_no,
+                        "mobile": dep.mobile,
+                        "card": card,
+                        "registered": registered,
+                        "password": depositor_password if registered else None,
+                        # The 12329 hotline's query password (hpf.hotline), when there is one.
+                        "hotline_password": None,
+                        "balance": format_yuan(account.balance_fen),
+                        "_text": (
+                            f"    {dep.name:<6} ID {id_number}  account {account.account_no}  "
+                            f"{account.get_status_display()}  "
+                            f"balance {format_yuan_grouped(account.balance_fen)} 元  "
+                            f"mobile {dep.mobile}  card {card}  ({account.employer.name})"
+                            + ("  [portal: registered]" if registered else "")
+                        ),
+                    }
                 )
-                shown += 1
-        if not shown:
-            self.stdout.write("    (none yet: run `hpf seed`)")
-        self.stdout.write("")
+        return shown

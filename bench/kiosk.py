@@ -1,0 +1,240 @@
+"""Kiosk inquiry latency at a steady rate: p50/p99 of ``POST /api/partner/v1/kiosk/inquiry``
+paced at ``--rate`` requests a second on loopback, gunicorn with ``--workers`` workers.
+
+  1. migrates and (with ``--seed N``, if the database is empty) seeds a city;
+  2. registers a kiosk client with a limit the run cannot reach, and takes ``--persons`` active
+     depositors' chip data (ID number, name) in this process only;
+  3. starts gunicorn (DEBUG off, ``HPF_DB_CONN_MAX_AGE=60``) on a free loopback port;
+  4. sends signed inquiries open-loop: request i is due at ``start + i / rate`` and its latency
+     is measured from that moment (a late server is not hidden by a late client); at most
+     ``--in-flight`` requests at once, 5 s timeout, ``rate × duration`` requests in all —
+     bounded whatever the server does. ``/healthz`` paced the same way is the baseline.
+
+  python -m bench.kiosk --database-url postgres://postgres@127.0.0.1:5432/hpf_kioskbench \\
+      --seed 20000 --rate 100 --duration 20
+
+Writes audit events, nonces and a client into that database: a scratch city only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from bench.portal import GUNICORN, HPF, ROOT, env_for, free_port, wait_up
+
+PATH = "/api/partner/v1/kiosk/inquiry"
+
+PEOPLE = """
+import json, sys
+import django
+django.setup()
+from hpf.common.crypto import decrypt
+from hpf.registry.models import AccountStatus, FundAccount
+rows = (FundAccount.objects.filter(status=AccountStatus.ACTIVE).select_related("depositor")
+        .order_by("?")[: int(sys.argv[1])])
+print(json.dumps([[decrypt(a.depositor.id_number_enc, context=b"id_number"), a.depositor.name]
+                  for a in rows], ensure_ascii=False))
+"""
+
+
+def run(cmd: list[str], env: dict[str, str]) -> str:
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode:
+        sys.exit(f"{' '.join(cmd[:3])} failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+    return proc.stdout
+
+
+def pace(
+    port: int, make: list[tuple[str, dict[str, str], bytes]], rate: int, in_flight: int
+) -> tuple[list[float], dict[int, int]]:
+    """Send ``make`` (method-less path, headers, body; None body means GET) open-loop at
+    ``rate``/s; latencies in ms from each request's due time, and the count per status."""
+    local = threading.local()
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def one(due: float, item: tuple[str, dict[str, str], bytes]) -> None:
+        path, headers, body = item
+        while time.perf_counter() < due:
+            time.sleep(max(0.0, due - time.perf_counter()))
+        con = getattr(local, "con", None)
+        if con is None:
+            con = local.con = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            if body:
+                con.request("POST", path, body=body, headers=headers)
+            else:
+                con.request("GET", path)
+            response = con.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException):
+            local.con = None
+            status = 0
+        took = (time.perf_counter() - due) * 1000
+        with lock:
+            latencies.append(took)
+            statuses[status] = statuses.get(status, 0) + 1
+
+    start = time.perf_counter() + 0.2
+    with ThreadPoolExecutor(max_workers=in_flight) as pool:
+        for i, item in enumerate(make):
+            due = start + i / rate
+            # Submit just ahead of time, so the pool's queue stays short (bounded memory).
+            while time.perf_counter() < due - 0.05:
+                time.sleep(0.005)
+            pool.submit(one, due, item)
+    return latencies, statuses
+
+
+def signature(secret: str, timestamp: str, nonce: str, body: bytes) -> str:
+    """As docs/partner-api.md: HMAC-SHA256 over method, path, timestamp, nonce, body hash."""
+    message = "\n".join(["POST", PATH, timestamp, nonce, hashlib.sha256(body).hexdigest()])
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/hpf_kioskbench"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed this many depositors if empty")
+    parser.add_argument("--persons", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rate", type=int, default=100)
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--in-flight", type=int, default=32)
+    args = parser.parse_args()
+    if "city1500k" in args.database_url:
+        sys.exit("work on a copy (CREATE DATABASE … TEMPLATE hpf_city1500k), not the original")
+    env = {**env_for(args.database_url), "HPF_LOG_LEVEL": "ERROR"}
+    run([HPF, "migrate", "--no-input", "-v", "0"], env)
+    if args.seed:
+        started = time.perf_counter()
+        run(
+            [
+                HPF,
+                "seed",
+                "--depositors",
+                str(args.seed),
+                "--years",
+                "2",
+                "--seed",
+                "1",
+                "--if-empty",
+            ],
+            env,
+        )
+        print(f"  seed (if empty): {time.perf_counter() - started:.1f} s")
+    from bench.pgconfig import server_settings
+
+    if args.database_url.startswith("postgres"):
+        print(f"  server: {server_settings(args.database_url)}", flush=True)
+    client_id = f"bench-{secrets.token_hex(3)}"
+    added = json.loads(
+        run(
+            [
+                HPF,
+                "partner",
+                "add",
+                "--kind",
+                "kiosk",
+                "基准测试银行",
+                "--client-id",
+                client_id,
+                "--rate",
+                "100000",
+                "--json",
+            ],
+            env,
+        )
+    )
+    secret = added["secret"]
+    people = json.loads(
+        run([str(ROOT / ".venv" / "bin" / "python"), "-c", PEOPLE, str(args.persons)], env)
+    )
+    if not people:
+        sys.exit("no active depositors: seed a city first (--seed N)")
+    total = args.rate * args.duration
+
+    def signed(i: int) -> tuple[str, dict[str, str], bytes]:
+        id_number, name = people[i % len(people)]
+        body = json.dumps(
+            {
+                "id_number": id_number,
+                "name": name,
+                "card_read": {"reader_serial": "B-1", "read_at": "2026-11-15T10:00:00+08:00"},
+                "face_match": {"result": "pass", "score": 95.0, "vendor": "bench"},
+                "terminal": {"id": f"BENCH-{i % 20:02d}", "branch": "基准测试支行"},
+            },
+            ensure_ascii=False,
+        ).encode()
+        ts, nonce = str(int(time.time())), secrets.token_hex(16)
+        headers = {
+            "Content-Type": "application/json",
+            "X-HPF-Client": client_id,
+            "X-HPF-Timestamp": ts,
+            "X-HPF-Nonce": nonce,
+            "X-HPF-Signature": signature(secret, ts, nonce, body),
+        }
+        return PATH, headers, body
+
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            GUNICORN,
+            "hpf.wsgi",
+            "--workers",
+            str(args.workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        env={**env, "HPF_DB_CONN_MAX_AGE": "60"},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_up(port)
+        pace(port, [signed(i) for i in range(min(200, total))], args.rate, args.in_flight)
+        baseline = pace(port, [("/healthz", {}, b"")] * total, args.rate, args.in_flight)
+        inquiry = pace(port, [signed(i) for i in range(total)], args.rate, args.in_flight)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(
+        f"\n{total} requests at {args.rate}/s, gunicorn {args.workers} workers, "
+        f"{len(people)} people, in flight ≤ {args.in_flight}"
+    )
+    print(f"{'':22} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8}  statuses")
+    for label, (lat, statuses) in (("/healthz (baseline)", baseline), ("kiosk inquiry", inquiry)):
+        print(
+            f"{label:22} {statistics.median(lat):8.1f} {pct(lat, 90):8.1f} {pct(lat, 99):8.1f} "
+            f"{max(lat):8.1f}  {dict(sorted(statuses.items()))}"
+        )
+    if os.environ.get("BENCH_JSON"):
+        print(json.dumps({"p99_ms": pct(inquiry[0], 99), "statuses": inquiry[1]}))
+
+
+if __name__ == "__main__":
+    main()
