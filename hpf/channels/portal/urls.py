@@ -3,6 +3,7 @@
 from django.urls import path
 
 from hpf.channels.portal import identity_views as v
+from hpf.channels.portal.hotline_views import hotline_password_view
 from hpf.channels.portal.urls_pages import urlpatterns as pages
 
 app_name = "portal"
@@ -30,6 +31,7 @@ urlpatterns = [
     path("security/sessions/end/", v.session_end_view, name="session_end"),
     path("security/notifications/", v.notifications_view, name="notifications"),
     path("security/freeze/", v.freeze_view, name="freeze"),
+    path("security/hotline/", hotline_password_view, name="hotline_password"),
     path("dev/outbox/", v.outbox_view, name="outbox"),
 ]
 # The personal pages, calculators and PWA files (overview at "", deposits, …).
