@@ -93,7 +93,15 @@ def test_loan_call(pin_owner, dial, actor):
     yuan, fen = divmod(first.payment_fen, 100)
     amount = [str(yuan), "yuan"] + ([str(fen), "fen"] if fen else [])
     assert spoken[at : at + 3] == ["loan-remaining", "100000", "yuan"]
-    assert spoken[at + 3 : at + 10] == ["loan-next-date", "2026", "year", "11", "month", "20", "day"]
+    assert spoken[at + 3 : at + 10] == [
+        "loan-next-date",
+        "2026",
+        "year",
+        "11",
+        "month",
+        "20",
+        "day",
+    ]
     assert spoken[at + 10 : at + 11 + len(amount)] == ["loan-next-amount", *amount]
     [event] = reads()
     assert event.details["view"] == "hotline.loan"
@@ -143,7 +151,9 @@ def test_five_wrong_in_a_day_lock_until_reset(pin_owner, dial):
     t = dial(["1", id_keys(1), WRONG])
     assert "locked" not in t.prompts()
     # Setting a new password (portal or counter) lifts the lock.
-    hotline_password_set(actor=Actor.system("test"), depositor_id=pin_owner.depositor_id, password="975310")
+    hotline_password_set(
+        actor=Actor.system("test"), depositor_id=pin_owner.depositor_id, password="975310"
+    )
     t = dial(["1", id_keys(1), "975310"])
     assert "balance-is" in t.prompts()
 
