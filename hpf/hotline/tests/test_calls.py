@@ -10,12 +10,12 @@ from decimal import Decimal
 import pytest
 
 from hpf.audit.models import AuditEvent
+from hpf.audit.services import Actor
 from hpf.calc.loans import loan_schedule
 from hpf.common.clock import frozen_clock
 from hpf.hotline.models import HotlinePassword
 from hpf.hotline.services import hotline_password_set
 from hpf.hotline.tests.conftest import CALLER, PIN, id_keys
-from hpf.audit.services import Actor
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("flushable_db")]
 

@@ -7,6 +7,7 @@ printed because the portal's real-name registration will ask for them.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from hpf.calc.money import format_yuan_grouped
 from hpf.common.crypto import decrypt
 from hpf.common.envconfig import env_secret
 from hpf.registry.models import AccountStatus, FundAccount
+from hpf.seeding.hotline import demo_hotline_password
 from hpf.seeding.portal import demo_portal_login
 from hpf.seeding.staff import demo_staff
 
@@ -75,6 +77,7 @@ class Command(BaseCommand):
             "at /portal/register/ with ID, name and bank card):"
         )
         shown = 0
+        hotline_example = ""
         for status in (AccountStatus.ACTIVE, AccountStatus.SEALED, AccountStatus.FROZEN):
             for account in (
                 FundAccount.objects.filter(status=status)
@@ -93,13 +96,24 @@ class Command(BaseCommand):
                     details={"view": "demo-logins"},
                 )
                 card = decrypt(dep.bank_card_enc, context=b"bank_card")
+                pin = demo_hotline_password(dep)
                 self.stdout.write(
                     f"    {dep.name:<6} ID {id_number}  account {account.account_no}  "
                     f"{account.get_status_display()}  balance {format_yuan_grouped(account.balance_fen)} 元  "
                     f"mobile {dep.mobile}  card {card}  ({account.employer.name})"
                     + ("  [portal: registered]" if registered else "")
+                    + f"  hotline password {pin}"
                 )
+                if not shown:
+                    hotline_example = f"1,{id_number.replace('X', '*')},{pin}"
                 shown += 1
         if not shown:
             self.stdout.write("    (none yet: run `hpf seed`)")
+        else:
+            self.stdout.write(
+                f"  12329 hotline (FastAGI agi://127.0.0.1:{os.environ.get('HPF_IVR_PORT', '4573')}/12329, "
+                "started by `make demo`): call it with `.venv/bin/hpf ivr-call` (keys from the "
+                f"keyboard) or `.venv/bin/hpf ivr-call --keys {hotline_example}` (1 balance, the "
+                "ID number with X as *, the hotline password)"
+            )
         self.stdout.write("")
