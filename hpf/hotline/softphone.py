@@ -30,6 +30,8 @@ class Transcript:
     variables: dict[str, str] = dataclasses.field(default_factory=dict)
     # Seconds from the answer to one command until the next command arrived (a server step).
     steps: list[float] = dataclasses.field(default_factory=list)
+    # What each step answered: "start", the verb ("STREAM FILE", …) or "ask:<prompt>=<keys>".
+    after: list[str] = dataclasses.field(default_factory=list)
 
     def prompts(self) -> list[str]:
         return [v for k, v in self.events if k == "prompt"]
@@ -101,19 +103,25 @@ async def call(
     writer.write(env.encode() + b"\n")
     await writer.drain()
     sent_at = time.perf_counter()
+    answered = "start"
     try:
         while True:
             raw = await reader.readline()
             if not raw:
                 break
             t.steps.append(time.perf_counter() - sent_at)
-            answer = await _answer(raw.decode().rstrip("\r\n"), t, keys, out, think_s)
+            t.after.append(answered)
+            line = raw.decode().rstrip("\r\n")
+            answer = await _answer(line, t, keys, out, think_s)
             if answer is None:
                 writer.write(b"HANGUP\n")
                 await writer.drain()
                 t.events.append(("hangup", ""))
                 out("（挂机）")
                 break
+            answered = " ".join(line.split()[:2]).upper()
+            if answered == "GET DATA":
+                answered = f"ask:{t.events[-2][1]}={t.events[-1][1]}"
             writer.write(answer.encode() + b"\n")
             await writer.drain()
             sent_at = time.perf_counter()
