@@ -21,7 +21,9 @@ def test_printed_hotline_password_works(owner, person, settings, tmp_path):
         call_command("demo_logins", stdout=io.StringIO())
     text = out.getvalue()
     line = next(row for row in text.splitlines() if owner.account_no in row)
-    pin = re.search(r"hotline password (\d{6})", line).group(1)
+    found = re.search(r"hotline password (\d{6})", line)
+    assert found is not None
+    pin = found.group(1)
     keys = person(1)["id_number"].replace("X", "*")
     assert f"hpf ivr-call --keys 1,{keys},{pin}" in text
     auth = hotline_authenticate(id_keys=keys, password=pin, caller="demo")
