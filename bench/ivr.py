@@ -8,7 +8,8 @@
      the balance and recent deposits, ``*`` (hear them again), ``#`` (main menu), 2, the
      loan answer, then hang up. Each caller takes ``--think-ms`` (± 50 %, random) to key each
      answer, as people do (per key: the ID number takes longest), the calls starting within
-     ``--ramp-s``;
+     ``--ramp-s``, and each prompt taking as long as Asterisk takes to play it
+     (``--speech-cps`` characters a second; 0 answers at once, a harsher test than any call);
   5. reports errors (a call that did not hear its balance and loan answer, heard "system
      busy", or failed) and the server's latency per AGI step: the time from the phone's
      answer to one command until the next command arrived, p50 / p99 / max, over all steps
@@ -36,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 HPF = str(ROOT / ".venv" / "bin" / "hpf")
 VAR = ROOT / "var" / "bench-ivr"
-CALL_LIMIT_S = 120.0
+CALL_LIMIT_S = 300.0
 RUN_LIMIT_S = 600.0
 
 
@@ -128,7 +129,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def one_call(
-    port: int, id_keys: str, pin: str, think_s: float, ramp_s: float
+    port: int, id_keys: str, pin: str, think_s: float, ramp_s: float, cps: float
 ) -> tuple[list, list, str, float, float]:
     from hpf.hotline.softphone import call
 
@@ -143,7 +144,7 @@ async def one_call(
         return pressed
 
     began = time.perf_counter()
-    t = await asyncio.wait_for(call("127.0.0.1", port, next_keys), CALL_LIMIT_S)
+    t = await asyncio.wait_for(call("127.0.0.1", port, next_keys, speech_cps=cps), CALL_LIMIT_S)
     ended = time.perf_counter()
     heard = t.prompts()
     problem = ""
@@ -164,12 +165,12 @@ def peak_concurrency(spans: list[tuple[float, float]]) -> int:
 
 
 async def run_calls(
-    port: int, people: list[tuple[str, str]], think_s: float, ramp_s: float
+    port: int, people: list[tuple[str, str]], think_s: float, ramp_s: float, cps: float
 ) -> dict:
     started = time.perf_counter()
     results = await asyncio.wait_for(
         asyncio.gather(
-            *(one_call(port, k, p, think_s, ramp_s) for k, p in people), return_exceptions=True
+            *(one_call(port, k, p, think_s, ramp_s, cps) for k, p in people), return_exceptions=True
         ),
         RUN_LIMIT_S,
     )
@@ -200,7 +201,13 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--depositors", type=int, default=5000)
     parser.add_argument("--think-ms", type=int, default=300, help="per key pressed")
-    parser.add_argument("--ramp-s", type=float, default=3.0, help="calls start within this")
+    parser.add_argument("--ramp-s", type=float, default=10.0, help="calls start within this")
+    parser.add_argument(
+        "--speech-cps",
+        type=float,
+        default=6.0,
+        help="prompts play at this many characters a second (0: answered at once)",
+    )
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--database-url", default=f"sqlite:///{VAR / 'ivr.sqlite3'}")
     parser.add_argument("--reuse", action="store_true", help="keep the seeded database")
@@ -221,13 +228,15 @@ def main() -> None:
     )
     try:
         wait_for(port, server)
-        out = asyncio.run(run_calls(port, people, args.think_ms / 1000, args.ramp_s))
+        out = asyncio.run(
+            run_calls(port, people, args.think_ms / 1000, args.ramp_s, args.speech_cps)
+        )
     finally:
         server.terminate()
         server.wait(30)
     print(
         f"{args.calls} calls (at most {out['peak']} at once), started within {args.ramp_s} s, "
-        f"{args.think_ms} ms ± 50 % per key, "
+        f"{args.think_ms} ms ± 50 % per key, prompts at {args.speech_cps} characters/s, "
         f"{args.threads} database threads, {args.database_url.split('://')[0]}: "
         f"wall {out['wall']:.1f} s, errors {len(out['errors'])}"
     )

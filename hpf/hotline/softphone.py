@@ -94,8 +94,12 @@ async def call(
     caller: str = "13800000000",
     show: Callable[[str], None] | None = None,
     think_s: float = 0.0,
+    speech_cps: float = 0.0,
 ) -> Transcript:
-    """Place one call; returns what was heard. ``think_s``: how long the caller takes to key."""
+    """Place one call; returns what was heard. ``think_s``: how long the caller takes to key;
+    ``speech_cps``: when set, each prompt takes as long to answer as Asterisk would take to
+    play it (its text at this many characters a second, a number 0.25 s a digit), as a real
+    ``STREAM FILE``, ``SAY`` or ``GET DATA`` returns only after the sound has played."""
     out = show or (lambda _line: None)
     t = Transcript()
     reader, writer = await asyncio.open_connection(host, port)
@@ -112,6 +116,8 @@ async def call(
             t.steps.append(time.perf_counter() - sent_at)
             t.after.append(answered)
             line = raw.decode().rstrip("\r\n")
+            if speech_cps:
+                await asyncio.sleep(_playing_s(line, speech_cps))
             answer = await _answer(line, t, keys, out, think_s)
             if answer is None:
                 writer.write(b"HANGUP\n")
@@ -130,6 +136,16 @@ async def call(
         with contextlib.suppress(ConnectionError, OSError):
             await writer.wait_closed()
     return t
+
+
+def _playing_s(line: str, cps: float) -> float:
+    words = line.split()
+    verb = " ".join(words[:2]).upper()
+    if verb in ("STREAM FILE", "GET DATA") and len(words) > 2:
+        return len(_text(words[2])) / cps
+    if verb in ("SAY NUMBER", "SAY DIGITS") and len(words) > 2:
+        return 0.25 * len(words[2])
+    return 0.0
 
 
 def _words(line: str) -> list[str]:
