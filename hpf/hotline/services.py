@@ -28,9 +28,9 @@ from hpf.calc.errors import IdNumberError
 from hpf.calc.idnumbers import parse_resident_id
 from hpf.common import clock
 from hpf.common.crypto import decrypt
-from hpf.common.errors import DomainError, InvalidInput, NotFound
+from hpf.common.errors import InvalidInput, NotFound
+from hpf.hotline import switch
 from hpf.hotline.models import HotlinePassword
-from hpf.hotline.switch import hotline_enabled
 from hpf.registry.idcheck import idcheck_live
 from hpf.registry.models import Depositor, FundAccount
 from hpf.registry.services import id_lookup
@@ -63,13 +63,6 @@ def _hasher() -> PinHasher:
 def _dummy_hash() -> str:
     """What an unknown ID number's password is checked against (same work, same answer)."""
     return _hasher().encode("000000", _hasher().salt())
-
-
-class HotlineLocked(DomainError):
-    code = "HOTLINE_LOCKED"
-    default_message = (
-        "当日查询密码错误次数过多，热线查询已锁定，请在网上业务大厅或服务大厅重设查询密码"
-    )
 
 
 def password_problem(password: str, *, id_number: str = "", birth: str = "") -> str:
@@ -255,7 +248,7 @@ def hotline_authenticate(
         if account_id is None:
             _refused(caller, call_id, Outcome.WRONG.value, None, row.depositor_id, no_account=True)
             return Authentication(Outcome.WRONG)
-        if not hotline_enabled(row.depositor_id):
+        if not switch.hotline_enabled(row.depositor_id):
             _refused(caller, call_id, Outcome.DISABLED.value, account_id, row.depositor_id)
             return Authentication(Outcome.DISABLED, row.depositor_id, account_id)
     return Authentication(Outcome.OK, row.depositor_id, account_id)

@@ -172,7 +172,7 @@ def test_failures_count_per_business_day(pin_owner, dial):
 def test_switched_off_channel_refused(pin_owner, dial, monkeypatch):
     """The depositor switched the hotline off: after the right password the caller hears so,
     nothing is read, and the refusal is audited (through ``hotline_enabled``, the one switch)."""
-    from hpf.hotline import services, switch
+    from hpf.hotline import switch
 
     seen = []
 
@@ -181,7 +181,6 @@ def test_switched_off_channel_refused(pin_owner, dial, monkeypatch):
         return False
 
     monkeypatch.setattr(switch, "hotline_enabled", off)
-    monkeypatch.setattr(services, "hotline_enabled", off)
     t = dial(["1", id_keys(1), PIN, "#"])
     assert t.events[-1] == ("prompt", "channel-disabled")
     assert seen == [pin_owner.depositor_id]
