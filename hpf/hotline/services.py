@@ -35,7 +35,6 @@ from hpf.registry.idcheck import idcheck_live
 from hpf.registry.models import Depositor, FundAccount
 from hpf.registry.services import id_lookup
 
-PASSWORD_LENGTH = 6
 MAX_FAILS_PER_CALL = 3
 MAX_FAILS_PER_DAY = 5
 _DIGITS = re.compile(r"[0-9]{6}")
