@@ -25,6 +25,6 @@ def test_printed_hotline_password_works(owner, person, settings, tmp_path):
     assert found is not None
     pin = found.group(1)
     keys = person(1)["id_number"].replace("X", "*")
-    assert f"hpf ivr-call --keys 1,{keys},{pin}" in text
+    assert f"HPF_GENERATE_SECRETS=1 .venv/bin/hpf ivr-call --keys 1,{keys},{pin}" in text
     auth = hotline_authenticate(id_keys=keys, password=pin, caller="demo")
     assert auth.outcome is Outcome.OK

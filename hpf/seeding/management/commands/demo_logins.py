@@ -110,10 +110,14 @@ class Command(BaseCommand):
         if not shown:
             self.stdout.write("    (none yet: run `hpf seed`)")
         else:
+            ivr_port = os.environ.get("HPF_IVR_PORT", "4573")
+            call = "HPF_GENERATE_SECRETS=1 .venv/bin/hpf ivr-call" + (
+                f" --port {ivr_port}" if ivr_port != "4573" else ""
+            )
             self.stdout.write(
-                f"  12329 hotline (FastAGI agi://127.0.0.1:{os.environ.get('HPF_IVR_PORT', '4573')}/12329, "
-                "started by `make demo`): call it with `.venv/bin/hpf ivr-call` (keys from the "
-                f"keyboard) or `.venv/bin/hpf ivr-call --keys {hotline_example}` (1 balance, the "
-                "ID number with X as *, the hotline password)"
+                f"  12329 hotline (FastAGI agi://127.0.0.1:{ivr_port}/12329, started by "
+                f"`make demo`): call it with `{call}` (keys from the keyboard) or "
+                f"`{call} --keys {hotline_example}` (1 balance, the ID number with X as *, "
+                "the hotline password)"
             )
         self.stdout.write("")
