@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HPF_PORT ?= 8000
+export HPF_IVR_PORT ?= 4573
 DEMO_DEPOSITORS ?= 400
 DEMO_YEARS ?= 6
 export HPF_GENERATE_SECRETS ?= 1
@@ -34,6 +35,9 @@ demo: bootstrap-demo venv
 	$(BIN)/hpf seed --depositors $(DEMO_DEPOSITORS) --years $(DEMO_YEARS) --seed 1 --if-empty
 	$(BIN)/hpf demo-lists
 	$(BIN)/hpf demo-logins
+	@# The 12329 hotline's FastAGI server runs beside the web server and stops with it.
+	$(BIN)/hpf ivr-serve --port $(HPF_IVR_PORT) & ivr=$$!; \
+	trap 'kill $$ivr 2>/dev/null; wait $$ivr' EXIT INT TERM; \
 	$(BIN)/hpf runserver 127.0.0.1:$(HPF_PORT)
 
 lint: venv

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "hpf.channels.verify",
     "hpf.disputes",
     "hpf.appointments",
+    "hpf.hotline",
     "hpf.channels.casework",
     "hpf.channels.auditor",
     "hpf.api",

@@ -4,6 +4,7 @@ ID-check session's opaque id, so no URL ever carries an ID number or an account 
 from django.urls import path
 
 from hpf.channels.counter import views
+from hpf.channels.counter.hotline_views import hotline_password
 
 app_name = "counter"
 urlpatterns = [
@@ -19,6 +20,7 @@ urlpatterns = [
     path("s/<str:sid>/certificates/", views.certificates, name="certificates"),
     path("s/<str:sid>/dispute/", views.file_dispute, name="dispute"),
     path("s/<str:sid>/appointment/", views.book_appointment, name="appointment"),
+    path("s/<str:sid>/hotline-password/", hotline_password, name="hotline_password"),
     path("approvals/", views.approvals, name="approvals"),
     path("approvals/<int:proposal_id>/<str:decision>/", views.decide, name="decide"),
 ]

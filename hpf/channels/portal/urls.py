@@ -3,6 +3,7 @@
 from django.urls import path
 
 from hpf.channels.portal import identity_views as v
+from hpf.channels.portal.hotline_views import hotline_password_view
 from hpf.channels.portal.urls_pages import urlpatterns as pages
 from hpf.channels.portal.views_channels import channel_switches_view
 
@@ -33,6 +34,7 @@ urlpatterns = [
     path("security/notifications/", v.notifications_view, name="notifications"),
     path("security/freeze/", v.freeze_view, name="freeze"),
     path("security/channels/", channel_switches_view, name="channel_switches"),
+    path("security/hotline/", hotline_password_view, name="hotline_password"),
     path("dev/outbox/", v.outbox_view, name="outbox"),
 ]
 # The personal pages, calculators and PWA files (overview at "", deposits, …).

@@ -234,8 +234,8 @@ def test_wrong_method_wrong_media_type_unknown_path_and_the_document(
 
 def test_loan_figures_are_the_portals(owner, person, kiosk_client, signed, actor):
     from hpf.calc.money import format_yuan
-    from hpf.loans.selectors import loan_list
     from hpf.conftest import loan_eligible
+    from hpf.loans.selectors import loan_list
     from hpf.loans.services import loan_create
 
     loan_eligible(owner)

@@ -18,9 +18,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from hpf.audit.services import Actor, record_event
 from hpf.calc.money import format_yuan, format_yuan_grouped
 from hpf.common.crypto import decrypt
-from hpf.common.envconfig import env_secret
+from hpf.common.envconfig import env_int, env_secret
 from hpf.partners.services import partner_client_ensure
 from hpf.registry.models import AccountStatus, FundAccount
+from hpf.seeding.hotline import demo_hotline_password
 from hpf.seeding.portal import demo_portal_login
 from hpf.seeding.staff import demo_staff
 
@@ -131,6 +132,19 @@ class Command(BaseCommand):
             self.stdout.write(d["_text"])
         if not depositors:
             self.stdout.write("    (none yet: run `hpf seed`)")
+        else:
+            ivr_port = env_int("HPF_IVR_PORT", default=4573, low=1, high=65535)
+            call = "HPF_GENERATE_SECRETS=1 .venv/bin/hpf ivr-call" + (
+                f" --port {ivr_port}" if ivr_port != 4573 else ""
+            )
+            first = depositors[0]
+            keys = f"1,{first['id_number'].replace('X', '*')},{first['hotline_password']}"
+            self.stdout.write(
+                f"  12329 hotline (FastAGI agi://127.0.0.1:{ivr_port}/12329, started by "
+                f"`make demo`): call it with `{call}` (keys from the keyboard) or "
+                f"`{call} --keys {keys}` (1 balance, the ID number with X as *, "
+                "the hotline password)"
+            )
         self.stdout.write("")
 
     def _depositors(self, depositor_password: str) -> list[dict[str, Any]]:
@@ -153,6 +167,7 @@ class Command(BaseCommand):
                     details={"view": "demo-logins"},
                 )
                 card = decrypt(dep.bank_card_enc, context=b"bank_card")
+                pin = demo_hotline_password(dep)
                 shown.append(
                     {
                         "name": dep.name,
@@ -162,8 +177,7 @@ class Command(BaseCommand):
                         "card": card,
                         "registered": registered,
                         "password": depositor_password if registered else None,
-                        # The 12329 hotline's query password (hpf.hotline), when there is one.
-                        "hotline_password": None,
+                        "hotline_password": pin,
                         "balance": format_yuan(account.balance_fen),
                         "_text": (
                             f"    {dep.name:<6} ID {id_number}  account {account.account_no}  "
@@ -171,6 +185,7 @@ class Command(BaseCommand):
                             f"balance {format_yuan_grouped(account.balance_fen)} 元  "
                             f"mobile {dep.mobile}  card {card}  ({account.employer.name})"
                             + ("  [portal: registered]" if registered else "")
+                            + f"  hotline password {pin}"
                         ),
                     }
                 )
