@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "hpf.channels.web",
     "hpf.identity",
     "hpf.channels.portal",
+    "hpf.channels.govapp",
     "hpf.channels.backoffice",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -252,6 +253,21 @@ HPF_PORTAL_IDLE_S = 15 * 60
 HPF_PORTAL_ABSOLUTE_S = 8 * 3600
 HPF_PORTAL_LOCK_MAX_S = 15 * 60
 HPF_PORTAL_REAUTH_S = 10 * 60
+# 一部手机办事通 sign-in (docs/gov-app.md): the province's OpenID Connect issuer, exactly as in
+# its ID tokens, and our client registration there. Unset issuer: no button, no routes.
+HPF_GOVAPP_ISSUER = os.environ.get("HPF_GOVAPP_ISSUER", "")
+HPF_GOVAPP_CLIENT_ID = os.environ.get("HPF_GOVAPP_CLIENT_ID", "")
+HPF_GOVAPP_CLIENT_SECRET = (
+    env_secret("HPF_GOVAPP_CLIENT_SECRET", VAR_DIR, generate=False, nbytes=0, min_length=8)
+    if HPF_GOVAPP_ISSUER
+    else ""
+)
+if HPF_GOVAPP_ISSUER and (
+    not HPF_GOVAPP_CLIENT_ID or not HPF_GOVAPP_ISSUER.startswith(("https://", "http://"))
+):
+    raise ImproperlyConfigured(
+        "HPF_GOVAPP_ISSUER must be the provider's http(s) URL and HPF_GOVAPP_CLIENT_ID set."
+    )
 # Deliberate lock-out (issue 11, item 10): wrong passwords lock only (login, address); once a
 # login has HPF_PORTAL_PROOF_AFTER_FAILURES failures from HPF_PORTAL_PROOF_AFTER_ADDRS or more
 # addresses in a day, every address must add the SMS code sent to the mobile on record.

@@ -16,6 +16,7 @@ urlpatterns = [
     path("verify/", include("hpf.channels.verify.urls")),
     path("casework/", include("hpf.channels.casework.urls")),
     path("api/v1/", include("hpf.api.urls")),
+    path("portal/govapp/", include("hpf.channels.govapp.urls")),
     path("portal/", include("hpf.channels.portal.urls")),
 ]
 
