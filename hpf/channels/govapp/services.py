@@ -2,7 +2,8 @@
 
 The first sign-in matches the ID number (by its keyed hash, as portal registration does) and
 the name against the centre's records and links the province's subject to the depositor;
-later sign-ins follow the link (and the ID number must still be the linked depositor's). The
+later sign-ins follow the link (and the ID number must still be the linked depositor's).
+Linking also creates the depositor's portal login without a password when there is none. The
 refusals are the portal registration's own: the same message for an unknown ID number and a
 wrong name (``RegistrationRefused``), "no posted remittance yet" (``NoRemittanceYet``) only
 when both match, and a frozen online access (``AccessFrozen``) stays frozen here too. Each
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 
 from hpf.audit.models import Channel
@@ -83,6 +85,17 @@ def depositor_for(*, issuer: str, identity: Identity, actor: Actor) -> Depositor
     if found is None:
         try:
             with transaction.atomic():
+                # The portal's one login row, without a password (an unusable hash): the
+                # security page, "freeze my online access" and consents hang on it; a
+                # password can be set later through "找回密码".
+                PortalLogin.objects.get_or_create(
+                    depositor=depositor,
+                    defaults={
+                        "password": make_password(None),
+                        "password_changed_at": now,
+                        "created_at": now,
+                    },
+                )
                 GovAppLink.objects.create(
                     issuer=issuer,
                     subject=identity.subject,
