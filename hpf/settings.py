@@ -257,6 +257,8 @@ HPF_PORTAL_REAUTH_S = 10 * 60
 # its ID tokens, and our client registration there. Unset issuer: no button, no routes.
 HPF_GOVAPP_ISSUER = os.environ.get("HPF_GOVAPP_ISSUER", "")
 HPF_GOVAPP_CLIENT_ID = os.environ.get("HPF_GOVAPP_CLIENT_ID", "")
+# Where "返回办事通" leads in the app's web view (the app's own URL scheme); the issuer if unset.
+HPF_GOVAPP_RETURN_URL = os.environ.get("HPF_GOVAPP_RETURN_URL", "")
 HPF_GOVAPP_CLIENT_SECRET = (
     env_secret("HPF_GOVAPP_CLIENT_SECRET", VAR_DIR, generate=False, nbytes=0, min_length=8)
     if HPF_GOVAPP_ISSUER

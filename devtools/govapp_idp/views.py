@@ -22,3 +22,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
             login(request, user)
             return HttpResponseRedirect(target)
     return render(request, "idp_login.html", {"people": people(), "next": target})
+
+
+def home_view(request: HttpRequest) -> HttpResponse:
+    """Where "返回办事通" leads in the demo: the stand-in app's home."""
+    return HttpResponse(
+        "<!doctype html><meta charset=utf-8><title>一部手机办事通</title>"
+        "<h1>一部手机办事通（演示首页）</h1><p>这是开发和测试用的替身。</p>"
+    )

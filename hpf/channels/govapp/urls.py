@@ -10,4 +10,5 @@ urlpatterns = [
     path("start/", views.start_view, name="start"),
     path("callback/", views.callback_view, name="callback"),
     path("code/", views.code_view, name="code"),
+    path("embed/<slug:page>/", views.embed_view, name="embed"),
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +24,12 @@ from hpf.audit.services import Actor
 from hpf.channels.govapp import oidc
 from hpf.channels.govapp.services import depositor_for
 from hpf.channels.portal import identity_forms as forms
-from hpf.channels.portal.auth import client_addr, portal_sign_in
+from hpf.channels.portal.auth import (
+    SESSION_EMBEDDED,
+    client_addr,
+    depositor_actor,
+    portal_sign_in,
+)
 from hpf.common import clock
 from hpf.common.errors import DomainError
 from hpf.identity.codes import code_check, code_destination, code_row, code_send
@@ -175,3 +181,31 @@ def code_view(request: HttpRequest) -> HttpResponse:
             "error": error,
         },
     )
+
+
+# The app's deep links: /portal/govapp/embed/<page>/ opens one of these inside its web view.
+EMBED_PAGES = {
+    "overview": "portal:overview",
+    "deposits": "portal:deposits",
+    "interest": "portal:interest",
+    "withdrawals": "portal:withdrawals",
+    "loans": "portal:loans",
+    "certificates": "portal:certificates",
+}
+
+
+@never_cache
+def embed_view(request: HttpRequest, page: str) -> HttpResponse:
+    """Enter embedded mode (compact frame, "返回办事通") and go to ``page``: at once when
+    signed in, else through 一部手机办事通 sign-in. The session and audit rules are the
+    portal's; the audit names the government app as the channel."""
+    _provider()
+    name = EMBED_PAGES.get(page)
+    if name is None:
+        raise Http404
+    target = reverse(name)
+    signed_in = depositor_actor(request) is not None  # an ended session is flushed here
+    request.session[SESSION_EMBEDDED] = settings.HPF_GOVAPP_RETURN_URL or settings.HPF_GOVAPP_ISSUER
+    if signed_in:
+        return HttpResponseRedirect(target)
+    return HttpResponseRedirect(f"{reverse('govapp:start')}?next={target}")

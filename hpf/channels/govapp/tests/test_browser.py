@@ -37,3 +37,52 @@ def test_sign_in_with_the_government_app(browser_context, owner, province, real_
     page.screenshot(path=str(shots / "govapp-signed-in.png"), full_page=True)
     assert GovAppLink.objects.get().depositor_id == owner.depositor_id
     assert PortalSession.objects.get().method == "govapp:oidc"
+
+
+PAGES = {
+    "overview": "账户总览",
+    "deposits": "缴存明细",
+    "interest": "结息",
+    "withdrawals": "提取",
+    "loans": "贷款",
+    "certificates": "证明",
+}
+
+
+def test_embedded_mode_in_the_apps_web_view(
+    chromium, live_server, owner, province, real_time, settings, flushable_db
+):
+    """The app opens a deep link at 360×640: sign-in through the province, then our pages in
+    a compact frame with "返回办事通", no horizontal scrolling, reads audited as the app."""
+    from hpf.audit.models import AuditEvent, Channel
+
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    shots = settings.VAR_DIR / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    context = chromium.new_context(
+        base_url=live_server.url, locale="zh-CN", viewport={"width": 360, "height": 640}
+    )
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        page.goto("/portal/govapp/embed/deposits/")
+        page.locator("button[data-subject=p1]").click()
+        page.wait_for_url("**/portal/deposits/")
+        back = page.get_by_role("link", name="返回办事通")
+        assert back.is_visible()
+        assert back.get_attribute("href") == province
+        assert page.get_by_role("button", name="退出登录").count() == 0  # our header is gone
+        page.screenshot(path=str(shots / "govapp-embedded-deposits.png"), full_page=True)
+        for name in PAGES:
+            page.goto(f"/portal/govapp/embed/{name}/")
+            assert page.get_by_role("link", name="返回办事通").is_visible()
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 360, (name, width)
+            page.screenshot(path=str(shots / f"govapp-embedded-{name}.png"), full_page=True)
+        reads = AuditEvent.objects.filter(subject_account_id=owner.pk, channel=Channel.GOVAPP)
+        assert reads.filter(action__startswith="portal.").exists()
+        page.get_by_role("link", name="返回办事通").click()
+        page.get_by_role("heading", name="一部手机办事通（演示首页）").wait_for()
+    finally:
+        context.close()
