@@ -217,3 +217,44 @@ def test_frozen_online_access_stays_frozen(idp, portal_login, person):
     page = http.get(start(http))
     assert _code(page) == "ONLINE_ACCESS_FROZEN"
     assert signed_in_as(http) is None
+
+
+def test_cancelled_at_the_provider(idp, owner, person):
+    as_person(idp, person)
+    http = Client()
+    callback = start(http)
+    state = parse_qs(urlparse(callback).query)["state"][0]
+    page = http.get(f"/portal/govapp/callback/?error=access_denied&state={state}")
+    assert _code(page) == "ACCESS_DENIED"
+    assert signed_in_as(http) is None
+
+
+def test_metadata_naming_another_issuer_refused(idp, settings):
+    """A discovery document that names another issuer is not trusted (mix-up attack)."""
+    settings.HPF_GOVAPP_ISSUER = idp.issuer + "/"
+    page = Client().get("/portal/govapp/start/")
+    assert page.status_code == 502 and _code(page) == "PROVIDER_MISCONFIGURED"
+
+
+def test_embed_deep_links(idp, owner, person):
+    http = Client()
+    assert http.get("/portal/govapp/embed/admin/").status_code == 404
+    first = http.get("/portal/govapp/embed/interest/")
+    assert first["Location"] == "/portal/govapp/start/?next=/portal/interest/"
+    as_person(idp, person)
+    done = http.get(start(http, "/portal/interest/"))
+    assert done["Location"] == "/portal/interest/"
+    page = http.get("/portal/interest/").content.decode()
+    assert "返回办事通" in page and f'href="{idp.issuer}"' in page
+    # Signed in: straight to the page, the reads audited as the government app.
+    assert http.get("/portal/govapp/embed/loans/")["Location"] == "/portal/loans/"
+    http.get("/portal/loans/")
+    assert AuditEvent.objects.filter(subject_account_id=owner.pk, channel="govapp").exists()
+
+
+def test_not_embedded_by_default(idp, owner, person):
+    as_person(idp, person)
+    http = Client()
+    http.get(start(http))
+    page = http.get("/portal/").content.decode()
+    assert "返回办事通" not in page and "退出登录" in page
