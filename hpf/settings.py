@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "hpf.identity",
     "hpf.channels.portal",
     "hpf.channels.govapp",
+    "oauth2_provider",
     "hpf.channels.backoffice",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -259,6 +260,27 @@ HPF_GOVAPP_ISSUER = os.environ.get("HPF_GOVAPP_ISSUER", "")
 HPF_GOVAPP_CLIENT_ID = os.environ.get("HPF_GOVAPP_CLIENT_ID", "")
 # Where "返回办事通" leads in the app's web view (the app's own URL scheme); the issuer if unset.
 HPF_GOVAPP_RETURN_URL = os.environ.get("HPF_GOVAPP_RETURN_URL", "")
+# Consented access for partner apps (hpf.channels.govapp.consent, django-oauth-toolkit):
+# authorization code + PKCE only, access tokens for 10 minutes, refresh tokens rotated at each
+# use and kept at most 30 days, the API's read scopes.
+OAUTH2_PROVIDER = {
+    "PKCE_REQUIRED": True,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 86400,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "SCOPES": {
+        "account:read": "账户总览",
+        "deposits:read": "缴存明细",
+        "interest:read": "结息明细",
+        "withdrawals:read": "提取记录",
+        "loans:read": "贷款与还款计划",
+        "certificates:read": "证明列表与下载",
+    },
+    "DEFAULT_SCOPES": ["account:read"],
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if DEBUG else ["https"],
+}
 HPF_GOVAPP_CLIENT_SECRET = (
     env_secret("HPF_GOVAPP_CLIENT_SECRET", VAR_DIR, generate=False, nbytes=0, min_length=8)
     if HPF_GOVAPP_ISSUER

@@ -50,7 +50,7 @@ PAGES = {
 
 
 def test_embedded_mode_in_the_apps_web_view(
-    chromium, live_server, owner, province, real_time, settings, flushable_db
+    flushable_db, chromium, live_server, owner, province, real_time, settings
 ):
     """The app opens a deep link at 360×640: sign-in through the province, then our pages in
     a compact frame with "返回办事通", no horizontal scrolling, reads audited as the app."""
