@@ -86,3 +86,61 @@ def test_embedded_mode_in_the_apps_web_view(
         page.get_by_role("heading", name="一部手机办事通（演示首页）").wait_for()
     finally:
         context.close()
+
+
+def test_consent_page_at_360(
+    flushable_db, chromium, live_server, owner, province, real_time, settings
+):
+    """A partner app asks for consent inside the web view: the page says who asks for what
+    and for how long; the answer goes back to the partner's registered redirect URI."""
+    from urllib.parse import urlencode
+
+    from oauth2_provider.models import Application
+
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    Application.objects.create(
+        name="一部手机办事通（省政务服务平台）",
+        client_id="ynbst",
+        client_secret="partner-secret-0123456789",
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris="https://partner.example/cb",
+    )
+    shots = settings.VAR_DIR / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    context = chromium.new_context(
+        base_url=live_server.url, locale="zh-CN", viewport={"width": 360, "height": 640}
+    )
+    context.set_default_timeout(15_000)
+    answers: list[str] = []
+    context.route(
+        "https://partner.example/**",
+        lambda route: (answers.append(route.request.url), route.fulfill(body="ok"))[1],
+    )
+    try:
+        page = context.new_page()
+        query = urlencode(
+            {
+                "response_type": "code",
+                "client_id": "ynbst",
+                "redirect_uri": "https://partner.example/cb",
+                "scope": "account:read deposits:read",
+                "state": "s1",
+                "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                "code_challenge_method": "S256",
+            }
+        )
+        page.goto("/portal/govapp/embed/overview/")
+        page.locator("button[data-subject=p1]").click()
+        page.wait_for_url("**/portal/")
+        page.goto(f"/portal/oauth/authorize/?{query}")
+        page.get_by_role("heading", name="授权确认").wait_for()
+        assert "一部手机办事通（省政务服务平台）" in page.content()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.screenshot(path=str(shots / "govapp-consent.png"), full_page=True)
+        page.get_by_role("button", name="同意授权").click()
+        page.wait_for_url("https://partner.example/**")
+        assert "code=" in answers[-1] and "state=s1" in answers[-1]
+    finally:
+        context.close()
