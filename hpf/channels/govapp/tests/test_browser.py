@@ -114,10 +114,12 @@ def test_consent_page_at_360(
     )
     context.set_default_timeout(15_000)
     answers: list[str] = []
-    context.route(
-        "https://partner.example/**",
-        lambda route: (answers.append(route.request.url), route.fulfill(body="ok"))[1],
-    )
+
+    def partner(route):
+        answers.append(route.request.url)
+        route.fulfill(body="ok")
+
+    context.route("https://partner.example/**", partner)
     try:
         page = context.new_page()
         query = urlencode(
