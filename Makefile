@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HPF_PORT ?= 8000
 export HPF_IVR_PORT ?= 4573
+GOVAPP_IDP_PORT ?= 8100
 DEMO_DEPOSITORS ?= 400
 DEMO_YEARS ?= 6
 export HPF_GENERATE_SECRETS ?= 1
@@ -30,14 +31,26 @@ $(BIN)/.installed: pyproject.toml
 venv: $(BIN)/.installed
 
 demo: export DEBUG ?= 1
+# The stand-in 一部手机办事通 identity provider (devtools/govapp_idp) on its own port.
+demo: export HPF_GOVAPP_ISSUER ?= http://127.0.0.1:$(GOVAPP_IDP_PORT)
+demo: export HPF_GOVAPP_CLIENT_ID ?= hpf-demo
+demo: export HPF_GOVAPP_CLIENT_SECRET ?= hpf-demo-govapp-secret
 demo: bootstrap-demo venv
 	$(BIN)/hpf migrate --no-input
 	$(BIN)/hpf seed --depositors $(DEMO_DEPOSITORS) --years $(DEMO_YEARS) --seed 1 --if-empty
 	$(BIN)/hpf demo-lists
 	$(BIN)/hpf demo-logins
-	@# The 12329 hotline's FastAGI server runs beside the web server and stops with it.
+	@# Beside the web server, stopped with it: the stand-in province's OpenID provider and the
+	@# 12329 hotline's FastAGI server.
+	$(BIN)/hpf govapp-people > var/govapp-people.json
+	@echo "  一部手机办事通登录 (stand-in province at $$HPF_GOVAPP_ISSUER): open http://127.0.0.1:$(HPF_PORT)/portal/login/,"
+	@echo "    press 一部手机办事通登录 and pick a person (face-verified lands at once; 仅实名核验 also asks the SMS code)"
+	$(BIN)/python -m devtools.govapp_idp.serve --port $(GOVAPP_IDP_PORT) --people var/govapp-people.json \
+		--client-id "$$HPF_GOVAPP_CLIENT_ID" --client-secret "$$HPF_GOVAPP_CLIENT_SECRET" \
+		--redirect-uri http://127.0.0.1:$(HPF_PORT)/portal/govapp/callback/ > var/govapp-idp.log 2>&1 & \
+	idp=$$!; \
 	$(BIN)/hpf ivr-serve --port $(HPF_IVR_PORT) & ivr=$$!; \
-	trap 'kill $$ivr 2>/dev/null; wait $$ivr' EXIT INT TERM; \
+	trap 'kill $$idp $$ivr 2>/dev/null; wait $$ivr' EXIT INT TERM; \
 	$(BIN)/hpf runserver 127.0.0.1:$(HPF_PORT)
 
 lint: venv

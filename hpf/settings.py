@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "hpf.channels.web",
     "hpf.identity",
     "hpf.channels.portal",
+    "hpf.channels.govapp",
+    "oauth2_provider",
     "hpf.channels.backoffice",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -328,6 +330,44 @@ HPF_PORTAL_IDLE_S = 15 * 60
 HPF_PORTAL_ABSOLUTE_S = 8 * 3600
 HPF_PORTAL_LOCK_MAX_S = 15 * 60
 HPF_PORTAL_REAUTH_S = 10 * 60
+# 一部手机办事通 sign-in (docs/gov-app.md): the province's OpenID Connect issuer, exactly as in
+# its ID tokens, and our client registration there. Unset issuer: no button, no routes.
+HPF_GOVAPP_ISSUER = env_str("HPF_GOVAPP_ISSUER", default="")
+HPF_GOVAPP_CLIENT_ID = env_str("HPF_GOVAPP_CLIENT_ID", default="")
+# Where "返回办事通" leads in the app's web view (the app's own URL scheme); the issuer if unset.
+HPF_GOVAPP_RETURN_URL = env_str("HPF_GOVAPP_RETURN_URL", default="")
+# Consented access for partner apps (hpf.channels.govapp.consent, django-oauth-toolkit):
+# authorization code + PKCE only, access tokens for 10 minutes, refresh tokens rotated at each
+# use and kept at most 30 days, the API's read scopes.
+OAUTH2_PROVIDER = {
+    "PKCE_REQUIRED": True,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 86400,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "SCOPES": {
+        "account:read": "账户总览",
+        "deposits:read": "缴存明细",
+        "interest:read": "结息明细",
+        "withdrawals:read": "提取记录",
+        "loans:read": "贷款与还款计划",
+        "certificates:read": "证明列表与下载",
+    },
+    "DEFAULT_SCOPES": ["account:read"],
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if DEBUG else ["https"],
+}
+HPF_GOVAPP_CLIENT_SECRET = (
+    env_secret("HPF_GOVAPP_CLIENT_SECRET", VAR_DIR, generate=False, nbytes=0, min_length=8)
+    if HPF_GOVAPP_ISSUER
+    else ""
+)
+if HPF_GOVAPP_ISSUER and (
+    not HPF_GOVAPP_CLIENT_ID or not HPF_GOVAPP_ISSUER.startswith(("https://", "http://"))
+):
+    raise ImproperlyConfigured(
+        "HPF_GOVAPP_ISSUER must be the provider's http(s) URL and HPF_GOVAPP_CLIENT_ID set."
+    )
 # Deliberate lock-out (issue 11, item 10): wrong passwords lock only (login, address); once a
 # login has HPF_PORTAL_PROOF_AFTER_FAILURES failures from HPF_PORTAL_PROOF_AFTER_ADDRS or more
 # addresses in a day, every address must add the SMS code sent to the mobile on record.

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from oauth2_provider import views as oauth_views
 
+from hpf.channels.govapp import consent
 from hpf.channels.web import views
 from hpf.ops import views as ops_views
 
@@ -21,6 +23,10 @@ urlpatterns = [
     path("verify/", include("hpf.channels.verify.urls")),
     path("casework/", include("hpf.channels.casework.urls")),
     path("api/v1/", include("hpf.api.urls")),
+    path("portal/govapp/", include("hpf.channels.govapp.urls")),
+    path("portal/oauth/authorize/", consent.authorize_view, name="oauth_authorize"),
+    path("oauth/token/", oauth_views.TokenView.as_view(), name="oauth_token"),
+    path("oauth/revoke/", oauth_views.RevokeTokenView.as_view(), name="oauth_revoke"),
     path("portal/", include("hpf.channels.portal.urls")),
 ]
 

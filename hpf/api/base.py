@@ -9,11 +9,14 @@ API takes no cookies — a portal session cookie is not a token — so it needs 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
 from ninja.security import HttpBearer
+from oauth2_provider.models import AccessToken
 
 from hpf.api.models import SCOPES, ApiToken, TokenKind
 from hpf.api.services import api_token_find
@@ -52,8 +55,12 @@ class TokenAuth(HttpBearer):
             return None  # ninja's AuthenticationError: AUTH_REQUIRED
         return self.authenticate(request, token.strip())
 
-    def authenticate(self, request: HttpRequest, token: str) -> ApiToken:
-        record = api_token_find(token)
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | ConsentedToken:
+        record: ApiToken | ConsentedToken | None = api_token_find(token)
+        if record is None and self.scope is not None:
+            # A partner app's token from the authorization server (django-oauth-toolkit),
+            # only for the scoped reads (never for the app's own token endpoints).
+            record = consented_token_find(token)
         if record is None:
             raise ApiError("TOKEN_INVALID", "访问令牌无效、已过期或已撤销，请重新登录")
         if self.scope is not None and self.scope not in record.scope_set:
@@ -61,16 +68,55 @@ class TokenAuth(HttpBearer):
         return record
 
 
+@dataclass(frozen=True, slots=True)
+class ConsentedToken:
+    """A live access token a depositor consented to (``hpf.channels.govapp.consent``): its
+    depositor, the client's name and the scopes granted."""
+
+    depositor_id: int
+    partner: str
+    scope_set: frozenset[str]
+    token_hash: str
+    kind: str = "CONSENT"
+
+
+def consented_token_find(token: str) -> ConsentedToken | None:
+    """The live django-oauth-toolkit access token (by its SHA-256) of a depositor's shadow
+    user (``hpf-depositor-<id>``), or None."""
+    checksum = hashlib.sha256(token.encode()).hexdigest()
+    found = (
+        AccessToken.objects.select_related("application", "user")
+        .filter(token_checksum=checksum)
+        .first()
+    )
+    if found is None or found.user is None or found.application is None or not found.is_valid():
+        return None
+    prefix, _, depositor = found.user.username.rpartition("-")
+    if prefix != "hpf-depositor" or not depositor.isdigit():
+        return None
+    return ConsentedToken(
+        depositor_id=int(depositor),
+        partner=found.application.name,
+        scope_set=frozenset(found.scope.split()),
+        token_hash=checksum,
+    )
+
+
 per_token = PerCallerThrottle(lambda record: f"token:{record.token_hash[:16]}")
 per_address = PerAddressThrottle()
 
 
-def caller(request: HttpRequest) -> tuple[ApiToken, Actor, str]:
+def caller(request: HttpRequest) -> tuple[Any, Actor, str]:
     """The token of an authenticated request, its depositor-bound actor (channel: the phone
-    app, or the API for a partner) and the audit purpose naming the partner."""
-    record: ApiToken = request.auth  # type: ignore[attr-defined]
-    channel = Channel.MOBILE if record.kind == TokenKind.APP else Channel.API
-    purpose = f"合作机构查询：{record.partner}" if record.kind == TokenKind.PARTNER else ""
+    app, the API for a partner, the government app for a consented client) and the audit
+    purpose naming the partner or client."""
+    record: ApiToken | ConsentedToken = request.auth  # type: ignore[attr-defined]
+    if isinstance(record, ConsentedToken):
+        channel = Channel.GOVAPP
+        purpose = f"授权应用查询：{record.partner}"
+    else:
+        channel = Channel.MOBILE if record.kind == TokenKind.APP else Channel.API
+        purpose = f"合作机构查询：{record.partner}" if record.kind == TokenKind.PARTNER else ""
     actor = Actor(f"depositor:{record.depositor_id}", channel, request.META.get("REMOTE_ADDR"))
     return record, actor, purpose[:200]
 

@@ -234,6 +234,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
             "error": error,
             "next": _next_url(request),
             "flash": request.session.pop("hpf_flash", ""),
+            # 一部手机办事通 sign-in (hpf.channels.govapp) only when its issuer is configured.
+            "govapp": bool(settings.HPF_GOVAPP_ISSUER),
         },
     )
     return _device_cookie(response, request)
