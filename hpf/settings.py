@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "hpf.channels.casework",
     "hpf.channels.auditor",
     "hpf.cases",
+    "hpf.channels.cases",
     "hpf.api",
 ]
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("counter/", include("hpf.channels.counter.urls")),
     path("verify/", include("hpf.channels.verify.urls")),
     path("casework/", include("hpf.channels.casework.urls")),
+    path("cases/", include("hpf.channels.cases.urls")),
     path("api/v1/", include("hpf.api.urls")),
     path("portal/", include("hpf.channels.portal.urls")),
 ]

@@ -180,9 +180,15 @@ def case_investigation(member: StaffMember, case_id: int, *, actor: Actor) -> In
             marked.marks.append("非工作时间登录")
         sign_ins.append(marked)
     account_filter = {"subject_account_id": case.account_id} if case.account_id else {}
-    changes = list(
-        AuditEvent.objects.filter(action__in=CHANGE_ACTIONS, **account_filter).order_by("-id")[:50]
-    ) if case.account_id else []
+    changes = (
+        list(
+            AuditEvent.objects.filter(action__in=CHANGE_ACTIONS, **account_filter).order_by("-id")[
+                :50
+            ]
+        )
+        if case.account_id
+        else []
+    )
     timeline = list(
         AuditEvent.objects.filter(action__startswith="case.", details__case=case.number).order_by(
             "id"

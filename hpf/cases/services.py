@@ -31,7 +31,12 @@ from hpf.cases.models import CaseChannel, CaseOutcome, CaseStatus, SecurityCase
 from hpf.common import clock
 from hpf.common.errors import AlreadyExists, DomainError, InvalidInput, InvalidTransition, NotFound
 from hpf.common.notify import notify
-from hpf.identity.services import online_access_freeze_by_centre, online_access_unfreeze
+from hpf.identity.services import (
+    login_of,
+    online_access_freeze,
+    online_access_freeze_by_centre,
+    online_access_unfreeze,
+)
 from hpf.registry.idcheck import IdCheckRequired
 from hpf.registry.models import AccountStatus, FreezeMode, FundAccount, IdCheckSession
 from hpf.registry.services import account_freeze, account_unfreeze
@@ -88,25 +93,30 @@ def case_report(
         raise InvalidInput("报告渠道不正确。")
     if not statement:
         raise InvalidInput("请填写发生了什么（本人陈述）。")
-    if channel in (CaseChannel.HOTLINE, CaseChannel.COUNTER):
-        if member is None or member.role != Role.CLERK or not member.active:
-            raise NotPermitted("只有在岗柜员或热线座席可以登记报告。")
+    if channel in (CaseChannel.HOTLINE, CaseChannel.COUNTER) and (
+        member is None or member.role != Role.CLERK or not member.active
+    ):
+        raise NotPermitted("只有在岗柜员或热线座席可以登记报告。")
     if channel == CaseChannel.HOTLINE and not verified_by.strip():
         raise InvalidInput("请记录核实来电人身份的问题及回答情况。")
-    if channel == CaseChannel.COUNTER:
-        if (
-            idcheck is None
-            or member is None
-            or idcheck.clerk_id != member.user_id
-            or idcheck.depositor_id != depositor_id
-            or idcheck.closed_at is not None
-            or idcheck.expires_at <= clock.now()
-        ):
-            raise IdCheckRequired()
+    if channel == CaseChannel.COUNTER and (
+        idcheck is None
+        or member is None
+        or idcheck.clerk_id != member.user_id
+        or idcheck.depositor_id != depositor_id
+        or idcheck.closed_at is not None
+        or idcheck.expires_at <= clock.now()
+    ):
+        raise IdCheckRequired()
     account = FundAccount.objects.filter(depositor_id=depositor_id).first()
-    ended = online_access_freeze_by_centre(
-        depositor_id=depositor_id, actor=actor, reason="leak_report"
-    )
+    login = login_of(depositor_id)
+    ended: int | None
+    if actor.ident == f"depositor:{depositor_id}":  # the person's own report: the self-freeze
+        ended = online_access_freeze(login=login, actor=actor) if login else None
+    else:
+        ended = online_access_freeze_by_centre(
+            depositor_id=depositor_id, actor=actor, reason="leak_report"
+        )
     now = clock.now()
     with transaction.atomic(durable=True):
         case = SecurityCase.objects.create(
@@ -155,7 +165,13 @@ def _confirm_hours() -> int:
 
 
 def _propose(
-    *, case_id: int, member: StaffMember, kind: str, reason: str, params: dict[str, str], actor: Actor
+    *,
+    case_id: int,
+    member: StaffMember,
+    kind: str,
+    reason: str,
+    params: dict[str, str],
+    actor: Actor,
 ) -> Proposal:
     _supervisor(member)
     reason = reason.strip()
@@ -179,7 +195,7 @@ def _propose(
                 proposal = Proposal.objects.create(
                     kind=kind,
                     account=account,
-                    hall_id=member.hall_id,
+                    hall_id=int(member.hall_id or 0),
                     params={**params, "case": case.pk, "confirm_by": confirm_by.isoformat()},
                     reason=reason[:200],
                     proposed_by_id=member.user_id,
@@ -215,7 +231,9 @@ def case_freeze_propose(
     )
 
 
-def case_unfreeze_propose(*, case_id: int, member: StaffMember, reason: str, actor: Actor) -> Proposal:
+def case_unfreeze_propose(
+    *, case_id: int, member: StaffMember, reason: str, actor: Actor
+) -> Proposal:
     return _propose(
         case_id=case_id, member=member, kind=LEAK_UNFREEZE, reason=reason, params={}, actor=actor
     )
@@ -390,7 +408,12 @@ def case_close(
         case.last_activity_at = now
         case.save(
             update_fields=[
-                "status", "outcome", "outcome_note", "closed_at", "closed_by", "last_activity_at"
+                "status",
+                "outcome",
+                "outcome_note",
+                "closed_at",
+                "closed_by",
+                "last_activity_at",
             ]
         )
         record_event(

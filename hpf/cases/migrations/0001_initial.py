@@ -5,40 +5,127 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0005_fundaccount_fillfactor_half'),
+        ("registry", "0005_fundaccount_fillfactor_half"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SecurityCase',
+            name="SecurityCase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=20, unique=True, verbose_name='案件编号')),
-                ('channel', models.CharField(choices=[('PORTAL', '网上服务大厅'), ('APP', '手机应用'), ('HOTLINE', '12329 热线'), ('COUNTER', '服务大厅柜台')], max_length=8, verbose_name='报告渠道')),
-                ('statement', models.TextField(max_length=1000, verbose_name='本人陈述')),
-                ('verified_by', models.CharField(blank=True, max_length=200, verbose_name='身份核实方式')),
-                ('reported_at', models.DateTimeField(verbose_name='报告时间')),
-                ('reported_by', models.CharField(max_length=64)),
-                ('online_frozen', models.BooleanField(default=False, verbose_name='网上业务已冻结')),
-                ('online_restored_at', models.DateTimeField(blank=True, null=True)),
-                ('online_restored_how', models.CharField(blank=True, max_length=20)),
-                ('findings', models.TextField(blank=True, max_length=4000, verbose_name='调查发现')),
-                ('status', models.CharField(choices=[('OPEN', '处理中'), ('CLOSED', '已办结')], db_index=True, default='OPEN', max_length=8)),
-                ('outcome', models.CharField(blank=True, choices=[('NO_MISUSE', '未发现他人使用账户信息'), ('MISUSE_STOPPED', '发现异常并已处置'), ('WITHDRAWN', '本人撤回报告')], max_length=16, verbose_name='结论')),
-                ('outcome_note', models.CharField(blank=True, max_length=500, verbose_name='结论说明')),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_by', models.CharField(blank=True, max_length=64)),
-                ('last_activity_at', models.DateTimeField()),
-                ('account', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.fundaccount')),
-                ('depositor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='security_cases', to='registry.depositor')),
-                ('idcheck', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.idchecksession')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=20, unique=True, verbose_name="案件编号")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("PORTAL", "网上服务大厅"),
+                            ("APP", "手机应用"),
+                            ("HOTLINE", "12329 热线"),
+                            ("COUNTER", "服务大厅柜台"),
+                        ],
+                        max_length=8,
+                        verbose_name="报告渠道",
+                    ),
+                ),
+                ("statement", models.TextField(max_length=1000, verbose_name="本人陈述")),
+                (
+                    "verified_by",
+                    models.CharField(blank=True, max_length=200, verbose_name="身份核实方式"),
+                ),
+                ("reported_at", models.DateTimeField(verbose_name="报告时间")),
+                ("reported_by", models.CharField(max_length=64)),
+                (
+                    "online_frozen",
+                    models.BooleanField(default=False, verbose_name="网上业务已冻结"),
+                ),
+                ("online_restored_at", models.DateTimeField(blank=True, null=True)),
+                ("online_restored_how", models.CharField(blank=True, max_length=20)),
+                (
+                    "findings",
+                    models.TextField(blank=True, max_length=4000, verbose_name="调查发现"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("OPEN", "处理中"), ("CLOSED", "已办结")],
+                        db_index=True,
+                        default="OPEN",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("NO_MISUSE", "未发现他人使用账户信息"),
+                            ("MISUSE_STOPPED", "发现异常并已处置"),
+                            ("WITHDRAWN", "本人撤回报告"),
+                        ],
+                        max_length=16,
+                        verbose_name="结论",
+                    ),
+                ),
+                (
+                    "outcome_note",
+                    models.CharField(blank=True, max_length=500, verbose_name="结论说明"),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_by", models.CharField(blank=True, max_length=64)),
+                ("last_activity_at", models.DateTimeField()),
+                (
+                    "account",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.fundaccount",
+                    ),
+                ),
+                (
+                    "depositor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="security_cases",
+                        to="registry.depositor",
+                    ),
+                ),
+                (
+                    "idcheck",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.idchecksession",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('closed_at__isnull', True), ('outcome', ''), ('status', 'OPEN')), models.Q(('closed_at__isnull', False), ('status', 'CLOSED'), models.Q(('outcome', ''), _negated=True)), _connector='OR'), name='case_closed_has_outcome')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("closed_at__isnull", True), ("outcome", ""), ("status", "OPEN")
+                            ),
+                            models.Q(
+                                ("closed_at__isnull", False),
+                                ("status", "CLOSED"),
+                                models.Q(("outcome", ""), _negated=True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="case_closed_has_outcome",
+                    )
+                ],
             },
         ),
     ]

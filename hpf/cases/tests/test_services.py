@@ -25,7 +25,7 @@ from hpf.cases.services import (
 )
 from hpf.common.errors import InvalidInput, InvalidTransition
 from hpf.common.models import Notification
-from hpf.identity.models import PortalLogin, PortalSession
+from hpf.identity.models import PortalSession
 from hpf.registry.idcheck import IdCheckRequired
 from hpf.registry.models import AccountStatus
 
@@ -50,9 +50,7 @@ def _session(login):
     )
 
 
-def test_hotline_report_freezes_online_access_and_texts_the_case_number(
-    owner, portal_login, clerk
-):
+def test_hotline_report_freezes_online_access_and_texts_the_case_number(owner, portal_login, clerk):
     _session(portal_login)
     case = case_report(
         depositor_id=owner.depositor_id,
@@ -138,9 +136,7 @@ def test_account_freeze_needs_a_second_supervisor_and_the_all_clear_closes_the_c
     case_proposal_confirm(proposal_id=p.pk, member=second, actor=_staff(second))
     owner.refresh_from_db()
     assert owner.status == AccountStatus.FROZEN and owner.freeze_mode == "RECEIVE_ONLY"
-    texts = list(
-        Notification.objects.filter(kind="security_case").values_list("text", flat=True)
-    )
+    texts = list(Notification.objects.filter(kind="security_case").values_list("text", flat=True))
     assert any("只收不付" in t and "解除冻结" in t for t in texts)
 
     case_record_findings(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -123,6 +125,25 @@ class UnfreezeStartForm(RegisterForm):
 
 
 class UnfreezeFinishForm(CodeForm):
-    totp = forms.CharField(
-        label=_("身份验证器动态口令（6 位数字）"), min_length=6, max_length=6, widget=CODE_WIDGET
+    """The SMS code plus the password or, for those who set one up, the TOTP code."""
+
+    password = forms.CharField(
+        label=_("登录密码"),
+        strip=False,
+        max_length=256,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+    totp = forms.CharField(
+        label=_("或：身份验证器动态口令（6 位数字）"),
+        min_length=6,
+        max_length=6,
+        required=False,
+        widget=CODE_WIDGET,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("password") and not data.get("totp"):
+            raise forms.ValidationError(_("请输入登录密码或身份验证器动态口令。"))
+        return data
