@@ -31,6 +31,7 @@ from hpf.common.errors import NotFound
 from hpf.identity.grants import Grant, grants_of
 from hpf.identity.models import Passkey, PortalSession
 from hpf.oversight.selectors import LOOKUP_ACTION, READ_ACTION, Reader
+from hpf.registry.models import FreezeMode
 from hpf.staff.models import Role, StaffMember
 
 BURST_READS = 5
@@ -119,6 +120,21 @@ class Marked:
 
 
 @dataclass
+class ProposalRow:
+    proposal: Proposal
+    label: str
+    confirm_by: dt.datetime
+
+
+def _proposal_row(p: Proposal) -> ProposalRow:
+    if p.kind == LEAK_FREEZE:
+        label = f"账户冻结（{FreezeMode(str(p.params.get('mode'))).label}）"
+    else:
+        label = "账户解冻"
+    return ProposalRow(p, label, dt.datetime.fromisoformat(str(p.params["confirm_by"])))
+
+
+@dataclass
 class Investigation:
     case: SecurityCase
     readers: list[Marked]
@@ -127,7 +143,7 @@ class Investigation:
     tokens: list[Grant]
     certificates: list[Certificate]
     changes: list[AuditEvent]
-    proposals: list[Proposal]
+    proposals: list[ProposalRow]
     timeline: list[AuditEvent]
     stale: bool
 
@@ -254,11 +270,12 @@ def case_investigation(member: StaffMember, case_id: int, *, actor: Actor) -> In
         if case.account_id
         else [],
         changes=changes,
-        proposals=list(
-            Proposal.objects.filter(
+        proposals=[
+            _proposal_row(p)
+            for p in Proposal.objects.filter(
                 kind__in=(LEAK_FREEZE, LEAK_UNFREEZE), params__case=case.pk
             ).order_by("-pk")
-        ),
+        ],
         timeline=timeline,
         stale=is_stale(case),
     )
