@@ -43,7 +43,7 @@ from hpf.registry.services import account_freeze, account_unfreeze
 from hpf.staff.models import Role, StaffMember
 
 LEAK_FREEZE = "LEAK_FREEZE"
-LEAK_UNFREEZE = "LEAK_UNFREEZE"
+LEAK_UNFREEZE = "LEAK_THAW"  # Proposal.kind holds 12 characters
 NOTICE_KIND = "security_case"  # outside NotificationKind: delivered by SMS
 
 
