@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from hpf.audit.models import Channel
+from hpf.cases.selectors import case_list
 from hpf.common import clock
 from hpf.common.errors import DomainError
 from hpf.oversight.selectors import AuditQuery, audit_export_rows, audit_search, unusual_patterns
@@ -158,4 +159,5 @@ def patterns(request: HttpRequest) -> HttpResponse:
     since = day("from", today - dt.timedelta(days=30))
     until = day("to", today)
     report = unusual_patterns(member, since=since, until=until)
-    return render(request, "auditor/patterns.html", {"member": member, "r": report})
+    cases = case_list(member, open_only=True)  # security cases: open, their age, stale ones
+    return render(request, "auditor/patterns.html", {"member": member, "r": report, "cases": cases})

@@ -92,3 +92,20 @@ def test_online_unfreeze_with_sms_code_and_password_restores_the_case(owner, por
     assert PortalLogin.objects.get().frozen_at is None
     case.refresh_from_db()
     assert case.online_restored_how == "online"
+
+
+def test_auditors_page_lists_open_cases_and_flags_an_untouched_one(owner, make_staff):
+    import datetime as dt
+
+    from django.urls import reverse
+
+    case = _case(owner)
+    fresh = _case(owner)
+    SecurityCase.objects.filter(pk=case.pk).update(
+        last_activity_at=case.last_activity_at - dt.timedelta(days=3)
+    )
+    html = verified_client(make_staff("auditor")).get(reverse("auditor:patterns")).content.decode()
+    panel = html.split("处理中的疑似信息泄露案件")[1]
+    stale_row = panel.split(case.number)[1].split("</tr>")[0]
+    fresh_row = panel.split(fresh.number)[1].split("</tr>")[0]
+    assert "超过一个工作日未处理" in stale_row and "超过一个工作日未处理" not in fresh_row
