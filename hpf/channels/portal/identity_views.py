@@ -888,7 +888,7 @@ def freeze_view(request: HttpRequest) -> HttpResponse:
     """Report a suspected leak: a security case opens (``hpf.cases``), online access freezes
     at once (every session and API token ends) and the case number goes by SMS."""
     login = _login(request)
-    statement = request.POST.get("statement", "").strip() or _("本人在网上服务大厅报告疑似信息泄露")
+    statement = request.POST.get("statement", "").strip() or "本人在网上服务大厅报告疑似信息泄露"
     case = case_report(
         depositor_id=login.depositor_id,
         channel=CaseChannel.PORTAL,
