@@ -45,6 +45,11 @@ from hpf.staff.models import Role, StaffMember
 LEAK_FREEZE = "LEAK_FREEZE"
 LEAK_UNFREEZE = "LEAK_THAW"  # Proposal.kind holds 12 characters
 NOTICE_KIND = "security_case"  # outside NotificationKind: delivered by SMS
+# What each freeze mode means for the person, in the SMS that announces it.
+FREEZE_MEANS = {
+    FreezeMode.RECEIVE_ONLY: "缴存照常入账，暂停提取等一切支出。",
+    FreezeMode.NO_MOVEMENT: "暂停缴存入账和一切支出。",
+}
 
 
 class FreezeLapsed(DomainError):
@@ -264,7 +269,7 @@ def _run_freeze(p: Proposal, actor: Actor) -> None:
         case.depositor_id,
         NOTICE_KIND,
         f"为保护您的资金，案件{case.number}已将您的公积金账户冻结（{FreezeMode(mode).label}）："
-        "缴存照常入账，暂停提取和贷款还款以外的支付。解除冻结：与中心核实后由两名审核员确认办理，"
+        f"{FREEZE_MEANS[mode]}解除冻结：与中心核实后由两名审核员确认办理，"
         "可到服务大厅或致电12329。",
     )
 

@@ -137,7 +137,7 @@ def test_account_freeze_needs_a_second_supervisor_and_the_all_clear_closes_the_c
     owner.refresh_from_db()
     assert owner.status == AccountStatus.FROZEN and owner.freeze_mode == "RECEIVE_ONLY"
     texts = list(Notification.objects.filter(kind="security_case").values_list("text", flat=True))
-    assert any("只收不付" in t and "解除冻结" in t for t in texts)
+    assert any("只收不付" in t and "暂停提取等一切支出" in t and "解除冻结" in t for t in texts)
 
     case_record_findings(
         case_id=case.pk, member=supervisor, findings="查询记录均为本人", actor=_staff(supervisor)
