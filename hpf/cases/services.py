@@ -46,7 +46,7 @@ LEAK_FREEZE = "LEAK_FREEZE"
 LEAK_UNFREEZE = "LEAK_THAW"  # Proposal.kind holds 12 characters
 NOTICE_KIND = "security_case"  # outside NotificationKind: delivered by SMS
 # What each freeze mode means for the person, in the SMS that announces it.
-FREEZE_MEANS = {
+FREEZE_MEANS: dict[str, str] = {
     FreezeMode.RECEIVE_ONLY: "缴存照常入账，暂停提取等一切支出。",
     FreezeMode.NO_MOVEMENT: "暂停缴存入账和一切支出。",
 }
