@@ -357,12 +357,31 @@ def case_record_findings(*, case_id: int, member: StaffMember, findings: str, ac
         )
 
 
-def cases_online_restored(*, depositor_id: int, how: str) -> int:
+def cases_online_restored(*, depositor_id: int, how: str, actor: Actor) -> int:
     """Mark the depositor's open cases as having online access back (called after
-    ``online_access_unfreeze``); how many."""
-    return SecurityCase.objects.filter(
-        depositor_id=depositor_id, status=CaseStatus.OPEN, online_restored_at__isnull=True
-    ).update(online_restored_at=clock.now(), online_restored_how=how, last_activity_at=clock.now())
+    ``online_access_unfreeze``), each with a ``case.online_restored`` audit row; how many."""
+    with transaction.atomic(durable=True):
+        cases = list(
+            SecurityCase.objects.select_for_update().filter(
+                depositor_id=depositor_id, status=CaseStatus.OPEN, online_restored_at__isnull=True
+            )
+        )
+        now = clock.now()
+        for case in cases:
+            case.online_restored_at = now
+            case.online_restored_how = how
+            case.last_activity_at = now
+            case.save(
+                update_fields=["online_restored_at", "online_restored_how", "last_activity_at"]
+            )
+            record_event(
+                actor,
+                "case.online_restored",
+                subject_account_id=case.account_id,
+                purpose="恢复网上业务",
+                details={"case": case.number, "how": how},
+            )
+    return len(cases)
 
 
 def case_restore_online_at_counter(
@@ -381,7 +400,7 @@ def case_restore_online_at_counter(
     ):
         raise IdCheckRequired()
     online_access_unfreeze(depositor_id=case.depositor_id, actor=actor, how="counter")
-    cases_online_restored(depositor_id=case.depositor_id, how="counter")
+    cases_online_restored(depositor_id=case.depositor_id, how="counter", actor=actor)
 
 
 def case_close(

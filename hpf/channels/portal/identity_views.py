@@ -928,14 +928,9 @@ def unfreeze_view(request: HttpRequest) -> HttpResponse:
                 else _password_ok(request, login, form.cleaned_data["password"])
             )
             if login is not None and second:
-                online_access_unfreeze(
-                    depositor_id=login.depositor_id,
-                    actor=Actor(
-                        f"depositor:{login.depositor_id}", Channel.WEB, client_addr(request)
-                    ),
-                    how="reverified",
-                )
-                cases_online_restored(depositor_id=login.depositor_id, how="online")
+                own = Actor(f"depositor:{login.depositor_id}", Channel.WEB, client_addr(request))
+                online_access_unfreeze(depositor_id=login.depositor_id, actor=own, how="reverified")
+                cases_online_restored(depositor_id=login.depositor_id, how="online", actor=own)
                 del request.session["hpf_unfreeze"]
                 request.session["hpf_flash"] = _("网上业务已恢复，建议立即修改密码。")
                 return redirect("portal:login")

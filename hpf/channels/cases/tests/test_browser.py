@@ -76,7 +76,7 @@ def _all_done(owner, case: SecurityCase) -> None:
         AuditEvent.objects.filter(details__case=case.number).values_list("action", flat=True)
     )
     assert {"case.open", "case.freeze_propose", "case.findings", "case.view"} <= steps
-    assert {"case.unfreeze_propose", "case.close"} <= steps
+    assert {"case.online_restored", "case.unfreeze_propose", "case.close"} <= steps
     assert AuditEvent.objects.filter(action="account.freeze", subject_account_id=owner.pk).exists()
     assert AuditEvent.objects.filter(action="portal.unfreeze", subject_account_id=owner.pk).exists()
     assert list(verify_chain()) == []
