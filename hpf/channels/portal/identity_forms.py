@@ -142,8 +142,14 @@ class UnfreezeFinishForm(CodeForm):
         widget=CODE_WIDGET,
     )
 
+    passkey = forms.BooleanField(label=_("或：改用通行密钥（指纹 / 面容）确认"), required=False)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not data.get("password") and not data.get("totp"):
-            raise forms.ValidationError(_("请输入登录密码或身份验证器动态口令。"))
+        if not data.get("password") and not data.get("totp") and not data.get("passkey"):
+            raise forms.ValidationError(_("请输入登录密码或身份验证器动态口令，或改用通行密钥。"))
         return data
+
+
+class EmptyForm(forms.Form):
+    """A page whose only action is a button outside the form (the passkey step)."""

@@ -145,6 +145,9 @@ def _landing() -> str:
     return reverse("portal:overview")
 
 
+UNFREEZE_PASSKEY = "hpf_unfreeze_passkey"  # depositor whose unfreeze SMS code passed
+
+
 def _form_page(request: HttpRequest, form: Any, **context: Any) -> HttpResponse:
     return render(request, TPL, {"form": form, **context}, status=context.pop("status", 200))
 
@@ -341,6 +344,13 @@ def passkey_login(request: HttpRequest) -> JsonResponse:
     except DomainError as exc:
         return JsonResponse({"code": exc.code, "message": exc.message}, status=400)
     login = passkey.login
+    if login.frozen_at is not None and request.session.get(UNFREEZE_PASSKEY) == login.depositor_id:
+        # The online unfreeze's second proof: the SMS code was checked for this person.
+        del request.session[UNFREEZE_PASSKEY]
+        own = Actor(f"depositor:{login.depositor_id}", Channel.WEB, client_addr(request))
+        online_access_unfreeze(depositor_id=login.depositor_id, actor=own, how="passkey")
+        cases_online_restored(depositor_id=login.depositor_id, how="passkey", actor=own)
+        login.frozen_at = None
     if login.frozen_at is not None:
         return JsonResponse(
             {"code": "ONLINE_ACCESS_FROZEN", "message": _("您已冻结本人的网上业务。")}, status=403
@@ -922,6 +932,25 @@ def unfreeze_view(request: HttpRequest) -> HttpResponse:
         if request.method == "POST" and form.is_valid():
             row = code_check(state["code"], form.cleaned_data["code"], purpose=CodePurpose.UNFREEZE)
             login = login_of(row.depositor_id) if row else None
+            if (
+                login is not None
+                and form.cleaned_data["passkey"]
+                and not form.cleaned_data["password"]
+                and not form.cleaned_data["totp"]
+            ):
+                # SMS code passed; the passkey (with user verification) is the second proof,
+                # checked by passkey_login for this same person only.
+                del request.session["hpf_unfreeze"]
+                request.session[UNFREEZE_PASSKEY] = login.depositor_id
+                return _form_page(
+                    request,
+                    forms.EmptyForm(),
+                    title=_("解除网上业务冻结"),
+                    intro=_("短信验证码正确。请使用您的通行密钥（指纹 / 面容）确认。"),
+                    submit=_("重新开始"),
+                    passkey_reauth=True,
+                    next=reverse("portal:security"),
+                )
             second = login is not None and (
                 totp.totp_check(login, form.cleaned_data["totp"])
                 if form.cleaned_data["totp"]

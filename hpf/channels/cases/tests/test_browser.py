@@ -191,3 +191,34 @@ def test_counter_report_ends_in_a_closed_case(
     _open_case(office, case)
     _shot(office, "supervisor-closed")
     _all_done(owner, case)
+
+
+def test_online_all_clear_with_sms_code_and_passkey(
+    browser_context, live_server, owner, portal_login, person
+):
+    from hpf.channels.portal.tests.test_browser_identity import _virtual_authenticator
+
+    me = browser_context()
+    browser_sign_in_depositor(me, live_server.url, owner.depositor_id)
+    me.goto("/portal/security/")
+    _virtual_authenticator(me)
+    me.get_by_role("button", name="添加通行密钥").click()
+    me.get_by_text("通行密钥已添加。").wait_for()
+    me.get_by_role("button", name="立即冻结我的网上业务").click()
+    me.get_by_text(re.compile(r"案件编号 AQ\d+")).wait_for()
+    p = person(1)
+    me.goto("/portal/unfreeze/")
+    me.get_by_label("身份证号").fill(p["id_number"])
+    me.get_by_label("姓名").fill(p["name"])
+    me.get_by_label("银行卡号").fill(p["bank_card"])
+    me.get_by_role("button", name="下一步").click()
+    me.get_by_label("验证码（6 位数字）").fill(last_sms_code())
+    me.get_by_label("或：改用通行密钥（指纹 / 面容）确认").check()
+    me.get_by_role("button", name="下一步").click()
+    me.get_by_role("button", name="使用通行密钥确认").click()
+    me.get_by_role("heading", name="账户安全").wait_for()
+    _shot(me, "portal-passkey-restored")
+    case = SecurityCase.objects.get()
+    assert case.online_restored_how == "passkey"
+    assert PortalLogin.objects.get().frozen_at is None
+    assert list(verify_chain()) == []
