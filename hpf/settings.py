@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "hpf.hotline",
     "hpf.channels.casework",
     "hpf.channels.auditor",
+    "hpf.cases",
+    "hpf.channels.cases",
     "hpf.api",
     "hpf.ops",  # issue 15: scheduler, backups, metrics, health
     "hpf.partners",
@@ -480,6 +482,8 @@ HPF_APPOINTMENT_CAPACITY = env_int("HPF_APPOINTMENT_CAPACITY", default=4, low=1,
 HPF_APPOINTMENT_SLOT_MINUTES = env_int("HPF_APPOINTMENT_SLOT_MINUTES", default=30, low=5, high=240)
 HPF_WORK_START_HOUR = env_int("HPF_WORK_START_HOUR", default=9, low=0, high=23)
 HPF_WORK_END_HOUR = env_int("HPF_WORK_END_HOUR", default=17, low=1, high=24)
+# A security case's account freeze lapses unless a second person confirms it within this time.
+HPF_CASE_FREEZE_CONFIRM_HOURS = env_int("HPF_CASE_FREEZE_CONFIRM_HOURS", default=4, low=1, high=72)
 
 # The audit trail (hpf.audit.services): events are sealed when written and linked into the
 # hash chain after commit. A process that recorded an event links at most once every

@@ -22,6 +22,7 @@ urlpatterns = [
     path("counter/", include("hpf.channels.counter.urls")),
     path("verify/", include("hpf.channels.verify.urls")),
     path("casework/", include("hpf.channels.casework.urls")),
+    path("cases/", include("hpf.channels.cases.urls")),
     path("api/v1/", include("hpf.api.urls")),
     path("portal/govapp/", include("hpf.channels.govapp.urls")),
     path("portal/oauth/authorize/", consent.authorize_view, name="oauth_authorize"),

@@ -320,6 +320,15 @@ class DisputeStep(Schema):
     by: str
 
 
+class LeakReportIn(Input):
+    statement: Annotated[str, Field(max_length=1000, description="发生了什么（选填）")] = ""
+
+
+class LeakReportOut(Schema):
+    case_number: str
+    online_frozen: bool
+
+
 class DisputeOut(Schema):
     id: int
     kind_label: str

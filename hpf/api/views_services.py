@@ -15,10 +15,13 @@ from django.http import HttpRequest, HttpResponse
 
 from hpf.api import schemas as s
 from hpf.api.base import caller, personal
+from hpf.api.models import TokenKind
 from hpf.appointments.models import Appointment
 from hpf.appointments.selectors import appointments_for
 from hpf.appointments.services import appointment_request
 from hpf.calc.periods import format_period
+from hpf.cases.models import CaseChannel
+from hpf.cases.services import case_report
 from hpf.certificates.models import Certificate
 from hpf.certificates.pdf import certificate_pdf
 from hpf.certificates.selectors import (
@@ -29,6 +32,7 @@ from hpf.certificates.selectors import (
     certificate_status,
 )
 from hpf.certificates.services import certificate_issue
+from hpf.common.errors import DomainError
 from hpf.disputes.selectors import DisputeView, disputes_for
 from hpf.disputes.services import dispute_file
 from hpf.oversight.selectors import account_readers
@@ -84,6 +88,33 @@ def me_dispute_file(request: HttpRequest, body: s.DisputeIn) -> Any:
         description=body.description,
     )
     return next(_dispute(x) for x in disputes_for(actor, account_id) if x.id == d.pk)
+
+
+class AppOnly(DomainError):
+    code = "SCOPE_MISSING"
+    default_message = "只有本人的手机应用可以报告疑似信息泄露。"
+
+
+@personal(
+    "POST",
+    "/me/security-report",
+    scope=None,
+    response=s.LeakReportOut,
+    summary="报告疑似信息泄露：立即冻结网上业务（本令牌随之失效）并立案，案件编号短信告知",
+)
+def me_security_report(request: HttpRequest, body: s.LeakReportIn) -> Any:
+    """Only the person's own app (never a partner's token) may report; the freeze ends
+    every session and token, this one included, in the same step."""
+    record, actor, _ = caller(request)
+    if record.kind != TokenKind.APP:
+        raise AppOnly()
+    case = case_report(
+        depositor_id=record.depositor_id,
+        channel=CaseChannel.APP,
+        statement=body.statement.strip() or "本人在手机应用报告疑似信息泄露",
+        actor=actor,
+    )
+    return {"case_number": case.number, "online_frozen": case.online_frozen}
 
 
 def _appointment(a: Appointment) -> dict[str, Any]:

@@ -86,7 +86,9 @@ def statement_content(
     today: dt.date,
 ) -> dict[str, Any]:
     """账户明细单: every movement with value date in [date_from, date_to], oldest first, with the
-    balance after each; the opening balance is the balance before ``date_from``."""
+    balance after each and, for a deposit, its base and employer / personal parts (as the
+    depositor's deposit page shows them); the opening balance is the balance before
+    ``date_from``."""
     if date_from is None or date_to is None:
         raise InvalidInput("账户明细单须选择起止日期")
     if date_from > date_to:
@@ -120,6 +122,10 @@ def statement_content(
                     "amount_fen": m.amount_fen,
                     "balance_fen": m.balance_after_fen,
                     "reversed": m.reversed,
+                    # A deposit's base and its employer / personal parts (None otherwise).
+                    "base_fen": m.deposit_base_fen,
+                    "employer_fen": m.employer_fen,
+                    "employee_fen": m.employee_fen,
                 }
                 for m in inside
             ],

@@ -320,6 +320,12 @@ def statement_story(d: RenderInput, st: dict[str, ParagraphStyle], width: float)
     rows.append(["", "", Paragraph("期初余额", st["cell"]), "", "", "", _num(s["opening_fen"], st)])
     for i, line in enumerate(s["lines"], start=1):
         label = line["reason_label"] + ("（已冲正）" if line["reversed"] else "")
+        if line.get("employer_fen") is not None:  # snapshots before the split lack the keys
+            base = f"基数 {yuan(line['base_fen'])}<br/>" if line.get("base_fen") else ""
+            label += (
+                f"<br/><font size=7>{base}单位 {yuan(line['employer_fen'])}"
+                f"<br/>个人 {yuan(line['employee_fen'])}</font>"
+            )
         amount = line["amount_fen"]
         rows.append(
             [

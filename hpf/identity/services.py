@@ -736,6 +736,24 @@ def online_access_freeze(*, login: PortalLogin, actor: Actor) -> int:
     return ended
 
 
+def online_access_freeze_by_centre(*, depositor_id: int, actor: Actor, reason: str) -> int | None:
+    """The centre freezes online access on a report made elsewhere (the hotline, a counter,
+    the app): as the self-freeze, but audited under the staff member or channel that took the
+    report. ``None`` when the person has no online login (nothing to freeze)."""
+    with transaction.atomic(durable=True):
+        if not PortalLogin.objects.filter(depositor_id=depositor_id).update(frozen_at=clock.now()):
+            return None
+        ended = credentials_end_all(depositor_id=depositor_id, reason="self_freeze", actor=actor)
+        record_event(
+            actor,
+            "portal.centre_freeze",
+            subject_account_id=_account_id(depositor_id),
+            purpose="疑似信息泄露：冻结网上业务",
+            details={"sessions_ended": ended, "reason": reason, "alert": True},
+        )
+    return ended
+
+
 def online_access_unfreeze(*, depositor_id: int, actor: Actor, how: str) -> None:
     """Lift the freeze: at the counter (``how="counter"``) or after the strong online
     re-verification (``how="reverified"``: ID + card + SMS code + TOTP or passkey)."""

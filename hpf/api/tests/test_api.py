@@ -199,6 +199,7 @@ def test_openapi_document_is_generated_valid_and_complete(client):
         "/api/v1/me/certificates",
         "/api/v1/me/certificates/{serial}/pdf",
         "/api/v1/me/readers",
+        "/api/v1/me/security-report",
         "/api/v1/tokens/revoke",
         "/api/v1/calculators/loan",
         "/api/v1/calculators/deposit",

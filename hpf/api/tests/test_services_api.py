@@ -147,3 +147,22 @@ def test_readers(client, owner, other, make_staff, idcheck):
     assert counter[0]["hall"] == "五华管理部" and counter[0]["idcheck"] is True
     theirs = get(client, "/api/v1/me/readers", issue(other, READ)).json()
     assert all(r["channel"] != "counter" for r in theirs["readers"])
+
+
+def test_app_reports_a_suspected_leak_and_its_token_ends(client, owner, portal_login):
+    from hpf.api.models import TokenKind
+    from hpf.cases.models import SecurityCase
+    from hpf.identity.models import PortalLogin
+
+    partner = issue(owner, ["account:read"], kind=TokenKind.PARTNER, partner="某银行")
+    refused = post(client, "/api/v1/me/security-report", partner, {"statement": "x"})
+    assert (refused.status_code, refused.json()["code"]) == (403, "SCOPE_MISSING")
+    assert not SecurityCase.objects.exists()
+    token = issue(owner, ["account:read"])
+    r = post(client, "/api/v1/me/security-report", token, {"statement": "手机丢失"})
+    assert r.status_code == 200 and r.json()["online_frozen"] is True
+    case = SecurityCase.objects.get()
+    assert r.json()["case_number"] == case.number and case.channel == "APP"
+    assert PortalLogin.objects.get().frozen_at is not None
+    after = get(client, "/api/v1/me/account", token)
+    assert after.status_code == 401  # the reporting token ended with the freeze

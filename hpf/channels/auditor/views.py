@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from hpf.audit.models import Channel
+from hpf.cases.selectors import case_list
 from hpf.common import clock
 from hpf.common.errors import DomainError
 from hpf.common.exports import csv_bytes, xlsx_bytes
@@ -152,4 +153,5 @@ def patterns(request: HttpRequest) -> HttpResponse:
     report = unusual_patterns(
         member, since=since, until=until, actor=staff_actor(request, Channel.BACKOFFICE)
     )
-    return render(request, "auditor/patterns.html", {"member": member, "r": report})
+    cases = case_list(member, open_only=True)  # security cases: open, their age, stale ones
+    return render(request, "auditor/patterns.html", {"member": member, "r": report, "cases": cases})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -123,6 +125,31 @@ class UnfreezeStartForm(RegisterForm):
 
 
 class UnfreezeFinishForm(CodeForm):
-    totp = forms.CharField(
-        label=_("身份验证器动态口令（6 位数字）"), min_length=6, max_length=6, widget=CODE_WIDGET
+    """The SMS code plus the password or, for those who set one up, the TOTP code."""
+
+    password = forms.CharField(
+        label=_("登录密码"),
+        strip=False,
+        max_length=256,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+    totp = forms.CharField(
+        label=_("或：身份验证器动态口令（6 位数字）"),
+        min_length=6,
+        max_length=6,
+        required=False,
+        widget=CODE_WIDGET,
+    )
+
+    passkey = forms.BooleanField(label=_("或：改用通行密钥（指纹 / 面容）确认"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("password") and not data.get("totp") and not data.get("passkey"):
+            raise forms.ValidationError(_("请输入登录密码或身份验证器动态口令，或改用通行密钥。"))
+        return data
+
+
+class EmptyForm(forms.Form):
+    """A page whose only action is a button outside the form (the passkey step)."""

@@ -30,6 +30,9 @@ from django.views.decorators.http import require_POST
 from hpf.audit.models import Channel
 from hpf.audit.services import Actor, record_event
 from hpf.calc.masking import mask_mobile
+from hpf.cases.models import CaseChannel
+from hpf.cases.selectors import cases_of_depositor
+from hpf.cases.services import case_report, cases_online_restored
 from hpf.channels.portal import identity_forms as forms
 from hpf.channels.portal.auth import (
     DEVICE_COOKIE,
@@ -62,7 +65,6 @@ from hpf.identity.services import (
     login_of,
     mobile_change_complete,
     mobile_change_start,
-    online_access_freeze,
     online_access_unfreeze,
     password_change,
     password_confirm,
@@ -141,6 +143,9 @@ def _next_url(request: HttpRequest) -> str:
 def _landing() -> str:
     """Where a sign-in lands without a ``next``: the account overview."""
     return reverse("portal:overview")
+
+
+UNFREEZE_PASSKEY = "hpf_unfreeze_passkey"  # depositor whose unfreeze SMS code passed
 
 
 def _form_page(request: HttpRequest, form: Any, **context: Any) -> HttpResponse:
@@ -341,6 +346,13 @@ def passkey_login(request: HttpRequest) -> JsonResponse:
     except DomainError as exc:
         return JsonResponse({"code": exc.code, "message": exc.message}, status=400)
     login = passkey.login
+    if login.frozen_at is not None and request.session.get(UNFREEZE_PASSKEY) == login.depositor_id:
+        # The online unfreeze's second proof: the SMS code was checked for this person.
+        del request.session[UNFREEZE_PASSKEY]
+        own = Actor(f"depositor:{login.depositor_id}", Channel.WEB, client_addr(request))
+        online_access_unfreeze(depositor_id=login.depositor_id, actor=own, how="passkey")
+        cases_online_restored(depositor_id=login.depositor_id, how="passkey", actor=own)
+        login.frozen_at = None
     if login.frozen_at is not None:
         return JsonResponse(
             {"code": "ONLINE_ACCESS_FROZEN", "message": _("您已冻结本人的网上业务。")}, status=403
@@ -518,6 +530,7 @@ def security_view(request: HttpRequest) -> HttpResponse:
             ],
             "current": current_session_id(request),
             "grants": grants_of(login.depositor_id),
+            "cases": cases_of_depositor(login.depositor_id),
             "passkeys": list(login.passkeys.order_by("created_at")),
             "prefs": [
                 (kind, KIND_LABELS.get(kind, label), prefs[kind][0], prefs[kind][1])
@@ -884,14 +897,31 @@ def notifications_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @depositor_required
 def freeze_view(request: HttpRequest) -> HttpResponse:
-    """Freeze my online access: every session ends at once, the centre is alerted."""
+    """Report a suspected leak: a security case opens (``hpf.cases``), online access freezes
+    at once (every session and API token ends) and the case number goes by SMS."""
     login = _login(request)
-    online_access_freeze(login=login, actor=request.actor)  # type: ignore[attr-defined]
+    statement = request.POST.get("statement", "").strip() or "本人在网上服务大厅报告疑似信息泄露"
+    case = case_report(
+        depositor_id=login.depositor_id,
+        channel=CaseChannel.PORTAL,
+        statement=statement,
+        actor=request.actor,  # type: ignore[attr-defined]
+    )
     portal_sign_out(request)
     request.session["hpf_flash"] = _(
-        "网上业务已冻结，所有设备均已退出，中心已收到提醒。解除冻结请到服务大厅，或使用“解除冻结”完成强身份核验。"
-    )
+        "网上业务已冻结，所有设备均已退出。中心已受理，案件编号 %(no)s（已短信发送）。"
+        "解除冻结请到服务大厅，或使用“解除冻结”以短信验证码加密码完成核验。"
+    ) % {"no": case.number}
     return redirect("portal:login")
+
+
+def _password_ok(request: HttpRequest, login: PortalLogin, password: str) -> bool:
+    """The password as the second proof of the online unfreeze, throttled per person
+    (``password_confirm``: 5 wrong, then a lock) so the SMS code plus guessing is no way in."""
+    try:
+        return password_confirm(login=login, password=password, actor=_anon(request))
+    except DomainError:
+        return False
 
 
 @never_cache
@@ -904,19 +934,39 @@ def unfreeze_view(request: HttpRequest) -> HttpResponse:
         if request.method == "POST" and form.is_valid():
             row = code_check(state["code"], form.cleaned_data["code"], purpose=CodePurpose.UNFREEZE)
             login = login_of(row.depositor_id) if row else None
-            if login is not None and totp.totp_check(login, form.cleaned_data["totp"]):
-                online_access_unfreeze(
-                    depositor_id=login.depositor_id,
-                    actor=Actor(
-                        f"depositor:{login.depositor_id}", Channel.WEB, client_addr(request)
-                    ),
-                    how="reverified",
+            if (
+                login is not None
+                and form.cleaned_data["passkey"]
+                and not form.cleaned_data["password"]
+                and not form.cleaned_data["totp"]
+            ):
+                # SMS code passed; the passkey (with user verification) is the second proof,
+                # checked by passkey_login for this same person only.
+                del request.session["hpf_unfreeze"]
+                request.session[UNFREEZE_PASSKEY] = login.depositor_id
+                return _form_page(
+                    request,
+                    forms.EmptyForm(),
+                    title=_("解除网上业务冻结"),
+                    intro=_("短信验证码正确。请使用您的通行密钥（指纹 / 面容）确认。"),
+                    submit=_("重新开始"),
+                    passkey_reauth=True,
+                    next=reverse("portal:security"),
                 )
+            second = login is not None and (
+                totp.totp_check(login, form.cleaned_data["totp"])
+                if form.cleaned_data["totp"]
+                else _password_ok(request, login, form.cleaned_data["password"])
+            )
+            if login is not None and second:
+                own = Actor(f"depositor:{login.depositor_id}", Channel.WEB, client_addr(request))
+                online_access_unfreeze(depositor_id=login.depositor_id, actor=own, how="reverified")
+                cases_online_restored(depositor_id=login.depositor_id, how="online", actor=own)
                 del request.session["hpf_unfreeze"]
                 request.session["hpf_flash"] = _("网上业务已恢复，建议立即修改密码。")
                 return redirect("portal:login")
-            error = _("验证码或动态口令不正确。未启用身份验证器的，请到服务大厅办理解除冻结。")
-        intro = _("请输入短信验证码和身份验证器的动态口令。")
+            error = _("验证码、密码或动态口令不正确。")
+        intro = _("请输入短信验证码，以及登录密码或身份验证器的动态口令（二选一）。")
     else:
         form = forms.UnfreezeStartForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -927,7 +977,7 @@ def unfreeze_view(request: HttpRequest) -> HttpResponse:
             error = started.error
             form = forms.UnfreezeStartForm()
         intro = _(
-            "解除冻结须核验身份证号、姓名、银行卡号、登记手机的验证码和身份验证器动态口令；也可到服务大厅办理。"
+            "解除冻结须核验身份证号、姓名、银行卡号、登记手机的验证码和登录密码（或身份验证器动态口令）；也可到服务大厅办理。"
         )
     return _form_page(
         request, form, title=_("解除网上业务冻结"), intro=intro, submit=_("下一步"), error=error
