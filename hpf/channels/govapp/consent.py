@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
@@ -106,7 +107,7 @@ def authorize_view(request: HttpRequest) -> HttpResponse:
             target = getattr(exc, "redirect_uri", None) or credentials["redirect_uri"]
             return HttpResponseRedirect(exc.oauthlib_error.in_uri(target))
         return HttpResponseRedirect(uri)
-    return render(
+    response = render(
         request,
         "govapp/consent.html",
         {
@@ -115,6 +116,11 @@ def authorize_view(request: HttpRequest) -> HttpResponse:
             "lifetime": _lifetime_text(),
         },
     )
+    # The answer is a form posted here that redirects to the app's registered callback, and a
+    # browser holds that redirect to the page's CSP form-action: allow exactly that origin.
+    target = urlsplit(credentials["redirect_uri"])
+    response._csp_update = {"form-action": [f"{target.scheme}://{target.netloc}"]}  # type: ignore[attr-defined]
+    return response
 
 
 def live_consents(depositor_id: int) -> list[Grant]:
