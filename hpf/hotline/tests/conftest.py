@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -43,6 +44,10 @@ def dial(ivr: tuple[str, int]) -> Callable[..., Transcript]:
 
     def place(keys: list[str], caller: str = CALLER) -> Transcript:
         host, port = ivr
-        return asyncio.run(asyncio.wait_for(call(host, port, keys_from(keys), caller=caller), 60))
+        coroutine = asyncio.wait_for(call(host, port, keys_from(keys), caller=caller), 60)
+        # A thread of its own: the suite's browser journeys keep Playwright's event loop
+        # running in the main thread for the session, where asyncio.run() is refused.
+        with ThreadPoolExecutor(max_workers=1) as phone:
+            return phone.submit(asyncio.run, coroutine).result()
 
     return place
