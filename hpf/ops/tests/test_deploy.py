@@ -23,7 +23,7 @@ def test_procfile_and_units_declare_the_same_processes() -> None:
         for line in (DEPLOY / "Procfile").read_text().splitlines()
         if line and not line.startswith("#")
     )
-    assert set(procfile) == {"web", "audit-linker", "scheduler"}
+    assert set(procfile) == {"web", "audit-linker", "scheduler", "hotline"}
     units = {}
     for path in sorted((DEPLOY / "systemd").glob("hpf-*.service")):
         unit = configparser.ConfigParser(strict=False, interpolation=None)
@@ -42,6 +42,7 @@ def test_procfile_and_units_declare_the_same_processes() -> None:
     assert _hpf_commands(procfile["scheduler"]) == {"scheduler"}
     assert _hpf_commands(procfile["audit-linker"]) == {"link_audit"}
     assert "--follow" in shlex.split(procfile["audit-linker"])
+    assert _hpf_commands(procfile["hotline"]) == {"ivr_serve"}
     target = (DEPLOY / "systemd" / "hpf.target").read_text()
     for name in units:
         assert f"hpf-{name}.service" in target
