@@ -767,11 +767,20 @@ def loan_eligible(account: Any, amount_fen: int = 240_000) -> None:
 
 
 def _raw_remittance(account: Any, period: int, tag: str, amount_fen: int = 240_000) -> None:
+    from django.db import transaction
+
+    day = dt.date(period // 100, period % 100, 15)
+    # One transaction: on PostgreSQL an entry must have its balancing postings at commit, and
+    # tests with committed data (live servers, threads) would commit the entry alone.
+    with transaction.atomic():
+        _raw_entry(account, period, tag, amount_fen, day)
+
+
+def _raw_entry(account: Any, period: int, tag: str, amount_fen: int, day: dt.date) -> None:
     from django.utils import timezone
 
     from hpf.ledger.models import JournalEntry, Posting, Reason
 
-    day = dt.date(period // 100, period % 100, 15)
     entry = JournalEntry.objects.create(
         reason=Reason.REMITTANCE,
         value_date=day,

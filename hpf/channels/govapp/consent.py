@@ -19,34 +19,23 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from oauth2_provider.exceptions import OAuthToolkitError
-from oauth2_provider.models import AccessToken, Application, RefreshToken
+from oauth2_provider.models import Application, RefreshToken
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauth2_provider.settings import oauth2_settings
 
 from hpf.audit.services import Actor, record_event
+from hpf.channels.govapp.services import SHADOW_PREFIX, consent_tokens_end, shadow_user
 from hpf.channels.portal.auth import depositor_required
 from hpf.common import clock
 from hpf.common.errors import NotFound
 from hpf.identity.grants import Grant
 from hpf.registry.models import FundAccount
-
-SHADOW_PREFIX = "hpf-depositor-"
-
-
-def shadow_user(depositor_id: int) -> User:
-    """DOT's owner of the depositor's grants and tokens (no usable password, not staff)."""
-    user, _created = User.objects.get_or_create(
-        username=f"{SHADOW_PREFIX}{depositor_id}",
-        defaults={"password": make_password(None), "is_active": True, "is_staff": False},
-    )
-    return user
 
 
 def _depositor_id(request: HttpRequest) -> int:
@@ -157,27 +146,9 @@ def _seconds(n: int) -> dt.timedelta:
     return dt.timedelta(seconds=int(n))
 
 
-def _end(depositor_id: int, application_id: int | None = None) -> int:
-    user = User.objects.filter(username=f"{SHADOW_PREFIX}{depositor_id}").first()
-    if user is None:
-        return 0
-    refreshes = RefreshToken.objects.filter(user=user, revoked__isnull=True)
-    accesses = AccessToken.objects.filter(user=user)
-    if application_id is not None:
-        refreshes = refreshes.filter(application_id=application_id)
-        accesses = accesses.filter(application_id=application_id)
-    ended = 0
-    for refresh in refreshes:
-        refresh.revoke()  # also deletes its access token
-        ended += 1
-    ended += int(accesses.count())
-    accesses.delete()
-    return ended
-
-
 def revoke_consent(depositor_id: int, ref: str, actor: Actor) -> None:
     """The security page's revoke: every token of that client for the depositor ends."""
-    if not ref.isdigit() or not _end(depositor_id, int(ref)):
+    if not ref.isdigit() or not consent_tokens_end(depositor_id, int(ref)):
         raise NotFound("未找到该授权")
     record_event(
         actor,
@@ -191,7 +162,7 @@ def revoke_consent(depositor_id: int, ref: str, actor: Actor) -> None:
 
 def end_all(*, depositor_id: int, reason: str, actor: Actor, **_: Any) -> int:
     """``credentials_reset`` receiver: every consented token of the depositor ends."""
-    ended = _end(depositor_id)
+    ended = consent_tokens_end(depositor_id)
     if ended:
         record_event(
             actor,

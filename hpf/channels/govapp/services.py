@@ -15,7 +15,9 @@ from __future__ import annotations
 import secrets
 
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from oauth2_provider.models import AccessToken, RefreshToken
 
 from hpf.audit.models import Channel
 from hpf.audit.services import Actor, record_event
@@ -115,3 +117,37 @@ def depositor_for(*, issuer: str, identity: Identity, actor: Actor) -> Depositor
     else:
         GovAppLink.objects.filter(pk=found.pk).update(last_sign_in_at=now)
     return depositor
+
+
+# --- consented access (the OAuth tokens' writes; consent.py holds the pages) ----------------
+
+SHADOW_PREFIX = "hpf-depositor-"
+
+
+def shadow_user(depositor_id: int) -> User:
+    """DOT's owner of the depositor's grants and tokens (no usable password, not staff)."""
+    user, _created = User.objects.get_or_create(
+        username=f"{SHADOW_PREFIX}{depositor_id}",
+        defaults={"password": make_password(None), "is_active": True, "is_staff": False},
+    )
+    return user
+
+
+def consent_tokens_end(depositor_id: int, application_id: int | None = None) -> int:
+    """End the depositor's consented tokens (of one client, or all): refresh tokens revoked
+    with their access tokens, any access token left deleted; the number ended."""
+    user = User.objects.filter(username=f"{SHADOW_PREFIX}{depositor_id}").first()
+    if user is None:
+        return 0
+    refreshes = RefreshToken.objects.filter(user=user, revoked__isnull=True)
+    accesses = AccessToken.objects.filter(user=user)
+    if application_id is not None:
+        refreshes = refreshes.filter(application_id=application_id)
+        accesses = accesses.filter(application_id=application_id)
+    ended = 0
+    for refresh in refreshes:
+        refresh.revoke()  # also deletes its access token
+        ended += 1
+    ended += int(accesses.count())
+    accesses.delete()
+    return ended
