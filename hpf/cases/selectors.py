@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from hpf.approvals.models import Proposal
-from hpf.audit.models import AuditEvent, Channel
+from hpf.audit.models import AuditEvent
 from hpf.audit.services import Actor, record_event
 from hpf.cases.models import CaseStatus, SecurityCase
 from hpf.cases.services import LEAK_FREEZE, LEAK_UNFREEZE
@@ -30,7 +30,7 @@ from hpf.common import clock
 from hpf.common.errors import NotFound
 from hpf.identity.grants import Grant, grants_of
 from hpf.identity.models import Passkey, PortalSession
-from hpf.oversight.selectors import LOOKUP_ACTION, READ_ACTION, Reader
+from hpf.oversight.selectors import Reader, readers_of
 from hpf.registry.models import FreezeMode
 from hpf.staff.models import Role, StaffMember
 
@@ -172,51 +172,12 @@ def _mark_readers(readers: list[Reader]) -> list[Marked]:
 
 
 def _readers(case: SecurityCase, limit: int = 200) -> list[Reader]:
-    """Who read the account, as ``hpf.oversight.account_readers`` lists it, but without a
-    second account read: auditors may see the trail, not the account, and the ``case.view``
-    event already records this look."""
-    events = list(
-        AuditEvent.objects.filter(
-            subject_account_id=case.account_id, action__in=(READ_ACTION, LOOKUP_ACTION)
-        ).order_by("-id")[:limit]
-    )
-    ids = {
-        int(e.actor.partition(":")[2])
-        for e in events
-        if e.actor.startswith("staff:") and e.actor.partition(":")[2].isdigit()
-    }
-    staff = {
-        m.user_id: m for m in StaffMember.objects.filter(user_id__in=ids).select_related("hall")
-    }
-    labels = dict(Channel.choices)
-    own = f"depositor:{case.depositor_id}"
-    out = []
-    for e in events:
-        kind, _, ident = e.actor.partition(":")
-        hall = ""
-        if e.actor == own:
-            who = "本人"
-        elif kind == "staff" and ident.isdigit() and int(ident) in staff:
-            m = staff[int(ident)]
-            who = f"{m.get_role_display()}（工号 {m.staff_no}）"
-            hall = m.hall.name if m.hall else ""
-        elif kind == "public":
-            who = "证明核验（公开页面）"
-        else:
-            who = {"kiosk": "智慧柜员机", "partner": "合作机构"}.get(kind, "系统")
-        session = e.details.get("idcheck_session") if isinstance(e.details, dict) else None
-        out.append(
-            Reader(
-                at=e.occurred_at,
-                channel=e.channel,
-                channel_label=labels.get(e.channel, e.channel),
-                who=who,
-                hall=hall,
-                purpose=e.purpose,
-                idcheck_session=session if isinstance(session, int) else None,
-            )
-        )
-    return out
+    """Who read the account, as the depositor's "who looked at my account" lists it, but
+    without a second account read: auditors may see the trail, not the account, and the
+    ``case.view`` event already records this look."""
+    if case.account_id is None:
+        return []
+    return readers_of(case.account_id, case.depositor_id, limit=limit)
 
 
 def case_investigation(member: StaffMember, case_id: int, *, actor: Actor) -> Investigation:

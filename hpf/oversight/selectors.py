@@ -262,9 +262,17 @@ def account_readers(actor: Actor, account_id: int, *, limit: int = 200) -> list[
     back office, kiosks, partners, the depositor themself and the public verification page.
     Staff are named by staff number (工号) and hall, never by personal details."""
     account = access_account(actor, account_id, view="readers", purpose="查询账户被查询记录")
+    return readers_of(account.pk, account.depositor_id, limit=limit)
+
+
+def readers_of(account_id: int, depositor_id: int, *, limit: int = 200) -> list[Reader]:
+    """The reads of one account from the audit trail, in words (newest first), without reading
+    the account itself: ``account_readers`` for the depositor after its own audited access,
+    and a security case's investigation page for supervisors and auditors (whose own look is
+    recorded as ``case.view``)."""
     events = list(
         AuditEvent.objects.filter(
-            subject_account_id=account.pk, action__in=(READ_ACTION, LOOKUP_ACTION)
+            subject_account_id=account_id, action__in=(READ_ACTION, LOOKUP_ACTION)
         ).order_by("-id")[:limit]
     )
     staff_ids = {
@@ -277,7 +285,7 @@ def account_readers(actor: Actor, account_id: int, *, limit: int = 200) -> list[
         for m in StaffMember.objects.filter(user_id__in=staff_ids).select_related("hall")
     }
     labels = dict(Channel.choices)
-    own = f"depositor:{account.depositor_id}"
+    own = f"depositor:{depositor_id}"
     out: list[Reader] = []
     for e in events:
         kind, _, ident = e.actor.partition(":")

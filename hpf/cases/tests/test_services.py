@@ -220,3 +220,32 @@ def test_clerk_cannot_read_the_investigation(owner, clerk):
 
     with pytest.raises(NotForYou):
         case_investigation(clerk, case.pk, actor=_staff(clerk))
+
+
+def test_the_investigation_names_a_kiosk_read_as_the_depositors_page_does(owner, supervisor):
+    """One listing of an account's readers (``hpf.oversight.readers_of``) serves both pages: a
+    bank kiosk's read is named by its bank and branch on the case page too."""
+    from hpf.oversight.selectors import account_readers
+    from hpf.registry.access import grant_own_account
+
+    grant_own_account(
+        Actor(f"kiosk:{owner.depositor_id}", "kiosk"),
+        view="kiosk.inquiry",
+        sections=("kiosk.inquiry",),
+        purpose="自助终端查询",
+        details={"partner_name": "中国建设银行", "branch": "中国建设银行昆明五华支行"},
+    )
+    case = case_report(
+        depositor_id=owner.depositor_id,
+        channel=CaseChannel.APP,
+        statement="x",
+        actor=Actor(f"depositor:{owner.depositor_id}", "mobile"),
+    )
+    page = case_investigation(supervisor, case.pk, actor=_staff(supervisor))
+    on_case = [m.item.who for m in page.readers if m.item.channel == "kiosk"]
+    own = account_readers(Actor(f"depositor:{owner.depositor_id}", "web"), owner.pk)
+    assert (
+        on_case
+        == [r.who for r in own if r.channel == "kiosk"]
+        == ["中国建设银行昆明五华支行 自助终端"]
+    )
