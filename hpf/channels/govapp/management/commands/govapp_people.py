@@ -8,6 +8,7 @@ number is audited, as ``hpf demo-logins`` does.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -15,11 +16,20 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from hpf.audit.services import Actor, record_event
+from hpf.calc.idnumbers import make_resident_id
 from hpf.common.crypto import decrypt
 from hpf.ledger.models import Posting, Reason
 from hpf.registry.models import AccountStatus, FundAccount
 
-NOT_A_DEPOSITOR = {"subject": "govapp-demo-x", "name": "路人甲", "id_number": "530102198001010014"}
+
+def not_a_depositor() -> dict[str, str]:
+    """A synthetic person the province knows and the centre does not: the ID number is built
+    (valid check digit) rather than written out, like every generated demo ID."""
+    return {
+        "subject": "govapp-demo-x",
+        "name": "路人甲",
+        "id_number": make_resident_id("530102", dt.date(1980, 1, 1), 1),
+    }
 
 
 class Command(BaseCommand):
@@ -57,5 +67,5 @@ class Command(BaseCommand):
                     "acr": "face" if n < 2 else "realname",
                 }
             )
-        people.append({**NOT_A_DEPOSITOR, "acr": "face"})
+        people.append({**not_a_depositor(), "acr": "face"})
         self.stdout.write(json.dumps(people, ensure_ascii=False))
