@@ -57,13 +57,22 @@ _READ_SQL = """
       FROM registry_fundaccount a LEFT JOIN ledger_accountdigest d ON d.account_id = a.id
      WHERE a.id = %s"""
 # A newer digest (more postings) is never replaced by an older one computed concurrently.
-_WRITE_SQL = """
-    INSERT INTO ledger_accountdigest (account_id, postings, balance_fen, data, computed_at)
-    VALUES (%s, %s, %s, %s, %s)
+_UPSERT = """
     ON CONFLICT (account_id) DO UPDATE SET postings = excluded.postings,
         balance_fen = excluded.balance_fen, data = excluded.data,
         computed_at = excluded.computed_at
      WHERE ledger_accountdigest.postings <= excluded.postings"""
+_WRITE_SQL = (
+    "INSERT INTO ledger_accountdigest (account_id, postings, balance_fen, data, computed_at)"
+    " VALUES (%s, %s, %s, %s, %s)" + _UPSERT
+)
+# PostgreSQL, outside a caller's transaction: the same as one statement (one round trip, its
+# own transaction) whose commit does not wait for the WAL flush.
+_WRITE_ASYNC_SQL = (
+    "WITH async AS (SELECT set_config('synchronous_commit', 'off', true))"
+    " INSERT INTO ledger_accountdigest (account_id, postings, balance_fen, data, computed_at)"
+    " SELECT %s, %s, %s, %s, %s FROM async" + _UPSERT
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,22 +204,18 @@ def _loads(postings: int, text: str) -> Digest | None:
 
 
 def _store(account: FundAccount, digest: Digest) -> None:
-    """Keep the digest for the next view. A cache: written without waiting for the WAL flush
-    (PostgreSQL, when not inside a caller's transaction; losing it in a crash only means
-    computing it again), and a failure to write it never fails the read."""
-    params = [
-        account.pk,
-        digest.postings,
-        digest.balance_fen,
-        _dumps(digest),
-        clock.now(),
-    ]
+    """Keep the digest for the next view. A cache: on PostgreSQL outside a caller's
+    transaction one statement that does not wait for the WAL flush (losing it in a crash
+    only means computing it again); inside one (the partner API's), a savepoint, so that a
+    failure to write it never fails the read."""
+    params = [account.pk, digest.postings, digest.balance_fen, _dumps(digest), clock.now()]
     try:
-        own = not connection.in_atomic_block
-        with transaction.atomic(), connection.cursor() as cur:
-            if own and connection.vendor == "postgresql":
-                cur.execute("SET LOCAL synchronous_commit TO OFF")
-            cur.execute(_WRITE_SQL, params)
+        if connection.in_atomic_block or connection.vendor != "postgresql":
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute(_WRITE_SQL, params)
+        else:
+            with connection.cursor() as cur:
+                cur.execute(_WRITE_ASYNC_SQL, params)
     except DatabaseError:
         log.warning("ledger digest of account %s not stored", account.pk, exc_info=True)
 
