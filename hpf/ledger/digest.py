@@ -193,7 +193,7 @@ def _loads(postings: int, text: str) -> Digest | None:
     return Digest(
         postings=postings,
         balance_fen=sum(net for _, net in months),
-        months=months,  # type: ignore[arg-type]
+        months=months,
         period_parts={p: (a, b, c) for p, a, b, c in raw["parts"]},
         deposits_by_year=dict(raw["dep"]),
         withdrawals_by_year=dict(raw["wd"]),
@@ -208,7 +208,13 @@ def _store(account: FundAccount, digest: Digest) -> None:
     transaction one statement that does not wait for the WAL flush (losing it in a crash
     only means computing it again); inside one (the partner API's), a savepoint, so that a
     failure to write it never fails the read."""
-    params = [account.pk, digest.postings, digest.balance_fen, _dumps(digest), clock.now()]
+    params: list[int | str | dt.datetime] = [
+        account.pk,
+        digest.postings,
+        digest.balance_fen,
+        _dumps(digest),
+        clock.now(),
+    ]
     try:
         if connection.in_atomic_block or connection.vendor != "postgresql":
             with transaction.atomic(), connection.cursor() as cur:

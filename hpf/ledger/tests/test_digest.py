@@ -16,15 +16,15 @@ from hpf.ledger import digest as digest_module
 from hpf.ledger.digest import account_digest, compute, year_start
 from hpf.ledger.history import history
 from hpf.ledger.models import AccountDigest, Posting
-from hpf.ledger.selectors import account_overview
+from hpf.ledger.selectors import AccountOverview, account_overview
 from hpf.ledger.services import entry_reverse, remittance_post
-from hpf.ledger.summary import account_summary
+from hpf.ledger.summary import AccountSummary, account_summary
 from hpf.registry.models import FundAccount
 
 pytestmark = pytest.mark.django_db
 
 
-def _figures(account: FundAccount) -> tuple[object, object]:
+def _figures(account: FundAccount) -> tuple[AccountOverview, AccountSummary]:
     me = Actor(f"depositor:{account.depositor_id}", "web")
     view = dataclasses.replace(
         account_overview(actor=me, account_id=account.pk), as_of=dt.datetime(2000, 1, 1)
@@ -32,7 +32,7 @@ def _figures(account: FundAccount) -> tuple[object, object]:
     return view, account_summary(actor=me, account_id=account.pk)
 
 
-def _fresh(account: FundAccount) -> tuple[object, object]:
+def _fresh(account: FundAccount) -> tuple[AccountOverview, AccountSummary]:
     """The figures with no digest kept: computed from the history."""
     AccountDigest.objects.filter(account=account).delete()
     try:
