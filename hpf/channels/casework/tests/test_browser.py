@@ -41,7 +41,7 @@ def test_clerk_files_a_dispute_and_the_supervisor_approves_the_correction(
     office = browser_context()
     browser_sign_in(office, supervisor)
     office.get_by_role("heading", name=re.compile("复核队列")).wait_for()
-    row = office.locator("tbody tr", has_text=owner.account_no)
+    row = office.locator("article.proposal", has_text=owner.account_no)
     assert "基数应为 12000 元" in row.inner_text()
     row.get_by_label("审核意见").fill("证明齐全，同意更正")
     row.get_by_role("button", name="批准").click()

@@ -66,7 +66,7 @@ def test_clerk_proposes_a_freeze_and_the_supervisor_approves(
     office = browser_context()
     browser_sign_in(office, supervisor)
     office.get_by_role("heading", name=re.compile("复核队列")).wait_for()
-    row = office.locator("tbody tr", has_text=owner.account_no)
+    row = office.locator("article.proposal", has_text=owner.account_no)
     assert "执保88号" in row.inner_text()
     row.get_by_label("审核意见").fill("材料齐全，同意")
     row.get_by_role("button", name="批准").click()
