@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from hpf.audit.models import Channel
 from hpf.calc.masking import mask_name
 from hpf.calc.money import format_yuan_grouped
-from hpf.registry.models import Depositor
+from hpf.registry.models import Depositor, FreezeMode
 from hpf.staff.models import StaffMember
 
 
@@ -194,6 +194,10 @@ DETAIL_LABELS: dict[str, Promise] = {
     "branch": gettext_lazy("网点"),
     "session": gettext_lazy("核验会话"),
     "how": gettext_lazy("方式"),
+    "online_frozen": gettext_lazy("网上业务已冻结"),
+    "confirm_by": gettext_lazy("确认时限"),
+    "idcheck_session": gettext_lazy("核验会话"),
+    "ended": gettext_lazy("结束的会话数"),
 }
 
 _FLAGS: dict[str, Promise] = {
@@ -204,7 +208,13 @@ _FLAGS: dict[str, Promise] = {
 }
 
 
-def _value_words(key: str, value: Any, actors: ActorWords | None) -> str:
+def _value_words(
+    key: str, value: Any, actors: ActorWords | None, codes: Mapping[str, Mapping[str, Any]]
+) -> str:
+    if key in codes and str(value) in codes[key]:
+        return str(codes[key][str(value)])
+    if key == "mode" and str(value) in FreezeMode.values:
+        return str(FreezeMode(str(value)).label)
     if key.endswith("_fen") and isinstance(value, int | str) and str(value).lstrip("-").isdigit():
         return format_yuan_grouped(int(value))
     if key in ("period", "periods"):
@@ -235,8 +245,13 @@ def _value_words(key: str, value: Any, actors: ActorWords | None) -> str:
     return str(value)
 
 
-def detail_rows(details: Any, actors: ActorWords | None = None) -> list[tuple[str, str]]:
-    """An event's details as (label, value) rows, empty values left out."""
+def detail_rows(
+    details: Any,
+    actors: ActorWords | None = None,
+    codes: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[tuple[str, str]]:
+    """An event's details as (label, value) rows, empty values left out. ``codes`` gives a
+    caller's own words for a key's codes (a security case's channel and outcome)."""
     if not isinstance(details, Mapping):
         return [] if details in (None, "", {}) else [(_("详情"), str(details))]
     rows: list[tuple[str, str]] = []
@@ -245,7 +260,10 @@ def detail_rows(details: Any, actors: ActorWords | None = None) -> list[tuple[st
             continue
         label = DETAIL_LABELS.get(str(key))
         rows.append(
-            (str(label) if label is not None else str(key), _value_words(str(key), value, actors))
+            (
+                str(label) if label is not None else str(key),
+                _value_words(str(key), value, actors, codes or {}),
+            )
         )
     return rows
 
@@ -253,3 +271,36 @@ def detail_rows(details: Any, actors: ActorWords | None = None) -> list[tuple[st
 def detail_text(details: Any, actors: ActorWords | None = None) -> str:
     """The rows on one line, for an export cell: "所属年月：2020年11月；金额（元）：1,055.60"."""
     return "；".join(f"{label}：{value}" for label, value in detail_rows(details, actors))
+
+
+# Sign-in methods, why a session ended, how online access came back (security cases).
+SIGNIN_METHODS: dict[str, Promise] = {
+    "password": gettext_lazy("密码"),
+    "password+sms": gettext_lazy("密码 + 短信验证码"),
+    "password+totp": gettext_lazy("密码 + 动态验证码"),
+    "passkey": gettext_lazy("通行密钥"),
+    "govapp": gettext_lazy("一部手机办事通"),
+}
+SESSION_ENDS: dict[str, Promise] = {
+    "logout": gettext_lazy("本人退出"),
+    "timeout": gettext_lazy("超时"),
+    "freeze": gettext_lazy("网上业务冻结"),
+    "self_freeze": gettext_lazy("本人冻结网上业务"),
+    "password_change": gettext_lazy("修改密码"),
+    "password_reset": gettext_lazy("重置密码"),
+    "mobile_change": gettext_lazy("变更手机号"),
+    "credentials_reset": gettext_lazy("登录凭证重置"),
+    "revoked": gettext_lazy("本人注销设备"),
+}
+RESTORED_HOW: dict[str, Promise] = {
+    "counter": gettext_lazy("柜台人证核验"),
+    "online": gettext_lazy("网上核验（短信验证码及密码）"),
+    "passkey": gettext_lazy("通行密钥"),
+    "reverified": gettext_lazy("网上核验（短信验证码及密码）"),
+}
+
+
+def code_words(table: Mapping[str, Promise], code: str) -> str:
+    """``code`` in words from one of the tables above; an unknown code as it is."""
+    label = table.get(code)
+    return str(label) if label is not None else code

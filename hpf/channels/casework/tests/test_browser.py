@@ -31,7 +31,7 @@ def test_clerk_files_a_dispute_and_the_supervisor_approves_the_correction(
     desk.get_by_role("heading", name=re.compile(r"核查更正 #\d+")).wait_for()
     desk.get_by_role("button", name="受理核查").click()
     desk.get_by_text("已办理。").wait_for()
-    desk.get_by_label("冲正的错误缴存分录").select_option(label="202609 · 汇缴 · 2,400.00 元")
+    desk.get_by_label("冲正的错误缴存分录").select_option(label="2026年9月 · 汇缴 · 2,400.00 元")
     desk.get_by_label("补记所属年月").select_option("202609")
     desk.get_by_label("补记缴存基数（元，空则按账户基数）").fill("12000.00")
     desk.get_by_label("更正原因").fill("单位出具工资证明，基数应为 12000 元")
