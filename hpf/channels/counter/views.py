@@ -39,7 +39,6 @@ from hpf.channels.counter.forms import (
     IdCheckForm,
     UnfreezeProposalForm,
 )
-from hpf.common import clock
 from hpf.common.errors import DomainError, InvalidInput
 from hpf.disputes.selectors import correction_preview
 from hpf.disputes.services import dispute_file
@@ -175,7 +174,6 @@ def deposits(request: HttpRequest, session: IdCheckSession, account_id: int) -> 
             account_id=account_id, page_size=DEPOSITS_PAGE, **_reader(request, session)
         )
     pages = max(1, -(-page.total // DEPOSITS_PAGE))
-    this_year = clock.today().year
     return _page(
         request,
         session,
@@ -184,7 +182,7 @@ def deposits(request: HttpRequest, session: IdCheckSession, account_id: int) -> 
         page=page,
         pages=pages,
         year=year,
-        years=list(range(this_year, this_year - 16, -1)),
+        years=page.years,
         prev_page=page.page - 1 if page.page > 1 else None,
         next_page=page.page + 1 if page.page < pages else None,
     )
