@@ -200,6 +200,27 @@ DETAIL_LABELS: dict[str, Promise] = {
     "ended": gettext_lazy("结束的会话数"),
 }
 
+# What part of an account a read looked at (``account.read`` details' ``view``).
+VIEWS: dict[str, Promise] = {
+    "overview": gettext_lazy("账户总览"),
+    "summary": gettext_lazy("账户摘要"),
+    "movements": gettext_lazy("缴存明细"),
+    "interest": gettext_lazy("结息记录"),
+    "withdrawals": gettext_lazy("提取记录"),
+    "loans": gettext_lazy("贷款"),
+    "disputes": gettext_lazy("核查更正"),
+    "readers": gettext_lazy("被查询记录"),
+    "certificate": gettext_lazy("出具证明"),
+    "export": gettext_lazy("导出明细"),
+    "dispute.file": gettext_lazy("核查更正受理"),
+    "dispute.postings": gettext_lazy("核查所涉账务"),
+    "deposits": gettext_lazy("缴存明细"),
+    "appointments": gettext_lazy("预约"),
+    "kiosk.inquiry": gettext_lazy("自助终端查询"),
+    "hotline.balance": gettext_lazy("热线查询余额"),
+    "hotline.loan": gettext_lazy("热线查询贷款"),
+}
+
 _FLAGS: dict[str, Promise] = {
     "yes": gettext_lazy("是"),
     "no": gettext_lazy("否"),
@@ -224,6 +245,10 @@ def _value_words(
         return channel_words(str(value))
     if key == "action":
         return action_words(str(value))
+    if key == "view":
+        kind, _sep, rest = str(value).partition(":")
+        label = VIEWS.get(kind)
+        return f"{label}{'：' + rest if rest else ''}" if label is not None else str(value)
     if (
         actors is not None
         and isinstance(value, str)
