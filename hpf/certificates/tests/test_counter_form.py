@@ -17,6 +17,11 @@ from hpf.conftest import depositor_session, verified_client
 pytestmark = pytest.mark.django_db
 
 
+def _found(match: re.Match[str] | None) -> re.Match[str]:
+    assert match is not None, "not on the page"
+    return match
+
+
 @pytest.fixture
 def desk(make_staff):
     """A clerk of the default hall (this folder's ``clerk`` is an audit actor)."""
@@ -31,7 +36,7 @@ def test_the_only_paid_off_loan_is_preselected_and_issues(paid_off_loan, desk, p
     http = verified_client(desk)
     sid = _sid(http, person(1))
     page = http.get(reverse("counter:certificates", kwargs={"sid": sid})).content.decode()
-    select = re.search(r'<select name="loan"[^>]*>(.*?)</select>', page, re.S).group(1)
+    select = _found(re.search(r'<select name="loan"[^>]*>(.*?)</select>', page, re.S)).group(1)
     options = re.findall(r'<option value="([^"]*)"( selected)?>', select)
     assert options == [(str(paid_off_loan.pk), " selected")]  # no "—" to pick away from
     response = http.post(
@@ -71,7 +76,9 @@ def test_counter_and_portal_offer_the_same_years(employer, open_account, desk, p
     portal = client.get("/portal/deposits/").content.decode()
 
     def years(page: str) -> list[int]:
-        select = re.search(r'<select[^>]*name="year"[^>]*>(.*?)</select>', page, re.S).group(1)
+        select = _found(
+            re.search(r'<select[^>]*name="year"[^>]*>(.*?)</select>', page, re.S)
+        ).group(1)
         return [int(y) for y in re.findall(r'<option value="(\d{4})"', select)]
 
     assert years(counter) == years(portal) == list(range(2026, 2014, -1))

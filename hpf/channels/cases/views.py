@@ -7,6 +7,9 @@ role, hall and state again."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -100,7 +103,7 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
     except NotFound as exc:
         return forbidden(request, exc.message, status=404)
     actors = ActorWords([e.actor for e in view.timeline + view.changes])
-    codes = {
+    codes: dict[str, Mapping[str, Any]] = {
         "channel": dict(CaseChannel.choices),
         "outcome": dict(CaseOutcome.choices),
         "kind": LEAK_KIND_LABELS,

@@ -25,6 +25,11 @@ from hpf.ledger.selectors import account_overview
 pytestmark = pytest.mark.django_db
 
 
+def _found(match: re.Match[str] | None) -> re.Match[str]:
+    assert match is not None, "not on the page"
+    return match
+
+
 @pytest.fixture
 def auditor(make_staff):
     return make_staff("auditor", "audit_f", hall=None)
@@ -129,7 +134,7 @@ def test_every_filter_alone_and_combined_on_the_page_and_in_both_exports(
     body = response.content.decode()
     assert number not in body
     expected = [e for e in AuditEvent.objects.all() if ok(e)]
-    shown = int(re.search(r"共 (\d+) 条", body).group(1))
+    shown = int(_found(re.search(r"共 (\d+) 条", body)).group(1))
     assert shown == len(expected) > 0
     assert shown < AuditEvent.objects.count()  # the filter filtered
 
@@ -195,12 +200,12 @@ def test_paging_keeps_every_filter(auditor, clerk, owner, person, trail, monkeyp
     form = {"id_number": person(1)["id_number"], "action": "account.read"}
     first = http.post(reverse("auditor:search"), form, follow=True)
     body = first.content.decode()
-    nxt = re.search(r'href="\?([^"]*page=2)"', body).group(1).replace("&amp;", "&")
+    nxt = _found(re.search(r'href="\?([^"]*page=2)"', body)).group(1).replace("&amp;", "&")
     assert "who=" in nxt and "action=account.read" in nxt
     second = http.get(f"{reverse('auditor:search')}?{nxt}").content.decode()
     assert "2 / " in second
-    assert int(re.search(r"共 (\d+) 条", second).group(1)) == int(
-        re.search(r"共 (\d+) 条", body).group(1)
+    assert int(_found(re.search(r"共 (\d+) 条", second)).group(1)) == int(
+        _found(re.search(r"共 (\d+) 条", body)).group(1)
     )
 
 

@@ -90,6 +90,7 @@ def test_from_the_counter_to_a_posted_correction(
     assert "补记 2026年9月 补缴 2,880.00 元" in queue
     assert "2026年9月 缴存基数" in queue and "10,000.00" in queue and "12,000.00" in queue
     assert "单位 1,440.00</span> + <span>个人 1,440.00" in queue
+    assert dispute.proposal_id is not None
     preview = correction_preview(Proposal.objects.get(pk=dispute.proposal_id))
     assert [(m.amount_before_fen, m.amount_after_fen) for m in preview.months] == [
         (240_000, 288_000)
