@@ -60,7 +60,7 @@ def _system(os_family: str, device: str, brand: str) -> str:
     if os_family == "iOS":
         return "iPad" if device == "iPad" else "iPhone"
     if os_family == "Android":
-        return BRANDS.get(brand) or _("安卓手机")
+        return _(BRANDS[brand]) if brand in BRANDS else _("安卓手机")
     if os_family == "Mac OS X":
         return "macOS"
     if os_family.startswith("Windows"):
@@ -78,7 +78,9 @@ def device_label(user_agent: str) -> str:
     if browser == "Chrome Mobile WebView":
         browser = _("应用内浏览器")
     else:
-        browser = BROWSERS.get(browser, browser if browser != "Other" else "")
+        browser = (
+            _(BROWSERS[browser]) if browser in BROWSERS else ("" if browser == "Other" else browser)
+        )
     system = _system(os_family, device, brand)
     parts = [p for p in (browser, system) if p]
     return " · ".join(parts) if parts else _("未识别的设备")

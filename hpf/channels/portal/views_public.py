@@ -102,7 +102,7 @@ def deposit_calculator(request: HttpRequest) -> HttpResponse:
 
 def offline(request: HttpRequest) -> HttpResponse:
     """What the service worker shows when the network is gone: nothing personal."""
-    response = _render(request, "portal/offline.html", "")
+    response = _render(request, "portal/offline.html", "", signed_in=False)
     response["Cache-Control"] = "public, max-age=86400"
     return response
 
