@@ -25,7 +25,7 @@ from hpf.conftest import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DEVICES = {
+DEVICES: dict[str, dict[str, Any]] = {
     "desktop": {"viewport": {"width": 1366, "height": 900}},
     "phone": {
         "viewport": {"width": 390, "height": 844},
@@ -75,7 +75,7 @@ def _box(page: Any, selector: str) -> dict[str, float]:
 
 
 def _fits(page: Any, device: str) -> None:
-    width = DEVICES[device]["viewport"]["width"]  # type: ignore[index]
+    width = DEVICES[device]["viewport"]["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
