@@ -106,6 +106,9 @@ def test_large_text_header_is_compact_and_tabs_one_row(
     assert len(tops) == 1, f"the tabs wrap into {len(tops)} rows"
     if device == "phone":
         share = (header["height"] + tabs["height"]) / 844
+        print(
+            f"large text at 390x844: header {header['height']:.0f} + tabs {tabs['height']:.0f} px = {share:.1%}"
+        )
         assert share <= 0.20, f"header {header['height']} + tabs {tabs['height']} px = {share:.0%}"
         assert page.get_by_role("link", name="账户安全").count() == 0  # behind 菜单
         _shot(page, f"{device}-large-overview", full_page=False)
@@ -300,6 +303,7 @@ def test_loan_page_collapses_long_tables(device, device_page, live_server, owner
 
     _shot(page, f"{device}-loan")
     height = page.evaluate("document.documentElement.scrollHeight")
+    print(f"loan page on {device}: {height} px tall")
     if device == "phone":
         assert height <= 4000, height
     assert _lines(page.locator(".facts dt", has_text="利率")) == 1
