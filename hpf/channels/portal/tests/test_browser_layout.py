@@ -126,6 +126,20 @@ def test_large_text_header_is_compact_and_tabs_one_row(
     _shot(page, f"{device}-large-security", full_page=False)
     page.get_by_role("heading", name="账户安全", exact=True).wait_for()
 
+    # In English the words are longer: still one row each, still nothing sideways.
+    page.goto("/portal/")
+    if device == "phone":
+        page.locator("details.header-menu summary").click()
+        page.locator("details.header-menu").get_by_role("button", name="English").click()
+    else:
+        page.get_by_role("button", name="English").click()
+    page.wait_for_selector('html[lang="en"]')
+    _fits(page, device)
+    if device == "phone":
+        header, tabs = _box(page, "header.top"), _box(page, "nav.tabs")
+        assert (header["height"] + tabs["height"]) / 844 <= 0.20
+    _shot(page, f"{device}-large-overview-en", full_page=False)
+
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
 def test_large_text_switch_on_sign_in_and_registration(device, device_page, portal_login):
