@@ -334,6 +334,7 @@ class CityBuilder:
         # Accounts with an application still on its way (submitted, under review, approved):
         # one at a time, as withdrawal_submit allows.
         self.pending: set[int] = set()
+        self.paid_off_loans = 0
         rules_of = lru_cache(maxsize=None)(self.policy.deposit_rules)
         id_space = len(REGIONS) * 14_600 * 1000
         dep_rows = []
@@ -986,6 +987,9 @@ class CityBuilder:
         disbursed = period_first_day(period) + dt.timedelta(days=rng.randint(3, 20))
         first_due = period_first_day(period_add(period, 1)) + dt.timedelta(days=disbursed.day - 1)
         term = rng.choice((12, 24, 120, 180, 240, 300, 360))
+        if not self.paid_off_loans and m < len(self.periods) - 26:
+            # Every city, however small, has a loan paid off (the payoff certificate's page).
+            term = 24
         loan_rules = self.policy.loan
         principal = min(rng.randint(15, 70) * 1_000_000, loan_rules.max_single_fen)
         # A house price that leaves at least the policy's down payment, in whole yuan.
@@ -1031,6 +1035,7 @@ class CityBuilder:
             ],
         )
         paid_off = len(instalments) == term
+        self.paid_off_loans += paid_off
         self.loan_until[d] = instalments[-1].due_date if paid_off else dt.date.max
         self._buffer(
             "loans_loan",
