@@ -80,7 +80,7 @@ class Command(BaseCommand):
         kiosk = {
             "client_id": settings.HPF_KIOSK_DEMO_CLIENT,
             "secret": kiosk_secret,
-            "page": f"http://127.0.0.1:{port}/kiosk/",
+            "page": f"http://localhost:{port}/kiosk/",
         }
         if options["json"]:
             self.stdout.write(
@@ -106,9 +106,9 @@ class Command(BaseCommand):
             )
             return
         self.stdout.write("")
-        self.stdout.write(f"HPF demo is at http://127.0.0.1:{port}/")
+        self.stdout.write(f"HPF demo is at http://localhost:{port}/")
         self.stdout.write(
-            f"  staff login (password, then a TOTP code)  http://127.0.0.1:{port}/staff/login/"
+            f"  staff login (password, then a TOTP code)  http://localhost:{port}/staff/login/"
         )
         self.stdout.write(
             "    a code: `.venv/bin/hpf demo-totp USER`, or add the secret to an authenticator app"
@@ -119,27 +119,27 @@ class Command(BaseCommand):
                 f"password {member.password}  TOTP secret {member.totp_secret}"
             )
         self.stdout.write(
-            f"  counter (clerks)  http://127.0.0.1:{port}/counter/   "
-            f"approvals (supervisors)  http://127.0.0.1:{port}/counter/approvals/"
+            f"  counter (clerks)  http://localhost:{port}/counter/   "
+            f"approvals (supervisors)  http://localhost:{port}/counter/approvals/"
         )
-        self.stdout.write(f"  centre administration (admin)  http://127.0.0.1:{port}/admin/")
+        self.stdout.write(f"  centre administration (admin)  http://localhost:{port}/admin/")
         self.stdout.write(
-            f"  back office (batch runs, remittance upload)  http://127.0.0.1:{port}/backoffice/runs/"
+            f"  back office (batch runs, remittance upload)  http://localhost:{port}/backoffice/runs/"
         )
         self.stdout.write(
             "  batch jobs (this month's lists from the intake folder, month-end, settlement)"
-            f"  http://127.0.0.1:{port}/backoffice/start/"
+            f"  http://localhost:{port}/backoffice/start/"
         )
-        self.stdout.write(f"  public certificate verification  http://127.0.0.1:{port}/verify/")
+        self.stdout.write(f"  public certificate verification  http://localhost:{port}/verify/")
         self.stdout.write(
             f"  bank kiosk page (1080×1920, stand-in card reader)  {kiosk['page']}   "
             f"demo kiosk client {kiosk['client_id']}  secret {kiosk_secret}  "
             "(docs/partner-api.md)"
         )
         self.stdout.write(
-            f"  depositor portal  http://127.0.0.1:{port}/portal/login/  (ID number or mobile + "
+            f"  depositor portal  http://localhost:{port}/portal/login/  (ID number or mobile + "
             f"password, then the SMS code: read it in the demo outbox "
-            f"http://127.0.0.1:{port}/portal/dev/outbox/)"
+            f"http://localhost:{port}/portal/dev/outbox/)"
         )
         self.stdout.write(
             "  demo depositors (synthetic people; the portal registers them by these; the first "
