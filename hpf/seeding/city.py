@@ -929,7 +929,9 @@ class CityBuilder:
         last = len(self.periods) - 1
         today = clock.today()
         per_state = max(2, self.n // 200)
-        wanted = [state for _ in range(per_state) for state in PENDING_STATES]
+        # 审核中 first: the first account the demo lists with an application shows it.
+        order = (WithdrawalState.UNDER_REVIEW, WithdrawalState.SUBMITTED, WithdrawalState.APPROVED)
+        wanted = [state for _ in range(per_state) for state in order]
         step = max(1, self.n // len(wanted))
         ago = {
             WithdrawalState.SUBMITTED: 1,

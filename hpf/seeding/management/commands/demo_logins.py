@@ -143,8 +143,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             "  demo depositors (synthetic people; the portal registers them by these; the first "
-            f"two are registered with password {depositor_password}, the others can register "
-            "at /portal/register/ with ID, name and bank card):"
+            f"two and every marked one are registered with password {depositor_password}, the "
+            "third can register at /portal/register/ with ID, name and bank card):"
         )
         for d in depositors:
             self.stdout.write(d["_text"])
