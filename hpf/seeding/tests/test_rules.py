@@ -103,6 +103,6 @@ def test_seeded_history_tells_the_truth():
             assert (w.reviewed_at is not None) == (w.state != WithdrawalState.SUBMITTED), w
             assert (w.decided_at is not None) == (w.state == WithdrawalState.APPROVED), w
         if w.state == WithdrawalState.PAID:
-            assert w.entry is not None
+            assert w.entry is not None and w.paid_at is not None and w.decided_at is not None
             assert w.paid_at.astimezone(BUSINESS_TZ).date() == w.entry.value_date, w
             assert w.decided_at <= w.paid_at, w
