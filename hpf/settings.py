@@ -111,6 +111,8 @@ MIDDLEWARE = [
     "hpf.common.logs.RequestIdMiddleware",
     "hpf.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The static files, from the application server itself (gunicorn): see STATIC_ROOT.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "hpf.common.middleware.UploadLimitMiddleware",  # before anything reads an upload's body
     "csp.middleware.CSPMiddleware",
     "hpf.common.dbrouter.ReplicaRoutingMiddleware",
@@ -244,7 +246,20 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# `hpf collectstatic` gathers every app's static files (all vendored: no CDN) here, and
+# WhiteNoise serves them from the application process, with compressed copies, in production
+# and in `make demo` alike (scripts/demo-serve collects first). It reads that folder once at
+# start, even with DEBUG: no rescan per request, never the apps' own folders. (Django's
+# development server, `make demo DEV=1`, and the test servers serve from the apps.)
 STATIC_ROOT = VAR_DIR / "static"
+WHITENOISE_AUTOREFRESH = False
+WHITENOISE_USE_FINDERS = False
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Gzip copies beside each file at collectstatic; names stay as written (no manifest to
+    # be missing in a run that never collected).
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
