@@ -81,7 +81,9 @@ def test_a_run_detail_shows_its_reconciliation_and_note(staff, runs):
     response = staff.get(f"/backoffice/runs/{done.pk}/")
     assert response.status_code == 200
     page = response.content.decode()
-    assert "list_total_fen" in page and "720000" in page
+    # the record's keys in words, fen in yuan
+    assert "list_total_fen" not in page and "清册合计（元）" in page and "7,200.00" in page
+    assert "核对一致" in page and "✓" in page
     assert "清册核对一致" in page
     assert staff.get("/backoffice/runs/999999/").status_code == 404
 
@@ -89,18 +91,24 @@ def test_a_run_detail_shows_its_reconciliation_and_note(staff, runs):
 def test_the_progress_json_gives_the_running_runs_progress(staff, runs):
     done, running = runs
     data = staff.get("/backoffice/runs/progress.json").json()
-    assert data["runs"] == [
-        {
-            "id": running.pk,
-            "kind": "SETTLEMENT",
-            "subject": "2027",
-            "state": "RUNNING",
-            "state_label": "进行中",
-            "progress_done": 150,
-            "progress_total": 400,
-            "percent": 37,
-        }
+    [only] = data["runs"]
+    assert {k: only[k] for k in ("id", "kind", "subject", "state", "state_label", "percent")} == {
+        "id": running.pk,
+        "kind": "SETTLEMENT",
+        "subject": "2027",
+        "state": "RUNNING",
+        "state_label": "进行中",
+        "percent": 37,
+    }
+    progress = only["progress"]
+    assert (progress["done"], progress["total"], progress["unit"]) == (150, 400, "个账户")
+    assert progress["rows_done"] is None  # a settlement counts accounts, not list rows
+    assert progress["left"]  # a time left at the pace so far
+    assert "new" not in data
+    assert staff.get(f"/backoffice/runs/progress.json?after={done.pk}").json()["new"] == [
+        running.pk
     ]
+    assert staff.get("/backoffice/runs/progress.json?after=x").status_code == 400
     named = staff.get(f"/backoffice/runs/progress.json?ids={done.pk},{running.pk}").json()
     assert [r["state"] for r in named["runs"]] == ["DONE", "RUNNING"]
     assert staff.get("/backoffice/runs/progress.json?ids=1;drop").status_code == 400
