@@ -131,7 +131,6 @@ def test_what_is_kept_or_sent_stays_chinese_in_english(client, history, signed_i
     from django.utils import translation
 
     from hpf.common.models import Notification
-    from hpf.ledger.models import JournalEntry
 
     with translation.override("en"):
         w = withdrawal_submit(
@@ -148,7 +147,7 @@ def test_what_is_kept_or_sent_stays_chinese_in_english(client, history, signed_i
             description=TYPED,
         )
     w.refresh_from_db()
-    assert JournalEntry.objects.get(pk=w.entry_id).description == "提取：租房"
+    assert w.entry is not None and w.entry.description == "提取：租房"
     texts = list(Notification.objects.values_list("text", flat=True))
     assert any("状态变为：已入账" in t for t in texts), texts
     assert not any(re.search(r"[A-Za-z]{4,}", t.replace("WeChat", "")) for t in texts), texts
