@@ -72,25 +72,37 @@ def settlement_entries(run: BatchRun) -> int:
     return int(found)
 
 
+def _batch_import(run: BatchRun) -> bool:
+    """A batch import counts its progress in lists; a one-list import (an upload, a single
+    file) in rows."""
+    return run.kind == BatchRun.Kind.REMITTANCE_IMPORT and run.subject.startswith("batch:")
+
+
 def figures(run: BatchRun) -> Figures:
     recon = run.reconciliation if isinstance(run.reconciliation, dict) else {}
     kind = run.kind
     lists = DASH
-    if kind == BatchRun.Kind.REMITTANCE_IMPORT:
+    if _batch_import(run):
         lists = f"{run.progress_done:,} / {run.progress_total:,}"
+    elif kind == BatchRun.Kind.REMITTANCE_IMPORT:
+        lists = "0 / 1" if run.state == BatchRun.State.RUNNING else "1 / 1"
     if run.state == BatchRun.State.RUNNING:
         # The record's counts are written when the run ends; until then its progress says
         # how far it got (rows so far: ``progress``).
         return Figures(DASH, DASH, DASH, DASH, lists, estimated=run.dry_run)
     if kind == BatchRun.Kind.REMITTANCE_IMPORT and run.state == BatchRun.State.DRY_RUN:
-        rows = int(recon.get("rows_posted", 0) or 0)
-        total = int(recon.get("row_total_fen", 0) or 0)
+        # A batch's dry run records no counts, only its reconciliation; a one-list dry run
+        # records rows and money.
+        rows = run.rows or int(recon.get("rows_posted", 0) or 0)
+        total = run.total_fen or int(recon.get("row_total_fen", 0) or 0)
+        if _batch_import(run):
+            lists = f"{int(recon.get('lists_posted', 0) or 0):,} / {run.progress_total:,}"
         return Figures(
             rows=_count(rows),
             accounts=DASH,
             entries=DASH,
             total_yuan=format_yuan_grouped(total),
-            lists=f"{int(recon.get('lists_posted', 0) or 0):,} / {run.progress_total:,}",
+            lists=lists,
             estimated=True,
         )
     if kind == BatchRun.Kind.SETTLEMENT:
@@ -101,7 +113,7 @@ def figures(run: BatchRun) -> Figures:
             entries=_count(n_entries),
             total_yuan=format_yuan_grouped(run.total_fen),
             lists=lists,
-            estimated=run.state == BatchRun.State.DRY_RUN,
+            estimated=run.dry_run,
         )
     return Figures(
         rows=_count(run.rows),
@@ -143,12 +155,12 @@ def progress(run: BatchRun, *, now: dt.datetime | None = None) -> dict[str, Any]
     rows so far (imports), elapsed time and, while it runs, the time left at its pace so far."""
     now = now or clock.now()
     unit = {
-        BatchRun.Kind.REMITTANCE_IMPORT: _("份清册"),
+        BatchRun.Kind.REMITTANCE_IMPORT: _("份清册") if _batch_import(run) else _("行"),
         BatchRun.Kind.SETTLEMENT: _("个账户"),
         BatchRun.Kind.MONTH_END: _("笔贷款"),
     }.get(BatchRun.Kind(run.kind), _("项"))
     rows_done: int | None = None
-    if run.kind == BatchRun.Kind.REMITTANCE_IMPORT:
+    if _batch_import(run):
         if run.state == BatchRun.State.RUNNING:
             rows_done = int(
                 RemittanceList.objects.filter(run=run).aggregate(n=Sum("rows"))["n"] or 0
@@ -207,6 +219,16 @@ LABELS: dict[str, Any] = {
     "bank_fen": gettext_lazy("银行代扣金额（元）"),
     "offsets_posted": gettext_lazy("冲还贷入账（笔）"),
     "offset_fen": gettext_lazy("冲还贷金额（元）"),
+    # a one-list import (nested totals)
+    "rows": gettext_lazy("明细行（行）"),
+    "count": gettext_lazy("行数"),
+    "employer_fen": gettext_lazy("单位缴存（元）"),
+    "employee_fen": gettext_lazy("个人缴存（元）"),
+    "total_fen": gettext_lazy("合计（元）"),
+    "personal_fen": gettext_lazy("记入个人账户（元）"),
+    "reversed_fen": gettext_lazy("冲正（元）"),
+    "problems": gettext_lazy("问题（个）"),
+    "first_problems": gettext_lazy("前 20 个问题"),
     # shared
     "balanced": gettext_lazy("总账与明细账相符"),
     "seconds": gettext_lazy("各阶段耗时（秒）"),
@@ -220,6 +242,15 @@ DRY_RUN_LABELS: dict[str, Any] = {
     "balance_change_fen": gettext_lazy("将变动的个人账户余额（元，未写入）"),
     "posted": gettext_lazy("实际入账的清册（份，试算不入账）"),
 }
+
+
+# Groups of figures a one-list import writes as nested totals.
+GROUPS: dict[str, Any] = {
+    "header": gettext_lazy("清册表头"),
+    "row_totals": gettext_lazy("明细合计"),
+    "posted": gettext_lazy("入账"),
+}
+DRY_RUN_GROUPS: dict[str, Any] = {"posted": gettext_lazy("将入账（未写入）")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,10 +286,20 @@ def reconciliation_lines(run: BatchRun) -> list[Line]:
         label = (DRY_RUN_LABELS.get(key) if run.dry_run else None) or LABELS.get(key)
         if isinstance(value, dict) and key != "seconds":
             # a nested total (a list's header and rows): one line per part
+            group = (DRY_RUN_GROUPS.get(key) if run.dry_run else None) or GROUPS.get(key, key)
             for part, inner in value.items():
                 text, ok = _value(str(part), inner)
                 part_label = LABELS.get(str(part), part)
-                lines.append(Line(f"{key}.{part}", f"{label or key} · {part_label}", text, ok))
+                lines.append(Line(f"{key}.{part}", f"{group} · {part_label}", text, ok))
+            continue
+        if key == "first_problems" and isinstance(value, list):
+            for n, problem in enumerate(value, 1):
+                text = (
+                    " ".join(str(v) for v in problem.values() if v not in ("", None))
+                    if isinstance(problem, dict)
+                    else str(problem)
+                )
+                lines.append(Line(f"{key}.{n}", f"{LABELS[key]} · {n}", text, None))
             continue
         text, ok = _value(key, value)
         lines.append(Line(key, str(label or key), text, ok))
