@@ -29,6 +29,7 @@ from hpf.approvals.services import (
 from hpf.audit.services import Actor, record_event
 from hpf.cases.models import CaseChannel, CaseOutcome, CaseStatus, SecurityCase
 from hpf.common import clock
+from hpf.common.chinese import chinese
 from hpf.common.errors import AlreadyExists, DomainError, InvalidInput, InvalidTransition, NotFound
 from hpf.common.notify import notify
 from hpf.identity.services import (
@@ -268,7 +269,7 @@ def _run_freeze(p: Proposal, actor: Actor) -> None:
     notify(
         case.depositor_id,
         NOTICE_KIND,
-        f"为保护您的资金，案件{case.number}已将您的公积金账户冻结（{FreezeMode(mode).label}）："
+        f"为保护您的资金，案件{case.number}已将您的公积金账户冻结（{chinese(FreezeMode(mode).label)}）："
         f"{FREEZE_MEANS[mode]}解除冻结：与中心核实后由两名审核员确认办理，"
         "可到服务大厅或致电12329。",
     )

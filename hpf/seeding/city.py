@@ -37,6 +37,7 @@ from hpf.calc.loans import Method, RateChange, due_date_of, loan_instalments
 from hpf.calc.masking import mask_bank_card, mask_id_number
 from hpf.calc.periods import period_add, period_first_day, period_range
 from hpf.common import clock
+from hpf.common.chinese import chinese
 from hpf.common.crypto import encrypt, lookup_hash
 from hpf.common.policy import get_policy
 from hpf.interest.services import closing_interest, interest_settle
@@ -915,7 +916,7 @@ class CityBuilder:
             cur.execute(
                 "UPDATE registry_fundaccount SET status = 'CLOSED', closing_reason = '05', closed_on = %s,"
                 " status_reason = %s WHERE id = %s",
-                [day, f"提取销户：{WithdrawalType(kind).label}", d + 1],
+                [day, f"提取销户：{chinese(WithdrawalType(kind).label)}", d + 1],
             )
 
     def pending_applications(self) -> None:
