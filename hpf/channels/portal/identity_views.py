@@ -152,10 +152,10 @@ def _form_page(request: HttpRequest, form: Any, **context: Any) -> HttpResponse:
     return render(request, TPL, {"form": form, **context}, status=context.pop("status", 200))
 
 
-def _rp(request: HttpRequest) -> tuple[str, str]:
-    host = request.get_host()
-    rp_id = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    return rp_id, f"{request.scheme}://{host}"
+def _rp(request: HttpRequest) -> passkeys.RelyingParty:
+    """The passkey domain and origins from the settings (PasskeyWrongAddress at an address
+    they do not cover, such as http://127.0.0.1:8000)."""
+    return passkeys.relying_party(scheme=request.scheme or "http", host=request.get_host())
 
 
 def _device_cookie(response: HttpResponse, request: HttpRequest) -> HttpResponse:
@@ -323,8 +323,11 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def passkey_login_options(request: HttpRequest) -> JsonResponse:
-    rp_id, _origin = _rp(request)
-    options, challenge = passkeys.authentication_options(rp_id=rp_id)
+    try:
+        rp = _rp(request)
+    except DomainError as exc:
+        return _json_refusal(exc.message, exc.code)
+    options, challenge = passkeys.authentication_options(rp_id=rp.rp_id)
     request.session["hpf_passkey_challenge"] = base64.b64encode(challenge).decode()
     return JsonResponse({"options": options})
 
@@ -332,16 +335,16 @@ def passkey_login_options(request: HttpRequest) -> JsonResponse:
 @require_POST
 def passkey_login(request: HttpRequest) -> JsonResponse:
     """A passkey with user verification is both factors: sign in directly."""
-    rp_id, origin = _rp(request)
     challenge = request.session.pop("hpf_passkey_challenge", "")
     try:
+        rp = _rp(request)
         if not challenge:
             raise InvalidInput(_("请求已过期，请重试。"))
         passkey = passkeys.authentication_verify(
             passkeys.parse_credential(request.body),
             challenge=base64.b64decode(challenge),
-            rp_id=rp_id,
-            origin=origin,
+            rp_id=rp.rp_id,
+            origin=rp.origins,
         )
     except DomainError as exc:
         return JsonResponse({"code": exc.code, "message": exc.message}, status=400)
@@ -828,8 +831,11 @@ def passkey_register_options(request: HttpRequest) -> JsonResponse:
     if not recently_authenticated(request, _reauth_minutes()):
         return _json_refusal(_("请先确认密码。"), "REAUTH_REQUIRED", 403)
     login = _login(request)
-    rp_id, _origin = _rp(request)
-    options, challenge = passkeys.registration_options(login, rp_id=rp_id)
+    try:
+        rp = _rp(request)
+    except DomainError as exc:
+        return _json_refusal(exc.message, exc.code)
+    options, challenge = passkeys.registration_options(login, rp_id=rp.rp_id)
     request.session["hpf_passkey_reg"] = base64.b64encode(challenge).decode()
     return JsonResponse({"options": options})
 
@@ -840,7 +846,10 @@ def passkey_register(request: HttpRequest) -> JsonResponse:
     if not recently_authenticated(request, _reauth_minutes()):
         return _json_refusal(_("请先确认密码。"), "REAUTH_REQUIRED", 403)
     login = _login(request)
-    rp_id, origin = _rp(request)
+    try:
+        rp = _rp(request)
+    except DomainError as exc:
+        return _json_refusal(exc.message, exc.code)
     challenge = request.session.pop("hpf_passkey_reg", "")
     if not challenge:
         return _json_refusal(_("请求已过期，请重试。"))
@@ -849,8 +858,8 @@ def passkey_register(request: HttpRequest) -> JsonResponse:
             login=login,
             credential=passkeys.parse_credential(request.body),
             challenge=base64.b64decode(challenge),
-            rp_id=rp_id,
-            origin=origin,
+            rp_id=rp.rp_id,
+            origin=rp.origins,
             actor=request.actor,  # type: ignore[attr-defined]
         )
     )

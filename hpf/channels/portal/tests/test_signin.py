@@ -460,7 +460,7 @@ def test_email_verified_by_code_then_reset_by_email(portal_client, portal_login,
 
 
 def test_passkey_sign_in_refuses_a_forged_assertion(portal_login):
-    http = Client()
+    http = Client(HTTP_HOST="localhost")  # the passkey domain (HPF_WEBAUTHN_RP_ID)
     assert (
         http.post("/portal/login/passkey/", "{}", content_type="application/json").status_code
         == 400
