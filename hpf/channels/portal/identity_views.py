@@ -907,9 +907,13 @@ def notifications_view(request: HttpRequest) -> HttpResponse:
 @depositor_required
 def freeze_view(request: HttpRequest) -> HttpResponse:
     """Report a suspected leak: a security case opens (``hpf.cases``), online access freezes
-    at once (every session and API token ends) and the case number goes by SMS."""
+    at once (every session and API token ends) and the case number goes by SMS. The first
+    press shows what will happen and how to undo it; only the confirmation freezes."""
     login = _login(request)
-    statement = request.POST.get("statement", "").strip() or "本人在网上服务大厅报告疑似信息泄露"
+    typed = request.POST.get("statement", "").strip()[:1000]
+    if request.POST.get("confirm") != "yes":
+        return render(request, "portal/identity/freeze_confirm.html", {"statement": typed})
+    statement = typed or "本人在网上服务大厅报告疑似信息泄露"
     case = case_report(
         depositor_id=login.depositor_id,
         channel=CaseChannel.PORTAL,
@@ -935,7 +939,9 @@ def _password_ok(request: HttpRequest, login: PortalLogin, password: str) -> boo
 
 @never_cache
 def unfreeze_view(request: HttpRequest) -> HttpResponse:
-    """Strong re-verification: ID + name + card, then the SMS code and the TOTP code."""
+    """Strong re-verification: ID + name + card, then the SMS code and one more proof of the
+    person: the password (for those without an authenticator app), the TOTP code or a
+    passkey. The SMS code is used up by the first try, right or wrong second proof."""
     state = request.session.get("hpf_unfreeze")
     error = ""
     if state:
@@ -975,7 +981,9 @@ def unfreeze_view(request: HttpRequest) -> HttpResponse:
                 request.session["hpf_flash"] = _("网上业务已恢复，建议立即修改密码。")
                 return redirect("portal:login")
             error = _("验证码、密码或动态口令不正确。")
-        intro = _("请输入短信验证码，以及登录密码或身份验证器的动态口令（二选一）。")
+        intro = _(
+            "请输入短信验证码，再用以下任一方式确认本人：登录密码、身份验证器动态口令，或通行密钥。"
+        )
     else:
         form = forms.UnfreezeStartForm(request.POST or None)
         if request.method == "POST" and form.is_valid():

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 
-from hpf.conftest import browser_sign_in_depositor
-from hpf.identity.models import Passkey, PortalSession
+from hpf.conftest import DEPOSITOR_PASSWORD, browser_sign_in_depositor, last_sms_code
+from hpf.identity.models import Passkey, PortalLogin, PortalSession
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -105,3 +105,118 @@ def test_at_an_ip_address_passkeys_explain_where_they_work(
     assert "当前网址（127.0.0.1）不能使用通行密钥" in alert.inner_text()
     assert not Passkey.objects.exists()
     _shot(page, f"trust-passkey-ip-security-{size}")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_freeze_asks_first_then_the_person_unfreezes_with_sms_code_and_password(
+    browser_context, portal_login, live_server, person, size
+):
+    """The freeze button shows what will happen and how to undo it; "取消" changes nothing;
+    "确认冻结" freezes. The person, without an authenticator app, unfreezes online with ID,
+    name, card, the SMS code and the password."""
+    page = _page(browser_context, size)
+    browser_sign_in_depositor(page, live_server.url, portal_login.depositor_id)
+    page.goto("/portal/security/")
+    page.get_by_label("发生了什么（选填，例如：收到陌生登录提醒）").fill("收到陌生登录提醒")
+    page.get_by_role("button", name="立即冻结我的网上业务").click()
+    page.get_by_role("heading", name="确认冻结网上业务").wait_for()
+    assert "收到陌生登录提醒" in page.locator("main").inner_text()
+    _fits(page, size)
+    _shot(page, f"trust-freeze-confirm-{size}")
+    page.get_by_role("link", name="取消，返回账户安全").click()
+    page.get_by_role("heading", name="账户安全").wait_for()
+    portal_login.refresh_from_db()
+    assert portal_login.frozen_at is None
+
+    page.get_by_role("button", name="立即冻结我的网上业务").click()
+    page.get_by_role("button", name="确认冻结").click()
+    page.get_by_text("网上业务已冻结，所有设备均已退出").wait_for()
+    portal_login.refresh_from_db()
+    assert portal_login.frozen_at is not None
+    _shot(page, f"trust-frozen-{size}")
+
+    p = person(1)
+    page.get_by_role("link", name="解除冻结").click()
+    page.get_by_label("身份证号").fill(p["id_number"])
+    page.get_by_label("姓名").fill(p["name"])
+    page.get_by_label("银行卡号").fill(p["bank_card"])
+    page.get_by_role("button", name="下一步").click()
+    page.get_by_label("验证码（6 位数字）").fill(last_sms_code())
+    page.get_by_label("登录密码").fill(DEPOSITOR_PASSWORD)
+    _fits(page, size)
+    _shot(page, f"trust-unfreeze-password-{size}")
+    page.get_by_role("button", name="下一步").click()
+    page.get_by_text("网上业务已恢复，建议立即修改密码。").wait_for()
+    assert PortalLogin.objects.get(pk=portal_login.pk).frozen_at is None
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_person_unfreezes_with_sms_code_and_a_passkey(
+    browser_context, portal_login, live_server, person, size
+):
+    """The SMS code, then the person's passkey (fingerprint / face) as the second proof."""
+    from hpf.audit.services import Actor
+    from hpf.identity.services import online_access_freeze
+
+    page = _page(browser_context, size)
+    browser_sign_in_depositor(page, live_server.url, portal_login.depositor_id)
+    virtual_authenticator(page)
+    page.goto("/portal/security/")
+    page.get_by_role("button", name="添加通行密钥").click()
+    page.get_by_text("通行密钥已添加。").wait_for()
+    online_access_freeze(
+        login=portal_login, actor=Actor(f"depositor:{portal_login.depositor_id}", "web")
+    )
+    p = person(1)
+    page.goto("/portal/unfreeze/")
+    page.get_by_label("身份证号").fill(p["id_number"])
+    page.get_by_label("姓名").fill(p["name"])
+    page.get_by_label("银行卡号").fill(p["bank_card"])
+    page.get_by_role("button", name="下一步").click()
+    page.get_by_label("验证码（6 位数字）").fill(last_sms_code())
+    page.get_by_label("或：改用通行密钥（指纹 / 面容）确认").check()
+    page.get_by_role("button", name="下一步").click()
+    page.get_by_text("短信验证码正确。请使用您的通行密钥（指纹 / 面容）确认。").wait_for()
+    _shot(page, f"trust-unfreeze-passkey-{size}")
+    page.get_by_role("button", name="使用通行密钥确认").click()
+    page.get_by_role("heading", name="账户安全").wait_for()
+    assert PortalLogin.objects.get(pk=portal_login.pk).frozen_at is None
+    _fits(page, size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_counter_shows_the_frozen_online_access_and_restores_it(
+    browser_context, portal_login, owner, clerk, person, size
+):
+    """The person froze online access; at the counter, after the ID check, the overview says
+    so and "恢复网上业务" restores it after the clerk confirms."""
+    from hpf.audit.models import AuditEvent
+    from hpf.audit.services import Actor
+    from hpf.cases.models import CaseChannel
+    from hpf.cases.services import case_report
+    from hpf.channels.counter.tests.test_browser import open_idcheck
+    from hpf.conftest import browser_sign_in
+
+    case_report(
+        depositor_id=owner.depositor_id,
+        channel=CaseChannel.PORTAL,
+        statement="收到陌生登录提醒",
+        actor=Actor(f"depositor:{owner.depositor_id}", "web"),
+    )
+    page = _page(browser_context, size)
+    browser_sign_in(page, clerk)
+    page.get_by_role("heading", name="人证核验").wait_for()
+    open_idcheck(page, person(1))
+    page.get_by_role("heading", name="账户总览").wait_for()
+    assert page.get_by_test_id("online-frozen").inner_text() == "已冻结"
+    _shot(page, f"trust-counter-online-frozen-{size}")
+    page.get_by_role("link", name="恢复网上业务").click()
+    page.get_by_role("button", name="确认恢复网上业务").wait_for()
+    _shot(page, f"trust-counter-online-confirm-{size}")
+    page.get_by_role("button", name="确认恢复网上业务").click()
+    page.get_by_text("已恢复该职工的网上业务").wait_for()
+    assert PortalLogin.objects.get(pk=portal_login.pk).frozen_at is None
+    assert AuditEvent.objects.get(action="portal.unfreeze").details["how"] == "counter"
+    page.get_by_role("link", name="返回账户总览").click()
+    page.get_by_role("heading", name="账户总览").wait_for()
+    assert page.get_by_test_id("online-frozen").count() == 0
