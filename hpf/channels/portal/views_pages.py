@@ -28,7 +28,7 @@ from hpf.audit.services import Actor
 from hpf.calc.errors import LoanError
 from hpf.calc.loans import prepayment_what_if
 from hpf.calc.money import fen_to_yuan, format_yuan_grouped
-from hpf.calc.periods import format_period
+from hpf.calc.periods import format_period, period_add
 from hpf.channels.portal.auth import depositor_required
 from hpf.channels.portal.charts import balance_chart, deposits_chart
 from hpf.channels.portal.prefs import page_context
@@ -37,6 +37,7 @@ from hpf.common import clock
 from hpf.common.calculators import CalculatorInputError, parse_yuan
 from hpf.common.errors import InvalidInput, NotFound
 from hpf.common.exports import Formatted, csv_bytes, xlsx_bytes
+from hpf.disputes.services import MAX_PERIODS
 from hpf.interest.selectors import interest_history
 from hpf.ledger.models import Reason
 from hpf.ledger.selectors import (
@@ -187,7 +188,23 @@ def deposits(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
         prev_page=page.page - 1 if page.page > 1 else None,
         next_page=page.page + 1 if page.page < pages else None,
         missing=missing,
+        missing_runs=_runs(missing),
+        miss_from=missing[max(0, len(missing) - MAX_PERIODS)] if missing else None,
+        miss_to=missing[-1] if missing else None,
+        max_periods=MAX_PERIODS,
     )
+
+
+def _runs(periods: Sequence[int]) -> list[tuple[int, int, int]]:
+    """Consecutive months as (first, last, how many): 44 missing months read as a few lines."""
+    runs: list[tuple[int, int, int]] = []
+    for p in periods:
+        if runs and period_add(runs[-1][1], 1) == p:
+            first, _last, n = runs[-1]
+            runs[-1] = (first, p, n + 1)
+        else:
+            runs.append((p, p, 1))
+    return runs
 
 
 def _lines_html(items: Sequence[Movement]) -> SafeString:

@@ -220,3 +220,46 @@ def test_the_counter_shows_the_frozen_online_access_and_restores_it(
     page.get_by_role("link", name="返回账户总览").click()
     page.get_by_role("heading", name="账户总览").wait_for()
     assert page.get_by_test_id("online-frozen").count() == 0
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_missing_months_are_reported_as_a_range(
+    browser_context, employer, open_account, actor, live_server, size
+):
+    """45 missing months read as one line; the form offers the latest 24 as a range; a wider
+    range is refused with the limit and a range that fits; the chosen range is filed."""
+    import datetime as dt
+
+    from hpf.disputes.models import Dispute
+    from hpf.ledger.services import remittance_post
+
+    account = open_account(employer, 7, opened_on=dt.date(2023, 1, 1))
+    remittance_post(
+        account_id=account.pk,
+        employer_id=employer.pk,
+        period=202301,
+        actor=actor,
+        value_date=dt.date(2023, 1, 10),
+    )
+    page = _page(browser_context, size)
+    browser_sign_in_depositor(page, live_server.url, account.depositor_id)
+    page.goto("/portal/deposits/")
+    page.get_by_role("heading", name="有 45 个月未收到缴存").wait_for()
+    assert page.get_by_test_id("missing").inner_text().strip() == "2023-02 至 2026-10（45 个月）"
+    assert page.get_by_label("从", exact=True).input_value() == "202411"
+    assert page.get_by_label("至", exact=True).input_value() == "202610"
+    _fits(page, size)
+    _shot(page, f"trust-missing-range-{size}")
+    page.get_by_label("从", exact=True).select_option(label="2023-02")
+    page.get_by_role("button", name="申请核查更正").click()
+    page.get_by_text("所选范围内有 45 个未收到缴存的月份，一次最多申请 24 个月").wait_for()
+    assert not Dispute.objects.exists()
+    _shot(page, f"trust-missing-too-wide-{size}")
+    page.get_by_label("从", exact=True).select_option(label="2023-02")
+    page.get_by_label("至", exact=True).select_option(label="2024-10")
+    page.get_by_role("button", name="申请核查更正").click()
+    page.get_by_role("heading", name="核查更正申请", exact=True).wait_for()
+    dispute = Dispute.objects.get()
+    assert len(dispute.periods) == 21
+    assert dispute.periods[0] == 202302 and dispute.periods[-1] == 202410
+    _fits(page, size)
