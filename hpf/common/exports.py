@@ -72,26 +72,24 @@ def csv_bytes(rows: Iterable[Sequence[Any]], *, lineterminator: str = "\r\n") ->
     return out.getvalue().encode("utf-8")
 
 
-def _xlsx_cell(sheet: Any, value: Any) -> Any:
+def _typed_cell(sheet: Any, value: Any, number_format: str) -> Any:
     from openpyxl.cell import WriteOnlyCell
 
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = number_format
+    return cell
+
+
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
     if isinstance(value, Formatted):
-        cell = WriteOnlyCell(sheet, value=value.value)
-        cell.number_format = value.number_format
-        return cell
+        return _typed_cell(sheet, value.value, value.number_format)
     if isinstance(value, Decimal):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = YUAN_FORMAT
-        return cell
+        return _typed_cell(sheet, value, YUAN_FORMAT)
     if isinstance(value, dt.datetime):
         # Excel has no time zones: the wall-clock time the page shows.
-        cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
-        cell.number_format = DATETIME_FORMAT
-        return cell
+        return _typed_cell(sheet, value.replace(tzinfo=None), DATETIME_FORMAT)
     if isinstance(value, dt.date):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = DATE_FORMAT
-        return cell
+        return _typed_cell(sheet, value, DATE_FORMAT)
     return safe_cell(value)
 
 

@@ -298,7 +298,7 @@ def _export_records(
 def _as_text(value: Any) -> str:
     """A typed export cell as the CSV writes it: ``2400.00``, ``12%``, ``2026-10-15``."""
     if isinstance(value, Formatted):
-        return f"{(Decimal(value.value) * 100).normalize():f}%"
+        return f"{(Decimal(str(value.value)) * 100).normalize():f}%"
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     if isinstance(value, dt.date):

@@ -179,8 +179,8 @@ def _missing_chosen(request: HttpRequest, flagged: list[int]) -> list[int]:
     explicit ``period`` months (kept for programs that post them). Only flagged months are
     ever filed; InvalidInput with what to do otherwise."""
     if "from" not in request.POST and "to" not in request.POST:
-        chosen = {int(p) for p in request.POST.getlist("period") if p.isdigit()}
-        return sorted(chosen & set(flagged))
+        ticked = {int(p) for p in request.POST.getlist("period") if p.isdigit()}
+        return sorted(ticked & set(flagged))
     lo, hi = _month(request.POST.get("from", "")), _month(request.POST.get("to", ""))
     if lo is None or hi is None:
         raise InvalidInput(_("请选择起止月份。"))

@@ -108,6 +108,39 @@ def test_at_an_ip_address_passkeys_explain_where_they_work(
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_a_browser_refusal_reads_as_a_message_not_the_browsers_text(
+    browser_context, portal_login, live_server, size
+):
+    """An authenticator that does not verify the person (Chromium refuses with
+    NotAllowedError): the page says what to do, in Chinese, and nothing is added."""
+    page = _page(browser_context, size)
+    browser_sign_in_depositor(page, live_server.url, portal_login.depositor_id)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": False,
+                "isUserVerified": False,
+            }
+        },
+    )
+    page.goto("/portal/security/")
+    page.get_by_role("button", name="添加通行密钥").click()
+    alert = page.locator("[data-passkey-error]")
+    alert.wait_for()
+    text = alert.inner_text()
+    assert text.startswith(("通行密钥操作已取消或超时", "通行密钥未添加")), text
+    assert not any(c.isascii() and c.isalpha() for c in text), text
+    assert not Passkey.objects.exists()
+    _shot(page, f"trust-passkey-refused-{size}")
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_freeze_asks_first_then_the_person_unfreezes_with_sms_code_and_password(
     browser_context, portal_login, live_server, person, size
 ):

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -181,7 +182,7 @@ def test_xlsx_export_writes_numbers_and_dates_excel_can_sum(client, owner, signe
     book = load_workbook(io.BytesIO(client.get("/portal/deposits/export.xlsx").content))
     sheet = book.active
     assert sheet is not None and sheet.freeze_panes == "A2"
-    rows = list(sheet.iter_rows(min_row=2))
+    rows: list[Any] = list(sheet.iter_rows(min_row=2))
     postings = list(Posting.objects.filter(fund_account=owner).order_by("-value_date", "-pk"))
     assert len(rows) == len(postings) == 3
     for row, posting in zip(rows, postings, strict=True):
