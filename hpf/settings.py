@@ -49,6 +49,25 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off (comma-separated).")
 
 HPF_PORT = env_int("HPF_PORT", default=8000, low=1, high=65535)
+# Passkeys (WebAuthn): the relying party id is the site's domain, never the request's host
+# (a browser refuses an IP address as a passkey domain). The expected origins: those listed,
+# or, when none are, the request's own origin provided its host is the RP ID or a sub-domain
+# of it (hpf.identity.passkeys.relying_party).
+HPF_WEBAUTHN_RP_ID = env_str("HPF_WEBAUTHN_RP_ID", default="localhost").lower()
+if (
+    not HPF_WEBAUTHN_RP_ID
+    or any(c in HPF_WEBAUTHN_RP_ID for c in "/:[] ")
+    or (HPF_WEBAUTHN_RP_ID.replace(".", "").isdigit())
+):
+    raise ImproperlyConfigured(
+        f"HPF_WEBAUTHN_RP_ID={HPF_WEBAUTHN_RP_ID!r} must be a domain name (no scheme, port or IP)."
+    )
+HPF_WEBAUTHN_ORIGINS = [o.rstrip("/") for o in env_list("HPF_WEBAUTHN_ORIGINS", default=[])]
+for _origin in HPF_WEBAUTHN_ORIGINS:
+    if not _origin.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(
+            f"HPF_WEBAUTHN_ORIGINS: {_origin!r} is not an http(s):// origin."
+        )
 # The sync API accepts a signed request whose timestamp is within this many seconds of ours.
 HPF_SYNC_MAX_SKEW_S = env_int("HPF_SYNC_MAX_SKEW_S", default=300, low=1, high=3600)
 HPF_POLICY_FILE = env_path("HPF_POLICY_FILE", default=BASE_DIR / "policy" / "kunming.toml")
