@@ -31,8 +31,10 @@ from hpf.approvals.services import (
 from hpf.audit.services import Actor, record_event
 from hpf.cases.models import CaseChannel, CaseOutcome, CaseStatus, SecurityCase
 from hpf.common import clock
+from hpf.common.chinese import chinese
 from hpf.common.errors import AlreadyExists, DomainError, InvalidInput, InvalidTransition, NotFound
 from hpf.common.notify import notify
+from hpf.identity.models import PortalLogin
 from hpf.identity.services import (
     login_of,
     online_access_freeze,
@@ -276,7 +278,7 @@ def _run_freeze(p: Proposal, actor: Actor) -> None:
     notify(
         case.depositor_id,
         NOTICE_KIND,
-        f"为保护您的资金，案件{case.number}已将您的公积金账户冻结（{FreezeMode(mode).label}）："
+        f"为保护您的资金，案件{case.number}已将您的公积金账户冻结（{chinese(FreezeMode(mode).label)}）："
         f"{FREEZE_MEANS[mode]}解除冻结：与中心核实后由两名审核员确认办理，"
         "可到服务大厅或致电12329。",
     )
@@ -392,6 +394,17 @@ def cases_online_restored(*, depositor_id: int, how: str, actor: Actor) -> int:
     return len(cases)
 
 
+def _clerk_session(member: StaffMember, session: IdCheckSession, depositor_id: int) -> None:
+    if (
+        member.role != Role.CLERK
+        or session.clerk_id != member.user_id
+        or session.depositor_id != depositor_id
+        or session.closed_at is not None
+        or session.expires_at <= clock.now()
+    ):
+        raise IdCheckRequired()
+
+
 def case_restore_online_at_counter(
     *, case_id: int, member: StaffMember, session: IdCheckSession, actor: Actor
 ) -> None:
@@ -399,16 +412,25 @@ def case_restore_online_at_counter(
     case = SecurityCase.objects.filter(pk=case_id).first()
     if case is None:
         raise NotFound("案件不存在")
-    if (
-        member.role != Role.CLERK
-        or session.clerk_id != member.user_id
-        or session.depositor_id != case.depositor_id
-        or session.closed_at is not None
-        or session.expires_at <= clock.now()
-    ):
-        raise IdCheckRequired()
+    _clerk_session(member, session, case.depositor_id)
     online_access_unfreeze(depositor_id=case.depositor_id, actor=actor, how="counter")
     cases_online_restored(depositor_id=case.depositor_id, how="counter", actor=actor)
+
+
+def online_access_restore_at_counter(
+    *, member: StaffMember, session: IdCheckSession, actor: Actor
+) -> int:
+    """The counter lifts the online-access freeze (the person's own or the centre's) of the
+    person in the clerk's live ID-check session: the ``portal.unfreeze`` audit row (how
+    "counter", under the clerk with the session's id) and the person's open security cases
+    marked restored. The number of cases marked; InvalidInput when nothing is frozen."""
+    _clerk_session(member, session, session.depositor_id)
+    if not PortalLogin.objects.filter(
+        depositor_id=session.depositor_id, frozen_at__isnull=False
+    ).exists():
+        raise InvalidInput("该职工的网上业务没有被冻结，无需恢复。")
+    online_access_unfreeze(depositor_id=session.depositor_id, actor=actor, how="counter")
+    return cases_online_restored(depositor_id=session.depositor_id, how="counter", actor=actor)
 
 
 def case_close(

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from hpf.approvals.models import Proposal
 from hpf.audit.services import Actor
@@ -19,6 +20,7 @@ from hpf.calc.errors import CalcError
 from hpf.common.errors import NotFound
 from hpf.common.policy import get_policy
 from hpf.disputes.models import Dispute, DisputeStatus
+from hpf.disputes.notes import note_words
 from hpf.ledger.models import DEPOSIT_REASONS, Posting
 from hpf.registry.access import access_account
 from hpf.registry.models import FundAccount
@@ -49,7 +51,7 @@ class DisputeView:
 
 def _who(ident: str) -> str:
     kind = ident.partition(":")[0]
-    return {"depositor": "本人", "staff": "工作人员"}.get(kind, "系统")
+    return {"depositor": gettext("本人"), "staff": gettext("工作人员")}.get(kind, gettext("系统"))
 
 
 def disputes_for(actor: Actor, account_id: int) -> list[DisputeView]:
@@ -66,7 +68,13 @@ def disputes_for(actor: Actor, account_id: int) -> list[DisputeView]:
             resolution=d.resolution,
             filed_at=d.filed_at,
             steps=tuple(
-                StepView(s.at, s.to_status, DisputeStatus(s.to_status).label, s.note, _who(s.actor))
+                StepView(
+                    s.at,
+                    s.to_status,
+                    str(DisputeStatus(s.to_status).label),
+                    note_words(s.note),
+                    _who(s.actor),
+                )
                 for s in d.steps.all()
             ),
         )
@@ -103,7 +111,7 @@ def dispute_detail(member: StaffMember, dispute_id: int) -> Dispute:
         .first()
     )
     if dispute is None:
-        raise NotFound("核查更正申请不存在")
+        raise NotFound(gettext("核查更正申请不存在"))
     return dispute
 
 

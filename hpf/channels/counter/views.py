@@ -42,6 +42,7 @@ from hpf.channels.counter.forms import (
 from hpf.common.errors import DomainError, InvalidInput
 from hpf.disputes.selectors import correction_preview
 from hpf.disputes.services import dispute_file
+from hpf.identity.selectors import online_access_of
 from hpf.interest.selectors import interest_history
 from hpf.ledger.selectors import account_movements, account_overview
 from hpf.loans.selectors import loan_list
@@ -150,7 +151,14 @@ def _reader(request: HttpRequest, session: IdCheckSession) -> dict[str, Any]:
 @in_session
 def overview(request: HttpRequest, session: IdCheckSession, account_id: int) -> HttpResponse:
     view = account_overview(account_id=account_id, **_reader(request, session))
-    return _page(request, session, "overview", "counter/overview.html", view=view)
+    return _page(
+        request,
+        session,
+        "overview",
+        "counter/overview.html",
+        view=view,
+        online=online_access_of(session.depositor_id),
+    )
 
 
 @never_cache
