@@ -77,6 +77,7 @@ test: bootstrap-test lint typecheck pytest
 # Compile the gettext catalogs (.po -> .mo, committed); needs GNU gettext's msgfmt.
 messages: venv
 	cd hpf/channels/portal && ../../../$(BIN)/django-admin compilemessages --settings=hpf.settings
+	cd hpf/cases && ../../$(BIN)/django-admin compilemessages --settings=hpf.settings
 
 bench: venv
 	$(BIN)/python -m bench.foundation

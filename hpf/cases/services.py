@@ -18,6 +18,8 @@ import secrets
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from hpf.approvals.models import Proposal, ProposalState
 from hpf.approvals.services import (
@@ -46,6 +48,12 @@ from hpf.staff.models import Role, StaffMember
 
 LEAK_FREEZE = "LEAK_FREEZE"
 LEAK_UNFREEZE = "LEAK_THAW"  # Proposal.kind holds 12 characters
+# The two kinds in words (they are outside ProposalKind's choices, whose display would be
+# the raw code): the supervisors' queue shows these.
+KIND_LABELS: dict[str, Promise] = {
+    LEAK_FREEZE: gettext_lazy("安全事件账户冻结"),
+    LEAK_UNFREEZE: gettext_lazy("安全事件账户解冻"),
+}
 NOTICE_KIND = "security_case"  # outside NotificationKind: delivered by SMS
 # What each freeze mode means for the person, in the SMS that announces it.
 FREEZE_MEANS: dict[str, str] = {

@@ -34,7 +34,6 @@ from hpf.channels.portal.auth import depositor_required
 from hpf.channels.portal.charts import balance_chart, deposits_chart
 from hpf.channels.portal.prefs import page_context
 from hpf.channels.web.templatetags.hpf_fmt import pct, yuan
-from hpf.common import clock
 from hpf.common.calculators import CalculatorInputError, parse_yuan
 from hpf.common.errors import InvalidInput, NotFound
 from hpf.common.exports import Formatted, csv_bytes, xlsx_bytes
@@ -172,7 +171,6 @@ def deposits(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
         )
     missing = account_missing_periods(actor=actor, account_id=account_id, grant=grant)
     pages = max(1, -(-page.total // DEPOSITS_PAGE))
-    this_year = clock.today().year
     query = {k: v for k, v in (("year", year), ("type", reasons[0] if reasons else "")) if v}
     return _render(
         request,
@@ -184,7 +182,7 @@ def deposits(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
         year=year,
         kind=reasons[0] if reasons else "",
         kinds=Reason.choices,
-        years=list(range(this_year, this_year - 31, -1)),
+        years=page.years,
         query="&".join(f"{k}={v}" for k, v in query.items()),
         prev_page=page.page - 1 if page.page > 1 else None,
         next_page=page.page + 1 if page.page < pages else None,
