@@ -114,52 +114,57 @@ def write_floor(template: str, scratch: str) -> tuple[float, float, int]:
 
 def settle_floor(template: str, scratch: str) -> tuple[float, float, float, float, int]:
     """What the database alone needs for the settlement, on a copy of ``template`` (the
-    imported city the settlement is about to run on): the bare balance-days aggregate of the
-    year per open account into a table, then one interest posting per account INSERTed from
-    it, one settlement row per account, and every account's balance UPDATEd — plain SQL,
-    triggers off, rolled back. Seconds for each step, and the accounts."""
-    import psycopg
-
+    imported city the settlement is about to run on): see ``settle_floor_on``."""
     psql(f"DROP DATABASE IF EXISTS {scratch}")
     psql(f"CREATE DATABASE {scratch} TEMPLATE {template}")
     try:
-        with psycopg.connect(f"postgres://postgres@127.0.0.1:5432/{scratch}") as con:
-            con.execute("SET jit = off")
-            con.execute("SET session_replication_role = replica")
-            (entry,) = con.execute("SELECT MAX(id) FROM ledger_journalentry").fetchone()
-            t0 = time.perf_counter()
-            accounts = con.execute(
-                "CREATE UNLOGGED TABLE bench_settle AS SELECT a.id AS account_id,"
-                " COALESCE(SUM(p.amount_fen * (DATE '2026-06-30' - p.value_date)), 0) AS fen_days"
-                " FROM registry_fundaccount a LEFT JOIN ledger_posting p"
-                " ON p.fund_account_id = a.id AND p.value_date > DATE '2025-06-30'"
-                " WHERE a.status <> 'CLOSED' GROUP BY a.id"
-            ).rowcount
-            t1 = time.perf_counter()
-            con.execute(
-                "INSERT INTO ledger_posting (entry_id, fund_account_id, amount_fen, value_date,"
-                " reason) SELECT %s, account_id, 1, DATE '2026-06-30', 'INTEREST'"
-                " FROM bench_settle ORDER BY account_id",
-                [entry],
-            )
-            t2 = time.perf_counter()
-            con.execute(
-                "INSERT INTO interest_interestsettlement (fund_account_id, interest_year,"
-                " settlement_date, carried_balance_fen, movements_fen, balance_days_fen,"
-                " annual_rate, interest_fen, entry_id) SELECT account_id, 2099,"
-                " DATE '2026-06-30', 0, 0, LEAST(fen_days, 9e18)::bigint, 0.015, 1, %s"
-                " FROM bench_settle ORDER BY account_id",
-                [entry],
-            )
-            t3 = time.perf_counter()
-            con.execute(
-                "UPDATE registry_fundaccount SET balance_fen = balance_fen + 1"
-                " FROM bench_settle s WHERE s.account_id = registry_fundaccount.id"
-            )
-            t4 = time.perf_counter()
-            con.rollback()
+        return settle_floor_on(f"postgres://postgres@127.0.0.1:5432/{scratch}")
     finally:
         psql(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)")
+
+
+def settle_floor_on(url: str) -> tuple[float, float, float, float, int]:
+    """The settlement's floor in plain SQL, triggers off, rolled back: the bare balance-days
+    aggregate of the year per open account into a table, then one interest posting per
+    account INSERTed from it, one settlement row per account, and every account's balance
+    UPDATEd. Seconds for each step, and the accounts."""
+    import psycopg
+
+    with psycopg.connect(url) as con:
+        con.execute("SET jit = off")
+        con.execute("SET session_replication_role = replica")
+        (entry,) = con.execute("SELECT MAX(id) FROM ledger_journalentry").fetchone()
+        t0 = time.perf_counter()
+        accounts = con.execute(
+            "CREATE UNLOGGED TABLE bench_settle AS SELECT a.id AS account_id,"
+            " COALESCE(SUM(p.amount_fen * (DATE '2026-06-30' - p.value_date)), 0) AS fen_days"
+            " FROM registry_fundaccount a LEFT JOIN ledger_posting p"
+            " ON p.fund_account_id = a.id AND p.value_date > DATE '2025-06-30'"
+            " WHERE a.status <> 'CLOSED' GROUP BY a.id"
+        ).rowcount
+        t1 = time.perf_counter()
+        con.execute(
+            "INSERT INTO ledger_posting (entry_id, fund_account_id, amount_fen, value_date,"
+            " reason) SELECT %s, account_id, 1, DATE '2026-06-30', 'INTEREST'"
+            " FROM bench_settle ORDER BY account_id",
+            [entry],
+        )
+        t2 = time.perf_counter()
+        con.execute(
+            "INSERT INTO interest_interestsettlement (fund_account_id, interest_year,"
+            " settlement_date, carried_balance_fen, movements_fen, balance_days_fen,"
+            " annual_rate, interest_fen, entry_id) SELECT account_id, 2099,"
+            " DATE '2026-06-30', 0, 0, LEAST(fen_days, 9e18)::bigint, 0.015, 1, %s"
+            " FROM bench_settle ORDER BY account_id",
+            [entry],
+        )
+        t3 = time.perf_counter()
+        con.execute(
+            "UPDATE registry_fundaccount SET balance_fen = balance_fen + 1"
+            " FROM bench_settle s WHERE s.account_id = registry_fundaccount.id"
+        )
+        t4 = time.perf_counter()
+        con.rollback()
     return t1 - t0, t2 - t1, t3 - t2, t4 - t3, accounts
 
 
