@@ -41,7 +41,8 @@ from hpf.common.chinese import chinese
 from hpf.common.crypto import encrypt, lookup_hash
 from hpf.common.policy import get_policy
 from hpf.interest.services import closing_interest, interest_settle
-from hpf.ledger.bulk import BulkWriter
+from hpf.ledger import bulk
+from hpf.ledger.bulk import POSTING_COLUMNS_WITH_ID, BulkWriter
 from hpf.ledger.models import CentreCode, Reason
 from hpf.loans.services import loan_rates
 from hpf.registry.services import account_no_for, unit_no_for
@@ -166,22 +167,7 @@ class SeedReport:
     end_period: int
 
 
-POSTING_COLS = (
-    "id",
-    "entry_id",
-    "fund_account_id",
-    "centre_account_id",
-    "amount_fen",
-    "value_date",
-    "period",
-    "reason",
-    "employer_id",
-    "deposit_base_fen",
-    "employer_ratio",
-    "employee_ratio",
-    "employer_fen",
-    "reverses_id",
-)
+POSTING_COLS = POSTING_COLUMNS_WITH_ID
 ENTRY_COLS = (
     "id",
     "reason",
@@ -244,7 +230,10 @@ class CityBuilder:
         ):
             if table in self.buffers:
                 columns, rows = self.buffers.pop(table)
-                self.writer.write(table, columns, rows)
+                if table == "ledger_posting":
+                    bulk.write_postings(rows, with_ids=True)
+                else:
+                    self.writer.write(table, columns, rows)
 
     # ---- ids -------------------------------------------------------------------------
     def _entry_id(self) -> int:
@@ -601,9 +590,9 @@ class CityBuilder:
                 yield "".join(lines)
 
         if pg:
-            self.writer.write_text("ledger_posting", POSTING_COLS, remittances())
+            bulk.write_postings_text(remittances())
         else:
-            self.writer.write("ledger_posting", POSTING_COLS, remittances())
+            bulk.write_postings(remittances(), with_ids=True)
         self.counts["postings"] += n_rows
         entries = []
         centre = []
@@ -641,7 +630,7 @@ class CityBuilder:
                     )
                 )
         self.writer.write("ledger_journalentry", ENTRY_COLS, entries)
-        self.writer.write("ledger_posting", POSTING_COLS, centre)
+        bulk.write_postings(centre, with_ids=True)
         self.counts["entries"] += len(entries)
         self.counts["postings"] += len(centre)
         day = period_first_day(period) + dt.timedelta(days=20)
@@ -1130,12 +1119,11 @@ class CityBuilder:
     # ---- balances, settlement, final state -------------------------------------------
     def _sync_balances(self, since_posting: int) -> None:
         """Move cached balances by the postings this builder wrote since the last sync."""
-        with transaction.atomic(), connection.cursor() as cur:
-            cur.execute(
-                "UPDATE registry_fundaccount SET balance_fen = balance_fen + d.delta FROM ("
-                " SELECT fund_account_id, SUM(amount_fen) AS delta FROM ledger_posting"
-                " WHERE id >= %s AND fund_account_id IS NOT NULL GROUP BY fund_account_id) d"
-                " WHERE d.fund_account_id = registry_fundaccount.id",
+        with transaction.atomic():
+            bulk.move_balances(
+                "(SELECT fund_account_id AS account_id, SUM(amount_fen) AS delta"
+                " FROM ledger_posting WHERE id >= %s AND fund_account_id IS NOT NULL"
+                " GROUP BY fund_account_id)",
                 [since_posting],
             )
 
