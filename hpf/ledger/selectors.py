@@ -16,7 +16,7 @@ from django.db.models import F, Q, Sum, Window
 
 from hpf.audit.services import Actor
 from hpf.calc.continuity import continuous_months_to_now
-from hpf.calc.periods import period_of
+from hpf.calc.periods import period_of, statement_years
 from hpf.common import clock
 from hpf.common.errors import InvalidInput
 from hpf.common.policy import get_policy
@@ -72,7 +72,7 @@ def account_overview(
         name=account.depositor.name,
         id_number_masked=account.depositor.id_number_masked,
         status=account.status,
-        status_label=AccountStatus(account.status).label,
+        status_label=str(AccountStatus(account.status).label),
         status_reason=account.status_reason,
         freeze_reason=account.freeze_reason,
         freeze_mode=account.freeze_mode,
@@ -115,6 +115,8 @@ class MovementPage:
     page: int
     page_size: int
     total: int
+    # The years the statement covers, newest first (``calc.periods.statement_years``).
+    years: tuple[int, ...] = ()
 
 
 def account_movements(
@@ -141,7 +143,10 @@ def account_movements(
         raise InvalidInput("业务类型不正确")
     account = read_account(actor, account_id, section="movements", purpose=purpose, grant=grant)
     items, total = _movements_page(account, year, reasons, (page - 1) * page_size, page_size)
-    return MovementPage(items, page, page_size, total)
+    # A posting never precedes the opening, so the opening year is where history starts
+    # (no extra query: the page's query count is pinned, hpf/channels/portal/tests).
+    years = tuple(statement_years(account.opened_on, clock.today()))
+    return MovementPage(items, page, page_size, total, years)
 
 
 def _movements_page(
@@ -195,7 +200,7 @@ def _movement(r: Posting, balance_after: int, reversed: bool) -> Movement:
         posted_at=r.entry.posted_at,
         period=r.period,
         reason=r.reason,
-        reason_label=Reason(r.reason).label,
+        reason_label=str(Reason(r.reason).label),
         amount_fen=r.amount_fen,
         deposit_base_fen=r.deposit_base_fen,
         employer_ratio=r.employer_ratio,

@@ -57,10 +57,15 @@ def _settlement_date(today: dt.date) -> dt.date:
     return get_policy().interest.settlement_ending(today)
 
 
+# Accounts whose employer still owes monthly deposits: a frozen account (司法冻结 and the
+# like) still receives them, so its missing months stay flagged; sealed and closed do not.
+_DEPOSITS_DUE = (AccountStatus.ACTIVE, AccountStatus.FROZEN)
+
+
 def _missing(account: FundAccount, paid: set[int]) -> list[int]:
-    """The months an active account received nothing that stands: from the month it opened
-    to last month (this month may not be due yet)."""
-    if account.status != AccountStatus.ACTIVE:
+    """The months an active or frozen account received nothing that stands: from the month
+    it opened to last month (this month may not be due yet)."""
+    if account.status not in _DEPOSITS_DUE:
         return []
     return missing_periods(
         paid, period_of(account.opened_on), period_add(clock.current_period(), -1)
@@ -74,7 +79,7 @@ def account_missing_periods(
     whose deposits and reversals sum above zero — one short query of the periods, not the
     whole history. Audited as the section "summary"."""
     account = read_account(actor, account_id, section="summary", purpose=purpose, grant=grant)
-    if account.status != AccountStatus.ACTIVE:
+    if account.status not in _DEPOSITS_DUE:
         return ()
     with connection.cursor() as cur:
         cur.execute(_PAID_PERIODS_SQL, [account.pk, *_PERIOD_REASONS_ORDERED])

@@ -24,6 +24,7 @@ from hpf.calc.errors import CalcError
 from hpf.calc.idnumbers import parse_resident_id
 from hpf.common import clock
 from hpf.common.errors import DomainError, InvalidInput
+from hpf.oversight.words import ActorWords, action_words, channel_words, detail_text
 from hpf.registry.access import access_account
 from hpf.registry.models import Depositor, FundAccount
 from hpf.registry.services import id_lookup
@@ -49,6 +50,9 @@ def _auditor(member: StaffMember) -> None:
 @dataclass(frozen=True)
 class AuditQuery:
     id_number: str = ""
+    # The ID number's lookup key (``depositor_key``), for pages that must not carry the
+    # number itself from one request to the next (the auditors' search keeps it in the session).
+    id_key: str = ""
     staff: str = ""  # user name or staff number (工号)
     channel: str = ""
     action: str = ""
@@ -58,7 +62,7 @@ class AuditQuery:
     def described(self) -> dict[str, str]:
         """The filters as they may be written to the trail: the ID number only as a flag."""
         return {
-            "depositor": "yes" if self.id_number else "",
+            "depositor": "yes" if self.id_number or self.id_key else "",
             "staff": self.staff,
             "channel": self.channel,
             "action": self.action,
@@ -69,6 +73,17 @@ class AuditQuery:
 
 def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=clock.BUSINESS_TZ)
+
+
+def depositor_key(id_number: str) -> str:
+    """The lookup key of a valid ID number (the HMAC the registry finds people by); an
+    invalid number is refused with the calculator's message."""
+    number = id_number.strip().upper()
+    try:
+        parse_resident_id(number, today=clock.today())
+    except CalcError as exc:
+        raise InvalidInput(exc.message) from exc
+    return id_lookup(number)
 
 
 def audit_search(
@@ -82,14 +97,9 @@ def audit_search(
         with transaction.atomic(durable=True):
             record_event(actor, "audit.search", purpose="审计日志查询", details=query.described())
     events = AuditEvent.objects.all()
-    if query.id_number:
-        try:
-            parse_resident_id(query.id_number.strip().upper(), today=clock.today())
-        except CalcError as exc:
-            raise InvalidInput(exc.message) from exc
-        depositor = Depositor.objects.filter(
-            id_number_hash=id_lookup(query.id_number.strip().upper())
-        ).first()
+    key = depositor_key(query.id_number) if query.id_number else query.id_key
+    if key:
+        depositor = Depositor.objects.filter(id_number_hash=key).first()
         if depositor is None:
             return AuditEvent.objects.none()
         account_ids = list(
@@ -134,20 +144,21 @@ def audit_export_rows(
             purpose="审计日志导出",
             details={"format": fmt, "rows": len(events), **query.described()},
         )
-    channels = dict(Channel.choices)
+    # In words, as the search page shows them (the raw codes stay in the chain itself).
+    actors = ActorWords(e.actor for e in events)
     rows: list[tuple[str, ...]] = [EXPORT_COLUMNS]
     for e in events:
         rows.append(
             (
                 "" if e.seq is None else str(e.seq),
                 e.occurred_at.astimezone(clock.BUSINESS_TZ).strftime("%Y-%m-%d %H:%M:%S"),
-                e.actor,
-                channels.get(e.channel, e.channel),
-                e.action,
+                actors(e.actor),
+                channel_words(e.channel),
+                action_words(e.action),
                 "" if e.subject_account_id is None else str(e.subject_account_id),
                 e.purpose,
                 e.client_addr or "",
-                str(e.details),
+                detail_text(e.details, actors),
             )
         )
     return rows
@@ -240,6 +251,11 @@ class Reader:
     hall: str
     purpose: str
     idcheck_session: int | None
+    # What was read (the grant's ``view``: "overview", "deposits", "hotline.balance" …) and the
+    # kind of reader ("depositor", "staff", "public", a partner channel, or "system" for the
+    # system's own reads: batch jobs and maintenance commands).
+    view: str = ""
+    reader_kind: str = ""
 
 
 PARTNER_CHANNELS = ("kiosk", "hotline", "sms")
@@ -302,7 +318,8 @@ def readers_of(account_id: int, depositor_id: int, *, limit: int = 200) -> list[
             who = _partner_words(kind, e.details if isinstance(e.details, dict) else {})
         else:
             who = defaultdict(lambda: "系统", {"partner": "合作机构"})[kind]
-        session = e.details.get("idcheck_session") if isinstance(e.details, dict) else None
+        details = e.details if isinstance(e.details, dict) else {}
+        session = details.get("idcheck_session")
         out.append(
             Reader(
                 at=e.occurred_at,
@@ -312,6 +329,128 @@ def readers_of(account_id: int, depositor_id: int, *, limit: int = 200) -> list[
                 hall=hall,
                 purpose=e.purpose,
                 idcheck_session=session if isinstance(session, int) else None,
+                view=str(details.get("view", "")),
+                reader_kind=_reader_kind(kind, e.actor == own),
             )
         )
     return out
+
+
+def _reader_kind(kind: str, own: bool) -> str:
+    if own:
+        return "depositor"
+    if kind in ("staff", "public", "partner", *PARTNER_CHANNELS):
+        return kind
+    return "system"
+
+
+# One visit: the same reader through the same channel, each read within this long of the last.
+VISIT_GAP = dt.timedelta(minutes=30)
+
+# What a read looked at, in the depositor's words (the grant's ``view``; the part before a colon
+# for "export:csv", "certificate:DEPOSIT"); anything else is "账户信息".
+VIEW_WORDS = {
+    "overview": "账户总览",
+    "summary": "账户总览",
+    "deposits": "缴存明细",
+    "movements": "缴存明细",
+    "export": "导出缴存明细",
+    "interest": "结息",
+    "withdrawals": "提取",
+    "loans": "贷款",
+    "readers": "查询记录",
+    "disputes": "核查更正",
+    "dispute.postings": "核查更正",
+    "dispute.file": "核查更正",
+    "certificates": "证明",
+    "certificate": "证明",
+    "certificate_revoke": "证明",
+    "certificate_lookups": "证明核验记录",
+    "appointments": "预约",
+    "appointment.request": "预约",
+    "appointment.withdraw": "预约",
+    "kiosk.inquiry": "余额查询",
+    "hotline.balance": "余额查询",
+    "hotline.loan": "贷款查询",
+}
+
+
+def view_words(view: str) -> str:
+    return VIEW_WORDS.get(view) or VIEW_WORDS.get(view.partition(":")[0]) or "账户信息"
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """Reads of one reader through one channel, each within ``VISIT_GAP`` of the one before:
+    one line of "who looked at my account" (first and last read, what was read, how often)."""
+
+    first: dt.datetime
+    last: dt.datetime
+    who: str
+    channel: str
+    channel_label: str
+    hall: str
+    reader_kind: str
+    reads: int
+    pages: tuple[str, ...]  # what was read, in words, in the order first read
+    purposes: tuple[str, ...]  # the purposes given (staff must give one), in order
+    idchecked: bool  # a counter visit inside an ID-check session (人证核验)
+
+
+def reader_visits(readers: list[Reader], *, gap: dt.timedelta = VISIT_GAP) -> list[Visit]:
+    """``readers`` (newest first, as ``readers_of`` gives them) folded into visits, newest
+    first: a clerk's fifteen page views in one counter session are one line with its time
+    span, not fifteen."""
+    open_: dict[tuple[str, str, str, str], list[Reader]] = {}
+    done: list[list[Reader]] = []
+    # Oldest first; reads in the same instant keep the trail's order.
+    for r in sorted(reversed(readers), key=lambda r: r.at):
+        key = (r.reader_kind, r.who, r.channel, r.hall)
+        run = open_.get(key)
+        if run is not None and r.at - run[-1].at <= gap:
+            run.append(r)
+            continue
+        if run is not None:
+            done.append(run)
+        open_[key] = [r]
+    done.extend(open_.values())
+    visits = [
+        Visit(
+            first=run[0].at,
+            last=run[-1].at,
+            who=run[0].who,
+            channel=run[0].channel,
+            channel_label=run[0].channel_label,
+            hall=run[0].hall,
+            reader_kind=run[0].reader_kind,
+            reads=len(run),
+            pages=tuple(dict.fromkeys(view_words(r.view) for r in run)),
+            purposes=tuple(dict.fromkeys(r.purpose for r in run if r.purpose)),
+            idchecked=any(r.idcheck_session is not None for r in run),
+        )
+        for run in done
+    ]
+    visits.sort(key=lambda v: v.last, reverse=True)
+    return visits
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderVisits:
+    """The depositor's page: visits of people and partners; the system's own reads (batch jobs,
+    maintenance commands: no one looked) only counted, with the last one's time."""
+
+    visits: list[Visit]
+    system_reads: int
+    system_last: dt.datetime | None
+
+
+def account_reader_visits(actor: Actor, account_id: int, *, limit: int = 1000) -> ReaderVisits:
+    """``account_readers`` for the depositor's "who looked at my account", folded into visits.
+    The reads themselves stay one audit event each; only the listing is grouped."""
+    readers = account_readers(actor, account_id, limit=limit)
+    system = [r for r in readers if r.reader_kind == "system"]
+    return ReaderVisits(
+        visits=reader_visits([r for r in readers if r.reader_kind != "system"]),
+        system_reads=len(system),
+        system_last=max((r.at for r in system), default=None),
+    )
