@@ -195,3 +195,24 @@ class Posting(models.Model):
         if self.employer_fen is None:
             return None
         return self.amount_fen - self.employer_fen
+
+
+class AccountDigest(models.Model):
+    """What an account's whole history sums to, for the overview (``hpf.ledger.digest``):
+    month-end balances, deposits by month and by year, the paid periods, this interest
+    year's movements. A cache the writers never touch: it records how many postings it
+    was computed from, and since postings are append-only (``hpf.ledger.guards``) an equal
+    count now means the same postings, so a reader either uses it or recomputes it."""
+
+    account = models.OneToOneField(
+        "registry.FundAccount", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    postings = models.IntegerField()
+    balance_fen = models.BigIntegerField()
+    # JSON written and read by hpf.ledger.digest alone (text: the same bytes on both
+    # databases, no JSON adapter between the driver and the cache).
+    data = models.TextField()
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"digest of account {self.account_id} ({self.postings} postings)"

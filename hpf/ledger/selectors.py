@@ -20,14 +20,13 @@ from hpf.calc.periods import period_of, statement_years
 from hpf.common import clock
 from hpf.common.errors import InvalidInput
 from hpf.common.policy import get_policy
-from hpf.ledger.history import history
-from hpf.ledger.models import DEPOSIT_REASONS, Posting, Reason
-from hpf.ledger.standing import monthly_split, paid_periods
+from hpf.ledger.digest import account_digest
+from hpf.ledger.models import Posting, Reason
+from hpf.ledger.standing import monthly_split
 from hpf.registry.access import AccountGrant, access_account, read_account
 from hpf.registry.models import AccountStatus, FundAccount
 
 MAX_PAGE_SIZE = 200
-_DEPOSITS = frozenset(str(r) for r in DEPOSIT_REASONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,17 +59,14 @@ def account_overview(
     """The account at a glance. The monthly amounts are the account's current base × ratios
     (``hpf.ledger.standing.monthly_split``), never the last posting, which may be a back
     payment at an old base; continuous months are counted up to this month. With the
-    request's ``grant`` (naming "overview") no second read or event, and the history is the
-    one the summary shares."""
+    request's ``grant`` (naming "overview") no second read or event, and the figures from the
+    whole history come from the account's digest (``hpf.ledger.digest``), which the summary
+    shares."""
     account = read_account(actor, account_id, section="overview", purpose=purpose, grant=grant)
-    last_date: dt.date | None = None
-    rows = history(account, grant)
-    for row in rows:
-        if row.reason in _DEPOSITS and row.amount_fen > 0:
-            last_date = row.value_date  # rows are in value-date order
+    digest = account_digest(account, grant)
     today = clock.today()
     split = monthly_split(account, today)
-    continuous = continuous_months_to_now(paid_periods(rows), period_of(today))
+    continuous = continuous_months_to_now(digest.paid_periods(), period_of(today))
     return AccountOverview(
         account_no=account.account_no,
         name=account.depositor.name,
@@ -87,7 +83,7 @@ def account_overview(
         employer_monthly_fen=split.employer_fen if split else 0,
         employee_monthly_fen=split.employee_fen if split else 0,
         paid_through=account.paid_through,
-        last_deposit_date=last_date,
+        last_deposit_date=digest.last_deposit_date,
         balance_fen=account.balance_fen,
         continuous_months=continuous,
         required_continuous_months=get_policy().loan.required_continuous_months,
