@@ -17,11 +17,12 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from hpf.approvals.models import FreezeGround, ProposalKind
 from hpf.audit.models import Channel
 from hpf.calc.masking import mask_name
 from hpf.calc.money import format_yuan_grouped
 from hpf.registry.models import Depositor, FreezeMode
-from hpf.staff.models import StaffMember
+from hpf.staff.models import Role, ServiceHall, StaffMember
 
 
 def period_words(value: object) -> str:
@@ -198,6 +199,12 @@ DETAIL_LABELS: dict[str, Promise] = {
     "confirm_by": gettext_lazy("确认时限"),
     "idcheck_session": gettext_lazy("核验会话"),
     "ended": gettext_lazy("结束的会话数"),
+    "proposed_by": gettext_lazy("提出人"),
+    "approved_by": gettext_lazy("批准人"),
+    "rejected_by": gettext_lazy("驳回人"),
+    "ground": gettext_lazy("冻结依据"),
+    "hall": gettext_lazy("管理部"),
+    "role": gettext_lazy("岗位"),
 }
 
 # What part of an account a read looked at (``account.read`` details' ``view``).
@@ -236,6 +243,15 @@ def _value_words(
         return str(codes[key][str(value)])
     if key == "mode" and str(value) in FreezeMode.values:
         return str(FreezeMode(str(value)).label)
+    if key == "kind" and str(value) in ProposalKind.values:
+        return str(ProposalKind(str(value)).label)
+    if key == "ground" and str(value) in FreezeGround.values:
+        return str(FreezeGround(str(value)).label)
+    if key == "role" and str(value) in Role.values:
+        return str(Role(str(value)).label)
+    if key == "hall" and isinstance(value, str) and value:
+        hall = ServiceHall.objects.filter(code=value).values_list("name", flat=True).first()
+        return hall or value
     if key.endswith("_fen") and isinstance(value, int | str) and str(value).lstrip("-").isdigit():
         return format_yuan_grouped(int(value))
     if key in ("period", "periods"):

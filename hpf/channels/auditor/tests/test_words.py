@@ -63,3 +63,30 @@ def test_details_as_labelled_rows(clerk):
     assert detail_rows({"outcome": "NO_MISUSE"}, codes={"outcome": {"NO_MISUSE": "未发现"}}) == [
         ("结论", "未发现")
     ]
+
+
+def test_proposal_and_id_check_details_in_words(clerk, supervisor):
+    """A freeze's proposal and approval, and an ID check, as the audit page shows them (the
+    README's walk found FREEZE, FRAUD, proposed_by and WH on the auditors' page)."""
+    words = ActorWords([f"staff:{clerk.user_id}", f"staff:{supervisor.user_id}"])
+    rows = dict(
+        detail_rows(
+            {
+                "kind": "FREEZE",
+                "ground": "FRAUD",
+                "proposed_by": f"staff:{clerk.user_id}",
+                "approved_by": f"staff:{supervisor.user_id}",
+                "hall": clerk.hall.code,
+                "role": "clerk",
+            },
+            words,
+        )
+    )
+    assert rows == {
+        "类型": "冻结",
+        "冻结依据": "涉嫌骗提骗贷",
+        "提出人": words(f"staff:{clerk.user_id}"),
+        "批准人": words(f"staff:{supervisor.user_id}"),
+        "管理部": clerk.hall.name,
+        "岗位": "柜员",
+    }
