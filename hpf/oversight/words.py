@@ -60,6 +60,8 @@ class ActorWords:
         staff_ids: set[int] = set()
         depositor_ids: set[int] = set()
         for ident in idents:
+            # ``cli:import-remittance@staff:2``: the staff member behind a command too.
+            ident = str(ident).rpartition("@")[2] if str(ident).startswith("cli:") else ident
             kind, _sep, rest = str(ident).partition(":")
             if kind == "staff" and rest.isdigit():
                 staff_ids.add(int(rest))

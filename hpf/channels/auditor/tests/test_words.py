@@ -90,3 +90,11 @@ def test_proposal_and_id_check_details_in_words(clerk, supervisor):
         "管理部": clerk.hall.name,
         "岗位": "柜员",
     }
+
+
+def test_a_command_started_by_staff_names_the_member(clerk):
+    """The back office's runs are started as ``cli:<command>@staff:<id>``."""
+    words = ActorWords([f"cli:import-remittance@staff:{clerk.user_id}"])
+    assert words(f"cli:import-remittance@staff:{clerk.user_id}") == (
+        f"命令行 import-remittance · {clerk.display_name}（柜员 · 工号 {clerk.staff_no}）"
+    )

@@ -68,7 +68,7 @@ def test_staff_see_the_runs(staff, runs):
     assert "7,200.00" in page
     assert f'data-run="{running.pk}" data-state="RUNNING"' in page
     assert '<progress value="150" max="400"' in page
-    assert "cli:ops" in page
+    assert "命令行 ops" in page and "cli:ops" not in page  # the starter in words
     assert "<script" in page and "http" not in page.split("<script", 1)[1].split("</script>")[0]
 
 
