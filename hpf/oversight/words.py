@@ -155,6 +155,32 @@ ACTIONS: dict[str, Promise] = {
     "idcheck.no_match": gettext_lazy("人证核验不一致"),
     "certificate.issue": gettext_lazy("出具证明"),
     "signin": gettext_lazy("登录"),
+    "staff.login": gettext_lazy("工作人员登录"),
+    "staff.login_failed": gettext_lazy("工作人员登录失败"),
+    "staff.create": gettext_lazy("新增工作人员"),
+    "staff.change_propose": gettext_lazy("申请变更工作人员"),
+    "staff.change_approve": gettext_lazy("批准变更工作人员"),
+    "staff.change_reject": gettext_lazy("驳回变更工作人员"),
+    "portal.login": gettext_lazy("网上业务登录"),
+    "portal.login_failed": gettext_lazy("网上业务登录失败"),
+    "portal.register": gettext_lazy("网上业务注册"),
+    "portal.register_refused": gettext_lazy("网上业务注册被拒"),
+    "portal.session_end": gettext_lazy("退出登录"),
+    "portal.security_read": gettext_lazy("查看账户安全"),
+    "portal.messages_read": gettext_lazy("查看消息"),
+    "portal.password_change": gettext_lazy("修改密码"),
+    "portal.password_reset": gettext_lazy("重置密码"),
+    "portal.mobile_change": gettext_lazy("变更手机号"),
+    "portal.email_change": gettext_lazy("变更电子邮箱"),
+    "portal.email_verified": gettext_lazy("验证电子邮箱"),
+    "portal.passkey_added": gettext_lazy("添加通行密钥"),
+    "portal.passkey_removed": gettext_lazy("删除通行密钥"),
+    "portal.totp_enrolled": gettext_lazy("启用身份验证器"),
+    "portal.totp_removed": gettext_lazy("停用身份验证器"),
+    "portal.reauth_failed": gettext_lazy("再次验证失败"),
+    "portal.self_freeze": gettext_lazy("本人冻结网上业务"),
+    "portal.centre_freeze": gettext_lazy("中心冻结网上业务"),
+    "portal.unfreeze": gettext_lazy("解除网上业务冻结"),
 }
 
 
@@ -207,6 +233,7 @@ DETAIL_LABELS: dict[str, Promise] = {
     "ground": gettext_lazy("冻结依据"),
     "hall": gettext_lazy("管理部"),
     "role": gettext_lazy("岗位"),
+    "idcheck": gettext_lazy("核验会话"),
 }
 
 # What part of an account a read looked at (``account.read`` details' ``view``).
@@ -249,6 +276,8 @@ def _value_words(
         return str(ProposalKind(str(value)).label)
     if key == "ground" and str(value) in FreezeGround.values:
         return str(FreezeGround(str(value)).label)
+    if key == "how" and str(value) in RESTORED_HOW:
+        return str(RESTORED_HOW[str(value)])
     if key == "role" and str(value) in Role.values:
         return str(Role(str(value)).label)
     if key == "hall" and isinstance(value, str) and value:

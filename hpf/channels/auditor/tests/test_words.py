@@ -98,3 +98,12 @@ def test_a_command_started_by_staff_names_the_member(clerk):
     assert words(f"cli:import-remittance@staff:{clerk.user_id}") == (
         f"命令行 import-remittance · {clerk.display_name}（柜员 · 工号 {clerk.staff_no}）"
     )
+
+
+def test_sign_ins_and_online_access_in_words():
+    assert action_words("staff.login") == "工作人员登录"
+    assert action_words("portal.unfreeze") == "解除网上业务冻结"
+    assert dict(detail_rows({"how": "counter", "idcheck": "abc"})) == {
+        "方式": "柜台人证核验",
+        "核验会话": "abc",
+    }
