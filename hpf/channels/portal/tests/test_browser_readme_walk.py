@@ -14,7 +14,6 @@ import re
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 
@@ -25,7 +24,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def demo(settings: Any, tmp_path: Any) -> dict[str, Any]:
-    settings.VAR_DIR = tmp_path
+    SHOTS.append(settings.VAR_DIR / "screenshots")  # where the other journeys save theirs
+    settings.VAR_DIR = tmp_path  # the demo's generated passwords stay with this test
     call_command("seed", "--depositors", "400", "--years", "6", "--seed", "1", stdout=io.StringIO())
     out = io.StringIO()
     with override_settings(DEBUG=True):
@@ -39,8 +39,11 @@ def demo(settings: Any, tmp_path: Any) -> dict[str, Any]:
     }
 
 
+SHOTS: list[Any] = []
+
+
 def shot(page: Any, name: str) -> None:
-    shots = settings.VAR_DIR / "screenshots"
+    shots = SHOTS[-1]
     shots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shots / f"readme-{name}.png"), full_page=True)
 
