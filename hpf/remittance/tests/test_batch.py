@@ -154,7 +154,7 @@ def test_a_file_posted_before_is_a_duplicate_and_a_rerun_exits_zero(
     assert out.count("already   ") == 2
     assert "2 files: 0 posted (0 rows, 0.00 元), 0 rejected, 2 already imported before" in out
     assert Posting.objects.count() == postings
-    rerun = BatchRun.objects.filter(kind="REMITTANCE_IMPORT").order_by("-pk").first()
+    rerun = BatchRun.objects.filter(kind="REMITTANCE_IMPORT").latest("pk")
     assert rerun.note == "2 份清册中 2 份此前已导入，本次跳过"
     assert (
         RemittanceList.objects.filter(state="REJECTED", problems__0__code="DUPLICATE_FILE").count()
