@@ -31,6 +31,10 @@ $(BIN)/.installed: pyproject.toml
 venv: $(BIN)/.installed
 
 demo: export DEBUG ?= 1
+# Every demo sign-in comes from 127.0.0.1: the README's walk signs in as seven people, more
+# than the production SMS budget of one address allows in an hour (10).
+demo: export HPF_SMS_PER_ADDR_HOUR ?= 200
+demo: export HPF_SMS_PER_ADDR_DAY ?= 1000
 # The stand-in 一部手机办事通 identity provider (devtools/govapp_idp) on its own port.
 demo: export HPF_GOVAPP_ISSUER ?= http://127.0.0.1:$(GOVAPP_IDP_PORT)
 demo: export HPF_GOVAPP_CLIENT_ID ?= hpf-demo

@@ -17,11 +17,12 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from hpf.approvals.models import FreezeGround, ProposalKind
 from hpf.audit.models import Channel
 from hpf.calc.masking import mask_name
 from hpf.calc.money import format_yuan_grouped
 from hpf.registry.models import Depositor, FreezeMode
-from hpf.staff.models import StaffMember
+from hpf.staff.models import Role, ServiceHall, StaffMember
 
 
 def period_words(value: object) -> str:
@@ -59,6 +60,8 @@ class ActorWords:
         staff_ids: set[int] = set()
         depositor_ids: set[int] = set()
         for ident in idents:
+            # ``cli:import-remittance@staff:2``: the staff member behind a command too.
+            ident = str(ident).rpartition("@")[2] if str(ident).startswith("cli:") else ident
             kind, _sep, rest = str(ident).partition(":")
             if kind == "staff" and rest.isdigit():
                 staff_ids.add(int(rest))
@@ -152,6 +155,32 @@ ACTIONS: dict[str, Promise] = {
     "idcheck.no_match": gettext_lazy("人证核验不一致"),
     "certificate.issue": gettext_lazy("出具证明"),
     "signin": gettext_lazy("登录"),
+    "staff.login": gettext_lazy("工作人员登录"),
+    "staff.login_failed": gettext_lazy("工作人员登录失败"),
+    "staff.create": gettext_lazy("新增工作人员"),
+    "staff.change_propose": gettext_lazy("申请变更工作人员"),
+    "staff.change_approve": gettext_lazy("批准变更工作人员"),
+    "staff.change_reject": gettext_lazy("驳回变更工作人员"),
+    "portal.login": gettext_lazy("网上业务登录"),
+    "portal.login_failed": gettext_lazy("网上业务登录失败"),
+    "portal.register": gettext_lazy("网上业务注册"),
+    "portal.register_refused": gettext_lazy("网上业务注册被拒"),
+    "portal.session_end": gettext_lazy("退出登录"),
+    "portal.security_read": gettext_lazy("查看账户安全"),
+    "portal.messages_read": gettext_lazy("查看消息"),
+    "portal.password_change": gettext_lazy("修改密码"),
+    "portal.password_reset": gettext_lazy("重置密码"),
+    "portal.mobile_change": gettext_lazy("变更手机号"),
+    "portal.email_change": gettext_lazy("变更电子邮箱"),
+    "portal.email_verified": gettext_lazy("验证电子邮箱"),
+    "portal.passkey_added": gettext_lazy("添加通行密钥"),
+    "portal.passkey_removed": gettext_lazy("删除通行密钥"),
+    "portal.totp_enrolled": gettext_lazy("启用身份验证器"),
+    "portal.totp_removed": gettext_lazy("停用身份验证器"),
+    "portal.reauth_failed": gettext_lazy("再次验证失败"),
+    "portal.self_freeze": gettext_lazy("本人冻结网上业务"),
+    "portal.centre_freeze": gettext_lazy("中心冻结网上业务"),
+    "portal.unfreeze": gettext_lazy("解除网上业务冻结"),
 }
 
 
@@ -198,6 +227,13 @@ DETAIL_LABELS: dict[str, Promise] = {
     "confirm_by": gettext_lazy("确认时限"),
     "idcheck_session": gettext_lazy("核验会话"),
     "ended": gettext_lazy("结束的会话数"),
+    "proposed_by": gettext_lazy("提出人"),
+    "approved_by": gettext_lazy("批准人"),
+    "rejected_by": gettext_lazy("驳回人"),
+    "ground": gettext_lazy("冻结依据"),
+    "hall": gettext_lazy("管理部"),
+    "role": gettext_lazy("岗位"),
+    "idcheck": gettext_lazy("核验会话"),
 }
 
 # What part of an account a read looked at (``account.read`` details' ``view``).
@@ -236,6 +272,17 @@ def _value_words(
         return str(codes[key][str(value)])
     if key == "mode" and str(value) in FreezeMode.values:
         return str(FreezeMode(str(value)).label)
+    if key == "kind" and str(value) in ProposalKind.values:
+        return str(ProposalKind(str(value)).label)
+    if key == "ground" and str(value) in FreezeGround.values:
+        return str(FreezeGround(str(value)).label)
+    if key == "how" and str(value) in RESTORED_HOW:
+        return str(RESTORED_HOW[str(value)])
+    if key == "role" and str(value) in Role.values:
+        return str(Role(str(value)).label)
+    if key == "hall" and isinstance(value, str) and value:
+        hall = ServiceHall.objects.filter(code=value).values_list("name", flat=True).first()
+        return hall or value
     if key.endswith("_fen") and isinstance(value, int | str) and str(value).lstrip("-").isdigit():
         return format_yuan_grouped(int(value))
     if key in ("period", "periods"):

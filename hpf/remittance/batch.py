@@ -281,10 +281,24 @@ def remittance_import_batch(
             "single_path": result.fallbacks,
             "seconds": result.seconds,
         },
-        note=f"{len(rejected)} of {len(paths)} files rejected" if rejected else "",
+        note=_rejected_note(len(paths), rejected),
     )
     result.run_id = run.pk
     return result
+
+
+def _rejected_note(files: int, rejected: Sequence[ImportOutcome]) -> str:
+    """The run's note for the back office: lists imported before (a rerun of the month) apart
+    from lists that failed their checks."""
+    if not rejected:
+        return ""
+    again = sum(1 for o in rejected if [p.code for p in o.problems] == ["DUPLICATE_FILE"])
+    parts = []
+    if again:
+        parts.append(f"{again} 份此前已导入，本次跳过")
+    if len(rejected) > again:
+        parts.append(f"{len(rejected) - again} 份未通过校验")
+    return f"{files} 份清册中 " + "，".join(parts)
 
 
 def _groups(paths: Sequence[Path], chunk_rows: int) -> list[list[Path]]:

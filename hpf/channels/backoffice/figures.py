@@ -24,6 +24,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Sum
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -261,6 +262,30 @@ class Line:
     ok: bool | None  # a yes/no check: True passed, False failed; None for figures
 
 
+# The stages a run times (``phases.timed``), for the "各阶段耗时" line.
+STAGES: dict[str, Promise] = {
+    "read (waiting for files)": gettext_lazy("读取清册"),
+    "lock": gettext_lazy("锁定账户"),
+    "accounts": gettext_lazy("查找账户"),
+    "check": gettext_lazy("校验"),
+    "entries": gettext_lazy("生成分录"),
+    "copy": gettext_lazy("写入记账"),
+    "postings": gettext_lazy("写入记账"),
+    "balances": gettext_lazy("更新余额"),
+    "notify": gettext_lazy("生成通知"),
+    "reconcile": gettext_lazy("对账"),
+    "reconciliation": gettext_lazy("对账"),
+    "records": gettext_lazy("写入运行记录"),
+    "single path": gettext_lazy("逐份导入"),
+    "chunks": gettext_lazy("分块"),
+    "take chunk": gettext_lazy("领取分块"),
+    "per-account rates": gettext_lazy("逐户利率"),
+    "settlement rows": gettext_lazy("结息记录"),
+    "stage": gettext_lazy("暂存"),
+    "commit": gettext_lazy("提交事务"),
+}
+
+
 def _value(key: str, value: Any) -> tuple[str, bool | None]:
     if isinstance(value, bool):
         return (_("是") if value else _("否")), value
@@ -271,7 +296,10 @@ def _value(key: str, value: Any) -> tuple[str, bool | None]:
     if isinstance(value, float):
         return f"{value:,.2f}", None
     if isinstance(value, dict):
-        return "；".join(f"{k} {_value(str(k), v)[0]}" for k, v in value.items()), None
+        names = STAGES if key == "seconds" else {}
+        return "；".join(
+            f"{names.get(str(k), k)} {_value(str(k), v)[0]}" for k, v in value.items()
+        ), None
     if isinstance(value, list):
         return "；".join(_value(key, v)[0] for v in value), None
     return str(value), None

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from hpf.channels.backoffice import figures
 from hpf.operations.models import BatchRun
+from hpf.oversight.words import ActorWords
 from hpf.remittance.models import ListState
 from hpf.staff.access import staff_required
 from hpf.staff.models import Role
@@ -25,9 +26,11 @@ PAGE_SIZE = 50
 MAX_POLLED = 200
 
 
-def _row(run: BatchRun) -> dict[str, Any]:
+def _row(run: BatchRun, words: ActorWords | None = None) -> dict[str, Any]:
+    words = words or ActorWords([run.actor])
     return {
         "run": run,
+        "actor": words(run.actor),
         "duration": figures.duration(run),
         "figures": figures.figures(run),
         "progress": figures.progress(run),
@@ -52,7 +55,8 @@ def run_list(request: HttpRequest) -> HttpResponse:
         runs = runs.filter(state=state)
     page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
     after = _after(request)
-    rows = [_row(run) for run in page.object_list]
+    words = ActorWords(run.actor for run in page.object_list)
+    rows = [_row(run, words) for run in page.object_list]
     waiting = after is not None and not any(r["run"].pk > after for r in rows)
     # The first page shows runs as they start (anyone's): the page polls for runs newer
     # than the newest it shows, or than the one being started.

@@ -39,6 +39,7 @@ from hpf.cases.services import (
 from hpf.channels.counter.views import in_session
 from hpf.common import clock
 from hpf.common.errors import DomainError, NotFound
+from hpf.identity.devices import device_label
 from hpf.oversight.words import (
     DETAIL_LABELS,
     RESTORED_HOW,
@@ -137,6 +138,7 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
                     "m": m,
                     "method": code_words(SIGNIN_METHODS, m.item.method),
                     "end": code_words(SESSION_ENDS, m.item.end_reason),
+                    "device": device_label(m.item.user_agent or ""),
                 }
                 for m in view.sign_ins
             ],

@@ -221,6 +221,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 "factor": factor,
                 "code": "",
             }
+            send_error = ""
             if factor == "sms":
                 first = _attempt(
                     lambda: code_send(
@@ -230,8 +231,14 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     )
                 )
                 pending["code"] = first.value.handle if first.value else ""
-            request.session[PENDING] = pending
-            return redirect("portal:login_code")
+                send_error = first.error
+            if send_error:
+                # No code was sent (the SMS budget is spent): say so here, never a second
+                # step that waits for a code that will not come.
+                error = send_error
+            else:
+                request.session[PENDING] = pending
+                return redirect("portal:login_code")
     response = render(
         request,
         "portal/identity/login.html",

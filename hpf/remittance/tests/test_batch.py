@@ -134,6 +134,7 @@ def test_each_bad_list_is_refused_alone_and_posts_nothing(
     assert "ACCOUNT_SEALED" in {p["code"] for p in records["2_sealed.csv"].problems}
     assert len(records) == 6
     assert result.fallbacks == 4  # totals, again (same employer as good), back, stranger
+    assert BatchRun.objects.get(pk=result.run_id).note == "6 份清册中 5 份未通过校验"
     assert ledger_violations() == []
 
 
@@ -153,6 +154,8 @@ def test_a_file_posted_before_is_a_duplicate_and_a_rerun_exits_zero(
     assert out.count("already   ") == 2
     assert "2 files: 0 posted (0 rows, 0.00 元), 0 rejected, 2 already imported before" in out
     assert Posting.objects.count() == postings
+    rerun = BatchRun.objects.filter(kind="REMITTANCE_IMPORT").latest("pk")
+    assert rerun.note == "2 份清册中 2 份此前已导入，本次跳过"
     assert (
         RemittanceList.objects.filter(state="REJECTED", problems__0__code="DUPLICATE_FILE").count()
         == 2

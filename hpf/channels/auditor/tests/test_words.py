@@ -63,3 +63,47 @@ def test_details_as_labelled_rows(clerk):
     assert detail_rows({"outcome": "NO_MISUSE"}, codes={"outcome": {"NO_MISUSE": "未发现"}}) == [
         ("结论", "未发现")
     ]
+
+
+def test_proposal_and_id_check_details_in_words(clerk, supervisor):
+    """A freeze's proposal and approval, and an ID check, as the audit page shows them (the
+    README's walk found FREEZE, FRAUD, proposed_by and WH on the auditors' page)."""
+    words = ActorWords([f"staff:{clerk.user_id}", f"staff:{supervisor.user_id}"])
+    rows = dict(
+        detail_rows(
+            {
+                "kind": "FREEZE",
+                "ground": "FRAUD",
+                "proposed_by": f"staff:{clerk.user_id}",
+                "approved_by": f"staff:{supervisor.user_id}",
+                "hall": clerk.hall.code,
+                "role": "clerk",
+            },
+            words,
+        )
+    )
+    assert rows == {
+        "类型": "冻结",
+        "冻结依据": "涉嫌骗提骗贷",
+        "提出人": words(f"staff:{clerk.user_id}"),
+        "批准人": words(f"staff:{supervisor.user_id}"),
+        "管理部": clerk.hall.name,
+        "岗位": "柜员",
+    }
+
+
+def test_a_command_started_by_staff_names_the_member(clerk):
+    """The back office's runs are started as ``cli:<command>@staff:<id>``."""
+    words = ActorWords([f"cli:import-remittance@staff:{clerk.user_id}"])
+    assert words(f"cli:import-remittance@staff:{clerk.user_id}") == (
+        f"命令行 import-remittance · {clerk.display_name}（柜员 · 工号 {clerk.staff_no}）"
+    )
+
+
+def test_sign_ins_and_online_access_in_words():
+    assert action_words("staff.login") == "工作人员登录"
+    assert action_words("portal.unfreeze") == "解除网上业务冻结"
+    assert dict(detail_rows({"how": "counter", "idcheck": "abc"})) == {
+        "方式": "柜台人证核验",
+        "核验会话": "abc",
+    }

@@ -33,7 +33,11 @@ def runs():
         accounts=3,
         entries=1,
         total_fen=720_000,
-        reconciliation={"list_total_fen": 720_000, "matches": True},
+        reconciliation={
+            "list_total_fen": 720_000,
+            "matches": True,
+            "seconds": {"read (waiting for files)": 0.25, "copy": 1.5},
+        },
         note="清册核对一致",
     )
     running = run_start(BatchRun.Kind.SETTLEMENT, "2027", actor, total=400)
@@ -68,7 +72,7 @@ def test_staff_see_the_runs(staff, runs):
     assert "7,200.00" in page
     assert f'data-run="{running.pk}" data-state="RUNNING"' in page
     assert '<progress value="150" max="400"' in page
-    assert "cli:ops" in page
+    assert "命令行 ops" in page and "cli:ops" not in page  # the starter in words
     assert "<script" in page and "http" not in page.split("<script", 1)[1].split("</script>")[0]
 
 
@@ -86,6 +90,8 @@ def test_a_run_detail_shows_its_reconciliation_and_note(staff, runs):
     assert "list_total_fen" not in page and "清册合计（元）" in page and "7,200.00" in page
     assert "核对一致" in page and "✓" in page
     assert "清册核对一致" in page
+    # the stages' timings named in Chinese, not the code's stage names
+    assert "读取清册 0.25；写入记账 1.50" in page and "waiting for files" not in page
     assert staff.get("/backoffice/runs/999999/").status_code == 404
 
 

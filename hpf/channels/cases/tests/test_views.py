@@ -109,3 +109,27 @@ def test_auditors_page_lists_open_cases_and_flags_an_untouched_one(owner, make_s
     stale_row = panel.split(case.number)[1].split("</tr>")[0]
     fresh_row = panel.split(fresh.number)[1].split("</tr>")[0]
     assert "超过一个工作日未处理" in stale_row and "超过一个工作日未处理" not in fresh_row
+
+
+def test_case_page_names_sign_in_devices_not_raw_user_agents(owner, make_staff):
+    from hpf.common import clock
+    from hpf.identity.models import PortalSession
+
+    agent = (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+    )
+    PortalSession.objects.create(
+        public_id="s" * 43,
+        depositor=owner.depositor,
+        method="password+sms",
+        channel="web",
+        user_agent=agent,
+        started_at=clock.now(),
+        last_seen_at=clock.now(),
+    )
+    case = _case(owner)
+    html = verified_client(make_staff("auditor")).get(f"/cases/{case.pk}/").content.decode()
+    row = html.split("Chrome · Windows")
+    assert len(row) == 2, "the sign-in row names the device"
+    assert "<td>Mozilla/5.0" not in html

@@ -377,3 +377,18 @@ def test_someone_elses_passkey_cannot_be_removed(portal_login, other, unchanged)
     factors.passkey_remove(login=theirs, passkey_id=key.pk, actor=Actor("depositor:2", "web"))
     assert not Passkey.objects.filter(pk=key.pk).exists()
     assert AuditEvent.objects.get(action="portal.passkey_removed").subject_account_id == other.pk
+
+
+def test_sign_in_with_the_sms_budget_spent_says_so_instead_of_a_second_step(
+    portal_login, person, settings
+):
+    """The right password from an address whose SMS budget is spent: the sign-in page says
+    why no code comes, rather than a second step asking for an authenticator code the
+    depositor never set up."""
+    settings.HPF_SMS_PER_ADDR_HOUR = 1
+    http = Client()
+    assert _password(http, person(1)["id_number"])["Location"] == "/portal/login/code/"
+    again = _password(Client(), person(1)["id_number"])
+    assert again.status_code == 200
+    assert "过于频繁" in again.content.decode()
+    assert SmsMessage.objects.count() == 1
