@@ -43,7 +43,7 @@ from bench.deepcheck import checks
 from bench.foundation import HPF, ROOT, timed_sql
 
 HOST = "postgres://postgres@127.0.0.1:5432"
-COPY = "hpf_bench_city"
+COPY = "hpf_bench_city"  # the default name of the one working copy (--copy)
 OUT = ROOT / "var" / "bench-city"
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 AGGREGATE = (
@@ -83,7 +83,9 @@ def hpf_env(url: str, var_dir: Path) -> dict[str, str]:
         HPF_VAR_DIR=str(var_dir),
         HPF_GENERATE_SECRETS="1",
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-        DEBUG="0",
+        # demo-lists writes full ID numbers and runs only with DEBUG=1 (the benchmark servers
+        # set DEBUG=0 for themselves).
+        DEBUG="1",
         HPF_LOG_LEVEL="WARNING",
     )
 
@@ -122,12 +124,12 @@ def seed_city(name: str, depositors: int, var_dir: Path) -> None:
     print(f"seeded {name} in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-def make_copy(city: str, wait_s: float = 600) -> float:
+def make_copy(city: str, copy: str, wait_s: float = 600) -> float:
     """The one working copy of the city; seconds it took."""
-    admin(f"DROP DATABASE IF EXISTS {COPY} WITH (FORCE)")
+    admin(f"DROP DATABASE IF EXISTS {copy} WITH (FORCE)")
     started = time.perf_counter()
     while True:
-        if admin(f"CREATE DATABASE {COPY} TEMPLATE {city} STRATEGY FILE_COPY", quiet=True):
+        if admin(f"CREATE DATABASE {copy} TEMPLATE {city} STRATEGY FILE_COPY", quiet=True):
             return time.perf_counter() - started
         if time.perf_counter() - started > wait_s:
             sys.exit(f"{city} stayed busy (someone is connected to it): no copy made")
@@ -155,7 +157,11 @@ class Run:
         try:
             fn()
         except (subprocess.SubprocessError, OSError, ValueError, KeyError) as exc:
-            self.notes.append(f"{name}: failed ({type(exc).__name__}: {str(exc)[-300:]})")
+            said = getattr(exc, "stderr", None) or ""
+            said = said.decode() if isinstance(said, bytes) else said
+            self.notes.append(
+                f"{name}: failed ({type(exc).__name__}: {str(exc)[-300:]} {said.strip()[-300:]})"
+            )
             print(f"   failed: {exc}", flush=True)
         except SystemExit as exc:  # a helper's sys.exit: report it, go on with the next step
             self.notes.append(f"{name}: failed ({str(exc)[-300:]})")
@@ -228,7 +234,7 @@ def measure(args: argparse.Namespace) -> Run:
     var = OUT / "var"
     shutil.rmtree(var, ignore_errors=True)
     shutil.copytree(args.var_dir, var, ignore=shutil.ignore_patterns("*.sqlite3*", "bench*"))
-    url = f"{HOST}/{COPY}"
+    url = f"{HOST}/{args.copy}"
     env = hpf_env(url, var)
     OUT.mkdir(parents=True, exist_ok=True)
     lists = OUT / "lists"
@@ -236,7 +242,7 @@ def measure(args: argparse.Namespace) -> Run:
 
     run.fig["server"] = server_settings(f"{HOST}/postgres")
     run.fig["load_start"] = load()
-    run.fig["copy_s"] = round(make_copy(city), 1)
+    run.fig["copy_s"] = round(make_copy(city, args.copy), 1)
     try:
         subprocess.run([HPF, "migrate", "-v0"], env=env, check=True, timeout=1800)
         with __import__("psycopg").connect(url) as con:
@@ -267,7 +273,7 @@ def measure(args: argparse.Namespace) -> Run:
             run.fig.update(aggregate_s=agg, settle_s=settle_s, settle_mb=settle_mb)
 
         def ledger_checks() -> None:
-            run.fig["checks"] = checks("postgres", url, dict(env, DEBUG="1"), 1)
+            run.fig["checks"] = checks("postgres", url, env, 1)
 
         def portal() -> None:
             run.fig["portal"] = run.sub(
@@ -343,7 +349,7 @@ def measure(args: argparse.Namespace) -> Run:
         run.step("12329 hotline", ivr)
         run.step("write floor", floor)
     finally:
-        admin(f"DROP DATABASE IF EXISTS {COPY} WITH (FORCE)")
+        admin(f"DROP DATABASE IF EXISTS {args.copy} WITH (FORCE)")
         shutil.rmtree(lists, ignore_errors=True)
     run.fig["load_end"] = load()
     return run
@@ -502,6 +508,7 @@ def main() -> None:
         default=ROOT / "var" / "city",
         help="the HPF_VAR_DIR the city was seeded with (its keys; only read)",
     )
+    parser.add_argument("--copy", default=COPY, help="the working copy's database name")
     parser.add_argument("--duration", type=int, default=10, help="seconds per load scenario")
     parser.add_argument("--max-minutes", type=float, default=60)
     args = parser.parse_args()
