@@ -225,7 +225,7 @@ def _fingerprints() -> dict[str, Any]:
 
 def _dense(table: str, lo: int | None, hi: int | None) -> bool:
     """Every id from ``lo`` to ``hi`` exists in ``table`` (one index-only count)."""
-    if lo is None:
+    if lo is None or hi is None:
         return True
     [(n,)] = _rows(f"SELECT COUNT(*) FROM {table} WHERE id BETWEEN {int(lo)} AND {int(hi)}")
     return int(n) == int(hi) - int(lo) + 1

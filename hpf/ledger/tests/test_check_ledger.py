@@ -222,8 +222,8 @@ def test_posting_whose_entry_or_account_does_not_exist(city, tamper):
     """Postings moved to an entry and to an account that do not exist are counted by the
     control total (on PostgreSQL the ids are no longer a dense run, so the anti-join runs)."""
     first, second = Posting.objects.filter(fund_account__isnull=False).order_by("pk")[:2]
-    lost_entry = JournalEntry.objects.order_by("-pk").first().pk + 1000
-    lost_account = FundAccount.objects.order_by("-pk").first().pk + 1000
+    lost_entry = JournalEntry.objects.order_by("-pk")[0].pk + 1000
+    lost_account = FundAccount.objects.order_by("-pk")[0].pk + 1000
     tamper(
         "ledger_posting",
         "UPDATE ledger_posting SET entry_id = %s WHERE id = %s",
@@ -246,7 +246,7 @@ def test_an_entry_without_postings(city, broken_on_purpose):
         reason=Reason.TRANSFER_IN,
         value_date=dt.date(2026, 11, 1),
         source_key="test:empty",
-        posted_at=JournalEntry.objects.first().posted_at,
+        posted_at=JournalEntry.objects.order_by("pk")[0].posted_at,
         actor="test",
     )
     code, output = check_ledger()
@@ -261,8 +261,12 @@ def test_interest_posted_differently_from_its_settlement(city, tamper):
     """An interest posting and its other side both raised: every entry still balances, but
     the settlement no longer matches what was posted (found through the fingerprint on
     PostgreSQL, then named by the exact aggregate)."""
-    p = Posting.objects.filter(reason=Reason.INTEREST, fund_account__isnull=False).first()
-    other = Posting.objects.filter(entry_id=p.entry_id, fund_account__isnull=True).first()
+    p = (
+        Posting.objects.filter(reason=Reason.INTEREST, fund_account__isnull=False)
+        .select_related("fund_account")
+        .order_by("pk")[0]
+    )
+    other = Posting.objects.filter(entry_id=p.entry_id, fund_account__isnull=True).order_by("pk")[0]
     tamper(
         "ledger_posting",
         "UPDATE ledger_posting SET amount_fen = amount_fen + 7 WHERE id = %s",
@@ -273,7 +277,9 @@ def test_interest_posted_differently_from_its_settlement(city, tamper):
         "UPDATE ledger_posting SET amount_fen = amount_fen - 7 WHERE id = %s",
         [other.pk],
     )
-    FundAccount.objects.filter(pk=p.fund_account_id).update(balance_fen=models.F("balance_fen") + 7)
+    FundAccount.objects.filter(pk=p.fund_account_id or 0).update(
+        balance_fen=models.F("balance_fen") + 7
+    )
     code, output = check_ledger()
     assert code == 1
     assert violations(output, "entry-balance") == []
