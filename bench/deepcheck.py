@@ -57,11 +57,27 @@ def bench(vendor: str, depositors: int, years: int, repeat: int) -> dict[str, ob
 SCAN = "SELECT COUNT(*), SUM(amount_fen) FROM ledger_posting"
 
 
-def checks(vendor: str, url: str, env: dict[str, str], repeat: int) -> dict[str, object]:
+def checks(
+    vendor: str, url: str, env: dict[str, str], repeat: int, *, deep: bool = True
+) -> dict[str, object]:
     """``hpf check-ledger`` and ``--deep`` on the database at ``url``, ``repeat`` times each,
-    against the bare scan of the postings (median of ``repeat``); both must find it clean."""
+    against the bare scan of the postings (median of ``repeat``); both must find it clean.
+    ``deep=False``: the plain check only."""
     scan = timed_sql(vendor, url, SCAN, max(3, repeat))
     plain = [peak_rss_mb([HPF, "check-ledger"], env) for _ in range(repeat)]
+    if not deep:
+        checks_s = statistics.median(_total(out) for _, _, out in plain)
+        plain_s = statistics.median(t for t, _, _ in plain)
+        return {
+            "bare_scan_s": round(scan, 2),
+            "check_median_s": round(plain_s, 2),
+            "check_checks_s": round(checks_s, 2),
+            "check_checks_ratio_to_scan": round(checks_s / scan, 1),
+            "check_peak_mb": max(mb for _, mb, _ in plain),
+            "check_phases": " | ".join(
+                line for line in plain[-1][2].splitlines() if line[:1].isalpha()
+            ),
+        }
     deep = [peak_rss_mb([HPF, "check-ledger", "--deep"], env) for _ in range(repeat)]
     plain_s = statistics.median(t for t, _, _ in plain)
     deep_s = statistics.median(t for t, _, _ in deep)
