@@ -8,6 +8,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 from hpf.calc.deposits import DepositSplit, monthly_deposit
 from hpf.calc.errors import CalcError
 from hpf.calc.loans import Method, Schedule, due_date_of, loan_schedule
@@ -63,6 +65,18 @@ def parse_yuan(raw: str, label: str) -> int:
     if value != value.quantize(Decimal("0.01")):
         raise CalculatorInputError(f"{label}最多保留两位小数")
     return int(value * 100)
+
+
+def parse_term_years(raw: str) -> int:
+    """A loan term typed in whole years (the portal's calculator), as months; the message names
+    years, as the field does (the policy's longest term, 360 months, is 30 years)."""
+    longest = get_policy().loan.max_term_months // 12
+    text = raw.strip()
+    if not text.isdigit() or not 1 <= int(text) <= longest:
+        raise CalculatorInputError(
+            _("贷款年限须为 1–%(longest)d 之间的整数年，如 30") % {"longest": longest}
+        )
+    return int(text) * 12
 
 
 def parse_fraction(raw: str, label: str, *, high: Decimal = Decimal("0.5")) -> Decimal:

@@ -240,6 +240,11 @@ class Reader:
     hall: str
     purpose: str
     idcheck_session: int | None
+    # What was read (the grant's ``view``: "overview", "deposits", "hotline.balance" …) and the
+    # kind of reader ("depositor", "staff", "public", a partner channel, or "system" for the
+    # system's own reads: batch jobs and maintenance commands).
+    view: str = ""
+    reader_kind: str = ""
 
 
 PARTNER_CHANNELS = ("kiosk", "hotline", "sms")
@@ -302,7 +307,8 @@ def readers_of(account_id: int, depositor_id: int, *, limit: int = 200) -> list[
             who = _partner_words(kind, e.details if isinstance(e.details, dict) else {})
         else:
             who = defaultdict(lambda: "系统", {"partner": "合作机构"})[kind]
-        session = e.details.get("idcheck_session") if isinstance(e.details, dict) else None
+        details = e.details if isinstance(e.details, dict) else {}
+        session = details.get("idcheck_session")
         out.append(
             Reader(
                 at=e.occurred_at,
@@ -312,6 +318,128 @@ def readers_of(account_id: int, depositor_id: int, *, limit: int = 200) -> list[
                 hall=hall,
                 purpose=e.purpose,
                 idcheck_session=session if isinstance(session, int) else None,
+                view=str(details.get("view", "")),
+                reader_kind=_reader_kind(kind, e.actor == own),
             )
         )
     return out
+
+
+def _reader_kind(kind: str, own: bool) -> str:
+    if own:
+        return "depositor"
+    if kind in ("staff", "public", "partner", *PARTNER_CHANNELS):
+        return kind
+    return "system"
+
+
+# One visit: the same reader through the same channel, each read within this long of the last.
+VISIT_GAP = dt.timedelta(minutes=30)
+
+# What a read looked at, in the depositor's words (the grant's ``view``; the part before a colon
+# for "export:csv", "certificate:DEPOSIT"); anything else is "账户信息".
+VIEW_WORDS = {
+    "overview": "账户总览",
+    "summary": "账户总览",
+    "deposits": "缴存明细",
+    "movements": "缴存明细",
+    "export": "导出缴存明细",
+    "interest": "结息",
+    "withdrawals": "提取",
+    "loans": "贷款",
+    "readers": "查询记录",
+    "disputes": "核查更正",
+    "dispute.postings": "核查更正",
+    "dispute.file": "核查更正",
+    "certificates": "证明",
+    "certificate": "证明",
+    "certificate_revoke": "证明",
+    "certificate_lookups": "证明核验记录",
+    "appointments": "预约",
+    "appointment.request": "预约",
+    "appointment.withdraw": "预约",
+    "kiosk.inquiry": "余额查询",
+    "hotline.balance": "余额查询",
+    "hotline.loan": "贷款查询",
+}
+
+
+def view_words(view: str) -> str:
+    return VIEW_WORDS.get(view) or VIEW_WORDS.get(view.partition(":")[0]) or "账户信息"
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """Reads of one reader through one channel, each within ``VISIT_GAP`` of the one before:
+    one line of "who looked at my account" (first and last read, what was read, how often)."""
+
+    first: dt.datetime
+    last: dt.datetime
+    who: str
+    channel: str
+    channel_label: str
+    hall: str
+    reader_kind: str
+    reads: int
+    pages: tuple[str, ...]  # what was read, in words, in the order first read
+    purposes: tuple[str, ...]  # the purposes given (staff must give one), in order
+    idchecked: bool  # a counter visit inside an ID-check session (人证核验)
+
+
+def reader_visits(readers: list[Reader], *, gap: dt.timedelta = VISIT_GAP) -> list[Visit]:
+    """``readers`` (newest first, as ``readers_of`` gives them) folded into visits, newest
+    first: a clerk's fifteen page views in one counter session are one line with its time
+    span, not fifteen."""
+    open_: dict[tuple[str, str, str, str], list[Reader]] = {}
+    done: list[list[Reader]] = []
+    # Oldest first; reads in the same instant keep the trail's order.
+    for r in sorted(reversed(readers), key=lambda r: r.at):
+        key = (r.reader_kind, r.who, r.channel, r.hall)
+        run = open_.get(key)
+        if run is not None and r.at - run[-1].at <= gap:
+            run.append(r)
+            continue
+        if run is not None:
+            done.append(run)
+        open_[key] = [r]
+    done.extend(open_.values())
+    visits = [
+        Visit(
+            first=run[0].at,
+            last=run[-1].at,
+            who=run[0].who,
+            channel=run[0].channel,
+            channel_label=run[0].channel_label,
+            hall=run[0].hall,
+            reader_kind=run[0].reader_kind,
+            reads=len(run),
+            pages=tuple(dict.fromkeys(view_words(r.view) for r in run)),
+            purposes=tuple(dict.fromkeys(r.purpose for r in run if r.purpose)),
+            idchecked=any(r.idcheck_session is not None for r in run),
+        )
+        for run in done
+    ]
+    visits.sort(key=lambda v: v.last, reverse=True)
+    return visits
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderVisits:
+    """The depositor's page: visits of people and partners; the system's own reads (batch jobs,
+    maintenance commands: no one looked) only counted, with the last one's time."""
+
+    visits: list[Visit]
+    system_reads: int
+    system_last: dt.datetime | None
+
+
+def account_reader_visits(actor: Actor, account_id: int, *, limit: int = 1000) -> ReaderVisits:
+    """``account_readers`` for the depositor's "who looked at my account", folded into visits.
+    The reads themselves stay one audit event each; only the listing is grouped."""
+    readers = account_readers(actor, account_id, limit=limit)
+    system = [r for r in readers if r.reader_kind == "system"]
+    return ReaderVisits(
+        visits=reader_visits([r for r in readers if r.reader_kind != "system"]),
+        system_reads=len(system),
+        system_last=max((r.at for r in system), default=None),
+    )

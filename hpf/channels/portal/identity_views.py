@@ -49,6 +49,7 @@ from hpf.common import clock
 from hpf.common.errors import DomainError, InvalidInput
 from hpf.identity import factors, passkeys, totp
 from hpf.identity.codes import code_check, code_destination, code_row, code_send
+from hpf.identity.devices import device_label
 from hpf.identity.grants import grant_revoke, grants_of
 from hpf.identity.models import (
     CodePurpose,
@@ -564,7 +565,7 @@ def _session_row(s: PortalSession) -> dict[str, Any]:
         "method": methods.get(s.method, s.method),
         "channel": CHANNEL_LABELS.get(s.channel)
         or (Channel(s.channel).label if s.channel in Channel.values else s.channel),
-        "agent": s.user_agent[:80] or "—",
+        "agent": device_label(s.user_agent) if s.user_agent else "—",
         "ip": _mask_ip(s.client_addr),
         "ended": s.ended_at,
         "new_device": s.new_device,

@@ -18,8 +18,14 @@ def large_text(request: HttpRequest) -> bool:
 
 
 def page_context(request: HttpRequest) -> dict[str, Any]:
+    """What the portal's frame (base.html) needs: the display preferences, and whether a
+    depositor is signed in (the account tabs and links; a public page such as the calculators
+    shows them too, the offline page never: the service worker keeps it for anyone)."""
+    from hpf.channels.portal.auth import SESSION_KEY
+
     lang = translation.get_language() or settings.LANGUAGE_CODE
     return {
+        "signed_in": bool(request.session.get(SESSION_KEY)),
         "large": large_text(request),
         "lang": lang,
         "html_lang": "en" if lang.startswith("en") else "zh-Hans",

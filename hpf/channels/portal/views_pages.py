@@ -12,6 +12,7 @@ worker keeps them.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -332,6 +333,53 @@ def _own_loan(actor: Actor, account_id: int, contract_no: str) -> LoanView:
     raise NotFound()
 
 
+# Rows a loan page shows open: the next instalments due, the latest repayments; the rest wait
+# behind a summary (<details>) with its count and totals, so a 30-year loan fits a phone.
+NEXT_INSTALMENTS = 3
+LATEST_REPAYMENTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class RowGroup:
+    """Rows of a loan table shown together, with their count and sums (fen)."""
+
+    rows: tuple[Any, ...]
+    payment_fen: int = 0
+    principal_fen: int = 0
+    interest_fen: int = 0
+    penalty_fen: int = 0
+
+    @classmethod
+    def of(cls, rows: Sequence[Any]) -> RowGroup:
+        return cls(
+            rows=tuple(rows),
+            payment_fen=sum(getattr(r, "payment_fen", 0) for r in rows),
+            principal_fen=sum(r.principal_fen for r in rows),
+            interest_fen=sum(r.interest_fen for r in rows),
+            penalty_fen=sum(getattr(r, "penalty_fen", 0) for r in rows),
+        )
+
+
+def _schedule_parts(loan: LoanView) -> dict[str, RowGroup]:
+    """The schedule split for the page: paid (collapsed), overdue (always open), the next
+    ``NEXT_INSTALMENTS`` (open) and the later ones (collapsed); the repayments as the latest
+    few (open) and the earlier ones (collapsed)."""
+    overdue = set(loan.overdue_instalments)
+    instalments = loan.schedule.instalments if loan.schedule is not None else ()
+    paid = [i for i in instalments if i.no <= loan.paid_instalments and i.no not in overdue]
+    late = [i for i in instalments if i.no in overdue]
+    ahead = [i for i in instalments if i.no > loan.paid_instalments and i.no not in overdue]
+    newest_first = sorted(loan.repayments, key=lambda r: (r.paid_on, r.instalment_no))[::-1]
+    return {
+        "paid": RowGroup.of(paid),
+        "overdue": RowGroup.of(late),
+        "next": RowGroup.of(ahead[:NEXT_INSTALMENTS]),
+        "later": RowGroup.of(ahead[NEXT_INSTALMENTS:]),
+        "latest_repayments": RowGroup.of(newest_first[:LATEST_REPAYMENTS]),
+        "earlier_repayments": RowGroup.of(newest_first[LATEST_REPAYMENTS:]),
+    }
+
+
 @portal_page
 def loan_detail(
     request: HttpRequest, actor: Actor, account_id: int, contract_no: str
@@ -363,6 +411,7 @@ def loan_detail(
         "portal/loan_detail.html",
         "loans",
         loan=loan,
+        parts=_schedule_parts(loan),
         what_if=what_if,
         error=error,
         prepay=raw,

@@ -13,7 +13,6 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hpf.channels.portal.prefs import LARGE_COOKIE, ONE_YEAR, page_context
@@ -23,6 +22,7 @@ from hpf.common.calculators import (
     deposit_trial,
     loan_trial,
     parse_fraction,
+    parse_term_years,
     parse_yuan,
 )
 
@@ -56,11 +56,10 @@ def loan_calculator(request: HttpRequest) -> HttpResponse:
     }
     if form["principal"]:
         try:
-            if not form["years"].isdigit():
-                raise CalculatorInputError(_("贷款年限请填写整数年，如 30"))
+            principal_fen = parse_yuan(form["principal"], "贷款金额")
             trial = loan_trial(
-                principal_fen=parse_yuan(form["principal"], "贷款金额"),
-                months=int(form["years"]) * 12,
+                principal_fen=principal_fen,
+                months=parse_term_years(form["years"]),
                 method=form["method"],
                 first_home=form["first_home"] == "1",
                 annual_rate=parse_fraction(form["rate"], "年利率") if form["rate"] else None,
@@ -103,7 +102,7 @@ def deposit_calculator(request: HttpRequest) -> HttpResponse:
 
 def offline(request: HttpRequest) -> HttpResponse:
     """What the service worker shows when the network is gone: nothing personal."""
-    response = _render(request, "portal/offline.html", "")
+    response = _render(request, "portal/offline.html", "", signed_in=False)
     response["Cache-Control"] = "public, max-age=86400"
     return response
 

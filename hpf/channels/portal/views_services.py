@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -44,7 +43,7 @@ from hpf.disputes.models import OPEN_STATUSES, DisputeKind
 from hpf.disputes.selectors import disputes_for
 from hpf.disputes.services import dispute_file
 from hpf.ledger.summary import account_summary
-from hpf.oversight.selectors import account_readers
+from hpf.oversight.selectors import account_reader_visits
 
 # The stamp of certificates the depositor issues online (the counter uses its hall's name).
 PORTAL_HALL = "网上业务大厅"
@@ -355,8 +354,9 @@ RESULT_LABELS = {**STATUS_LABELS, "NOT_FOUND": "核验码不符"}
 @portal_page
 def readers(request: HttpRequest, actor: Actor, account_id: int) -> HttpResponse:
     """谁查询了我的账户: counter clerks (工号, hall, ID-check session), back office, kiosks,
-    partners, the depositor themself; and who verified my certificates."""
-    rows: list[Any] = account_readers(actor, account_id)
+    partners, the depositor themself, one line a visit (``reader_visits``); the system's own
+    reads as one counted line; and who verified my certificates."""
+    seen = account_reader_visits(actor, account_id)
     lookups = [
         (x, VIA_LABELS.get(x.via, x.via), RESULT_LABELS.get(x.result, x.result))
         for x in certificate_lookups(actor, account_id)
@@ -365,7 +365,9 @@ def readers(request: HttpRequest, actor: Actor, account_id: int) -> HttpResponse
         request,
         "portal/readers.html",
         "services",
-        rows=[r for r in rows if r.channel != "public"],
+        rows=[v for v in seen.visits if v.channel != "public"],
+        system_reads=seen.system_reads,
+        system_last=seen.system_last,
         lookups=lookups,
     )
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from hpf.audit.services import Actor
 from hpf.common import clock
@@ -22,6 +23,14 @@ def home(request: HttpRequest) -> HttpResponse:
         "web/home.html",
         {"deposit_rate": f"{rate * 100:.2f}%", "policy_label": policy.label},
     )
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers ask for on pages without an icon link (the admin, JSON):
+    the site icon among the static files."""
+    response = HttpResponsePermanentRedirect(static("hpf/favicon.ico"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def bench_pk(request: HttpRequest, account_id: int) -> JsonResponse:

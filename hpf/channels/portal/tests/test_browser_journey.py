@@ -95,6 +95,8 @@ def test_register_sign_in_read_export_report_and_sign_out(
     if device == "phone":
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
+    if device == "phone":  # the account links wait behind 菜单 on a phone
+        page.locator("details.header-menu summary").click()
     page.get_by_role("button", name="退出登录").click()
     page.get_by_role("heading", name="登录个人网上业务大厅").wait_for()
     page.goto("/portal/deposits/")

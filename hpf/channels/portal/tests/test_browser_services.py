@@ -82,7 +82,7 @@ def test_phone_self_service_journey(
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(shots / "portal-phone-certificates.png"), full_page=True)
 
-    # 大字模式: the 办事 page still fits the phone, the tab bar in two rows of three.
+    # 大字模式: the 办事 page still fits the phone, the tab bar in one row.
     page.get_by_role("button", name="大字模式").click()
     page.wait_for_selector("body.large")
     page.goto("/portal/services/")
