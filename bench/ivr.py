@@ -40,6 +40,7 @@ HPF = str(ROOT / ".venv" / "bin" / "hpf")
 VAR = ROOT / "var" / "bench-ivr"
 CALL_LIMIT_S = 300.0
 RUN_LIMIT_S = 600.0
+LOAN_ANSWERS = {"no-loan", "loan-remaining", "loan-paid-off"}  # menu 2's three answers
 
 
 def env_for(url: str, var_dir: Path = VAR) -> dict[str, str]:
@@ -151,7 +152,7 @@ async def one_call(
     problem = ""
     if "system-busy" in heard:
         problem = "system busy"
-    elif heard.count("balance-is") != 2 or not {"no-loan", "loan-remaining"} & set(heard):
+    elif heard.count("balance-is") != 2 or not LOAN_ANSWERS & set(heard):
         problem = f"incomplete call: {heard[-3:]}"
     return t.steps, t.after, problem, began, ended
 
