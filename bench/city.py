@@ -263,8 +263,10 @@ def measure(args: argparse.Namespace) -> Run:
             )
             copy_s, rows = copy_baseline("postgres", url, lists)
             imp_s, imp_mb, out = tree_peak_mb([HPF, "import-remittance", str(lists)], env)
-            print(f"   | {out.strip().splitlines()[-1]}", flush=True)
+            last = out.strip().splitlines()[-1]
+            print(f"   | {last}", flush=True)
             run.fig.update(rows=rows, copy_s=copy_s, import_s=imp_s, import_mb=imp_mb)
+            run.fig["import_line"] = last
 
         def settlement() -> None:
             agg = timed_sql("postgres", url, AGGREGATE, 3)
@@ -273,6 +275,7 @@ def measure(args: argparse.Namespace) -> Run:
             )
             print("\n".join(f"   | {x}" for x in out.strip().splitlines()[-2:]), flush=True)
             run.fig.update(aggregate_s=agg, settle_s=settle_s, settle_mb=settle_mb)
+            run.fig["settle_line"] = out.strip().splitlines()[-2]
 
         def ledger_checks() -> None:
             run.fig["checks"] = checks("postgres", url, env, 1, deep=False)
@@ -510,7 +513,7 @@ def table(run: Run) -> str:
                 "< 100 ms",
                 v["auth_p99_ms"] < 100,
             )
-    head = ("figure", "measured", "baseline (same run)", "ratio", "goal", "")
+    head = ("figure", "measured", "baseline (same run)", "ratio", "goal", "met?")
     lines = [
         f"city {f['city']} ({f.get('postings', 0):,} postings), copy made in {f.get('copy_s')} s;"
         f" load average at start {f.get('load_start')}, at end {f.get('load_end')}",
@@ -520,6 +523,16 @@ def table(run: Run) -> str:
         "|" + "---|" * len(head),
         *("| " + " | ".join(r) + " |" for r in rows),
     ]
+    lines += [
+        f"{label} (the command's own report; the table's seconds are wall time with the "
+        f"process start): {f[key]}"
+        for label, key in (("import", "import_line"), ("settlement", "settle_line"))
+        if f.get(key)
+    ]
+    if f.get("checks"):
+        lines.append(f"check-ledger phases: {' '.join(f['checks']['check_phases'].split())}")
+    if f.get("deep"):
+        lines.append(f"check-ledger --deep phases: {' '.join(f['deep']['phases'].split())}")
     lines += [f"not measured: {note}" for note in run.notes]
     return "\n".join(lines)
 
