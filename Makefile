@@ -35,23 +35,31 @@ demo: export DEBUG ?= 1
 demo: export HPF_GOVAPP_ISSUER ?= http://127.0.0.1:$(GOVAPP_IDP_PORT)
 demo: export HPF_GOVAPP_CLIENT_ID ?= hpf-demo
 demo: export HPF_GOVAPP_CLIENT_SECRET ?= hpf-demo-govapp-secret
+# The address the demo prints and certificates' QR codes carry: localhost, a domain (passkeys
+# refuse an IP address).
+demo: export HPF_PUBLIC_BASE_URL ?= http://localhost:$(HPF_PORT)
 demo: bootstrap-demo venv
 	$(BIN)/hpf migrate --no-input
 	$(BIN)/hpf seed --depositors $(DEMO_DEPOSITORS) --years $(DEMO_YEARS) --seed 1 --if-empty
 	$(BIN)/hpf demo-lists
 	$(BIN)/hpf demo-logins
-	@# Beside the web server, stopped with it: the stand-in province's OpenID provider and the
-	@# 12329 hotline's FastAGI server.
+	@# Beside the web server, stopped with it: the stand-in province's OpenID provider, the
+	@# 12329 hotline's FastAGI server and the notification sender (every 5 s: a notice switched
+	@# on for SMS lands in the demo outbox /portal/dev/outbox/).
 	$(BIN)/hpf govapp-people > var/govapp-people.json
-	@echo "  一部手机办事通登录 (stand-in province at $$HPF_GOVAPP_ISSUER): open http://127.0.0.1:$(HPF_PORT)/portal/login/,"
+	@echo "  一部手机办事通登录 (stand-in province at $$HPF_GOVAPP_ISSUER): open http://localhost:$(HPF_PORT)/portal/login/,"
 	@echo "    press 一部手机办事通登录 and pick a person (face-verified lands at once; 仅实名核验 also asks the SMS code)"
+	@echo "  notifications: sent every 5 s by hpf send-notifications --follow (log: var/notifications.log)"
+	@echo "  web server: $(if $(filter 1,$(DEV)),Django's auto-reloading development server (DEV=1),gunicorn serving the collected static files as in production (DEV=1: the auto-reloading server)) at http://localhost:$(HPF_PORT)/"
 	$(BIN)/python -m devtools.govapp_idp.serve --port $(GOVAPP_IDP_PORT) --people var/govapp-people.json \
 		--client-id "$$HPF_GOVAPP_CLIENT_ID" --client-secret "$$HPF_GOVAPP_CLIENT_SECRET" \
+		--redirect-uri http://localhost:$(HPF_PORT)/portal/govapp/callback/ \
 		--redirect-uri http://127.0.0.1:$(HPF_PORT)/portal/govapp/callback/ > var/govapp-idp.log 2>&1 & \
 	idp=$$!; \
 	$(BIN)/hpf ivr-serve --port $(HPF_IVR_PORT) & ivr=$$!; \
-	trap 'kill $$idp $$ivr 2>/dev/null; wait $$ivr' EXIT INT TERM; \
-	$(BIN)/hpf runserver 127.0.0.1:$(HPF_PORT)
+	$(BIN)/hpf send-notifications --follow --interval 5 > var/notifications.log 2>&1 & sender=$$!; \
+	trap 'kill $$idp $$ivr $$sender 2>/dev/null; wait $$ivr $$sender' EXIT INT TERM; \
+	BIN=$(BIN) HPF_PORT=$(HPF_PORT) DEV=$(DEV) scripts/demo-serve
 
 lint: venv
 	$(BIN)/ruff check .
@@ -69,6 +77,7 @@ test: bootstrap-test lint typecheck pytest
 # Compile the gettext catalogs (.po -> .mo, committed); needs GNU gettext's msgfmt.
 messages: venv
 	cd hpf/channels/portal && ../../../$(BIN)/django-admin compilemessages --settings=hpf.settings
+	cd hpf/cases && ../../$(BIN)/django-admin compilemessages --settings=hpf.settings
 
 # The city benchmarks on a saved seeded city (hpf_city<N/1000>k, seeded once if missing; its
 # keys in CITY_VAR_DIR), one table of figures, baselines, ratios and goals (bench/README.md).
@@ -87,4 +96,4 @@ cluster-down:
 	scripts/cluster down
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3*
+	rm -rf $(VENV) var/*.sqlite3* var/static

@@ -76,7 +76,7 @@ def tree_peak_mb(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     return elapsed, peak // (1024 * 1024), out
 
 
-def write_floor(template: str) -> tuple[float, float, int]:
+def write_floor(template: str, scratch: str) -> tuple[float, float, int]:
     """What the database alone needs for the import's writes, on a copy of ``template`` (the
     migrated city the import is about to run on, so the same fill factor and indexes):
     one posting per due account INSERTed from a SELECT (indexes maintained, triggers off)
@@ -84,10 +84,10 @@ def write_floor(template: str) -> tuple[float, float, int]:
     rolled back. Seconds for each, and the rows."""
     import psycopg
 
-    psql("DROP DATABASE IF EXISTS hpf_batch_floor")
-    psql(f"CREATE DATABASE hpf_batch_floor TEMPLATE {template}")
+    psql(f"DROP DATABASE IF EXISTS {scratch}")
+    psql(f"CREATE DATABASE {scratch} TEMPLATE {template}")
     try:
-        with psycopg.connect("postgres://postgres@127.0.0.1:5432/hpf_batch_floor") as con:
+        with psycopg.connect(f"postgres://postgres@127.0.0.1:5432/{scratch}") as con:
             con.execute("SET jit = off")
             con.execute("SET session_replication_role = replica")
             (entry,) = con.execute("SELECT MAX(id) FROM ledger_journalentry").fetchone()
@@ -108,8 +108,76 @@ def write_floor(template: str) -> tuple[float, float, int]:
             t2 = time.perf_counter()
             con.rollback()
     finally:
-        psql("DROP DATABASE IF EXISTS hpf_batch_floor WITH (FORCE)")
+        psql(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)")
     return t1 - t0, t2 - t1, rows
+
+
+def settle_floor(template: str, scratch: str) -> tuple[float, float, float, float, int]:
+    """What the database alone needs for the settlement, on a copy of ``template`` (the
+    imported city the settlement is about to run on): see ``settle_floor_on``."""
+    psql(f"DROP DATABASE IF EXISTS {scratch}")
+    psql(f"CREATE DATABASE {scratch} TEMPLATE {template}")
+    try:
+        return settle_floor_on(f"postgres://postgres@127.0.0.1:5432/{scratch}")
+    finally:
+        psql(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)")
+
+
+def settle_floor_on(url: str) -> tuple[float, float, float, float, int]:
+    """The settlement's floor in plain SQL, triggers off, rolled back: the bare balance-days
+    aggregate of the year per open account into a table, then one interest posting per
+    account INSERTed from it, one settlement row per account, and every account's balance
+    UPDATEd. Seconds for each step, and the accounts."""
+    import psycopg
+
+    with psycopg.connect(url) as con:
+        con.execute("SET jit = off")
+        con.execute("SET session_replication_role = replica")
+        (entry,) = con.execute("SELECT MAX(id) FROM ledger_journalentry").fetchone()
+        t0 = time.perf_counter()
+        accounts = con.execute(
+            "CREATE UNLOGGED TABLE bench_settle AS SELECT a.id AS account_id,"
+            " COALESCE(SUM(p.amount_fen * (DATE '2026-06-30' - p.value_date)), 0) AS fen_days"
+            " FROM registry_fundaccount a LEFT JOIN ledger_posting p"
+            " ON p.fund_account_id = a.id AND p.value_date > DATE '2025-06-30'"
+            " WHERE a.status <> 'CLOSED' GROUP BY a.id"
+        ).rowcount
+        t1 = time.perf_counter()
+        con.execute(
+            "INSERT INTO ledger_posting (entry_id, fund_account_id, amount_fen, value_date,"
+            " reason) SELECT %s, account_id, 1, DATE '2026-06-30', 'INTEREST'"
+            " FROM bench_settle ORDER BY account_id",
+            [entry],
+        )
+        t2 = time.perf_counter()
+        con.execute(
+            "INSERT INTO interest_interestsettlement (fund_account_id, interest_year,"
+            " settlement_date, carried_balance_fen, movements_fen, balance_days_fen,"
+            " annual_rate, interest_fen, entry_id) SELECT account_id, 2099,"
+            " DATE '2026-06-30', 0, 0, LEAST(fen_days, 9e18)::bigint, 0.015, 1, %s"
+            " FROM bench_settle ORDER BY account_id",
+            [entry],
+        )
+        t3 = time.perf_counter()
+        con.execute(
+            "UPDATE registry_fundaccount SET balance_fen = balance_fen + 1"
+            " FROM bench_settle s WHERE s.account_id = registry_fundaccount.id"
+        )
+        t4 = time.perf_counter()
+        con.rollback()
+    return t1 - t0, t2 - t1, t3 - t2, t4 - t3, accounts
+
+
+def _own_seconds(out: str) -> float:
+    """The seconds a command reports for its own work (its summary line ends "…; 12.3s" or
+    "… 12.3s (… rows/s)"), without the process start; 0 if not found."""
+    import re
+
+    for line in reversed(out.strip().splitlines()):
+        found = re.search(r"[; ] ?([0-9]+(?:\.[0-9]+)?)s(?: \(|$)", line)
+        if found and (line.startswith("settled") or "files:" in line):
+            return float(found.group(1))
+    return 0.0
 
 
 def psql(sql: str) -> None:
@@ -174,8 +242,14 @@ def main() -> None:
     )
     parser.add_argument("--keep-seeded", metavar="NAME", help="keep the seeded city (PostgreSQL)")
     parser.add_argument("--from-seeded", metavar="NAME", help="start from a kept city")
+    parser.add_argument(
+        "--database",
+        default="hpf_batch",
+        help="PostgreSQL database to import into (and NAME_floor, NAME_imported beside it)",
+    )
     args = parser.parse_args()
     vendor = args.only
+    db = args.database
     env = dict(os.environ, HPF_GENERATE_SECRETS="1", DEBUG="1")
     if vendor == "sqlite":
         path = ROOT / "var" / "bench" / "batch.sqlite3"
@@ -184,17 +258,17 @@ def main() -> None:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{path}"
     else:
-        url = "postgres://postgres@127.0.0.1:5432/hpf_batch"
+        url = f"postgres://postgres@127.0.0.1:5432/{db}"
     env["DATABASE_URL"] = url
     lists = ROOT / "var" / "bench" / f"lists-{vendor}"
     if vendor == "postgres" and args.from_seeded:
-        psql("DROP DATABASE IF EXISTS hpf_batch")
-        psql(f"CREATE DATABASE hpf_batch TEMPLATE {args.from_seeded}")
+        psql(f"DROP DATABASE IF EXISTS {db}")
+        psql(f"CREATE DATABASE {db} TEMPLATE {args.from_seeded}")
         run([HPF, "migrate", "-v0"], env)
     else:
         if vendor == "postgres":
-            psql("DROP DATABASE IF EXISTS hpf_batch")
-            psql("CREATE DATABASE hpf_batch")
+            psql(f"DROP DATABASE IF EXISTS {db}")
+            psql(f"CREATE DATABASE {db}")
         run([HPF, "migrate", "-v0"], env)
         seed_s, seed_mb, out = peak_rss_mb(
             [
@@ -221,7 +295,7 @@ def main() -> None:
                 con.execute("VACUUM ANALYZE")
             if args.keep_seeded:
                 psql(f"DROP DATABASE IF EXISTS {args.keep_seeded}")
-                psql(f"CREATE DATABASE {args.keep_seeded} TEMPLATE hpf_batch")
+                psql(f"CREATE DATABASE {args.keep_seeded} TEMPLATE {db}")
     if vendor == "postgres":
         from bench.pgconfig import server_settings
 
@@ -233,17 +307,18 @@ def main() -> None:
     print(f"COPY baseline: {copy_rows} rows in {copy_s:.2f}s", flush=True)
     floor: tuple[float, float, int] | None = None
     if vendor == "postgres" and args.from_seeded:
-        floor = write_floor("hpf_batch")  # the migrated copy, before the import
+        floor = write_floor(db, f"{db}_floor")  # the migrated copy, before the import
         print(
             f"write floor: INSERT {floor[2]} postings {floor[0]:.1f}s,"
             f" UPDATE their accounts {floor[1]:.1f}s",
             flush=True,
         )
     imports: list[tuple[float, int]] = []
+    inside: list[float] = []  # the command's own time, without the process start
     for attempt in range(args.repeat):
         if attempt and vendor == "postgres" and args.from_seeded:
-            psql("DROP DATABASE hpf_batch WITH (FORCE)")
-            psql(f"CREATE DATABASE hpf_batch TEMPLATE {args.from_seeded}")
+            psql(f"DROP DATABASE {db} WITH (FORCE)")
+            psql(f"CREATE DATABASE {db} TEMPLATE {args.from_seeded}")
             run([HPF, "migrate", "-v0"], env)
         elif attempt:
             break  # without a kept city there is one June to import
@@ -252,6 +327,7 @@ def main() -> None:
         )
         print(imp_out.strip().splitlines()[-1], f"(peak {imp_mb} MB)", flush=True)
         imports.append((imp_s, imp_mb))
+        inside.append(_own_seconds(imp_out))
     imp_s = statistics.median(t for t, _ in imports)
     imp_mb = max(m for _, m in imports)
     prev = "2025-06-30"
@@ -268,15 +344,25 @@ def main() -> None:
         " AND value_date <= '2026-06-30' GROUP BY fund_account_id",
         3,
     )
+    sfloor: tuple[float, float, float, float, int] | None = None
+    if vendor == "postgres":
+        sfloor = settle_floor(db, f"{db}_floor")
+        print(
+            f"settlement floor ({sfloor[4]} accounts): aggregate {sfloor[0]:.1f}s, INSERT"
+            f" postings {sfloor[1]:.1f}s, settlement rows {sfloor[2]:.1f}s, UPDATE balances"
+            f" {sfloor[3]:.1f}s",
+            flush=True,
+        )
     counts = [int(n) for n in args.settle_workers.split(",")]
     if len(counts) > 1 and vendor == "postgres":
-        psql("DROP DATABASE IF EXISTS hpf_batch_imported")
-        psql("CREATE DATABASE hpf_batch_imported TEMPLATE hpf_batch STRATEGY FILE_COPY")
+        psql(f"DROP DATABASE IF EXISTS {db}_imported")
+        psql(f"CREATE DATABASE {db}_imported TEMPLATE {db} STRATEGY FILE_COPY")
     settles: dict[int, tuple[float, int]] = {}
+    settles_inside: dict[int, float] = {}
     for n, workers in enumerate(counts):
         if n and vendor == "postgres":
-            psql("DROP DATABASE hpf_batch WITH (FORCE)")
-            psql("CREATE DATABASE hpf_batch TEMPLATE hpf_batch_imported STRATEGY FILE_COPY")
+            psql(f"DROP DATABASE {db} WITH (FORCE)")
+            psql(f"CREATE DATABASE {db} TEMPLATE {db}_imported STRATEGY FILE_COPY")
         elif n:
             break  # SQLite settles with one worker whatever is asked
         # Sampled, not wait4's high-water mark: a child forked from this process (which held
@@ -287,8 +373,9 @@ def main() -> None:
         print(f"settle-interest --workers {workers}: {settle_s:.1f}s", flush=True)
         print("\n".join(settle_out.strip().splitlines()[-2:]), flush=True)
         settles[workers] = (settle_s, settle_mb)
+        settles_inside[workers] = _own_seconds(settle_out)
     if len(counts) > 1 and vendor == "postgres":
-        psql("DROP DATABASE IF EXISTS hpf_batch_imported")
+        psql(f"DROP DATABASE IF EXISTS {db}_imported")
     check_s, check_mb, check_out = tree_peak_mb([HPF, "check-ledger"], env)
     print(check_out.strip().splitlines()[-1], flush=True)
     print(f"\n== {vendor}: {args.depositors:,} depositors, {args.years} years ==")
@@ -305,12 +392,22 @@ def main() -> None:
         "write_floor_insert_s": round(floor[0], 1) if floor else "-",
         "write_floor_update_s": round(floor[1], 1) if floor else "-",
         "import_ratio_to_write_floor": round(imp_s / (floor[0] + floor[1]), 2) if floor else "-",
+        "import_s_inside_median": round(statistics.median(inside), 1),
+        "import_inside_ratio_to_floor": (
+            round(statistics.median(inside) / (floor[0] + floor[1]), 2) if floor else "-"
+        ),
         **{
             f"settle_s_workers_{workers}": f"{t:.1f} (ratio to the aggregate {t / agg_s:.1f},"
             f" peak {mb} MB)"
             for workers, (t, mb) in settles.items()
         },
         "settle_baseline_aggregate_s": round(agg_s, 2),
+        "settle_floor_s": round(sum(sfloor[:4]), 1) if sfloor else "-",
+        **{
+            f"settle_s_inside_workers_{workers}": f"{t:.1f} (ratio to the aggregate"
+            f" {t / agg_s:.1f}, to the floor {t / sum(sfloor[:4]) if sfloor else 0:.2f})"
+            for workers, t in settles_inside.items()
+        },
         "check_ledger_s": round(check_s, 1),
         "check_peak_mb": check_mb,
     }.items():

@@ -95,6 +95,9 @@ def main() -> None:
     parser.add_argument("--profile", default="", help="profile this path (pyinstrument)")
     parser.add_argument("--sql", action="store_true", help="print the queries of each page")
     parser.add_argument(
+        "--only", default="", help="comma-separated paths to time (default: all four)"
+    )
+    parser.add_argument(
         "--thirty",
         action="store_true",
         help="first give the longest history a monthly remittance back to July 1996 (once)",
@@ -103,6 +106,8 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hpf.settings")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     os.environ.setdefault("HPF_API_RATE_PER_MINUTE", "1000000")
+    # The audited one-account read (bench/portal.py's baseline), for the ratio in one process.
+    os.environ.setdefault("HPF_BENCH_ENDPOINTS", "1")
     import django
 
     django.setup()
@@ -131,6 +136,7 @@ def main() -> None:
         _thirty_years(picks["longest"])
         picks["longest"] = accounts.filter(pk=picks["longest"].pk).first()
     clients: dict[str, tuple[Client, str, int]] = {}
+    audited: dict[str, str] = {}  # token → the audited read's path tail for its account
     for label, account in picks.items():
         assert account is not None
         actor = Actor(f"depositor:{account.depositor_id}", "web", "127.0.0.1")
@@ -149,11 +155,16 @@ def main() -> None:
             depositor_id=account.depositor_id, scopes=["account:read"], actor=actor
         ).token
         clients[label] = (client, token, account.n)
+        audited[token] = f"{account.pk}/{account.depositor_id}"
 
-    paths = ("/portal/", "/portal/deposits/", "/api/v1/me/account")
+    paths = ("/portal/", "/portal/deposits/", "/api/v1/me/account", "/bench/audited/")
+    if args.only:
+        paths = tuple(p for p in paths if p in args.only.split(","))
 
     def get(client: Client, token: str, path: str) -> int:
         headers = {"Authorization": f"Bearer {token}"} if path.startswith("/api/") else {}
+        if path == "/bench/audited/":
+            path += audited[token]
         return client.get(path, headers=headers).status_code
 
     if args.profile:

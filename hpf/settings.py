@@ -49,6 +49,25 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off (comma-separated).")
 
 HPF_PORT = env_int("HPF_PORT", default=8000, low=1, high=65535)
+# Passkeys (WebAuthn): the relying party id is the site's domain, never the request's host
+# (a browser refuses an IP address as a passkey domain). The expected origins: those listed,
+# or, when none are, the request's own origin provided its host is the RP ID or a sub-domain
+# of it (hpf.identity.passkeys.relying_party).
+HPF_WEBAUTHN_RP_ID = env_str("HPF_WEBAUTHN_RP_ID", default="localhost").lower()
+if (
+    not HPF_WEBAUTHN_RP_ID
+    or any(c in HPF_WEBAUTHN_RP_ID for c in "/:[] ")
+    or (HPF_WEBAUTHN_RP_ID.replace(".", "").isdigit())
+):
+    raise ImproperlyConfigured(
+        f"HPF_WEBAUTHN_RP_ID={HPF_WEBAUTHN_RP_ID!r} must be a domain name (no scheme, port or IP)."
+    )
+HPF_WEBAUTHN_ORIGINS = [o.rstrip("/") for o in env_list("HPF_WEBAUTHN_ORIGINS", default=[])]
+for _origin in HPF_WEBAUTHN_ORIGINS:
+    if not _origin.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(
+            f"HPF_WEBAUTHN_ORIGINS: {_origin!r} is not an http(s):// origin."
+        )
 # The sync API accepts a signed request whose timestamp is within this many seconds of ours.
 HPF_SYNC_MAX_SKEW_S = env_int("HPF_SYNC_MAX_SKEW_S", default=300, low=1, high=3600)
 HPF_POLICY_FILE = env_path("HPF_POLICY_FILE", default=BASE_DIR / "policy" / "kunming.toml")
@@ -111,6 +130,8 @@ MIDDLEWARE = [
     "hpf.common.logs.RequestIdMiddleware",
     "hpf.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The static files, from the application server itself (gunicorn): see STATIC_ROOT.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "hpf.common.middleware.UploadLimitMiddleware",  # before anything reads an upload's body
     "csp.middleware.CSPMiddleware",
     "hpf.common.dbrouter.ReplicaRoutingMiddleware",
@@ -244,7 +265,20 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# `hpf collectstatic` gathers every app's static files (all vendored: no CDN) here, and
+# WhiteNoise serves them from the application process, with compressed copies, in production
+# and in `make demo` alike (scripts/demo-serve collects first). It reads that folder once at
+# start, even with DEBUG: no rescan per request, never the apps' own folders. (Django's
+# development server, `make demo DEV=1`, and the test servers serve from the apps.)
 STATIC_ROOT = VAR_DIR / "static"
+WHITENOISE_AUTOREFRESH = False
+WHITENOISE_USE_FINDERS = False
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Gzip copies beside each file at collectstatic; names stay as written (no manifest to
+    # be missing in a run that never collected).
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -94,3 +94,10 @@ def add_months(day: date, months: int) -> date:
     year, month = divmod(index, 12)
     month += 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def statement_years(first: date, today: date) -> list[int]:
+    """The years an account's statement can be filtered by, newest first: this year back to
+    the year of ``first``, the account's opening day (no posting precedes it) — one rule for
+    the portal and the counter, so neither stops short of the history nor lists empty years."""
+    return list(range(today.year, min(first.year, today.year) - 1, -1))

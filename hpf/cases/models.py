@@ -12,24 +12,25 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class CaseChannel(models.TextChoices):
-    PORTAL = "PORTAL", "网上服务大厅"
-    APP = "APP", "手机应用"
-    HOTLINE = "HOTLINE", "12329 热线"
-    COUNTER = "COUNTER", "服务大厅柜台"
+    PORTAL = "PORTAL", _("网上服务大厅")
+    APP = "APP", _("手机应用")
+    HOTLINE = "HOTLINE", _("12329 热线")
+    COUNTER = "COUNTER", _("服务大厅柜台")
 
 
 class CaseStatus(models.TextChoices):
-    OPEN = "OPEN", "处理中"
-    CLOSED = "CLOSED", "已办结"
+    OPEN = "OPEN", _("处理中")
+    CLOSED = "CLOSED", _("已办结")
 
 
 class CaseOutcome(models.TextChoices):
-    NO_MISUSE = "NO_MISUSE", "未发现他人使用账户信息"
-    MISUSE_STOPPED = "MISUSE_STOPPED", "发现异常并已处置"
-    WITHDRAWN = "WITHDRAWN", "本人撤回报告"
+    NO_MISUSE = "NO_MISUSE", _("未发现他人使用账户信息")
+    MISUSE_STOPPED = "MISUSE_STOPPED", _("发现异常并已处置")
+    WITHDRAWN = "WITHDRAWN", _("本人撤回报告")
 
 
 class SecurityCase(models.Model):

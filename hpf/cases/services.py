@@ -18,6 +18,8 @@ import secrets
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from hpf.approvals.models import Proposal, ProposalState
 from hpf.approvals.services import (
@@ -29,8 +31,10 @@ from hpf.approvals.services import (
 from hpf.audit.services import Actor, record_event
 from hpf.cases.models import CaseChannel, CaseOutcome, CaseStatus, SecurityCase
 from hpf.common import clock
+from hpf.common.chinese import chinese
 from hpf.common.errors import AlreadyExists, DomainError, InvalidInput, InvalidTransition, NotFound
 from hpf.common.notify import notify
+from hpf.identity.models import PortalLogin
 from hpf.identity.services import (
     login_of,
     online_access_freeze,
@@ -44,6 +48,12 @@ from hpf.staff.models import Role, StaffMember
 
 LEAK_FREEZE = "LEAK_FREEZE"
 LEAK_UNFREEZE = "LEAK_THAW"  # Proposal.kind holds 12 characters
+# The two kinds in words (they are outside ProposalKind's choices, whose display would be
+# the raw code): the supervisors' queue shows these.
+KIND_LABELS: dict[str, Promise] = {
+    LEAK_FREEZE: gettext_lazy("安全事件账户冻结"),
+    LEAK_UNFREEZE: gettext_lazy("安全事件账户解冻"),
+}
 NOTICE_KIND = "security_case"  # outside NotificationKind: delivered by SMS
 # What each freeze mode means for the person, in the SMS that announces it.
 FREEZE_MEANS: dict[str, str] = {
@@ -268,7 +278,7 @@ def _run_freeze(p: Proposal, actor: Actor) -> None:
     notify(
         case.depositor_id,
         NOTICE_KIND,
-        f"为保护您的资金，案件{case.number}已将您的公积金账户冻结（{FreezeMode(mode).label}）："
+        f"为保护您的资金，案件{case.number}已将您的公积金账户冻结（{chinese(FreezeMode(mode).label)}）："
         f"{FREEZE_MEANS[mode]}解除冻结：与中心核实后由两名审核员确认办理，"
         "可到服务大厅或致电12329。",
     )
@@ -384,6 +394,17 @@ def cases_online_restored(*, depositor_id: int, how: str, actor: Actor) -> int:
     return len(cases)
 
 
+def _clerk_session(member: StaffMember, session: IdCheckSession, depositor_id: int) -> None:
+    if (
+        member.role != Role.CLERK
+        or session.clerk_id != member.user_id
+        or session.depositor_id != depositor_id
+        or session.closed_at is not None
+        or session.expires_at <= clock.now()
+    ):
+        raise IdCheckRequired()
+
+
 def case_restore_online_at_counter(
     *, case_id: int, member: StaffMember, session: IdCheckSession, actor: Actor
 ) -> None:
@@ -391,16 +412,25 @@ def case_restore_online_at_counter(
     case = SecurityCase.objects.filter(pk=case_id).first()
     if case is None:
         raise NotFound("案件不存在")
-    if (
-        member.role != Role.CLERK
-        or session.clerk_id != member.user_id
-        or session.depositor_id != case.depositor_id
-        or session.closed_at is not None
-        or session.expires_at <= clock.now()
-    ):
-        raise IdCheckRequired()
+    _clerk_session(member, session, case.depositor_id)
     online_access_unfreeze(depositor_id=case.depositor_id, actor=actor, how="counter")
     cases_online_restored(depositor_id=case.depositor_id, how="counter", actor=actor)
+
+
+def online_access_restore_at_counter(
+    *, member: StaffMember, session: IdCheckSession, actor: Actor
+) -> int:
+    """The counter lifts the online-access freeze (the person's own or the centre's) of the
+    person in the clerk's live ID-check session: the ``portal.unfreeze`` audit row (how
+    "counter", under the clerk with the session's id) and the person's open security cases
+    marked restored. The number of cases marked; InvalidInput when nothing is frozen."""
+    _clerk_session(member, session, session.depositor_id)
+    if not PortalLogin.objects.filter(
+        depositor_id=session.depositor_id, frozen_at__isnull=False
+    ).exists():
+        raise InvalidInput("该职工的网上业务没有被冻结，无需恢复。")
+    online_access_unfreeze(depositor_id=session.depositor_id, actor=actor, how="counter")
+    return cases_online_restored(depositor_id=session.depositor_id, how="counter", actor=actor)
 
 
 def case_close(

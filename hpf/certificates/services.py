@@ -23,6 +23,7 @@ from hpf.certificates.crosscheck import CertificateFiguresMismatch
 from hpf.certificates.kinds import DATES, LOAN, IssueRequest, KindSpec, kind_spec
 from hpf.certificates.models import Certificate, CertificateRevocation
 from hpf.common import clock
+from hpf.common.chinese import in_chinese
 from hpf.common.errors import InvalidInput, InvalidTransition, NotFound
 from hpf.common.policy import get_policy
 from hpf.registry.access import access_account
@@ -110,7 +111,8 @@ def _issue(
         date_to=date_to if DATES in spec.inputs else None,
         loan_id=loan_id if LOAN in spec.inputs else None,
     )
-    content, loan = spec.build(actor, account, request)
+    with in_chinese():  # a certificate is in the centre's language, whatever the page's
+        content, loan = spec.build(actor, account, request)
     wrong = spec.check(account, content, today)
     if wrong:
         raise CertificateFiguresMismatch(figures=wrong)

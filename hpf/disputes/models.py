@@ -11,21 +11,22 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class DisputeKind(models.TextChoices):
-    MISSING_DEPOSIT = "MISSING_DEPOSIT", "缴存未到账"
-    WRONG_AMOUNT = "WRONG_AMOUNT", "缴存金额有误"
-    OTHER = "OTHER", "其他"
+    MISSING_DEPOSIT = "MISSING_DEPOSIT", _("缴存未到账")
+    WRONG_AMOUNT = "WRONG_AMOUNT", _("缴存金额有误")
+    OTHER = "OTHER", _("其他")
 
 
 class DisputeStatus(models.TextChoices):
-    NEW = "NEW", "已受理"
-    INVESTIGATING = "INVESTIGATING", "核查中"
-    AWAITING_EMPLOYER = "AWAITING_EMPLOYER", "待单位补缴"
-    CORRECTION_PROPOSED = "CORRECTION_PROPOSED", "更正待复核"
-    RESOLVED = "RESOLVED", "已办结"
-    REJECTED = "REJECTED", "不予更正"
+    NEW = "NEW", _("已受理")
+    INVESTIGATING = "INVESTIGATING", _("核查中")
+    AWAITING_EMPLOYER = "AWAITING_EMPLOYER", _("待单位补缴")
+    CORRECTION_PROPOSED = "CORRECTION_PROPOSED", _("更正待复核")
+    RESOLVED = "RESOLVED", _("已办结")
+    REJECTED = "REJECTED", _("不予更正")
 
 
 OPEN_STATUSES = (

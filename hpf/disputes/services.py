@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.translation import gettext
 
 from hpf.approvals.models import Proposal, ProposalKind
 from hpf.approvals.services import NotPermitted, proposal_create_within
@@ -23,8 +24,10 @@ from hpf.audit.services import Actor, record_event
 from hpf.calc.periods import format_period
 from hpf.common import clock
 from hpf.common.amounts import amount_to_fen
+from hpf.common.chinese import chinese
 from hpf.common.errors import InvalidInput, InvalidTransition, NotFound
 from hpf.common.notify import notify
+from hpf.disputes import notes
 from hpf.disputes.models import OPEN_STATUSES, Dispute, DisputeKind, DisputeStatus, DisputeStep
 from hpf.ledger.models import REVERSIBLE_REASONS, Posting
 from hpf.ledger.notices import DepositChange, notify_deposit_accounts
@@ -40,11 +43,11 @@ MAX_PERIODS = 24
 def _periods(raw: list[int]) -> list[int]:
     periods = sorted({int(p) for p in raw})
     if not periods or len(periods) > MAX_PERIODS:
-        raise InvalidInput(f"请填写 1 至 {MAX_PERIODS} 个所属年月。")
+        raise InvalidInput(gettext("请填写 1 至 %(n)d 个所属年月。") % {"n": MAX_PERIODS})
     current = clock.today().year * 100 + clock.today().month
     for p in periods:
         if not (199001 <= p <= current and 1 <= p % 100 <= 12):
-            raise InvalidInput("所属年月格式应为 YYYYMM，且不能晚于本月。")
+            raise InvalidInput(gettext("所属年月格式应为 YYYYMM，且不能晚于本月。"))
     return periods
 
 
@@ -62,7 +65,7 @@ def _step(dispute: Dispute, to: str, note: str, actor: Actor) -> None:
         actor=actor.ident,
         at=dispute.updated_at,
     )
-    label = DisputeStatus(to).label
+    label = chinese(DisputeStatus(to).label)  # the notice is sent in Chinese
     notify(
         dispute.account.depositor_id,
         "dispute.status",
@@ -86,10 +89,10 @@ def dispute_file(
     """A depositor reports about their own account (portal), or a clerk files for the
     depositor of a live ID-check session of their own (counter). Anyone else: NotFound."""
     if kind not in DisputeKind.values:
-        raise InvalidInput("请选择问题类型。")
+        raise InvalidInput(gettext("请选择问题类型。"))
     description = description.strip()
     if not description or len(description) > 500:
-        raise InvalidInput("请用 500 字以内描述问题。")
+        raise InvalidInput(gettext("请用 500 字以内描述问题。"))
     checked = _periods(periods)
     who, _, ident = actor.ident.partition(":")
     hall_id = None
@@ -101,7 +104,7 @@ def dispute_file(
             raise IdCheckRequired()
         hall_id = session.hall_id
     elif who != "depositor":
-        raise NotFound("个人账户不存在")
+        raise NotFound(gettext("个人账户不存在"))
     with transaction.atomic(durable=True):
         account = access_account(actor, account_id, view="dispute.file", purpose="核查更正受理")
         now = clock.now()
@@ -136,13 +139,16 @@ def _lock(dispute_id: int, member: StaffMember, *, roles: tuple[str, ...]) -> Di
     )
     if dispute is None or (dispute.hall_id is not None and dispute.hall_id != member.hall_id):
         # Another hall's dispute reads exactly like a missing one.
-        raise NotFound("核查更正申请不存在")
+        raise NotFound(gettext("核查更正申请不存在"))
     return dispute
 
 
 def _expect(dispute: Dispute, *allowed: str) -> None:
     if dispute.status not in allowed:
-        raise InvalidTransition(f"该申请当前状态为{dispute.get_status_display()}，不能办理此操作。")
+        raise InvalidTransition(
+            gettext("该申请当前状态为%(status)s，不能办理此操作。")
+            % {"status": dispute.get_status_display()}
+        )
 
 
 def dispute_take(*, dispute_id: int, member: StaffMember, actor: Actor) -> Dispute:
@@ -163,11 +169,11 @@ def dispute_request_back_payment(
     """Record that the employer was asked to pay the missing months back (补缴)."""
     note = note.strip()
     if not note:
-        raise InvalidInput("请记录已通知单位的方式和内容。")
+        raise InvalidInput(gettext("请记录已通知单位的方式和内容。"))
     with transaction.atomic(durable=True):
         dispute = _lock(dispute_id, member, roles=(Role.CLERK,))
         _expect(dispute, DisputeStatus.INVESTIGATING)
-        _step(dispute, DisputeStatus.AWAITING_EMPLOYER, f"已通知缴存单位补缴：{note}", actor)
+        _step(dispute, DisputeStatus.AWAITING_EMPLOYER, f"{notes.BACK_PAYMENT_ASKED}{note}", actor)
         _audit(actor, "dispute.request_back_payment", dispute)
     return dispute
 
@@ -185,7 +191,7 @@ def dispute_propose_correction(
     """A four-eyes proposal: reverse this account's line of a wrong deposit entry and/or post
     the month correctly. Nothing moves until a supervisor of the hall approves."""
     if reverse_entry_id is None and post_period is None:
-        raise InvalidInput("请选择要冲正的分录或要补记的所属年月。")
+        raise InvalidInput(gettext("请选择要冲正的分录或要补记的所属年月。"))
     with transaction.atomic(durable=True):
         dispute = _lock(dispute_id, member, roles=(Role.CLERK,))
         _expect(dispute, DisputeStatus.INVESTIGATING, DisputeStatus.AWAITING_EMPLOYER)
@@ -195,13 +201,13 @@ def dispute_propose_correction(
                 entry_id=reverse_entry_id, fund_account_id=dispute.account_id
             ).first()
             if line is None or line.reason not in REVERSIBLE_REASONS:
-                raise InvalidInput("该分录不是本账户可冲正的缴存记录。")
+                raise InvalidInput(gettext("该分录不是本账户可冲正的缴存记录。"))
             if Posting.objects.filter(reverses=line).exists():
-                raise InvalidTransition("该笔缴存已冲正。")
+                raise InvalidTransition(gettext("该笔缴存已冲正。"))
             params["reverse_entry"] = reverse_entry_id
         if post_period is not None:
             if post_period not in dispute.periods:
-                raise InvalidInput("补记的所属年月须是申请所列月份之一。")
+                raise InvalidInput(gettext("补记的所属年月须是申请所列月份之一。"))
             params["period"] = post_period
             if post_base not in (None, ""):
                 params["base_fen"] = amount_to_fen(post_base)
@@ -215,7 +221,7 @@ def dispute_propose_correction(
             actor=actor,
         )
         dispute.proposal = proposal
-        _step(dispute, DisputeStatus.CORRECTION_PROPOSED, "更正方案已提交审核员复核。", actor)
+        _step(dispute, DisputeStatus.CORRECTION_PROPOSED, notes.PROPOSED, actor)
         _audit(actor, "dispute.propose_correction", dispute, proposal=proposal.pk)
     return proposal
 
@@ -229,7 +235,7 @@ def correction_execute(proposal: Proposal, actor: Actor) -> None:
         .first()
     )
     if dispute is None or dispute.proposal_id != proposal.pk:
-        raise NotFound("更正对应的核查申请不存在")
+        raise NotFound(gettext("更正对应的核查申请不存在"))
     _expect(dispute, DisputeStatus.CORRECTION_PROPOSED)
     done: list[str] = []
     periods: list[int] = []
@@ -289,7 +295,7 @@ def correction_execute(proposal: Proposal, actor: Actor) -> None:
         }
     )
     dispute.resolution = ("已更正：" + "；".join(done))[:200]
-    _step(dispute, DisputeStatus.RESOLVED, "更正已经审核员复核并入账。", actor)
+    _step(dispute, DisputeStatus.RESOLVED, notes.CORRECTED, actor)
     _audit(actor, "dispute.corrected", dispute, proposal=proposal.pk)
 
 
@@ -307,7 +313,7 @@ def correction_rejected(proposal: Proposal, actor: Actor) -> None:
     if dispute is None or dispute.status != DisputeStatus.CORRECTION_PROPOSED:
         return
     dispute.proposal = None
-    _step(dispute, DisputeStatus.INVESTIGATING, "更正方案未通过复核，继续核查。", actor)
+    _step(dispute, DisputeStatus.INVESTIGATING, notes.PROPOSAL_REJECTED, actor)
     _audit(actor, "dispute.correction_rejected", dispute, proposal=proposal.pk)
 
 
@@ -315,7 +321,7 @@ def dispute_resolve(*, dispute_id: int, member: StaffMember, note: str, actor: A
     """Close a dispute without a correction of ours (e.g. the employer paid back)."""
     note = note.strip()
     if not note:
-        raise InvalidInput("请填写处理结果。")
+        raise InvalidInput(gettext("请填写处理结果。"))
     with transaction.atomic(durable=True):
         dispute = _lock(dispute_id, member, roles=(Role.CLERK, Role.SUPERVISOR))
         _expect(dispute, DisputeStatus.INVESTIGATING, DisputeStatus.AWAITING_EMPLOYER)
@@ -328,7 +334,7 @@ def dispute_resolve(*, dispute_id: int, member: StaffMember, note: str, actor: A
 def dispute_reject(*, dispute_id: int, member: StaffMember, reason: str, actor: Actor) -> Dispute:
     reason = reason.strip()
     if not reason:
-        raise InvalidInput("不予更正须说明理由。")
+        raise InvalidInput(gettext("不予更正须说明理由。"))
     with transaction.atomic(durable=True):
         dispute = _lock(dispute_id, member, roles=(Role.CLERK, Role.SUPERVISOR))
         _expect(dispute, *[s for s in OPEN_STATUSES if s != DisputeStatus.CORRECTION_PROPOSED])

@@ -68,7 +68,7 @@ def passkey_add(
     credential: dict[str, Any],
     challenge: bytes,
     rp_id: str,
-    origin: str,
+    origin: str | list[str],
     actor: Actor,
 ) -> Passkey:
     """Verify a new passkey's registration response and keep its public key."""

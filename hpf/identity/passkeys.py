@@ -3,9 +3,11 @@ sign-in without a password.
 
 A passkey sign-in counts as both factors only when the authenticator reports user
 verification (fingerprint, face or device PIN): it proves possession of the device and the
-person's biometric or PIN. The relying party id is the site's host name; the expected origin
-is the page's own scheme and host. Credentials are discoverable (resident), so the sign-in
-page needs no user name.
+person's biometric or PIN. The relying party id is the site's domain from the settings
+(``HPF_WEBAUTHN_RP_ID``), never the request's host: a browser refuses an IP address such as
+127.0.0.1 as a passkey domain. ``relying_party`` refuses, with a message a person can act on,
+a page served at an address the RP ID does not cover. Credentials are discoverable
+(resident), so the sign-in page needs no user name.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext
 from webauthn import (
@@ -40,6 +44,60 @@ from hpf.common.errors import InvalidInput
 from hpf.identity.models import Passkey, PortalLogin
 
 RP_NAME = "昆明住房公积金"
+
+
+class PasskeyWrongAddress(InvalidInput):
+    """The page's address is not covered by the RP ID (an IP address, another domain)."""
+
+    code = "PASSKEY_WRONG_ADDRESS"
+
+
+@dataclass(frozen=True)
+class RelyingParty:
+    rp_id: str
+    origins: list[str]
+
+
+def _covers(rp_id: str, hostname: str) -> bool:
+    return hostname == rp_id or hostname.endswith("." + rp_id)
+
+
+def _split_host(host: str) -> tuple[str, str]:
+    """``host[:port]`` as (lower-case host name, ":port" or "")."""
+    if host.startswith("["):  # an IPv6 literal
+        end = host.find("]")
+        return host[: end + 1].lower(), host[end + 1 :]
+    name, colon, port = host.partition(":")
+    return name.lower(), f":{port}" if colon else ""
+
+
+def passkey_site(scheme: str, host: str) -> str:
+    """The address at which passkeys work, for the message on any other address: the first
+    configured origin, or this one with the RP ID as its host name."""
+    if settings.HPF_WEBAUTHN_ORIGINS:
+        return str(settings.HPF_WEBAUTHN_ORIGINS[0])
+    _name, port = _split_host(host)
+    return f"{scheme}://{settings.HPF_WEBAUTHN_RP_ID}{port}"
+
+
+def wrong_address_message(scheme: str, host: str) -> str:
+    name, _port = _split_host(host)
+    return gettext(
+        "当前网址（%(host)s）不能使用通行密钥：通行密钥只在本站的域名 %(rp)s 下可用。"
+        "请改用 %(site)s 打开本站后再试，或使用密码登录。"
+    ) % {"host": name, "rp": settings.HPF_WEBAUTHN_RP_ID, "site": passkey_site(scheme, host)}
+
+
+def relying_party(*, scheme: str, host: str) -> RelyingParty:
+    """The RP ID and the origins a response may come from, for a page at ``scheme://host``;
+    InvalidInput (``PASSKEY_WRONG_ADDRESS``) when passkeys cannot work at that address."""
+    rp_id: str = settings.HPF_WEBAUTHN_RP_ID
+    origin = f"{scheme}://{host}".lower()
+    configured = [o.lower() for o in settings.HPF_WEBAUTHN_ORIGINS]
+    name, _port = _split_host(host)
+    if (configured and origin not in configured) or not _covers(rp_id, name):
+        raise PasskeyWrongAddress(wrong_address_message(scheme, host))
+    return RelyingParty(rp_id=rp_id, origins=configured or [origin])
 
 
 def credential_hash(credential_id: bytes) -> str:
@@ -73,7 +131,12 @@ def registration_options(login: PortalLogin, *, rp_id: str) -> tuple[str, bytes]
 
 
 def registration_verify(
-    login: PortalLogin, credential: dict[str, Any], *, challenge: bytes, rp_id: str, origin: str
+    login: PortalLogin,
+    credential: dict[str, Any],
+    *,
+    challenge: bytes,
+    rp_id: str,
+    origin: str | list[str],
 ) -> Passkey:
     try:
         verified = verify_registration_response(
@@ -105,7 +168,7 @@ def authentication_options(*, rp_id: str) -> tuple[str, bytes]:
 
 
 def authentication_verify(
-    credential: dict[str, Any], *, challenge: bytes, rp_id: str, origin: str
+    credential: dict[str, Any], *, challenge: bytes, rp_id: str, origin: str | list[str]
 ) -> Passkey:
     """The passkey that signed the challenge with user verification, or InvalidInput."""
     refused = InvalidInput(gettext("通行密钥验证未通过，请重试或使用密码登录。"))

@@ -766,7 +766,8 @@ def online_access_unfreeze(*, depositor_id: int, actor: Actor, how: str) -> None
                 actor,
                 "portal.unfreeze",
                 subject_account_id=_account_id(depositor_id),
-                details={"how": how},
+                # At a counter: the ID-check session the person was identified in.
+                details={"how": how, **({"idcheck": actor.idcheck} if actor.idcheck else {})},
             )
 
 

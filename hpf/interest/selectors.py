@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext
+
 from hpf.audit.services import Actor
 from hpf.calc.interest import carried_period, interest_year_start
 from hpf.calc.money import format_yuan
@@ -29,21 +31,35 @@ class SettlementView:
 
 def _explain(s: InterestSettlement, split: bool, days_in_year: int, settlement: dt.date) -> str:
     """The settlement's formula in words, with the policy's day basis; a closing settlement
-    (销户结息, dated before 30 June) shows the carried balance's whole months and odd days."""
+    (销户结息, dated before 30 June) shows the carried balance's whole months and odd days.
+    Built from translatable pieces: the words follow the reader's language, the figures not."""
     rate = f"{s.annual_rate * 100:.2f}%"
     if split:
-        return (
-            f"{s.interest_year} 年度跨 2016-02-21 利率调整：此前当年归集按活期 0.35%、上年结转按"
-            f"三个月定期 1.10% 计息，此后统一按 1.50%；分段计算后合计 {format_yuan(s.interest_fen)} 元。"
-        )
-    carried = f"上年结转余额 {format_yuan(s.carried_balance_fen)} 元 × {rate}"
+        return gettext(
+            "%(year)d 年度跨 2016-02-21 利率调整：此前当年归集按活期 0.35%%、上年结转按"
+            "三个月定期 1.10%% 计息，此后统一按 1.50%%；分段计算后合计 %(interest)s 元。"
+        ) % {"year": s.interest_year, "interest": format_yuan(s.interest_fen)}
+    carried = gettext("上年结转余额 %(carried)s 元 × %(rate)s") % {
+        "carried": format_yuan(s.carried_balance_fen),
+        "rate": rate,
+    }
     if s.settlement_date != settlement:
         months, days = carried_period(settlement, s.settlement_date)
-        carried += f" × （{months} 个月 ÷ 12 + {days} 天 ÷ {days_in_year}）"
-    return (
-        f"{carried} + 本年发生额积数 {format_yuan(s.balance_days_fen)} 元·天 × {rate}"
-        f" ÷ {days_in_year} = {format_yuan(s.interest_fen)} 元（四舍五入到分，一次取整）"
-    )
+        carried += gettext(" × （%(months)d 个月 ÷ 12 + %(days)d 天 ÷ %(basis)d）") % {
+            "months": months,
+            "days": days,
+            "basis": days_in_year,
+        }
+    return gettext(
+        "%(carried)s + 本年发生额积数 %(fen_days)s 元·天 × %(rate)s ÷ %(basis)d"
+        " = %(interest)s 元（四舍五入到分，一次取整）"
+    ) % {
+        "carried": carried,
+        "fen_days": format_yuan(s.balance_days_fen),
+        "rate": rate,
+        "basis": days_in_year,
+        "interest": format_yuan(s.interest_fen),
+    }
 
 
 def interest_history(

@@ -48,6 +48,7 @@ from hpf.common.errors import InvalidInput, InvalidTransition
 from hpf.common.policy import get_policy
 from hpf.common.timing import PhaseTimer
 from hpf.interest.models import InterestSettlement
+from hpf.ledger import bulk
 from hpf.ledger.checks import sequential_scan
 from hpf.ledger.deep import single_rate_interest_sql
 from hpf.ledger.models import CentreCode, JournalEntry, Reason
@@ -540,31 +541,24 @@ def _post_chunk(
         )
     if not interest:
         return
-    with connection.cursor() as cur, phases.timed("postings"):
-        cur.execute(
-            "INSERT INTO ledger_posting (entry_id, fund_account_id, centre_account_id, amount_fen,"
-            " value_date, period, reason)"
-            f" SELECT %s, account_id, NULL, interest, %s, NULL, %s FROM {chunk}"
-            " AND interest > 0",
+    with phases.timed("postings"):
+        bulk.insert_postings(
+            "SELECT %s, account_id, NULL, interest, %s, NULL, %s, NULL, NULL, NULL, NULL, NULL,"
+            f" NULL FROM {chunk} AND interest > 0",
             [entry_id, how.settlement, Reason.INTEREST, lo, hi],
         )
-        cur.execute(
-            "INSERT INTO ledger_posting (entry_id, fund_account_id, centre_account_id, amount_fen,"
-            " value_date, period, reason) VALUES (%s, NULL, %s, %s, %s, NULL, %s)",
-            [entry_id, CentreCode.INTEREST_EXPENSE, -interest, how.settlement, Reason.INTEREST],
-        )
-    with connection.cursor() as cur, phases.timed("balances"):
+        expense = (entry_id, None, CentreCode.INTEREST_EXPENSE, -interest, how.settlement, None)
+        bulk.write_postings([(*expense, Reason.INTEREST, *(None,) * 6)])
+    with phases.timed("balances"):
         # The chunk's id range bounds the accounts side too: without it the merge join walks
         # the accounts' primary key from the first account up to the chunk, so the later
         # chunks read nearly the whole table (several times a plain UPDATE of every account;
         # bench/README.md).
-        cur.execute(
-            "UPDATE registry_fundaccount SET balance_fen = balance_fen + c.interest"
-            f" FROM {source} c"
-            " WHERE c.account_id = registry_fundaccount.id AND c.interest > 0"
-            " AND c.account_id BETWEEN %s AND %s"
-            " AND registry_fundaccount.id BETWEEN %s AND %s",
-            [lo, hi, lo, hi],
+        bulk.move_balances(
+            f"(SELECT account_id, interest AS delta FROM {chunk} AND interest > 0)",
+            [lo, hi],
+            guard_sql="AND a.id BETWEEN %s AND %s",
+            guard_params=[lo, hi],
         )
 
 

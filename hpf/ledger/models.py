@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from hpf.registry.models import Employer, FundAccount
 
@@ -24,18 +25,18 @@ from hpf.registry.models import Employer, FundAccount
 class Reason(models.TextChoices):
     """Reason codes; ``JGJ_CODES`` maps them to the national standard's business types."""
 
-    REMITTANCE = "REMITTANCE", "汇缴"
-    BACK_PAYMENT = "BACK_PAYMENT", "补缴"
-    CORRECTION = "CORRECTION", "错缴更正"
-    INTEREST = "INTEREST", "结息"
-    WITHDRAWAL = "WITHDRAWAL", "提取"
-    CLOSING_WITHDRAWAL = "CLOSING_WITHDRAWAL", "销户提取"
-    LOAN_OFFSET = "LOAN_OFFSET", "冲还贷"
-    LOAN_REPAYMENT = "LOAN_REPAYMENT", "贷款还款"
-    LOAN_DISBURSEMENT = "LOAN_DISBURSEMENT", "贷款发放"
-    TRANSFER_IN = "TRANSFER_IN", "转入"
-    TRANSFER_OUT = "TRANSFER_OUT", "转出"
-    REVERSAL = "REVERSAL", "冲正"
+    REMITTANCE = "REMITTANCE", _("汇缴")
+    BACK_PAYMENT = "BACK_PAYMENT", _("补缴")
+    CORRECTION = "CORRECTION", _("错缴更正")
+    INTEREST = "INTEREST", _("结息")
+    WITHDRAWAL = "WITHDRAWAL", _("提取")
+    CLOSING_WITHDRAWAL = "CLOSING_WITHDRAWAL", _("销户提取")
+    LOAN_OFFSET = "LOAN_OFFSET", _("冲还贷")
+    LOAN_REPAYMENT = "LOAN_REPAYMENT", _("贷款还款")
+    LOAN_DISBURSEMENT = "LOAN_DISBURSEMENT", _("贷款发放")
+    TRANSFER_IN = "TRANSFER_IN", _("转入")
+    TRANSFER_OUT = "TRANSFER_OUT", _("转出")
+    REVERSAL = "REVERSAL", _("冲正")
 
 
 JGJ_CODES: dict[str, str] = {
@@ -194,3 +195,24 @@ class Posting(models.Model):
         if self.employer_fen is None:
             return None
         return self.amount_fen - self.employer_fen
+
+
+class AccountDigest(models.Model):
+    """What an account's whole history sums to, for the overview (``hpf.ledger.digest``):
+    month-end balances, deposits by month and by year, the paid periods, this interest
+    year's movements. A cache the writers never touch: it records how many postings it
+    was computed from, and since postings are append-only (``hpf.ledger.guards``) an equal
+    count now means the same postings, so a reader either uses it or recomputes it."""
+
+    account = models.OneToOneField(
+        "registry.FundAccount", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    postings = models.IntegerField()
+    balance_fen = models.BigIntegerField()
+    # JSON written and read by hpf.ledger.digest alone (text: the same bytes on both
+    # databases, no JSON adapter between the driver and the cache).
+    data = models.TextField()
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"digest of account {self.account_id} ({self.postings} postings)"

@@ -16,18 +16,17 @@ from django.db.models import F, Q, Sum, Window
 
 from hpf.audit.services import Actor
 from hpf.calc.continuity import continuous_months_to_now
-from hpf.calc.periods import period_of
+from hpf.calc.periods import period_of, statement_years
 from hpf.common import clock
 from hpf.common.errors import InvalidInput
 from hpf.common.policy import get_policy
-from hpf.ledger.history import history
-from hpf.ledger.models import DEPOSIT_REASONS, Posting, Reason
-from hpf.ledger.standing import monthly_split, paid_periods
+from hpf.ledger.digest import account_digest
+from hpf.ledger.models import Posting, Reason
+from hpf.ledger.standing import monthly_split
 from hpf.registry.access import AccountGrant, access_account, read_account
 from hpf.registry.models import AccountStatus, FundAccount
 
 MAX_PAGE_SIZE = 200
-_DEPOSITS = frozenset(str(r) for r in DEPOSIT_REASONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,23 +59,20 @@ def account_overview(
     """The account at a glance. The monthly amounts are the account's current base × ratios
     (``hpf.ledger.standing.monthly_split``), never the last posting, which may be a back
     payment at an old base; continuous months are counted up to this month. With the
-    request's ``grant`` (naming "overview") no second read or event, and the history is the
-    one the summary shares."""
+    request's ``grant`` (naming "overview") no second read or event, and the figures from the
+    whole history come from the account's digest (``hpf.ledger.digest``), which the summary
+    shares."""
     account = read_account(actor, account_id, section="overview", purpose=purpose, grant=grant)
-    last_date: dt.date | None = None
-    rows = history(account, grant)
-    for row in rows:
-        if row.reason in _DEPOSITS and row.amount_fen > 0:
-            last_date = row.value_date  # rows are in value-date order
+    digest = account_digest(account, grant)
     today = clock.today()
     split = monthly_split(account, today)
-    continuous = continuous_months_to_now(paid_periods(rows), period_of(today))
+    continuous = continuous_months_to_now(digest.paid_periods(), period_of(today))
     return AccountOverview(
         account_no=account.account_no,
         name=account.depositor.name,
         id_number_masked=account.depositor.id_number_masked,
         status=account.status,
-        status_label=AccountStatus(account.status).label,
+        status_label=str(AccountStatus(account.status).label),
         status_reason=account.status_reason,
         freeze_reason=account.freeze_reason,
         freeze_mode=account.freeze_mode,
@@ -87,7 +83,7 @@ def account_overview(
         employer_monthly_fen=split.employer_fen if split else 0,
         employee_monthly_fen=split.employee_fen if split else 0,
         paid_through=account.paid_through,
-        last_deposit_date=last_date,
+        last_deposit_date=digest.last_deposit_date,
         balance_fen=account.balance_fen,
         continuous_months=continuous,
         required_continuous_months=get_policy().loan.required_continuous_months,
@@ -119,6 +115,8 @@ class MovementPage:
     page: int
     page_size: int
     total: int
+    # The years the statement covers, newest first (``calc.periods.statement_years``).
+    years: tuple[int, ...] = ()
 
 
 def account_movements(
@@ -145,7 +143,10 @@ def account_movements(
         raise InvalidInput("业务类型不正确")
     account = read_account(actor, account_id, section="movements", purpose=purpose, grant=grant)
     items, total = _movements_page(account, year, reasons, (page - 1) * page_size, page_size)
-    return MovementPage(items, page, page_size, total)
+    # A posting never precedes the opening, so the opening year is where history starts
+    # (no extra query: the page's query count is pinned, hpf/channels/portal/tests).
+    years = tuple(statement_years(account.opened_on, clock.today()))
+    return MovementPage(items, page, page_size, total, years)
 
 
 def _movements_page(
@@ -199,7 +200,7 @@ def _movement(r: Posting, balance_after: int, reversed: bool) -> Movement:
         posted_at=r.entry.posted_at,
         period=r.period,
         reason=r.reason,
-        reason_label=Reason(r.reason).label,
+        reason_label=str(Reason(r.reason).label),
         amount_fen=r.amount_fen,
         deposit_base_fen=r.deposit_base_fen,
         employer_ratio=r.employer_ratio,

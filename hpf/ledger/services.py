@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 
 from hpf.audit.services import Actor, record_event
 from hpf.calc.deposits import monthly_deposit
@@ -46,6 +45,7 @@ from hpf.common.errors import (
     ValueDateSettled,
 )
 from hpf.common.policy import get_policy
+from hpf.ledger import bulk
 from hpf.ledger.models import (
     DEPOSIT_REASONS,
     REVERSIBLE_REASONS,
@@ -90,13 +90,11 @@ def entry_post(
         raise InvalidAmount("分录明细金额不能为零")
     if sum(line.amount_fen for line in lines) != 0:
         raise InvalidInput("借贷不平衡：分录明细合计必须为零")
-    refusal = value_date_refusal(
+    bulk.refuse_settled(
         [line.fund_account_id for line in lines if line.fund_account_id is not None],
         value_date,
         reason=reason,
     )
-    if refusal is not None:
-        raise refusal
     if JournalEntry.objects.filter(source_key=source_key).exists():
         raise DuplicateSourceKey(source_key=source_key)
     try:
@@ -113,21 +111,21 @@ def entry_post(
             )
     except IntegrityError as exc:  # a concurrent writer posted the same source key first
         raise DuplicateSourceKey(source_key=source_key) from exc
-    Posting.objects.bulk_create(
-        Posting(
-            entry=entry,
-            fund_account_id=line.fund_account_id,
-            centre_account_id=line.centre,
-            amount_fen=line.amount_fen,
-            value_date=value_date,
-            period=period,
-            reason=reason,
-            employer_id=line.employer_id,
-            deposit_base_fen=line.deposit_base_fen,
-            employer_ratio=line.employer_ratio,
-            employee_ratio=line.employee_ratio,
-            employer_fen=line.employer_fen,
-            reverses_id=line.reverses_id,
+    bulk.write_postings(
+        (
+            entry.pk,
+            line.fund_account_id,
+            line.centre,
+            line.amount_fen,
+            value_date,
+            period,
+            reason,
+            line.employer_id,
+            line.deposit_base_fen,
+            line.employer_ratio,
+            line.employee_ratio,
+            line.employer_fen,
+            line.reverses_id,
         )
         for line in lines
     )
@@ -135,8 +133,7 @@ def entry_post(
     for line in lines:
         if line.fund_account_id is not None:
             deltas[line.fund_account_id] += line.amount_fen
-    for account_id, delta in sorted(deltas.items()):
-        FundAccount.objects.filter(pk=account_id).update(balance_fen=F("balance_fen") + delta)
+    bulk.move_balances_by({pk: delta for pk, delta in deltas.items() if delta})
     return entry
 
 

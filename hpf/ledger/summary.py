@@ -7,7 +7,6 @@ received nothing (断缴月份). One audited read through ``access_account`` (or
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -20,17 +19,12 @@ from hpf.calc.interest import interest_year_start
 from hpf.calc.periods import period_add, period_of
 from hpf.common import clock
 from hpf.common.policy import get_policy
-from hpf.ledger.history import HistoryRow, history
-from hpf.ledger.models import DEPOSIT_REASONS, Reason
+from hpf.ledger.digest import PERIOD_REASONS, WITHDRAWAL_REASONS, account_digest
 from hpf.registry.access import AccountGrant, read_account
 from hpf.registry.models import AccountStatus, FundAccount
 
-# Money out of the account that the depositor sees as a withdrawal (提取) this year.
-WITHDRAWAL_REASONS = (Reason.WITHDRAWAL, Reason.CLOSING_WITHDRAWAL, Reason.LOAN_OFFSET)
-# Postings that make a month paid or unpaid: deposits and their reversals (冲正).
-PERIOD_REASONS = (*DEPOSIT_REASONS, Reason.REVERSAL)
-_PERIOD_REASONS = frozenset(str(r) for r in PERIOD_REASONS)
-_WITHDRAWAL_REASONS = frozenset(str(r) for r in WITHDRAWAL_REASONS)
+__all__ = ["PERIOD_REASONS", "WITHDRAWAL_REASONS", "AccountSummary", "account_summary"]
+
 # The months whose deposits and reversals stand (sum above zero), for the deposits page.
 # Written out: the ORM built and compiled the grouped query in more CPU time than the
 # database took to answer it.
@@ -63,34 +57,15 @@ def _settlement_date(today: dt.date) -> dt.date:
     return get_policy().interest.settlement_ending(today)
 
 
-def _balance_series(rows: Sequence[HistoryRow], today: dt.date) -> list[tuple[dt.date, int]]:
-    """The balance at the end of every month from the first movement's month to this month
-    (the last point on ``today``); ``rows`` oldest first."""
-    series: list[tuple[dt.date, int]] = []
-    if not rows:
-        return series
-    year, month = rows[0].value_date.year, rows[0].value_date.month
-    last = today.year * 12 + today.month
-    running = 0
-    i, n = 0, len(rows)
-    one_day = dt.timedelta(days=1)
-    while year * 12 + month <= last:
-        year, month, end = (
-            (year, month + 1, dt.date(year, month + 1, 1) - one_day)
-            if month < 12
-            else (year + 1, 1, dt.date(year, 12, 31))
-        )
-        while i < n and rows[i].value_date <= end:
-            running += rows[i].amount_fen
-            i += 1
-        series.append((min(end, today), running))
-    return series
+# Accounts whose employer still owes monthly deposits: a frozen account (司法冻结 and the
+# like) still receives them, so its missing months stay flagged; sealed and closed do not.
+_DEPOSITS_DUE = (AccountStatus.ACTIVE, AccountStatus.FROZEN)
 
 
 def _missing(account: FundAccount, paid: set[int]) -> list[int]:
-    """The months an active account received nothing that stands: from the month it opened
-    to last month (this month may not be due yet)."""
-    if account.status != AccountStatus.ACTIVE:
+    """The months an active or frozen account received nothing that stands: from the month
+    it opened to last month (this month may not be due yet)."""
+    if account.status not in _DEPOSITS_DUE:
         return []
     return missing_periods(
         paid, period_of(account.opened_on), period_add(clock.current_period(), -1)
@@ -104,7 +79,7 @@ def account_missing_periods(
     whose deposits and reversals sum above zero — one short query of the periods, not the
     whole history. Audited as the section "summary"."""
     account = read_account(actor, account_id, section="summary", purpose=purpose, grant=grant)
-    if account.status != AccountStatus.ACTIVE:
+    if account.status not in _DEPOSITS_DUE:
         return ()
     with connection.cursor() as cur:
         cur.execute(_PAID_PERIODS_SQL, [account.pk, *_PERIOD_REASONS_ORDERED])
@@ -115,11 +90,12 @@ def account_missing_periods(
 def account_summary(
     *, actor: Actor, account_id: int, purpose: str = "", grant: AccountGrant | None = None
 ) -> AccountSummary:
-    """With the request's ``grant`` (naming "summary") no second read or event, and the
-    history is read once for every section of the page (``hpf.ledger.history``)."""
+    """With the request's ``grant`` (naming "summary") no second read or event; the figures
+    from the whole history come from the account's digest (``hpf.ledger.digest``), shared
+    with the overview's section."""
     account = read_account(actor, account_id, section="summary", purpose=purpose, grant=grant)
     today = clock.today()
-    rows = history(account, grant)
+    digest = account_digest(account, grant)
     settlement = _settlement_date(today)
     year_start = interest_year_start(settlement)
     policy = get_policy()
@@ -128,25 +104,10 @@ def account_summary(
         rate: Decimal | None = periods[-1].rate if periods else None
     except PolicyError:  # a policy without a rate for this year: no estimate rather than a crash
         periods, rate = (), None
-    # One pass over the history for every sum.
-    carried = deposits_year = withdrawals_year = 0
-    this_year: list[tuple[dt.date, int]] = []
-    by_year: dict[int, int] = {}
-    per_period: dict[int, int] = {}
-    for row in rows:
-        day, amount, reason, period = row.value_date, row.amount_fen, row.reason, row.period
-        if day < year_start:
-            carried += amount
-        else:
-            this_year.append((day, amount))
-        if reason in _PERIOD_REASONS:
-            by_year[day.year] = by_year.get(day.year, 0) + amount
-            if day.year == today.year:
-                deposits_year += amount
-            if period is not None:
-                per_period[period] = per_period.get(period, 0) + amount
-        elif reason in _WITHDRAWAL_REASONS and day.year == today.year:
-            withdrawals_year -= amount
+    # The digest keeps every movement since the start of the interest year it was made in,
+    # which is this one or an earlier one (``account_digest``).
+    this_year = [(day, amount) for day, amount in digest.recent if day >= year_start]
+    carried = digest.balance_fen - sum(amount for _, amount in this_year)
     estimate = (
         accrued_interest_estimate(
             carried_fen=carried,
@@ -161,17 +122,17 @@ def account_summary(
         if rate is not None
         else 0
     )
-    series = _balance_series(rows, today)
-    missing = _missing(account, {p for p, total in per_period.items() if total > 0})
+    series = digest.balance_series(today)
+    missing = _missing(account, digest.standing_periods())
     return AccountSummary(
         year=today.year,
-        deposits_this_year_fen=deposits_year,
-        withdrawals_this_year_fen=withdrawals_year,
+        deposits_this_year_fen=digest.deposits_by_year.get(today.year, 0),
+        withdrawals_this_year_fen=digest.withdrawals_by_year.get(today.year, 0),
         interest_year_start=year_start,
         carried_balance_fen=carried,
         interest_rate=rate,
         interest_estimate_fen=estimate,
         balance_series=tuple(series),
-        deposits_by_year=tuple(sorted(by_year.items())),
+        deposits_by_year=tuple(sorted(digest.deposits_by_year.items())),
         missing_periods=tuple(missing),
     )

@@ -9,20 +9,21 @@ stored, one per instalment (source key unique), and what is overdue follows from
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from hpf.ledger.models import JournalEntry
 from hpf.registry.models import FundAccount
 
 
 class LoanMethod(models.TextChoices):
-    ANNUITY = "ANNUITY", "等额本息"
-    EQUAL_PRINCIPAL = "EQUAL_PRINCIPAL", "等额本金"
+    ANNUITY = "ANNUITY", _("等额本息")
+    EQUAL_PRINCIPAL = "EQUAL_PRINCIPAL", _("等额本金")
 
 
 class Loan(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "ACTIVE", "还款中"
-        PAID_OFF = "PAID_OFF", "已结清"
+        ACTIVE = "ACTIVE", _("还款中")
+        PAID_OFF = "PAID_OFF", _("已结清")
 
     contract_no = models.CharField("合同号", max_length=20, unique=True)
     borrower = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="loans")

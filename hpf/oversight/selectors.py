@@ -24,6 +24,7 @@ from hpf.calc.errors import CalcError
 from hpf.calc.idnumbers import parse_resident_id
 from hpf.common import clock
 from hpf.common.errors import DomainError, InvalidInput
+from hpf.oversight.words import ActorWords, action_words, channel_words, detail_text
 from hpf.registry.access import access_account
 from hpf.registry.models import Depositor, FundAccount
 from hpf.registry.services import id_lookup
@@ -49,6 +50,9 @@ def _auditor(member: StaffMember) -> None:
 @dataclass(frozen=True)
 class AuditQuery:
     id_number: str = ""
+    # The ID number's lookup key (``depositor_key``), for pages that must not carry the
+    # number itself from one request to the next (the auditors' search keeps it in the session).
+    id_key: str = ""
     staff: str = ""  # user name or staff number (工号)
     channel: str = ""
     action: str = ""
@@ -58,7 +62,7 @@ class AuditQuery:
     def described(self) -> dict[str, str]:
         """The filters as they may be written to the trail: the ID number only as a flag."""
         return {
-            "depositor": "yes" if self.id_number else "",
+            "depositor": "yes" if self.id_number or self.id_key else "",
             "staff": self.staff,
             "channel": self.channel,
             "action": self.action,
@@ -69,6 +73,17 @@ class AuditQuery:
 
 def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=clock.BUSINESS_TZ)
+
+
+def depositor_key(id_number: str) -> str:
+    """The lookup key of a valid ID number (the HMAC the registry finds people by); an
+    invalid number is refused with the calculator's message."""
+    number = id_number.strip().upper()
+    try:
+        parse_resident_id(number, today=clock.today())
+    except CalcError as exc:
+        raise InvalidInput(exc.message) from exc
+    return id_lookup(number)
 
 
 def audit_search(
@@ -82,14 +97,9 @@ def audit_search(
         with transaction.atomic(durable=True):
             record_event(actor, "audit.search", purpose="审计日志查询", details=query.described())
     events = AuditEvent.objects.all()
-    if query.id_number:
-        try:
-            parse_resident_id(query.id_number.strip().upper(), today=clock.today())
-        except CalcError as exc:
-            raise InvalidInput(exc.message) from exc
-        depositor = Depositor.objects.filter(
-            id_number_hash=id_lookup(query.id_number.strip().upper())
-        ).first()
+    key = depositor_key(query.id_number) if query.id_number else query.id_key
+    if key:
+        depositor = Depositor.objects.filter(id_number_hash=key).first()
         if depositor is None:
             return AuditEvent.objects.none()
         account_ids = list(
@@ -134,20 +144,21 @@ def audit_export_rows(
             purpose="审计日志导出",
             details={"format": fmt, "rows": len(events), **query.described()},
         )
-    channels = dict(Channel.choices)
+    # In words, as the search page shows them (the raw codes stay in the chain itself).
+    actors = ActorWords(e.actor for e in events)
     rows: list[tuple[str, ...]] = [EXPORT_COLUMNS]
     for e in events:
         rows.append(
             (
                 "" if e.seq is None else str(e.seq),
                 e.occurred_at.astimezone(clock.BUSINESS_TZ).strftime("%Y-%m-%d %H:%M:%S"),
-                e.actor,
-                channels.get(e.channel, e.channel),
-                e.action,
+                actors(e.actor),
+                channel_words(e.channel),
+                action_words(e.action),
                 "" if e.subject_account_id is None else str(e.subject_account_id),
                 e.purpose,
                 e.client_addr or "",
-                str(e.details),
+                detail_text(e.details, actors),
             )
         )
     return rows

@@ -17,7 +17,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern
 from ninja import Schema
 from pydantic import ConfigDict, Field, StrictStr
 
@@ -76,7 +78,23 @@ class PartnerThrottle(PerCallerThrottle):
 
 
 class PartnerApi(HpfApi):
-    """The partner API: every refusal is also an audit event."""
+    """The partner API: every refusal is also an audit event, and each request is one
+    transaction (``urls``)."""
+
+    @property
+    def urls(self) -> Any:
+        """Each endpoint runs in one transaction: the nonce that refuses a replay, the read's
+        audit event (or the refusal's), and whatever else the request writes commit together
+        — one commit, one WAL flush, a request, instead of one for the nonce and one for the
+        event. A replay is still refused across processes: its INSERT of the same nonce waits
+        on the unique index for the first request's transaction and then fails. A refusal is
+        an answer, not an exception, so its nonce and event commit too; only an unexpected
+        error (a 500) rolls back, and with it the nonce of a request that was not answered."""
+        patterns, app_name, namespace = super().urls
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = transaction.atomic(pattern.callback)
+        return patterns, app_name, namespace
 
     def _on_domain_error(self, request: HttpRequest, exc: DomainError) -> HttpResponse:
         client: PartnerClient | None = getattr(request, "partner_client", None)

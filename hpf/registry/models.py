@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Employer(models.Model):
@@ -72,15 +73,15 @@ class Depositor(models.Model):
 
 
 class AccountStatus(models.TextChoices):
-    ACTIVE = "ACTIVE", "正常"
-    SEALED = "SEALED", "封存"
-    FROZEN = "FROZEN", "冻结"
-    CLOSED = "CLOSED", "销户"
+    ACTIVE = "ACTIVE", _("正常")
+    SEALED = "SEALED", _("封存")
+    FROZEN = "FROZEN", _("冻结")
+    CLOSED = "CLOSED", _("销户")
 
 
 class FreezeMode(models.TextChoices):
-    RECEIVE_ONLY = "RECEIVE_ONLY", "只收不付"
-    NO_MOVEMENT = "NO_MOVEMENT", "不收不付"
+    RECEIVE_ONLY = "RECEIVE_ONLY", _("只收不付")
+    NO_MOVEMENT = "NO_MOVEMENT", _("不收不付")
 
 
 class ClosingReason(models.TextChoices):

@@ -52,11 +52,12 @@ from hpf.calc.periods import format_period
 from hpf.common import clock
 from hpf.common import notify as outbox
 from hpf.common.dbguards import plan_for_keyed_batches
+from hpf.common.errors import ValueDateSettled
 from hpf.common.timing import PhaseTimer
+from hpf.ledger import bulk
 from hpf.ledger.bulk import BulkWriter
 from hpf.ledger.models import CentreCode, JournalEntry, Reason
 from hpf.ledger.notices import notify_deposits
-from hpf.ledger.services import value_date_refusal
 from hpf.operations.models import BatchRun
 from hpf.operations.services import run_fail, run_finish, run_progress, run_start
 from hpf.registry.models import Employer
@@ -72,7 +73,6 @@ from hpf.remittance.parse import (
     too_large,
 )
 from hpf.remittance.services import (
-    POSTING_COLUMNS,
     STORED_PROBLEMS,
     ImportOutcome,
     _rules,
@@ -422,14 +422,18 @@ class _Chunk:
                     id_hash=hasher,
                 )
                 outcome.problems, checked = check_list(h, p.rows, ctx)
-                refusal = None
                 if not outcome.problems:
                     # The batch posts with today's value date (see value_date_refusal).
-                    refusal = value_date_refusal(
-                        [pk for pk in checked.account_ids if pk], today, reason=Reason.REMITTANCE
-                    )
-                if refusal is not None:
-                    outcome.problems = [RowProblem(h.row, H_PERIOD, refusal.code, refusal.message)]
+                    try:
+                        bulk.refuse_settled(
+                            [pk for pk in checked.account_ids if pk],
+                            today,
+                            reason=Reason.REMITTANCE,
+                        )
+                    except ValueDateSettled as refusal:
+                        outcome.problems = [
+                            RowProblem(h.row, H_PERIOD, refusal.code, refusal.message)
+                        ]
                 if not outcome.problems:
                     outcome.accounts = len(set(checked.account_ids))
                     good.append((p, outcome, employer, checked.account_ids))
@@ -595,9 +599,9 @@ class _Chunk:
 
         writer = BulkWriter()
         with self.timed("copy"):
-            n_postings = writer.write("ledger_posting", POSTING_COLUMNS, postings())
+            n_postings = bulk.write_postings(postings())
         with self.timed("balances"):
-            balance_change = self._move_balances(writer, deltas, new_paid)
+            balance_change = self._move_balances(deltas, new_paid)
         if not self.dry_run:
             with self.timed("notify"):
                 # One 缴存入账 notification per credited account, set-based, in the chunk's
@@ -643,70 +647,47 @@ class _Chunk:
                         paid_through=period
                     )
 
-    def _move_balances(
-        self, writer: BulkWriter, deltas: dict[int, int], new_paid: dict[int, int]
-    ) -> int:
-        """One guarded UPDATE: an account whose status, freeze, paid-through or employer is no
-        longer what was read is not updated, the counts differ and the chunk goes back."""
+    def _move_balances(self, deltas: dict[int, int], new_paid: dict[int, int]) -> int:
+        """The ledger's balance UPDATE, guarded: an account whose status, freeze, paid-through
+        or employer is no longer what was read is not updated, the counts differ and the chunk
+        goes back."""
         state = self.read_state
-        with connection.cursor() as cur:
-            cur.execute(f"DROP TABLE IF EXISTS {_DELTA}")
-            cur.execute(
-                f"CREATE TEMP TABLE {_DELTA} (account_id BIGINT PRIMARY KEY, delta BIGINT NOT NULL,"
-                " new_paid INTEGER NOT NULL, was_status VARCHAR(10) NOT NULL,"
-                " was_mode VARCHAR(16) NOT NULL, was_paid INTEGER, was_employer BIGINT NOT NULL)"
-            )
-            writer.write(
-                _DELTA,
-                (
-                    "account_id",
-                    "delta",
-                    "new_paid",
-                    "was_status",
-                    "was_mode",
-                    "was_paid",
-                    "was_employer",
-                ),
-                ((pk, d, new_paid[pk], *state[pk]) for pk, d in sorted(deltas.items())),
-            )
-            # A fresh temporary table has no statistics: planned blind, the joins below
-            # would scan the whole accounts table once per chunk.
-            cur.execute(f"ANALYZE {_DELTA}")
-            # The UPDATE says how many rows it moved (and, on PostgreSQL, by how much): the
-            # count proves no account changed since it was read.
-            update = (
-                "UPDATE registry_fundaccount SET balance_fen = balance_fen + d.delta,"
-                f" paid_through = d.new_paid FROM {_DELTA} d"
-                " WHERE d.account_id = registry_fundaccount.id"
-                " AND registry_fundaccount.status = d.was_status"
-                " AND registry_fundaccount.freeze_mode = d.was_mode"
-                " AND registry_fundaccount.employer_id = d.was_employer"
-                " AND (registry_fundaccount.paid_through = d.was_paid"
-                "      OR (registry_fundaccount.paid_through IS NULL AND d.was_paid IS NULL))"
-            )
-            if connection.vendor == "postgresql":
-                # What the UPDATE moved is kept as it returned it: the depositor and the new
-                # balance word the notifications (a join with the accounts for them cost a
-                # primary-key probe per account again, most of the notifications' time).
+        bulk.stage_deltas(
+            ((pk, d, new_paid[pk], *state[pk]) for pk, d in sorted(deltas.items())),
+            table=_DELTA,
+            extra=(
+                ("new_paid", "INTEGER NOT NULL"),
+                ("was_status", "VARCHAR(10) NOT NULL"),
+                ("was_mode", "VARCHAR(16) NOT NULL"),
+                ("was_paid", "INTEGER"),
+                ("was_employer", "BIGINT NOT NULL"),
+            ),
+        )
+        guard = (
+            " AND a.status = d.was_status AND a.freeze_mode = d.was_mode"
+            " AND a.employer_id = d.was_employer"
+            " AND (a.paid_through = d.was_paid OR (a.paid_through IS NULL AND d.was_paid IS NULL))"
+        )
+        moved_into = None
+        if connection.vendor == "postgresql":
+            # What the UPDATE moved is kept as it returned it: the depositor and the new
+            # balance word the notifications (a join with the accounts for them cost a
+            # primary-key probe per account again, most of the notifications' time).
+            moved_into = _MOVED
+            with connection.cursor() as cur:
                 cur.execute(f"DROP TABLE IF EXISTS {_MOVED}")
                 cur.execute(
                     f"CREATE TEMP TABLE {_MOVED} (account_id BIGINT NOT NULL,"
                     " depositor_id BIGINT NOT NULL, balance_fen BIGINT NOT NULL,"
-                    " delta BIGINT NOT NULL, new_paid INTEGER NOT NULL)"
+                    " delta BIGINT NOT NULL, new_paid INTEGER)"
                 )
-                cur.execute(
-                    f"WITH moved AS ({update} RETURNING registry_fundaccount.id,"
-                    " registry_fundaccount.depositor_id, registry_fundaccount.balance_fen,"
-                    f" d.delta, d.new_paid) INSERT INTO {_MOVED} SELECT * FROM moved"
-                )
-                cur.execute(f"SELECT COUNT(*), COALESCE(SUM(delta), 0) FROM {_MOVED}")
-                moved, change = cur.fetchone()
-            else:  # SQLite: no UPDATE inside WITH, no FROM table in RETURNING
-                cur.execute(update)
-                moved, change = cur.rowcount, sum(deltas.values())
-            if moved != len(deltas):
-                raise _Stale(f"{len(deltas) - moved} accounts changed while importing")
-        return int(change)
+        # The count proves no account changed since it was read.
+        moved, change = bulk.move_balances(
+            _DELTA, paid_through=True, guard_sql=guard, returning_into=moved_into
+        )
+        if moved != len(deltas):
+            raise _Stale(f"{len(deltas) - moved} accounts changed while importing")
+        return change
 
     def _posted_sums(self, writer: BulkWriter, entry_ids: list[int]) -> dict[str, int]:
         with connection.cursor() as cur:

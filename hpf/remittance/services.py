@@ -40,12 +40,12 @@ from hpf.calc.deposits import DepositRules
 from hpf.calc.periods import format_period, period_of
 from hpf.common import clock
 from hpf.common.crypto import lookup_hasher
+from hpf.common.errors import ValueDateSettled
 from hpf.common.exports import SafeCsvWriter, csv_bytes, safe_row
 from hpf.common.policy import get_policy
-from hpf.ledger.bulk import BulkWriter
+from hpf.ledger import bulk
 from hpf.ledger.models import DEPOSIT_REASONS, CentreCode, JournalEntry, Posting, Reason
 from hpf.ledger.notices import notify_deposits, periods_text
-from hpf.ledger.services import value_date_refusal
 from hpf.operations.models import BatchRun
 from hpf.operations.services import run_fail, run_finish, run_start
 from hpf.registry.models import Employer, FundAccount
@@ -95,22 +95,6 @@ REASONS = {
     KIND_CORRECTION: Reason.CORRECTION,
 }
 STORED_PROBLEMS = 200  # kept on the list record; the CSV report has them all
-POSTING_COLUMNS = (
-    "entry_id",
-    "fund_account_id",
-    "centre_account_id",
-    "amount_fen",
-    "value_date",
-    "period",
-    "reason",
-    "employer_id",
-    "deposit_base_fen",
-    "employer_ratio",
-    "employee_ratio",
-    "employer_fen",
-    "reverses_id",
-)
-_DELTA_TABLE = "hpf_remit_delta"
 _IN_CHUNK = 5000
 
 
@@ -529,9 +513,10 @@ def _post(
     today = clock.today()
     reason = REASONS[header.kind]
     # Everything an import posts is valued today: refused if that is inside a settled year.
-    refusal = value_date_refusal([pk for pk in account_ids if pk], today, reason=reason)
-    if refusal is not None:
-        raise _Refused(RowProblem(header.row, H_PERIOD, refusal.code, refusal.message))
+    try:
+        bulk.refuse_settled([pk for pk in account_ids if pk], today, reason=reason)
+    except ValueDateSettled as refusal:
+        raise _Refused(RowProblem(header.row, H_PERIOD, refusal.code, refusal.message)) from None
     tag = f"{employer.unit_no}:{outcome.sha256[:40]}"
     postings: list[tuple[Any, ...]] = []
     entry_ids: list[int] = []
@@ -619,7 +604,7 @@ def _post(
                 None,
             )
         )
-    _write_postings(postings)
+    bulk.write_postings(postings)
     new_paid = header.period if header.kind == KIND_REMITTANCE else None
     notice = f" {periods_text(sorted(by_period))}"
     if header.kind == KIND_REMITTANCE:
@@ -723,11 +708,6 @@ def _reversals(
     return total
 
 
-def _write_postings(rows: Sequence[Sequence[Any]]) -> int:
-    """All postings of the list in one bulk write (COPY on PostgreSQL)."""
-    return BulkWriter().write("ledger_posting", POSTING_COLUMNS, rows)
-
-
 def _move_balances(
     deltas: dict[int, int],
     new_paid_through: int | None,
@@ -735,51 +715,38 @@ def _move_balances(
     notice: str | None = None,
     reversed_fen: dict[int, int] | None = None,
 ) -> tuple[int, int]:
-    """Every touched account's cached balance (and, for 汇缴, paid-through) in one UPDATE
-    through a temporary table; returns the accounts' balance sum before and after. With
+    """Every touched account's cached balance (and, for 汇缴, paid-through) through the
+    ledger's one balance UPDATE; returns the accounts' balance sum before and after. With
     ``notice`` (" 2026-06 汇缴"), every credited account's depositor is notified in one
     INSERT … SELECT from the same table (``hpf.ledger.notices``); with ``reversed_fen`` (a
     correction list: account → amount reversed) every account reversed or credited gets a
     缴存更正 notice instead."""
     correction = reversed_fen is not None
     reversed_fen = reversed_fen or {}
+    table = bulk.stage_deltas(
+        (
+            (pk, delta, new_paid_through, delta + reversed_fen.get(pk, 0), reversed_fen.get(pk, 0))
+            for pk, delta in sorted(deltas.items())
+        ),
+        extra=(
+            ("new_paid", "INTEGER"),
+            ("credit_fen", "BIGINT NOT NULL"),
+            ("reversed_fen", "BIGINT NOT NULL"),
+        ),
+    )
+    sum_sql = (
+        "SELECT COALESCE(SUM(a.balance_fen), 0) FROM registry_fundaccount a"
+        f" JOIN {table} d ON d.account_id = a.id"
+    )
     with connection.cursor() as cur:
-        cur.execute(f"DROP TABLE IF EXISTS {_DELTA_TABLE}")
-        cur.execute(
-            f"CREATE TEMP TABLE {_DELTA_TABLE} (account_id BIGINT PRIMARY KEY,"
-            " delta BIGINT NOT NULL, new_paid_through INTEGER,"
-            " credit_fen BIGINT NOT NULL, reversed_fen BIGINT NOT NULL)"
-        )
-        BulkWriter().write(
-            _DELTA_TABLE,
-            ("account_id", "delta", "new_paid_through", "credit_fen", "reversed_fen"),
-            (
-                (
-                    pk,
-                    delta,
-                    new_paid_through,
-                    delta + reversed_fen.get(pk, 0),
-                    reversed_fen.get(pk, 0),
-                )
-                for pk, delta in sorted(deltas.items())
-            ),
-        )
-        sum_sql = (
-            "SELECT COALESCE(SUM(a.balance_fen), 0) FROM registry_fundaccount a"
-            f" JOIN {_DELTA_TABLE} d ON d.account_id = a.id"
-        )
         cur.execute(sum_sql)
         (before,) = cur.fetchone()
-        cur.execute(
-            "UPDATE registry_fundaccount SET balance_fen = balance_fen + d.delta,"
-            " paid_through = COALESCE(d.new_paid_through, registry_fundaccount.paid_through)"
-            f" FROM {_DELTA_TABLE} d WHERE d.account_id = registry_fundaccount.id"
-        )
+        bulk.move_balances(table, paid_through=True)
         cur.execute(sum_sql)
         (after,) = cur.fetchone()
         if notice is not None:
-            notify_deposits(_DELTA_TABLE, "CAST(%s AS TEXT)", [notice], correction=correction)
-        cur.execute(f"DROP TABLE {_DELTA_TABLE}")
+            notify_deposits(table, "CAST(%s AS TEXT)", [notice], correction=correction)
+        cur.execute(f"DROP TABLE {table}")
     return int(before), int(after)
 
 

@@ -37,10 +37,12 @@ from hpf.calc.loans import Method, RateChange, due_date_of, loan_instalments
 from hpf.calc.masking import mask_bank_card, mask_id_number
 from hpf.calc.periods import period_add, period_first_day, period_range
 from hpf.common import clock
+from hpf.common.chinese import chinese
 from hpf.common.crypto import encrypt, lookup_hash
 from hpf.common.policy import get_policy
 from hpf.interest.services import closing_interest, interest_settle
-from hpf.ledger.bulk import BulkWriter
+from hpf.ledger import bulk
+from hpf.ledger.bulk import POSTING_COLUMNS_WITH_ID, BulkWriter
 from hpf.ledger.models import CentreCode, Reason
 from hpf.loans.services import loan_rates
 from hpf.registry.services import account_no_for, unit_no_for
@@ -117,6 +119,36 @@ CLOSING_WITHDRAWALS = (
     WithdrawalType.INCAPACITY,
     WithdrawalType.DEATH,
 )
+# Why a withdrawal on each ground is turned down: a reason that fits the ground's papers
+# (never a purchase contract for a medical withdrawal).
+REJECT_REASONS = {
+    WithdrawalType.PURCHASE: (
+        "提供的购房合同未备案，请补充材料后重新申请",
+        "购房发票与合同金额不一致，请补充材料",
+    ),
+    WithdrawalType.RENT: (
+        "租赁合同未办理登记备案，请补充材料后重新申请",
+        "名下已有住房，不符合租房提取条件",
+    ),
+    WithdrawalType.BUILD_RENOVATE: (
+        "未提供规划许可证或房屋安全鉴定报告，请补充材料",
+        "翻建、大修费用凭证不全，请补充材料后重新申请",
+    ),
+    WithdrawalType.LOAN_REPAYMENT: (
+        "申请金额超过当年应还贷款本息，请按还款计划重新申请",
+        "贷款逾期未还，须先归还逾期本息",
+    ),
+    WithdrawalType.ILLNESS: (
+        "未提供二级以上医院的诊断证明，请补充材料",
+        "医疗费用票据不全，请补充医保结算单后重新申请",
+    ),
+    WithdrawalType.OTHER: ("申请事由不属于规定的提取情形",),
+}
+PENDING_STATES = (
+    WithdrawalState.SUBMITTED,
+    WithdrawalState.UNDER_REVIEW,
+    WithdrawalState.APPROVED,
+)
 SEED_ACTOR = Actor.system("seed")
 NONE = -1
 
@@ -135,22 +167,7 @@ class SeedReport:
     end_period: int
 
 
-POSTING_COLS = (
-    "id",
-    "entry_id",
-    "fund_account_id",
-    "centre_account_id",
-    "amount_fen",
-    "value_date",
-    "period",
-    "reason",
-    "employer_id",
-    "deposit_base_fen",
-    "employer_ratio",
-    "employee_ratio",
-    "employer_fen",
-    "reverses_id",
-)
+POSTING_COLS = POSTING_COLUMNS_WITH_ID
 ENTRY_COLS = (
     "id",
     "reason",
@@ -213,7 +230,10 @@ class CityBuilder:
         ):
             if table in self.buffers:
                 columns, rows = self.buffers.pop(table)
-                self.writer.write(table, columns, rows)
+                if table == "ledger_posting":
+                    bulk.write_postings(rows, with_ids=True)
+                else:
+                    self.writer.write(table, columns, rows)
 
     # ---- ids -------------------------------------------------------------------------
     def _entry_id(self) -> int:
@@ -280,7 +300,8 @@ class CityBuilder:
         self.leave_at = array("i", [NONE]) * n  # month index the job ends
         self.gap = array("i", [0]) * n  # sealed months before the next job (-1: never)
         self.next_emp = array("i", [0]) * n
-        self.skip = array("i", [NONE]) * n  # a deferred month, paid back later
+        self.skip = array("i", [NONE]) * n  # a deferred month, paid back later …
+        self.owed = array("b", [0]) * n  # … or never: a real missing month (欠缴)
         self.reverse_at = array("i", [NONE]) * n  # a remittance reversed and corrected
         self.close_at = array("i", [NONE]) * n  # closing withdrawal
         self.withdraw_at = array("i", [NONE]) * n
@@ -300,7 +321,10 @@ class CityBuilder:
         self.dirty = array("b", [1]) * n
         self.deposited = array("q", [0]) * n  # running deposits − payouts (≤ balance)
         self.closed = array("b", [0]) * n
-        start_day = period_first_day(self.start_period)
+        # Accounts with an application still on its way (submitted, under review, approved):
+        # one at a time, as withdrawal_submit allows.
+        self.pending: set[int] = set()
+        self.paid_off_loans = 0
         rules_of = lru_cache(maxsize=None)(self.policy.deposit_rules)
         id_space = len(REGIONS) * 14_600 * 1000
         dep_rows = []
@@ -326,6 +350,7 @@ class CityBuilder:
                 self.gap[d] = NONE
             if rng.random() < 0.02 and months > 8 and self.join[d] + 1 < months - 7:
                 self.skip[d] = rng.randrange(self.join[d] + 1, months - 7)
+                self.owed[d] = rng.random() < 0.3
             if rng.random() < 0.006 and self.join[d] + 1 < months:
                 self.reverse_at[d] = rng.randrange(self.join[d] + 1, months)
             if rng.random() < 0.10 and self.join[d] + 12 < months:
@@ -372,10 +397,13 @@ class CityBuilder:
                     self.now,
                 )
             )
-            opened = (
-                period_first_day(self.periods[self.join[d]])
-                if self.join[d]
-                else (start_day - dt.timedelta(days=rng.randint(0, 2000)))
+            # Every account opens inside the seeded history (the month of its first
+            # remittance, before that remittance's value date), so the months the portal
+            # lists as missing are only those the seed leaves unpaid, and each interest year
+            # starts from the balance the seed built: an account opened years before the
+            # history would show every earlier month missing and a carried balance of 0.00.
+            opened = period_first_day(self.periods[self.join[d]]) + dt.timedelta(
+                days=rng.randint(0, 8) if not self.join[d] else 0
             )
             acc_rows.append(
                 (
@@ -512,7 +540,7 @@ class CityBuilder:
                     dirty[d] = 1
                 if self.skip[d] == m:
                     continue
-                if self.skip[d] != NONE and m == self.skip[d] + 4:
+                if self.skip[d] != NONE and m == self.skip[d] + 4 and not self.owed[d]:
                     backpays.append(d)
                 e = emp[d]
                 if dirty[d]:
@@ -562,9 +590,9 @@ class CityBuilder:
                 yield "".join(lines)
 
         if pg:
-            self.writer.write_text("ledger_posting", POSTING_COLS, remittances())
+            bulk.write_postings_text(remittances())
         else:
-            self.writer.write("ledger_posting", POSTING_COLS, remittances())
+            bulk.write_postings(remittances(), with_ids=True)
         self.counts["postings"] += n_rows
         entries = []
         centre = []
@@ -602,7 +630,7 @@ class CityBuilder:
                     )
                 )
         self.writer.write("ledger_journalentry", ENTRY_COLS, entries)
-        self.writer.write("ledger_posting", POSTING_COLS, centre)
+        bulk.write_postings(centre, with_ids=True)
         self.counts["entries"] += len(entries)
         self.counts["postings"] += len(centre)
         day = period_first_day(period) + dt.timedelta(days=20)
@@ -759,6 +787,8 @@ class CityBuilder:
         if state == WithdrawalState.REJECTED and reviewed is None:
             reviewed = submitted + dt.timedelta(days=1)
         entry_id = paid = None
+        if state in PENDING_STATES:
+            self.pending.add(d)
         if state == WithdrawalState.PAID:
             reason = Reason.CLOSING_WITHDRAWAL if kind in CLOSING_WITHDRAWALS else Reason.WITHDRAWAL
             wid_key = f"seed:withdrawal:{d + 1}:{self.counts['withdrawals'] + 1}"
@@ -770,12 +800,15 @@ class CityBuilder:
                 "提取",
                 [(d + 1, None, -amount, None), (None, CentreCode.WITHDRAWAL_PAYOUT, amount, None)],
             )
-            paid = submitted + dt.timedelta(days=5)
+            # Paid on the day the ledger posts it, in business time (withdrawal_pay posts
+            # with today's business date and stamps now).
+            paid = dt.datetime.combine(day, dt.time(10, 0), tzinfo=clock.BUSINESS_TZ)
             self.deposited[d] -= amount
-        reject = {
-            "REJECTED": "提供的购房合同未备案，请补充材料后重新申请",
-            "FAILED": "收款银行卡状态异常，退回",
-        }.get(state, "")
+        reject = ""
+        if state == WithdrawalState.REJECTED:
+            reject = self.rng.choice(REJECT_REASONS[WithdrawalType(kind)])
+        elif state == WithdrawalState.FAILED:
+            reject = "收款银行卡状态异常，退回"
         self._buffer(
             "withdrawals_withdrawal",
             (
@@ -872,8 +905,66 @@ class CityBuilder:
             cur.execute(
                 "UPDATE registry_fundaccount SET status = 'CLOSED', closing_reason = '05', closed_on = %s,"
                 " status_reason = %s WHERE id = %s",
-                [day, f"提取销户：{WithdrawalType(kind).label}", d + 1],
+                [day, f"提取销户：{chinese(WithdrawalType(kind).label)}", d + 1],
             )
+
+    def pending_applications(self) -> None:
+        """Withdrawals still on their way today, at each step of the approval (已提交, 审核中,
+        已审批，待入账): about one account in 200 (at least two per step), spread over the city
+        from its first account on, each an active account paying last month with the rent
+        ground's continuous months, nothing else pending, and loan repayment only while its
+        loan is being repaid. Days ago submitted: 1, 3 and 4 (reviewed the next day,
+        approved two days after that)."""
+        rules = self.policy.withdrawal
+        last = len(self.periods) - 1
+        today = clock.today()
+        per_state = max(2, self.n // 200)
+        # 审核中 first: the first account the demo lists with an application shows it.
+        order = (WithdrawalState.UNDER_REVIEW, WithdrawalState.SUBMITTED, WithdrawalState.APPROVED)
+        wanted = [state for _ in range(per_state) for state in order]
+        step = max(1, self.n // len(wanted))
+        ago = {
+            WithdrawalState.SUBMITTED: 1,
+            WithdrawalState.UNDER_REVIEW: 3,
+            WithdrawalState.APPROVED: 4,
+        }
+        d = 0
+        for i, state in enumerate(wanted):
+            d = max(d, i * step)
+            while d < self.n and not self._may_apply(d, last):
+                d += 1
+            if d >= self.n:
+                break
+            kind = self.rng.choice(ORDINARY_WITHDRAWALS)
+            if kind == WithdrawalType.LOAN_REPAYMENT and not today < self.loan_until.get(
+                d, dt.date.min
+            ):
+                kind = WithdrawalType.PURCHASE
+            submitted = today - dt.timedelta(days=ago[state])
+            amount = (self.deposited[d] * self.rng.randint(20, 60) // 100) // 100 * 100
+            if kind == WithdrawalType.RENT:
+                amount = min(amount, rules.rent_monthly_cap_fen * submitted.month // 100 * 100)
+            method = (
+                WithdrawalMethod.LOAN_OFFSET
+                if kind == WithdrawalType.LOAN_REPAYMENT
+                else WithdrawalMethod.BANK_TRANSFER
+            )
+            if amount > 0:
+                # _write_withdrawal dates the application six days before ``day``.
+                day = submitted + dt.timedelta(days=6)
+                self._write_withdrawal(d, kind, method, amount, state, day)
+            d += 1
+        self.flush()
+
+    def _may_apply(self, d: int, last: int) -> bool:
+        leave = self.leave_at[d]
+        sealed = leave != NONE and (self.gap[d] == NONE or last < leave + self.gap[d])
+        return (
+            not self.closed[d]
+            and not sealed
+            and d not in self.pending
+            and self._continuous(d, last) >= self.policy.withdrawal.rent_required_continuous_months
+        )
 
     # ---- loans -----------------------------------------------------------------------
     def _loan(self, d: int, period: int, m: int) -> None:
@@ -888,6 +979,9 @@ class CityBuilder:
         disbursed = period_first_day(period) + dt.timedelta(days=rng.randint(3, 20))
         first_due = period_first_day(period_add(period, 1)) + dt.timedelta(days=disbursed.day - 1)
         term = rng.choice((12, 24, 120, 180, 240, 300, 360))
+        if not self.paid_off_loans and m < len(self.periods) - 26:
+            # Every city, however small, has a loan paid off (the payoff certificate's page).
+            term = 24
         loan_rules = self.policy.loan
         principal = min(rng.randint(15, 70) * 1_000_000, loan_rules.max_single_fen)
         # A house price that leaves at least the policy's down payment, in whole yuan.
@@ -933,6 +1027,7 @@ class CityBuilder:
             ],
         )
         paid_off = len(instalments) == term
+        self.paid_off_loans += paid_off
         self.loan_until[d] = instalments[-1].due_date if paid_off else dt.date.max
         self._buffer(
             "loans_loan",
@@ -1024,12 +1119,11 @@ class CityBuilder:
     # ---- balances, settlement, final state -------------------------------------------
     def _sync_balances(self, since_posting: int) -> None:
         """Move cached balances by the postings this builder wrote since the last sync."""
-        with transaction.atomic(), connection.cursor() as cur:
-            cur.execute(
-                "UPDATE registry_fundaccount SET balance_fen = balance_fen + d.delta FROM ("
-                " SELECT fund_account_id, SUM(amount_fen) AS delta FROM ledger_posting"
-                " WHERE id >= %s AND fund_account_id IS NOT NULL GROUP BY fund_account_id) d"
-                " WHERE d.fund_account_id = registry_fundaccount.id",
+        with transaction.atomic():
+            bulk.move_balances(
+                "(SELECT fund_account_id AS account_id, SUM(amount_fen) AS delta"
+                " FROM ledger_posting WHERE id >= %s AND fund_account_id IS NOT NULL"
+                " GROUP BY fund_account_id)",
                 [since_posting],
             )
 
@@ -1117,9 +1211,20 @@ class CityBuilder:
                     [self.end_period],
                 )
                 # A few accounts end frozen: judicial (no movement) or suspected fraud (receive only).
+                # (Not one with an application on its way: it would be paid from a frozen account.)
                 frozen = [
-                    d + 1 for d in range(self.n) if not self.closed[d] and self.rng.random() < 0.003
+                    d + 1
+                    for d in range(self.n)
+                    if not self.closed[d] and self.rng.random() < 0.003 and d not in self.pending
                 ]
+                if not frozen:  # a small city still shows one (the demo lists it)
+                    frozen = [
+                        next(
+                            d + 1
+                            for d in range(self.n - 1, -1, -1)
+                            if not self.closed[d] and d not in self.pending
+                        )
+                    ]
                 for account_id in frozen:
                     mode = "NO_MOVEMENT" if account_id % 2 else "RECEIVE_ONLY"
                     why = (
@@ -1189,6 +1294,7 @@ def build_city(
     with _bulk_load_mode():
         builder.build_registry()
         builder.run_months()
+        builder.pending_applications()
         builder.finish()
     return builder.report()
 

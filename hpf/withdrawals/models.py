@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from hpf.ledger.models import JournalEntry
 from hpf.registry.models import FundAccount
@@ -11,16 +12,16 @@ from hpf.registry.models import FundAccount
 class WithdrawalType(models.TextChoices):
     """Grounds of 条例 art 24, with the national reason codes (TQYY)."""
 
-    PURCHASE = "01", "购买住房"
-    BUILD_RENOVATE = "02", "建造、翻建、大修自住住房"
-    RETIREMENT = "03", "离休、退休"
-    INCAPACITY = "04", "丧失劳动能力并终止劳动关系"
-    LEFT_CITY = "05", "户口迁出或出境定居"
-    LOAN_REPAYMENT = "06", "偿还购房贷款本息"
-    RENT = "07", "租房"
-    DEATH = "08", "死亡"
-    ILLNESS = "09", "大病医疗"
-    OTHER = "99", "其他"
+    PURCHASE = "01", _("购买住房")
+    BUILD_RENOVATE = "02", _("建造、翻建、大修自住住房")
+    RETIREMENT = "03", _("离休、退休")
+    INCAPACITY = "04", _("丧失劳动能力并终止劳动关系")
+    LEFT_CITY = "05", _("户口迁出或出境定居")
+    LOAN_REPAYMENT = "06", _("偿还购房贷款本息")
+    RENT = "07", _("租房")
+    DEATH = "08", _("死亡")
+    ILLNESS = "09", _("大病医疗")
+    OTHER = "99", _("其他")
 
 
 # Grounds on which the account is closed after paying out the whole balance.
@@ -35,19 +36,19 @@ CLOSING_TYPES = frozenset(
 
 
 class WithdrawalState(models.TextChoices):
-    SUBMITTED = "SUBMITTED", "已提交"
-    UNDER_REVIEW = "UNDER_REVIEW", "审核中"
-    APPROVED = "APPROVED", "已审批，待入账"
-    PAID = "PAID", "已入账"
-    REJECTED = "REJECTED", "审核不通过"
-    CANCELLED = "CANCELLED", "已撤销"
-    FAILED = "FAILED", "支付失败"
+    SUBMITTED = "SUBMITTED", _("已提交")
+    UNDER_REVIEW = "UNDER_REVIEW", _("审核中")
+    APPROVED = "APPROVED", _("已审批，待入账")
+    PAID = "PAID", _("已入账")
+    REJECTED = "REJECTED", _("审核不通过")
+    CANCELLED = "CANCELLED", _("已撤销")
+    FAILED = "FAILED", _("支付失败")
 
 
 class WithdrawalMethod(models.TextChoices):
-    BANK_TRANSFER = "BANK_TRANSFER", "转入本人银行卡"
-    CASH = "CASH", "现金"
-    LOAN_OFFSET = "LOAN_OFFSET", "冲还公积金贷款"
+    BANK_TRANSFER = "BANK_TRANSFER", _("转入本人银行卡")
+    CASH = "CASH", _("现金")
+    LOAN_OFFSET = "LOAN_OFFSET", _("冲还公积金贷款")
 
 
 class Withdrawal(models.Model):

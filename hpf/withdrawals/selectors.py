@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from hpf.audit.services import Actor
 from hpf.registry.access import AccountGrant, read_account
 from hpf.withdrawals.models import Withdrawal
@@ -30,14 +32,16 @@ class WithdrawalView:
 
 
 def _timeline(w: Withdrawal) -> tuple[TimelineStep, ...]:
-    steps = [TimelineStep("已提交", w.submitted_at)]
+    steps = [TimelineStep(gettext("已提交"), w.submitted_at)]
     if w.reviewed_at:
-        steps.append(TimelineStep("受理审核", w.reviewed_at))
+        steps.append(TimelineStep(gettext("受理审核"), w.reviewed_at))
     if w.decided_at:
-        label = {"REJECTED": "审核不通过", "CANCELLED": "已撤销"}.get(w.state, "审批通过")
+        label = {"REJECTED": gettext("审核不通过"), "CANCELLED": gettext("已撤销")}.get(
+            w.state, gettext("审批通过")
+        )
         steps.append(TimelineStep(label, w.decided_at))
     if w.paid_at:
-        steps.append(TimelineStep("已入账", w.paid_at))
+        steps.append(TimelineStep(gettext("已入账"), w.paid_at))
     return tuple(steps)
 
 

@@ -23,6 +23,7 @@ from hpf.common import clock
 from hpf.common import notify as outbox
 from hpf.common.amounts import amount_to_fen
 from hpf.common.borrowing import has_active_loan
+from hpf.common.chinese import chinese, in_chinese
 from hpf.common.errors import (
     InsufficientBalance,
     InvalidInput,
@@ -57,10 +58,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 def _announce(w: Withdrawal) -> None:
     """Tell the depositor the application's new state (in the change's transaction)."""
-    text = (
-        f"您的住房公积金提取申请（{w.get_type_display()}，{format_yuan(w.amount_fen)} 元）"
-        f"状态变为：{w.get_state_display()}。"
-    )
+    with in_chinese():  # the notice is sent, whatever language the page was in
+        text = (
+            f"您的住房公积金提取申请（{w.get_type_display()}，{format_yuan(w.amount_fen)} 元）"
+            f"状态变为：{w.get_state_display()}。"
+        )
     if w.state in (WithdrawalState.REJECTED, WithdrawalState.FAILED) and w.reject_reason:
         text += f"原因：{w.reject_reason}"
     depositor_id = FundAccount.objects.values_list("depositor_id", flat=True).get(
@@ -329,7 +331,7 @@ def withdrawal_pay(*, withdrawal_id: int, actor: Actor) -> Withdrawal:
                 Line(-w.amount_fen, fund_account_id=account.pk),
                 Line(w.amount_fen, centre=CentreCode.WITHDRAWAL_PAYOUT),
             ],
-            description=f"提取：{w.get_type_display()}",
+            description=f"提取：{chinese(WithdrawalType(w.type).label)}",
         )
         w.entry = entry
         w.paid_at = clock.now()
@@ -339,7 +341,7 @@ def withdrawal_pay(*, withdrawal_id: int, actor: Actor) -> Withdrawal:
                 status=AccountStatus.CLOSED,
                 closing_reason=ClosingReason.WITHDRAWN,
                 closed_on=today,
-                status_reason=f"提取销户：{w.get_type_display()}",
+                status_reason=f"提取销户：{chinese(WithdrawalType(w.type).label)}",
                 freeze_mode="",
                 freeze_reason="",
                 status_before_freeze="",

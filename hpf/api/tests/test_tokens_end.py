@@ -35,7 +35,7 @@ def _signed_in(http):
 def test_a_token_ends_when_online_access_is_frozen(portal_client, owner):
     token = _token(owner).token
     assert _api(token).status_code == 200
-    portal_client.post("/portal/security/freeze/")
+    portal_client.post("/portal/security/freeze/", {"confirm": "yes"})
     refused = _api(token)
     assert (refused.status_code, refused.json()["code"]) == (401, "TOKEN_INVALID")
     event = AuditEvent.objects.get(action="api.tokens_revoked")

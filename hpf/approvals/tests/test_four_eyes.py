@@ -196,6 +196,10 @@ def test_the_counter_pages_propose_and_the_queue_approves(
     boss = verified_client(supervisor)
     queue = boss.get(reverse("counter:approvals")).content.decode()
     assert owner.account_no in queue and "疑似骗提" in queue and "测*" in queue
+    # What approval changes: the state before and after, and the balance it stops (issue 16).
+    owner.refresh_from_db()
+    assert "<td>正常</td>" in queue and "冻结（只收不付）" in queue
+    assert f"{owner.balance_fen / 100:,.2f}" in queue and "冻结期间不能提取" in queue
     assert boss.post(decide, {"note": "同意"}).status_code == 303
     owner.refresh_from_db()
     assert owner.status == AccountStatus.FROZEN

@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
+from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from hpf.calc.money import format_yuan_grouped
-from hpf.common import clock
+from hpf.channels.backoffice import figures
 from hpf.operations.models import BatchRun
+from hpf.remittance.models import ListState
 from hpf.staff.access import staff_required
 from hpf.staff.models import Role
 
@@ -24,31 +25,20 @@ PAGE_SIZE = 50
 MAX_POLLED = 200
 
 
-def _duration(run: BatchRun) -> str:
-    end = run.finished_at or clock.now()
-    seconds = max(0, int((end - run.started_at).total_seconds()))
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return _("%(h)d 小时 %(m)d 分") % {"h": hours, "m": minutes}
-    if minutes:
-        return _("%(m)d 分 %(s)d 秒") % {"m": minutes, "s": seconds}
-    return _("%(s)d 秒") % {"s": seconds}
-
-
-def _percent(run: BatchRun) -> int | None:
-    if run.progress_total <= 0:
-        return None
-    return min(100, run.progress_done * 100 // run.progress_total)
-
-
 def _row(run: BatchRun) -> dict[str, Any]:
     return {
         "run": run,
-        "duration": _duration(run),
-        "total_yuan": format_yuan_grouped(run.total_fen),
-        "percent": _percent(run),
+        "duration": figures.duration(run),
+        "figures": figures.figures(run),
+        "progress": figures.progress(run),
     }
+
+
+def _after(request: HttpRequest) -> int | None:
+    """``?after=<id>``: the page was opened right after starting a run; runs newer than this
+    id are the one being started (the launched process records it a moment later)."""
+    raw = request.GET.get("after", "")
+    return int(raw) if raw.isdigit() else None
 
 
 @staff_required(Role.CLERK, Role.SUPERVISOR, Role.AUDITOR)
@@ -61,16 +51,29 @@ def run_list(request: HttpRequest) -> HttpResponse:
     if state in BatchRun.State.values:
         runs = runs.filter(state=state)
     page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
+    after = _after(request)
+    rows = [_row(run) for run in page.object_list]
+    waiting = after is not None and not any(r["run"].pk > after for r in rows)
+    # The first page shows runs as they start (anyone's): the page polls for runs newer
+    # than the newest it shows, or than the one being started.
+    newest = None
+    if page.number == 1:
+        newest = after if waiting else BatchRun.objects.aggregate(last=Max("pk"))["last"] or 0
     return render(
         request,
         "backoffice/run_list.html",
         {
             "page": page,
-            "rows": [_row(run) for run in page.object_list],
+            "rows": rows,
             "kinds": BatchRun.Kind.choices,
             "states": BatchRun.State.choices,
             "kind": kind,
             "state": state,
+            "after": after,
+            # Started a moment ago and not yet recorded by its process: a placeholder row
+            # that the page replaces as soon as the run appears.
+            "waiting": waiting,
+            "newest": newest,
         },
     )
 
@@ -80,46 +83,71 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = BatchRun.objects.filter(pk=run_id).first()
     if run is None:
         raise Http404(_("没有这条运行记录"))
-    reconciliation = sorted((str(k), v) for k, v in (run.reconciliation or {}).items())
+    lists = figures.count_lists(run) if run.kind == BatchRun.Kind.REMITTANCE_IMPORT else {}
     return render(
         request,
         "backoffice/run_detail.html",
-        {**_row(run), "reconciliation": reconciliation},
+        {
+            **_row(run),
+            "reconciliation": figures.reconciliation_lines(run),
+            "lists": [(ListState(state).label, n) for state, n in sorted(lists.items())],
+        },
     )
+
+
+def _json(run: BatchRun) -> dict[str, Any]:
+    shown = figures.figures(run)
+    return {
+        "id": run.pk,
+        "kind": run.kind,
+        "subject": run.subject,
+        "state": run.state,
+        "state_label": run.get_state_display(),
+        "progress_done": run.progress_done,
+        "progress_total": run.progress_total,
+        "percent": figures.percent(run),
+        "progress": figures.progress(run),
+        "figures": {
+            "rows": shown.rows,
+            "accounts": shown.accounts,
+            "entries": shown.entries,
+            "total_yuan": shown.total_yuan,
+            "lists": shown.lists,
+            "estimated": shown.estimated,
+        },
+    }
 
 
 @staff_required(Role.CLERK, Role.SUPERVISOR, Role.AUDITOR)
 def run_progress_json(request: HttpRequest) -> JsonResponse:
     """Progress of the runs named in ``?ids=1,2`` (the page's running rows), or of every
-    running run without it; the pages poll this every 2 s while a run is RUNNING."""
+    running run without it; with ``?after=<id>`` also the ids of the runs recorded since (a
+    run just started from the back office). The pages poll this every 2 s."""
     raw = request.GET.get("ids", "")
+    after = request.GET.get("after", "")
     runs = BatchRun.objects.order_by("pk")
     if raw:
         parts = raw.split(",")
         if len(parts) > MAX_POLLED or not all(p.isdigit() for p in parts):
-            return JsonResponse(
-                {"code": "INVALID_INPUT", "message": _("ids 须为逗号分隔的运行编号")},
-                status=400,
-                json_dumps_params={"ensure_ascii": False},
-            )
+            return _invalid(_("ids 须为逗号分隔的运行编号"))
         runs = runs.filter(pk__in=[int(p) for p in parts])
     else:
         runs = runs.filter(state=BatchRun.State.RUNNING)
+    if after and not after.isdigit():
+        return _invalid(_("after 须为运行编号"))
+    data: dict[str, Any] = {"runs": [_json(run) for run in runs[:MAX_POLLED]]}
+    if after:
+        data["new"] = list(
+            BatchRun.objects.filter(pk__gt=int(after))
+            .order_by("pk")
+            .values_list("pk", flat=True)[:MAX_POLLED]
+        )
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
+def _invalid(message: str) -> JsonResponse:
     return JsonResponse(
-        {
-            "runs": [
-                {
-                    "id": run.pk,
-                    "kind": run.kind,
-                    "subject": run.subject,
-                    "state": run.state,
-                    "state_label": run.get_state_display(),
-                    "progress_done": run.progress_done,
-                    "progress_total": run.progress_total,
-                    "percent": _percent(run),
-                }
-                for run in runs[:MAX_POLLED]
-            ]
-        },
+        {"code": "INVALID_INPUT", "message": message},
+        status=400,
         json_dumps_params={"ensure_ascii": False},
     )

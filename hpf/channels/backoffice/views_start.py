@@ -14,23 +14,28 @@ sub-folders with their number of files; nothing outside the folder can be named.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hpf.audit.models import Channel
 from hpf.common import clock
 from hpf.operations.launch import launch
+from hpf.operations.models import BatchRun
 from hpf.staff.access import staff_actor, staff_of, staff_required
 from hpf.staff.models import Role
 
 SUFFIXES = {".csv", ".xlsx"}
+START_WAIT_S = 3.0
 
 
 def intake_dir() -> Path:
@@ -106,10 +111,24 @@ def start(request: HttpRequest) -> HttpResponse:
         return redirect("backoffice:start")
     if dry_run:
         args.append("--dry-run")
-    launch(command, args, actor=staff_actor(request, Channel.BACKOFFICE))
+    actor = staff_actor(request, Channel.BACKOFFICE)
+    before = BatchRun.objects.aggregate(last=Max("pk"))["last"] or 0
+    launch(command, args, actor=actor)
+    _wait_for_record(before, actor.ident)
     messages.success(
         request,
         _("已启动 %(command)s%(dry)s，进度见下方运行记录。")
         % {"command": command, "dry": _("（试算）") if dry_run else ""},
     )
-    return redirect("backoffice:runs")
+    return redirect(f"{reverse('backoffice:runs')}?after={before}")
+
+
+def _wait_for_record(before: int, by: str) -> None:
+    """The launched process records its run a moment after it starts (Python and Django
+    start first): wait up to ``START_WAIT_S`` for it, so that the page the browser goes to
+    usually shows the run already; the page itself waits for it otherwise."""
+    deadline = time.monotonic() + START_WAIT_S
+    while time.monotonic() < deadline:
+        if BatchRun.objects.filter(pk__gt=before, actor__endswith=f"@{by}").exists():
+            return
+        time.sleep(0.2)

@@ -7,6 +7,9 @@ role, hall and state again."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +24,7 @@ from hpf.calc.idnumbers import parse_resident_id
 from hpf.calc.masking import mask_name
 from hpf.cases.models import CaseChannel, CaseOutcome, CaseStatus, SecurityCase
 from hpf.cases.selectors import case_investigation, case_list
+from hpf.cases.services import KIND_LABELS as LEAK_KIND_LABELS
 from hpf.cases.services import (
     case_close,
     case_freeze_propose,
@@ -35,6 +39,16 @@ from hpf.cases.services import (
 from hpf.channels.counter.views import in_session
 from hpf.common import clock
 from hpf.common.errors import DomainError, NotFound
+from hpf.oversight.words import (
+    DETAIL_LABELS,
+    RESTORED_HOW,
+    SESSION_ENDS,
+    SIGNIN_METHODS,
+    ActorWords,
+    action_words,
+    code_words,
+    detail_rows,
+)
 from hpf.registry.models import Depositor, FreezeMode, IdCheckSession
 from hpf.registry.services import id_lookup
 from hpf.staff.access import forbidden, staff_actor, staff_of, staff_required
@@ -88,12 +102,45 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
         view = case_investigation(member, case_id, actor=staff_actor(request, Channel.BACKOFFICE))
     except NotFound as exc:
         return forbidden(request, exc.message, status=404)
+    actors = ActorWords([e.actor for e in view.timeline + view.changes])
+    codes: dict[str, Mapping[str, Any]] = {
+        "channel": dict(CaseChannel.choices),
+        "outcome": dict(CaseOutcome.choices),
+        "kind": LEAK_KIND_LABELS,
+        "how": RESTORED_HOW,
+    }
     return render(
         request,
         "cases/detail.html",
         {
             "member": member,
             "v": view,
+            "timeline": [
+                {
+                    "e": e,
+                    "action": action_words(e.action),
+                    "actor": actors(e.actor),
+                    "details": [
+                        (label, value)
+                        for label, value in detail_rows(e.details, actors, codes)
+                        if label != str(DETAIL_LABELS["case"])  # the page's own case
+                    ],
+                }
+                for e in view.timeline
+            ],
+            "changes": [
+                {"e": e, "action": action_words(e.action), "actor": actors(e.actor)}
+                for e in view.changes
+            ],
+            "sign_ins": [
+                {
+                    "m": m,
+                    "method": code_words(SIGNIN_METHODS, m.item.method),
+                    "end": code_words(SESSION_ENDS, m.item.end_reason),
+                }
+                for m in view.sign_ins
+            ],
+            "restored_how": code_words(RESTORED_HOW, view.case.online_restored_how),
             "name": mask_name(view.case.depositor.name),
             "modes": FreezeMode.choices,
             "outcomes": CaseOutcome.choices,

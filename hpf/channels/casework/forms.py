@@ -11,6 +11,7 @@ from hpf.appointments.models import AppointmentKind
 from hpf.calc.errors import CalcError
 from hpf.calc.periods import parse_period
 from hpf.disputes.models import DisputeKind
+from hpf.oversight.words import period_words
 
 
 class PeriodsField(forms.CharField):
@@ -63,7 +64,7 @@ class CorrectionForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reverse_entry"].choices = [("", "—"), *entries]  # type: ignore[attr-defined]
-        self.fields["period"].choices = [("", "—"), *[(p, str(p)) for p in periods]]  # type: ignore[attr-defined]
+        self.fields["period"].choices = [("", "—"), *[(p, period_words(p)) for p in periods]]  # type: ignore[attr-defined]
 
 
 class AppointmentForm(forms.Form):

@@ -24,6 +24,7 @@ from hpf.appointments.services import (
 )
 from hpf.audit.models import Channel
 from hpf.calc.masking import mask_name
+from hpf.calc.money import format_yuan_grouped
 from hpf.channels.casework.forms import CorrectionForm, NoteForm, RescheduleForm
 from hpf.common.errors import DomainError, NotFound
 from hpf.disputes.models import DisputeStatus
@@ -36,6 +37,7 @@ from hpf.disputes.services import (
     dispute_take,
 )
 from hpf.ledger.models import REVERSIBLE_REASONS
+from hpf.oversight.words import ActorWords, channel_words, period_words
 from hpf.staff.access import forbidden, staff_actor, staff_of, staff_required
 from hpf.staff.models import Role
 
@@ -49,7 +51,12 @@ def disputes(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     mine = request.GET.get("mine") == "1"
     rows = [
-        {"d": d, "name": mask_name(d.account.depositor.name)}
+        {
+            "d": d,
+            "name": mask_name(d.account.depositor.name),
+            "periods": "、".join(period_words(p) for p in d.periods),
+            "channel": channel_words(d.channel),
+        }
         for d in dispute_queue(member, status=status, mine=mine)[:200]
     ]
     return render(
@@ -75,10 +82,16 @@ def dispute(request: HttpRequest, dispute_id: int) -> HttpResponse:
     except NotFound as exc:
         return forbidden(request, exc.message, status=404)
     entries = [
-        (p.entry_id, f"{p.period} · {p.get_reason_display()} · {p.amount_fen / 100:,.2f} 元")
+        (
+            p.entry_id,
+            f"{period_words(p.period)} · {p.get_reason_display()} · "
+            f"{format_yuan_grouped(p.amount_fen)} 元",
+        )
         for p in postings
         if p.reason in REVERSIBLE_REASONS and p.amount_fen > 0
     ]
+    steps = list(d.steps.all())
+    actors = ActorWords([d.filed_by, *(s.actor for s in steps)])
     return render(
         request,
         "casework/dispute.html",
@@ -86,6 +99,10 @@ def dispute(request: HttpRequest, dispute_id: int) -> HttpResponse:
             "member": member,
             "d": d,
             "name": mask_name(d.account.depositor.name),
+            "periods": "、".join(period_words(p) for p in d.periods),
+            "channel": channel_words(d.channel),
+            "filed_by": actors(d.filed_by),
+            "steps": [{"s": s, "actor": actors(s.actor)} for s in steps],
             "postings": postings,
             "correction": CorrectionForm(entries=entries, periods=list(d.periods)),
             "error": request.session.pop(ERROR_KEY, ""),

@@ -76,4 +76,18 @@ class CertificateForm(forms.Form):
 
     def __init__(self, *args: Any, loans: list[tuple[int, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
-        self.fields["loan"].choices = [("", "—"), *loans]  # type: ignore[attr-defined]
+        if not loans:
+            # Nothing to pick: the page says why there is no payoff certificate.
+            del self.fields["loan"]
+        elif len(loans) == 1:
+            # The one paid-off loan is the only possible answer: chosen for the clerk.
+            self.fields["loan"].choices = list(loans)  # type: ignore[attr-defined]
+            self.fields["loan"].initial = loans[0][0]
+            self.fields["loan"].label = _("已结清贷款（贷款结清证明，唯一一笔已选定）")
+        else:
+            self.fields["loan"].choices = [("", "—"), *loans]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data.setdefault("loan", None)
+        return data

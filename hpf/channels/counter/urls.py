@@ -5,6 +5,7 @@ from django.urls import path
 
 from hpf.channels.counter import views
 from hpf.channels.counter.hotline_views import hotline_password
+from hpf.channels.counter.online_views import online_access
 
 app_name = "counter"
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
     path("s/<str:sid>/dispute/", views.file_dispute, name="dispute"),
     path("s/<str:sid>/appointment/", views.book_appointment, name="appointment"),
     path("s/<str:sid>/hotline-password/", hotline_password, name="hotline_password"),
+    path("s/<str:sid>/online-access/", online_access, name="online_access"),
     path("approvals/", views.approvals, name="approvals"),
     path("approvals/<int:proposal_id>/<str:decision>/", views.decide, name="decide"),
 ]

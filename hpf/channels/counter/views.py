@@ -21,11 +21,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from hpf.appointments.services import appointment_request
-from hpf.approvals.models import ProposalKind, ProposalState
-from hpf.approvals.selectors import hall_queue
+from hpf.approvals.models import Proposal, ProposalKind, ProposalState
+from hpf.approvals.selectors import hall_queue, status_change
 from hpf.approvals.services import proposal_approve, proposal_reject, proposal_submit
 from hpf.audit.models import Channel
 from hpf.calc.masking import mask_name
+from hpf.cases.services import KIND_LABELS as LEAK_KIND_LABELS
+from hpf.cases.services import LEAK_FREEZE, LEAK_UNFREEZE
 from hpf.certificates.pdf import certificate_pdf
 from hpf.certificates.selectors import payoff_loans
 from hpf.certificates.services import certificate_issue
@@ -37,9 +39,10 @@ from hpf.channels.counter.forms import (
     IdCheckForm,
     UnfreezeProposalForm,
 )
-from hpf.common import clock
 from hpf.common.errors import DomainError, InvalidInput
+from hpf.disputes.selectors import correction_preview
 from hpf.disputes.services import dispute_file
+from hpf.identity.selectors import online_access_of
 from hpf.interest.selectors import interest_history
 from hpf.ledger.selectors import account_movements, account_overview
 from hpf.loans.selectors import loan_list
@@ -148,7 +151,14 @@ def _reader(request: HttpRequest, session: IdCheckSession) -> dict[str, Any]:
 @in_session
 def overview(request: HttpRequest, session: IdCheckSession, account_id: int) -> HttpResponse:
     view = account_overview(account_id=account_id, **_reader(request, session))
-    return _page(request, session, "overview", "counter/overview.html", view=view)
+    return _page(
+        request,
+        session,
+        "overview",
+        "counter/overview.html",
+        view=view,
+        online=online_access_of(session.depositor_id),
+    )
 
 
 @never_cache
@@ -172,7 +182,6 @@ def deposits(request: HttpRequest, session: IdCheckSession, account_id: int) -> 
             account_id=account_id, page_size=DEPOSITS_PAGE, **_reader(request, session)
         )
     pages = max(1, -(-page.total // DEPOSITS_PAGE))
-    this_year = clock.today().year
     return _page(
         request,
         session,
@@ -181,7 +190,7 @@ def deposits(request: HttpRequest, session: IdCheckSession, account_id: int) -> 
         page=page,
         pages=pages,
         year=year,
-        years=list(range(this_year, this_year - 16, -1)),
+        years=page.years,
         prev_page=page.page - 1 if page.page > 1 else None,
         next_page=page.page + 1 if page.page < pages else None,
     )
@@ -269,13 +278,37 @@ def propose(
     )
 
 
+def _kind_words(p: Proposal) -> str:
+    label = LEAK_KIND_LABELS.get(p.kind)
+    return str(label) if label is not None else str(p.get_kind_display())
+
+
+def _what_changes(p: Proposal) -> dict[str, Any]:
+    """What approving ``p`` will change, in money, for the supervisor deciding it."""
+    if p.kind == ProposalKind.CORRECTION:
+        return {"correction": correction_preview(p)}
+    if p.kind in (ProposalKind.FREEZE, LEAK_FREEZE):
+        return {"status": status_change(p, freezes=True)}
+    if p.kind in (ProposalKind.UNFREEZE, LEAK_UNFREEZE):
+        return {"status": status_change(p, freezes=False)}
+    return {}
+
+
 @never_cache
 @staff_required(Role.SUPERVISOR)
 def approvals(request: HttpRequest) -> HttpResponse:
     member = staff_of(request)
-    pending = [{"p": p, "name": mask_name(p.account.depositor.name)} for p in hall_queue(member)]
+    pending = [
+        {
+            "p": p,
+            "name": mask_name(p.account.depositor.name),
+            "kind": _kind_words(p),
+            **_what_changes(p),
+        }
+        for p in hall_queue(member)
+    ]
     decided = [
-        {"p": p, "name": mask_name(p.account.depositor.name)}
+        {"p": p, "name": mask_name(p.account.depositor.name), "kind": _kind_words(p)}
         for state in (ProposalState.APPROVED, ProposalState.REJECTED)
         for p in hall_queue(member, state=state)[:10]
     ]

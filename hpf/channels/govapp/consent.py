@@ -101,7 +101,8 @@ def authorize_view(request: HttpRequest) -> HttpResponse:
         "govapp/consent.html",
         {
             "client": application.name,
-            "scopes": [labels.get(s, s) for s in scopes],
+            # the scope names (settings OAUTH2_PROVIDER SCOPES) in the reader's language
+            "scopes": [_(labels.get(s, s)) for s in scopes],
             "lifetime": _lifetime_text(),
         },
     )
@@ -149,7 +150,7 @@ def _seconds(n: int) -> dt.timedelta:
 def revoke_consent(depositor_id: int, ref: str, actor: Actor) -> None:
     """The security page's revoke: every token of that client for the depositor ends."""
     if not ref.isdigit() or not consent_tokens_end(depositor_id, int(ref)):
-        raise NotFound("未找到该授权")
+        raise NotFound(_("未找到该授权"))
     record_event(
         actor,
         "oauth.consent_revoked",

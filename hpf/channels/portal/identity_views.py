@@ -153,10 +153,10 @@ def _form_page(request: HttpRequest, form: Any, **context: Any) -> HttpResponse:
     return render(request, TPL, {"form": form, **context}, status=context.pop("status", 200))
 
 
-def _rp(request: HttpRequest) -> tuple[str, str]:
-    host = request.get_host()
-    rp_id = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    return rp_id, f"{request.scheme}://{host}"
+def _rp(request: HttpRequest) -> passkeys.RelyingParty:
+    """The passkey domain and origins from the settings (PasskeyWrongAddress at an address
+    they do not cover, such as http://127.0.0.1:8000)."""
+    return passkeys.relying_party(scheme=request.scheme or "http", host=request.get_host())
 
 
 def _device_cookie(response: HttpResponse, request: HttpRequest) -> HttpResponse:
@@ -324,8 +324,11 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def passkey_login_options(request: HttpRequest) -> JsonResponse:
-    rp_id, _origin = _rp(request)
-    options, challenge = passkeys.authentication_options(rp_id=rp_id)
+    try:
+        rp = _rp(request)
+    except DomainError as exc:
+        return _json_refusal(exc.message, exc.code)
+    options, challenge = passkeys.authentication_options(rp_id=rp.rp_id)
     request.session["hpf_passkey_challenge"] = base64.b64encode(challenge).decode()
     return JsonResponse({"options": options})
 
@@ -333,16 +336,16 @@ def passkey_login_options(request: HttpRequest) -> JsonResponse:
 @require_POST
 def passkey_login(request: HttpRequest) -> JsonResponse:
     """A passkey with user verification is both factors: sign in directly."""
-    rp_id, origin = _rp(request)
     challenge = request.session.pop("hpf_passkey_challenge", "")
     try:
+        rp = _rp(request)
         if not challenge:
             raise InvalidInput(_("请求已过期，请重试。"))
         passkey = passkeys.authentication_verify(
             passkeys.parse_credential(request.body),
             challenge=base64.b64decode(challenge),
-            rp_id=rp_id,
-            origin=origin,
+            rp_id=rp.rp_id,
+            origin=rp.origins,
         )
     except DomainError as exc:
         return JsonResponse({"code": exc.code, "message": exc.message}, status=400)
@@ -829,8 +832,11 @@ def passkey_register_options(request: HttpRequest) -> JsonResponse:
     if not recently_authenticated(request, _reauth_minutes()):
         return _json_refusal(_("请先确认密码。"), "REAUTH_REQUIRED", 403)
     login = _login(request)
-    rp_id, _origin = _rp(request)
-    options, challenge = passkeys.registration_options(login, rp_id=rp_id)
+    try:
+        rp = _rp(request)
+    except DomainError as exc:
+        return _json_refusal(exc.message, exc.code)
+    options, challenge = passkeys.registration_options(login, rp_id=rp.rp_id)
     request.session["hpf_passkey_reg"] = base64.b64encode(challenge).decode()
     return JsonResponse({"options": options})
 
@@ -841,7 +847,10 @@ def passkey_register(request: HttpRequest) -> JsonResponse:
     if not recently_authenticated(request, _reauth_minutes()):
         return _json_refusal(_("请先确认密码。"), "REAUTH_REQUIRED", 403)
     login = _login(request)
-    rp_id, origin = _rp(request)
+    try:
+        rp = _rp(request)
+    except DomainError as exc:
+        return _json_refusal(exc.message, exc.code)
     challenge = request.session.pop("hpf_passkey_reg", "")
     if not challenge:
         return _json_refusal(_("请求已过期，请重试。"))
@@ -850,8 +859,8 @@ def passkey_register(request: HttpRequest) -> JsonResponse:
             login=login,
             credential=passkeys.parse_credential(request.body),
             challenge=base64.b64decode(challenge),
-            rp_id=rp_id,
-            origin=origin,
+            rp_id=rp.rp_id,
+            origin=rp.origins,
             actor=request.actor,  # type: ignore[attr-defined]
         )
     )
@@ -899,9 +908,13 @@ def notifications_view(request: HttpRequest) -> HttpResponse:
 @depositor_required
 def freeze_view(request: HttpRequest) -> HttpResponse:
     """Report a suspected leak: a security case opens (``hpf.cases``), online access freezes
-    at once (every session and API token ends) and the case number goes by SMS."""
+    at once (every session and API token ends) and the case number goes by SMS. The first
+    press shows what will happen and how to undo it; only the confirmation freezes."""
     login = _login(request)
-    statement = request.POST.get("statement", "").strip() or "本人在网上服务大厅报告疑似信息泄露"
+    typed = request.POST.get("statement", "").strip()[:1000]
+    if request.POST.get("confirm") != "yes":
+        return render(request, "portal/identity/freeze_confirm.html", {"statement": typed})
+    statement = typed or "本人在网上服务大厅报告疑似信息泄露"
     case = case_report(
         depositor_id=login.depositor_id,
         channel=CaseChannel.PORTAL,
@@ -927,7 +940,9 @@ def _password_ok(request: HttpRequest, login: PortalLogin, password: str) -> boo
 
 @never_cache
 def unfreeze_view(request: HttpRequest) -> HttpResponse:
-    """Strong re-verification: ID + name + card, then the SMS code and the TOTP code."""
+    """Strong re-verification: ID + name + card, then the SMS code and one more proof of the
+    person: the password (for those without an authenticator app), the TOTP code or a
+    passkey. The SMS code is used up by the first try, right or wrong second proof."""
     state = request.session.get("hpf_unfreeze")
     error = ""
     if state:
@@ -967,7 +982,9 @@ def unfreeze_view(request: HttpRequest) -> HttpResponse:
                 request.session["hpf_flash"] = _("网上业务已恢复，建议立即修改密码。")
                 return redirect("portal:login")
             error = _("验证码、密码或动态口令不正确。")
-        intro = _("请输入短信验证码，以及登录密码或身份验证器的动态口令（二选一）。")
+        intro = _(
+            "请输入短信验证码，再用以下任一方式确认本人：登录密码、身份验证器动态口令，或通行密钥。"
+        )
     else:
         form = forms.UnfreezeStartForm(request.POST or None)
         if request.method == "POST" and form.is_valid():

@@ -11,8 +11,10 @@ worker keeps them.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import wraps
 from typing import Any
 
@@ -26,16 +28,16 @@ from django.views.decorators.cache import never_cache
 from hpf.audit.services import Actor
 from hpf.calc.errors import LoanError
 from hpf.calc.loans import prepayment_what_if
-from hpf.calc.money import format_yuan, format_yuan_grouped
-from hpf.calc.periods import format_period
+from hpf.calc.money import fen_to_yuan, format_yuan_grouped
+from hpf.calc.periods import format_period, period_add
 from hpf.channels.portal.auth import depositor_required
 from hpf.channels.portal.charts import balance_chart, deposits_chart
 from hpf.channels.portal.prefs import page_context
 from hpf.channels.web.templatetags.hpf_fmt import pct, yuan
-from hpf.common import clock
 from hpf.common.calculators import CalculatorInputError, parse_yuan
 from hpf.common.errors import InvalidInput, NotFound
-from hpf.common.exports import csv_bytes, xlsx_bytes
+from hpf.common.exports import Formatted, csv_bytes, xlsx_bytes
+from hpf.disputes.services import MAX_PERIODS
 from hpf.interest.selectors import interest_history
 from hpf.ledger.models import Reason
 from hpf.ledger.selectors import (
@@ -169,7 +171,6 @@ def deposits(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
         )
     missing = account_missing_periods(actor=actor, account_id=account_id, grant=grant)
     pages = max(1, -(-page.total // DEPOSITS_PAGE))
-    this_year = clock.today().year
     query = {k: v for k, v in (("year", year), ("type", reasons[0] if reasons else "")) if v}
     return _render(
         request,
@@ -181,12 +182,28 @@ def deposits(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
         year=year,
         kind=reasons[0] if reasons else "",
         kinds=Reason.choices,
-        years=list(range(this_year, this_year - 31, -1)),
+        years=page.years,
         query="&".join(f"{k}={v}" for k, v in query.items()),
         prev_page=page.page - 1 if page.page > 1 else None,
         next_page=page.page + 1 if page.page < pages else None,
         missing=missing,
+        missing_runs=_runs(missing),
+        miss_from=missing[max(0, len(missing) - MAX_PERIODS)] if missing else None,
+        miss_to=missing[-1] if missing else None,
+        max_periods=MAX_PERIODS,
     )
+
+
+def _runs(periods: Sequence[int]) -> list[tuple[int, int, int]]:
+    """Consecutive months as (first, last, how many): 44 missing months read as a few lines."""
+    runs: list[tuple[int, int, int]] = []
+    for p in periods:
+        if runs and period_add(runs[-1][1], 1) == p:
+            first, _last, n = runs[-1]
+            runs[-1] = (first, p, n + 1)
+        else:
+            runs.append((p, p, 1))
+    return runs
 
 
 def _lines_html(items: Sequence[Movement]) -> SafeString:
@@ -238,9 +255,11 @@ EXPORT_HEADER = (
 )
 
 
-def _export_rows(
+def _export_records(
     request: HttpRequest, actor: Actor, account_id: int, fmt: str
-) -> list[tuple[str, ...]]:
+) -> list[tuple[Any, ...]]:
+    """The export's rows with typed cells: yuan as ``Decimal``, ratios as ``Formatted``
+    fractions, dates as ``date`` (an XLSX file keeps them as numbers and dates)."""
     rows = account_movements_export(
         actor=actor,
         account_id=account_id,
@@ -249,16 +268,18 @@ def _export_rows(
         fmt=fmt,
     )
 
-    def ratio(r: Any) -> str:
-        return "" if r is None else f"{(r * 100).normalize():f}%"
+    def ratio(r: Decimal | None) -> Formatted | str:
+        if r is None:
+            return ""
+        return Formatted(r, "0%" if (r * 100) == (r * 100).to_integral_value() else "0.00%")
 
-    def money(fen: int | None) -> str:
-        return "" if fen is None else format_yuan(fen)
+    def money(fen: int | None) -> Decimal | str:
+        return "" if fen is None else fen_to_yuan(fen)
 
     return [
         (
             format_period(m.period) if m.period else "",
-            m.value_date.isoformat(),
+            m.value_date,
             m.reason_label,
             money(m.deposit_base_fen),
             ratio(m.employer_ratio),
@@ -271,6 +292,28 @@ def _export_rows(
         )
         for m in rows
     ]
+
+
+def _as_text(value: Any) -> str:
+    """A typed export cell as the CSV writes it: ``2400.00``, ``12%``, ``2026-10-15``."""
+    if isinstance(value, Formatted):
+        return f"{(Decimal(str(value.value)) * 100).normalize():f}%"
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _export_rows(
+    request: HttpRequest, actor: Actor, account_id: int, fmt: str
+) -> list[tuple[str, ...]]:
+    return [
+        tuple(_as_text(v) for v in row) for row in _export_records(request, actor, account_id, fmt)
+    ]
+
+
+EXPORT_WIDTHS = (10, 12, 14, 13, 9, 13, 9, 13, 13, 14, 7)
 
 
 def _filename(request: HttpRequest, ext: str) -> str:
@@ -295,11 +338,11 @@ def export_csv(request: HttpRequest, actor: Actor, account_id: int) -> HttpRespo
 @portal_page
 def export_xlsx(request: HttpRequest, actor: Actor, account_id: int) -> HttpResponse:
     try:
-        rows = _export_rows(request, actor, account_id, "xlsx")
+        records = _export_records(request, actor, account_id, "xlsx")
     except InvalidInput as exc:
         return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
     response = HttpResponse(
-        xlsx_bytes("缴存明细", [EXPORT_HEADER, *rows]),
+        xlsx_bytes("缴存明细", [EXPORT_HEADER, *records], widths=EXPORT_WIDTHS),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="{_filename(request, "xlsx")}"'

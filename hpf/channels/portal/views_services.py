@@ -24,6 +24,7 @@ from hpf.appointments.models import AppointmentKind, AppointmentStatus
 from hpf.appointments.selectors import appointments_for, service_halls
 from hpf.appointments.services import appointment_request, appointment_withdraw
 from hpf.audit.services import Actor, record_event
+from hpf.calc.periods import format_period
 from hpf.certificates.kinds import DATES, KINDS, LOAN, kind_spec
 from hpf.certificates.pdf import certificate_pdf
 from hpf.certificates.selectors import (
@@ -41,8 +42,8 @@ from hpf.common.errors import DomainError, InvalidInput, NotFound
 from hpf.common.notify import notifications_for
 from hpf.disputes.models import OPEN_STATUSES, DisputeKind
 from hpf.disputes.selectors import disputes_for
-from hpf.disputes.services import dispute_file
-from hpf.ledger.summary import account_summary
+from hpf.disputes.services import MAX_PERIODS, dispute_file
+from hpf.ledger.summary import account_missing_periods
 from hpf.oversight.selectors import account_reader_visits
 
 # The stamp of certificates the depositor issues online (the counter uses its hall's name).
@@ -168,15 +169,54 @@ def disputes(request: HttpRequest, actor: Actor, account_id: int) -> HttpRespons
     )
 
 
+def _month(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() and len(raw) == 6 else None
+
+
+def _missing_chosen(request: HttpRequest, flagged: list[int]) -> list[int]:
+    """The flagged months the form chose: a range ``from``–``to`` (the deposits page), or
+    explicit ``period`` months (kept for programs that post them). Only flagged months are
+    ever filed; InvalidInput with what to do otherwise."""
+    if "from" not in request.POST and "to" not in request.POST:
+        ticked = {int(p) for p in request.POST.getlist("period") if p.isdigit()}
+        return sorted(ticked & set(flagged))
+    lo, hi = _month(request.POST.get("from", "")), _month(request.POST.get("to", ""))
+    if lo is None or hi is None:
+        raise InvalidInput(_("请选择起止月份。"))
+    if lo > hi:
+        raise InvalidInput(_("起始月份不能晚于结束月份，请重新选择。"))
+    chosen = [p for p in flagged if lo <= p <= hi]
+    if len(chosen) > MAX_PERIODS:
+        latest = chosen[-MAX_PERIODS:]
+        raise InvalidInput(
+            _(
+                "所选范围内有 %(n)s 个未收到缴存的月份，一次最多申请 %(max)s 个月。"
+                "请缩小范围（例如 %(a)s 至 %(b)s），其余月份可再提交一次申请。"
+            )
+            % {
+                "n": len(chosen),
+                "max": MAX_PERIODS,
+                "a": format_period(latest[0]),
+                "b": format_period(latest[-1]),
+            }
+        )
+    return chosen
+
+
 @require_POST
 @portal_page
 def dispute_missing(request: HttpRequest, actor: Actor, account_id: int) -> HttpResponse:
-    """The one-click report from the deposits page: a MISSING_DEPOSIT dispute for the flagged
-    months the depositor ticked (only months the summary flags, never arbitrary ones)."""
-    flagged = set(account_summary(actor=actor, account_id=account_id).missing_periods)
-    chosen = sorted({int(p) for p in request.POST.getlist("period") if p.isdigit()} & flagged)
+    """The report from the deposits page: a MISSING_DEPOSIT dispute for the flagged months in
+    the range the depositor chose (only months the page flags, never arbitrary ones; at most
+    ``MAX_PERIODS`` in one report)."""
+    flagged = list(account_missing_periods(actor=actor, account_id=account_id))
+    try:
+        chosen = _missing_chosen(request, flagged)
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+        return _back("deposits", "#miss-h")
     if not chosen:
-        messages.error(request, _("请至少勾选一个未收到缴存的月份。"))
+        messages.error(request, _("所选范围内没有未收到缴存的月份，请重新选择。"))
         return _back("deposits", "#miss-h")
     note = request.POST.get("description", "").strip()
     try:

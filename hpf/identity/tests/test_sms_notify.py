@@ -151,3 +151,53 @@ def test_outbox_page_only_with_debug(portal_login, settings):
     assert Client().get("/portal/dev/outbox/").status_code == 404
     settings.DEBUG = True
     assert "654321" in Client().get("/portal/dev/outbox/").content.decode()
+
+
+def test_sender_follow_delivers_a_switched_on_sms_until_stopped(portal_login):
+    """What `make demo` runs beside its server (`hpf send-notifications --follow`): a notice
+    the depositor switched on for SMS reaches the demo outbox without anyone running the
+    sender by hand; SIGTERM ends the loop cleanly, restoring the signal handler."""
+    import io
+    import os
+    import signal
+    import time
+
+    from django.core.management import call_command
+
+    dep = portal_login.depositor_id
+    preferences_set(depositor_id=dep, choices={NotificationKind.DEPOSIT_POSTED: (True, False)})
+    notify(dep, NotificationKind.DEPOSIT_POSTED, "2026年11月汇缴已入账")
+    out = io.StringIO()
+    handler = signal.getsignal(signal.SIGTERM)
+
+    def stop_when_delivered():
+        deadline = time.monotonic() + 10
+        while "已处理通知 1 条" not in out.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        # Sent even if nothing was delivered in 10 s: the loop must not outlive the test.
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    stopper = threading.Thread(target=stop_when_delivered)
+    stopper.start()
+    started = time.monotonic()
+    call_command("send_notifications", "--follow", "--interval", "0.1", stdout=out)
+    stopper.join()
+    assert time.monotonic() - started < 5
+    assert SmsMessage.objects.get().text.endswith("2026年11月汇缴已入账")
+    assert "已停止：共处理通知 1 条" in out.getvalue()
+    assert signal.getsignal(signal.SIGTERM) is handler
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--interval", "5"], "only with --follow"),
+        (["--follow", "--interval", "0"], "between 0.1 and 3600"),
+        (["--report", "--follow"], "--follow do not apply"),
+    ],
+)
+def test_sender_follow_refuses_bad_options(options, message):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match=message):
+        call_command("send_notifications", *options)

@@ -113,7 +113,7 @@ def test_posting_to_closed_account_after_closing(city, actor):
     (written straight through entry_post, past the services' checks) is reported."""
     account = (
         FundAccount.objects.filter(status=AccountStatus.ACTIVE, balance_fen__gt=0)
-        .exclude(withdrawals__state="APPROVED")
+        .exclude(withdrawals__state__in=["SUBMITTED", "UNDER_REVIEW", "APPROVED"])
         .earliest("pk")
     )
     w = withdrawal_submit(account_id=account.pk, type="05", method="BANK_TRANSFER", actor=actor)

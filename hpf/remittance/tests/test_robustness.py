@@ -10,10 +10,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from hpf.ledger import bulk
 from hpf.ledger.models import JournalEntry, Posting
 from hpf.operations.models import BatchRun
 from hpf.registry.models import FundAccount
-from hpf.remittance import services
 from hpf.remittance.models import RemittanceList
 from hpf.remittance.parse import parse_list
 from hpf.remittance.services import remittance_import, remittance_template
@@ -71,7 +71,7 @@ def test_crash_mid_import_leaves_nothing_and_rerun_posts_once(
     with it, the run is marked FAILED, and the same file imported again posts exactly once."""
     rows = [row_for(owner), row_for(other)]
     content = build_csv(header_for(employer, rows), rows)
-    real = services._write_postings
+    real = bulk.write_postings
     before = (JournalEntry.objects.count(), Posting.objects.count())
     balances = list(FundAccount.objects.order_by("pk").values_list("balance_fen", "paid_through"))
 
@@ -80,7 +80,7 @@ def test_crash_mid_import_leaves_nothing_and_rerun_posts_once(
         assert Posting.objects.count() == before[1] + 3  # they were written
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(services, "_write_postings", write_then_die)
+    monkeypatch.setattr(bulk, "write_postings", write_then_die)
     with pytest.raises(RuntimeError, match="power cut"):
         remittance_import(content=content, filename="a.csv", actor=actor)
     assert (JournalEntry.objects.count(), Posting.objects.count()) == before
@@ -91,7 +91,7 @@ def test_crash_mid_import_leaves_nothing_and_rerun_posts_once(
     assert not RemittanceList.objects.exists()
     assert BatchRun.objects.get(kind="REMITTANCE_IMPORT").state == "FAILED"
 
-    monkeypatch.setattr(services, "_write_postings", real)
+    monkeypatch.setattr(bulk, "write_postings", real)
     outcome = remittance_import(content=content, filename="a.csv", actor=actor)
     assert outcome.state == "POSTED"
     assert remittance_import(content=content, filename="a.csv", actor=actor).state == "REJECTED"

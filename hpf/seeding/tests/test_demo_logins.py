@@ -102,10 +102,71 @@ def test_json_lists_staff_depositors_and_the_demo_kiosk_client(owner, settings, 
         "password",
         "hotline_password",
         "balance",
+        "marks",
     }
     assert dep["account_no"] == owner.account_no and dep["balance"] == "7200.00"
     assert dep["registered"] is True and dep["password"]
+    assert dep["marks"] == []  # a plain account: no loan, sealed, frozen, gap or application
     found = partner_client_secret(data["kiosk"]["client_id"])
     assert found is not None and found[1] == data["kiosk"]["secret"]
     assert found[0].kind == "kiosk"
     assert data["kiosk"]["page"].endswith("/kiosk/")
+
+
+@pytest.mark.usefixtures("flushable_db")
+def test_demo_city_lists_one_depositor_for_each_mark(settings, tmp_path):
+    """Issue 16: the demo city's logins name, each marked, a borrower repaying, one paid off,
+    a sealed and a frozen account, one with real missing months and one with an application
+    on its way — each truly so, registered to sign in at once, and the same on every run."""
+    import json
+
+    from hpf.audit.services import Actor
+    from hpf.ledger.summary import account_missing_periods
+    from hpf.loans.models import Loan
+    from hpf.registry.models import AccountStatus, FundAccount
+    from hpf.seeding.city import PENDING_STATES, build_city
+    from hpf.seeding.management.commands.demo_logins import MARKS, marked_accounts
+
+    build_city(depositors=300, years=6, seed=1)
+    settings.VAR_DIR = tmp_path
+    out = io.StringIO()
+    with override_settings(DEBUG=True):
+        call_command("demo_logins", "--json", stdout=out)
+    depositors = json.loads(out.getvalue())["depositors"]
+    # The same accounts on every run (the text run below prints the same lines).
+    assert {(m, a.account_no) for m, a in marked_accounts()} == {
+        (m, d["account_no"]) for d in depositors for m in d["marks"]
+    }
+    marked = {mark: dep for dep in depositors for mark in dep["marks"]}
+    assert set(marked) == set(MARKS)
+    for mark, dep in marked.items():
+        assert dep["registered"] is True and dep["password"], mark
+        account = FundAccount.objects.get(account_no=dep["account_no"])
+        loans = set(Loan.objects.filter(borrower=account).values_list("status", flat=True))
+        if mark == "loan-active":
+            assert account.status == AccountStatus.ACTIVE and Loan.Status.ACTIVE in loans
+        elif mark == "loan-paid-off":
+            assert account.status != AccountStatus.CLOSED and Loan.Status.PAID_OFF in loans
+        elif mark == "sealed":
+            assert account.status == AccountStatus.SEALED
+        elif mark == "frozen":
+            assert account.status == AccountStatus.FROZEN
+        elif mark == "missing-months":
+            assert account_missing_periods(
+                actor=Actor.system("test"), account_id=account.pk, purpose="测试"
+            )
+        else:
+            assert account.withdrawals.filter(state__in=PENDING_STATES).exists()
+    # Each account on one line, however many marks it has.
+    assert len({d["account_no"] for d in depositors}) == len(depositors)
+    text = io.StringIO()
+    with override_settings(DEBUG=True):
+        call_command("demo_logins", stdout=text)
+    for label in MARKS.values():
+        assert f"[{label}]" in text.getvalue()
+    for dep in depositors:  # the second run lists the same people in the same order
+        assert dep["account_no"] in text.getvalue()
+    lines = [row for row in text.getvalue().splitlines() if " account " in row]
+    assert [row.split(" account ")[1].split()[0] for row in lines] == [
+        d["account_no"] for d in depositors
+    ]

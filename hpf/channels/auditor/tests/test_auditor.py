@@ -77,7 +77,8 @@ def test_the_page_finds_reads_and_never_shows_the_id_number(auditor, clerk, pers
     page = http.get(reverse("auditor:search"), {"staff": clerk.staff_no, "channel": "backoffice"})
     assert page.status_code == 200 and "后台核查" in page.content.decode()
     number = person(1)["id_number"]
-    by_id = http.post(reverse("auditor:search"), {"id_number": number})
+    by_id = http.post(reverse("auditor:search"), {"id_number": number}, follow=True)
+    assert number not in by_id.redirect_chain[-1][0]
     body = by_id.content.decode()
     assert by_id.status_code == 200 and "柜台查询" in body and number not in body
     assert not AuditEvent.objects.filter(details__icontains=number[-8:]).exists()
@@ -86,10 +87,13 @@ def test_the_page_finds_reads_and_never_shows_the_id_number(auditor, clerk, pers
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_an_export_is_itself_audited(auditor, clerk, person, reads, fmt):
     http = verified_client(auditor)
-    response = http.post(
-        f"{reverse('auditor:export', kwargs={'fmt': fmt})}?staff={clerk.staff_no}",
-        {"id_number": person(1)["id_number"]},
+    found = http.post(
+        reverse("auditor:search"),
+        {"id_number": person(1)["id_number"], "staff": clerk.staff_no},
+        follow=True,
     )
+    query = found.redirect_chain[-1][0].split("?", 1)[1]
+    response = http.post(f"{reverse('auditor:export', kwargs={'fmt': fmt})}?{query}")
     assert response.status_code == 200
     if fmt == "csv":
         text = response.content.decode("utf-8-sig")
@@ -138,7 +142,9 @@ def test_unusual_patterns(auditor, clerk, owner, other, make_employer, open_acco
     page = verified_client(auditor).get(
         reverse("auditor:patterns"), {"from": "2026-11-16", "to": "2026-11-16"}
     )
-    assert page.status_code == 200 and f"staff:{clerk.user_id}" in page.content.decode()
+    body = page.content.decode()
+    assert page.status_code == 200 and f"staff:{clerk.user_id}" not in body
+    assert f"{clerk.display_name}（柜员 · 工号 {clerk.staff_no}）" in body
 
 
 def test_failed_idchecks_and_verification_guessing(auditor, clerk, idcheck, client):
@@ -216,8 +222,9 @@ def test_the_auditors_own_searches_and_reports_are_on_the_trail(auditor, clerk, 
     http = verified_client(auditor)
     before = AuditEvent.objects.count()
     response = http.post(
-        f"{reverse('auditor:search')}?staff={clerk.staff_no}",
-        {"id_number": person(1)["id_number"]},
+        reverse("auditor:search"),
+        {"id_number": person(1)["id_number"], "staff": clerk.staff_no},
+        follow=True,
     )
     assert response.status_code == 200
     search = AuditEvent.objects.get(action="audit.search")

@@ -103,7 +103,12 @@ def test_a_supervisor_imports_a_month_from_the_intake_folder(
     assert "202611（1 个文件）" in page
     response = http.post(RUN, {"what": "import", "folder": "202611", "dry_run": "0"})
     assert response.status_code == 302
-    assert response["Location"] == "/backoffice/runs/"
+    # to the runs, waiting for the runs recorded after the newest before the start
+    assert response["Location"] == "/backoffice/runs/?after=0"
+    run = BatchRun.objects.get(kind="REMITTANCE_IMPORT")
+    page = http.get(response["Location"]).content.decode()
+    assert f'<tr data-run="{run.pk}" data-state="DONE" class="new">' in page
+    assert "作业正在启动" not in page
     assert started == [["import-remittance", str(Path(settings.HPF_INTAKE_DIR) / "202611")]]
     assert RemittanceList.objects.get().state == "POSTED"
     owner.refresh_from_db()

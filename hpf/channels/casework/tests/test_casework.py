@@ -8,9 +8,11 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, reverse
 
+from hpf.approvals.models import Proposal
 from hpf.channels.casework import urls as casework_urls
 from hpf.conftest import verified_client
 from hpf.disputes.models import Dispute, DisputeStatus
+from hpf.disputes.selectors import correction_preview
 from hpf.ledger.models import Posting, Reason
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +83,20 @@ def test_from_the_counter_to_a_posted_correction(
     boss = verified_client(supervisor)
     queue = boss.get(reverse("counter:approvals")).content.decode()
     assert "更正" in queue and f"核查更正 #{dispute.pk}" in queue
+    # What will change, in money, before the supervisor decides (issue 16).
+    owner.refresh_from_db()
+    before = owner.balance_fen
+    assert f"冲正分录 {wrong.entry_id}：2026年9月 缴存 2,400.00 元" in queue
+    assert "补记 2026年9月 补缴 2,880.00 元" in queue
+    assert "2026年9月 缴存基数" in queue and "10,000.00" in queue and "12,000.00" in queue
+    assert "单位 1,440.00</span> + <span>个人 1,440.00" in queue
+    assert dispute.proposal_id is not None
+    preview = correction_preview(Proposal.objects.get(pk=dispute.proposal_id))
+    assert [(m.amount_before_fen, m.amount_after_fen) for m in preview.months] == [
+        (240_000, 288_000)
+    ]
+    assert preview.balance_before_fen == before
+    assert preview.balance_after_fen == before - 240_000 + 288_000
     done = boss.post(
         reverse("counter:decide", args=[dispute.proposal_id, "approve"]), {"note": "同意"}
     )
@@ -88,6 +104,7 @@ def test_from_the_counter_to_a_posted_correction(
     dispute.refresh_from_db()
     owner.refresh_from_db()
     assert dispute.status == DisputeStatus.RESOLVED and owner.balance_fen == 768_000
+    assert owner.balance_fen == preview.balance_after_fen  # the preview said what happened
     assert ledger_violations() == []
     deposits = http.get(reverse("counter:deposits", kwargs={"sid": sid})).content.decode()
     assert "补缴" in deposits and "2,880.00" in deposits

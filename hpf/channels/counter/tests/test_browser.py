@@ -44,9 +44,11 @@ def test_clerk_signs_in_checks_the_id_and_reads_the_account(browser_context, own
     rows = page.locator("table tbody tr")
     assert rows.count() == 3
     assert "2,400.00" in rows.first.inner_text()
-    page.get_by_label("年份").select_option("2025")
+    # The years run back to the account's opening (2026-08-01), as on the portal (issue 16).
+    assert page.get_by_label("年份").locator("option").all_inner_texts() == ["全部年份", "2026"]
+    page.get_by_label("年份").select_option("2026")
     page.get_by_role("button", name="查询").click()
-    page.get_by_text("共 0 笔").wait_for()
+    page.get_by_text("共 3 笔").wait_for()
     page.screenshot(path=str(shots / "counter-deposits.png"), full_page=True)
 
 
@@ -66,7 +68,7 @@ def test_clerk_proposes_a_freeze_and_the_supervisor_approves(
     office = browser_context()
     browser_sign_in(office, supervisor)
     office.get_by_role("heading", name=re.compile("复核队列")).wait_for()
-    row = office.locator("tbody tr", has_text=owner.account_no)
+    row = office.locator("article.proposal", has_text=owner.account_no)
     assert "执保88号" in row.inner_text()
     row.get_by_label("审核意见").fill("材料齐全，同意")
     row.get_by_role("button", name="批准").click()

@@ -147,7 +147,7 @@ def test_consent_used_after_revocation_refused(partner, depositor, owner):
 
 def test_token_after_a_freeze_refused(partner, depositor, owner):
     tokens, _code, _v = consent(depositor)
-    depositor.post("/portal/security/freeze/")
+    depositor.post("/portal/security/freeze/", {"confirm": "yes"})
     assert api(tokens["access_token"]).status_code == 401
     refresh = _token({"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
     assert refresh.status_code == 400

@@ -37,8 +37,8 @@ def test_phone_self_service_journey(
 
     page.goto("/portal/deposits/")
     page.get_by_role("heading", name="缴存明细").wait_for()
-    # Report only September: untick October.
-    page.get_by_label("2026-10").uncheck()
+    # Report only September: the range ends there.
+    page.get_by_label("至", exact=True).select_option(label="2026-09")
     page.get_by_role("button", name="申请核查更正").click()
     page.get_by_role("heading", name="核查更正申请", exact=True).wait_for()
     assert page.get_by_role("status").inner_text().startswith("已提交核查更正申请")

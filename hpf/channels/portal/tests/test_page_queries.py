@@ -27,7 +27,8 @@ def _count(client, path: str) -> int:
 # The most queries each page may make, whatever the history. The overview: the session, the
 # live PortalSession (with the frozen-login check), the account with depositor and employer,
 # the one audit event (an INSERT: it is linked into the chain after commit, by hpf.audit), the
-# history, the loans (their repayments counted) and their rates. The deposits page: the same
+# account's digest with its posting count (hpf.ledger.digest; the first view after a posting
+# also reads the history and stores the digest), the loans (their repayments counted) and their rates. The deposits page: the same
 # up to the event, then the page (window over the history), its rows, and the paid months
 # (missing months). The API's me/account: hpf/api/tests/test_api_queries.py.
 LIMITS = {

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from decimal import Decimal
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -130,7 +132,7 @@ def test_deposits_filter_page_and_missing_months(client, owner, other, employer,
     assert "2026-09" in missing and "2026-10" in missing
     assert "2026-08" not in missing and "2026-11" not in missing
     assert 'action="/portal/services/disputes/missing/"' in html
-    assert 'name="period" value="202609" checked' in html
+    assert '<option value="202609" selected>' in html  # the range 2026-09 to 2026-10
     client.cookies.clear()
     signed_in(client, owner)
     html = client.get("/portal/deposits/").content.decode()
@@ -170,6 +172,33 @@ def test_xlsx_export(client, owner, signed_in):
     assert values[0][0] == "所属年月"
     assert len(values) == 4
     assert AuditEvent.objects.filter(details={"view": "export:xlsx"}).count() == 1
+
+
+def test_xlsx_export_writes_numbers_and_dates_excel_can_sum(client, owner, signed_in):
+    """Amounts are number cells in yuan with the ``#,##0.00`` format, dates date cells,
+    ratios percentages: each equal to the ledger's posting, and the amounts sum to the
+    ledger's balance (as =SUM() would in Excel)."""
+    signed_in(client, owner)
+    book = load_workbook(io.BytesIO(client.get("/portal/deposits/export.xlsx").content))
+    sheet = book.active
+    assert sheet is not None and sheet.freeze_panes == "A2"
+    rows: list[Any] = list(sheet.iter_rows(min_row=2))
+    postings = list(Posting.objects.filter(fund_account=owner).order_by("-value_date", "-pk"))
+    assert len(rows) == len(postings) == 3
+    for row, posting in zip(rows, postings, strict=True):
+        booked, base, employer_ratio, amount, balance = row[1], row[3], row[4], row[8], row[9]
+        assert booked.is_date and booked.number_format == "yyyy-mm-dd"
+        assert booked.value.date() == posting.value_date
+        for cell in (base, amount, balance):
+            assert cell.data_type == "n" and cell.number_format == "#,##0.00"
+        assert round(Decimal(str(amount.value)) * 100) == posting.amount_fen
+        assert round(Decimal(str(base.value)) * 100) == posting.deposit_base_fen
+        assert employer_ratio.data_type == "n" and employer_ratio.number_format.endswith("%")
+        assert Decimal(str(employer_ratio.value)) == posting.employer_ratio
+        assert row[0].data_type == "s"  # the month stays text: 2026-10
+    total = sum(Decimal(str(r[8].value)) for r in rows)
+    assert round(total * 100) == owner.balance_fen == 720_000
+    assert round(Decimal(str(rows[0][9].value)) * 100) == owner.balance_fen
 
 
 def test_interest_and_withdrawals_pages(client, owner, signed_in):

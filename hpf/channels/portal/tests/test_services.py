@@ -67,7 +67,7 @@ def test_filing_from_the_deposits_page(client, gappy, owner, signed_in):
     # Nothing flagged ticked: nothing filed, a plain message.
     response = _file_missing(client, ["202608"])
     assert response.status_code == 303 and Dispute.objects.count() == 1
-    assert "请至少勾选" in client.get("/portal/deposits/").content.decode()
+    assert "没有未收到缴存的月份" in client.get("/portal/deposits/").content.decode()
 
 
 def test_a_forged_post_without_csrf_is_refused(gappy, signed_in):
@@ -298,3 +298,67 @@ def test_services_pages_in_english(client, owner, signed_in):
     assert "Who looked at my account" in html and ">Services<" in html
     html = client.get("/portal/services/appointments/").content.decode()
     assert "Type of appointment" in html and "预约类型" not in html
+
+
+@pytest.fixture
+def long_gap(employer, open_account, actor):
+    """Opened 2023-01, paid 2023-01 only: 2023-02 … 2026-10 (45 months) flagged."""
+    account = open_account(employer, 7, opened_on=dt.date(2023, 1, 1))
+    remittance_post(
+        account_id=account.pk,
+        employer_id=employer.pk,
+        period=202301,
+        actor=actor,
+        value_date=dt.date(2023, 1, 10),
+    )
+    return account
+
+
+def _file_range(client, lo, hi):
+    return client.post("/portal/services/disputes/missing/", {"from": lo, "to": hi})
+
+
+def test_the_form_offers_a_range_of_at_most_24_months_preselected(client, long_gap, signed_in):
+    signed_in(client, long_gap)
+    html = client.get("/portal/deposits/").content.decode()
+    assert "有 45 个月未收到缴存" in html
+    assert "2023-02 至 2026-10（45 个月）" in html
+    assert 'type="checkbox" name="period"' not in html
+    # The latest 24 months are chosen by default: 2024-11 to 2026-10.
+    assert '<option value="202411" selected>' in html
+    assert '<option value="202610" selected>' in html
+    assert "一次最多 24 个月" in html
+
+
+def test_a_range_files_its_flagged_months_and_a_too_wide_one_says_how_to_narrow_it(
+    client, long_gap, signed_in
+):
+    signed_in(client, long_gap)
+    wide = _file_range(client, "202302", "202610")
+    assert wide.status_code == 303 and not Dispute.objects.exists()
+    page = client.get("/portal/deposits/").content.decode()
+    assert "所选范围内有 45 个未收到缴存的月份，一次最多申请 24 个月" in page
+    assert "2024-11 至 2026-10" in page
+    backwards = _file_range(client, "202610", "202302")
+    assert backwards.status_code == 303 and not Dispute.objects.exists()
+    assert "起始月份不能晚于结束月份" in client.get("/portal/deposits/").content.decode()
+    done = _file_range(client, "202411", "202610")
+    assert done.status_code == 303
+    dispute = Dispute.objects.get()
+    assert len(dispute.periods) == 24
+    assert dispute.periods[0] == 202411 and dispute.periods[-1] == 202610
+    # Months outside the flagged ones (a paid month, the future) never enter a range.
+    _file_range(client, "202212", "202303")
+    assert Dispute.objects.latest("pk").periods == [202302, 202303]
+
+
+def test_missing_months_stay_flagged_while_the_account_is_frozen(client, gappy, signed_in, actor):
+    from hpf.registry.services import account_freeze
+
+    account_freeze(account_id=gappy.pk, mode="RECEIVE_ONLY", reason="司法冻结", actor=actor)
+    signed_in(client, gappy)
+    html = client.get("/portal/deposits/").content.decode()
+    missing = html.split('data-testid="missing"')[1].split("</ul>")[0]
+    assert "2026-09 至 2026-10（2 个月）" in missing
+    assert _file_range(client, "202609", "202610").status_code == 303
+    assert Dispute.objects.get().periods == [202609, 202610]

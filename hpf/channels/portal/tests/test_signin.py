@@ -247,7 +247,9 @@ def test_freeze_ends_every_session_and_blocks_sign_in(portal_login, person):
     phone, laptop = Client(), Client()
     portal_sign_in_client(phone, person(1)["id_number"])
     portal_sign_in_client(laptop, person(1)["id_number"])
-    assert phone.post("/portal/security/freeze/")["Location"] == "/portal/login/"
+    assert (
+        phone.post("/portal/security/freeze/", {"confirm": "yes"})["Location"] == "/portal/login/"
+    )
     assert not _signed_in(phone)
     assert not _signed_in(laptop)
     event = AuditEvent.objects.get(action="portal.self_freeze")
@@ -460,7 +462,7 @@ def test_email_verified_by_code_then_reset_by_email(portal_client, portal_login,
 
 
 def test_passkey_sign_in_refuses_a_forged_assertion(portal_login):
-    http = Client()
+    http = Client(HTTP_HOST="localhost")  # the passkey domain (HPF_WEBAUTHN_RP_ID)
     assert (
         http.post("/portal/login/passkey/", "{}", content_type="application/json").status_code
         == 400

@@ -29,6 +29,18 @@
     var el = document.querySelector("[data-passkey-error]");
     return (el && el.getAttribute("data-msg-" + key)) || fallback;
   }
+  // A message for people, never the browser's raw text ("This is an invalid domain."): the
+  // server's own refusal (a wrong address, an expired request) or one per DOMException name.
+  function refusal(res) { var e = new Error(res.message); e.hpfMessage = res.message; return e; }
+  function messageFor(e, key, fallback) {
+    if (e && e.hpfMessage) return e.hpfMessage;
+    var name = e && e.name;
+    if (name === "NotAllowedError" || name === "AbortError") return text("cancelled", fallback);
+    if (name === "InvalidStateError") return text("exists", fallback);
+    if (name === "SecurityError") return text("domain", fallback);
+    if (name === "NotSupportedError") return text("unsupported", fallback);
+    return text(key, fallback);
+  }
   function showError(msg) {
     var el = document.querySelector("[data-passkey-error]");
     if (el) { el.textContent = msg; el.hidden = false; }
@@ -37,6 +49,7 @@
     var next = btn.getAttribute("data-next") || "";
     var q = next ? "?next=" + encodeURIComponent(next) : "";
     post("/portal/login/passkey/options/").then(function (res) {
+      if (!res._ok) throw refusal(res);
       var o = JSON.parse(res.options);
       var pk = { challenge: b64urlToBuf(o.challenge), rpId: o.rpId, timeout: o.timeout,
                  userVerification: o.userVerification, allowCredentials: [] };
@@ -54,11 +67,11 @@
       });
     }).then(function (res) {
       if (res._ok) { window.location.href = res.next; } else { showError(res.message); }
-    }).catch(function () { showError(text("login", "通行密钥登录未完成，请重试或使用密码登录。")); });
+    }).catch(function (e) { showError(messageFor(e, "login", "通行密钥登录未完成，请重试或使用密码登录。")); });
   }
   function register() {
     post("/portal/security/passkeys/options/").then(function (res) {
-      if (!res._ok) throw new Error(res.message);
+      if (!res._ok) throw refusal(res);
       var o = JSON.parse(res.options);
       o.challenge = b64urlToBuf(o.challenge);
       o.user.id = b64urlToBuf(o.user.id);
@@ -76,7 +89,7 @@
       });
     }).then(function (res) {
       if (res._ok) { window.location.href = res.next; } else { showError(res.message); }
-    }).catch(function (e) { showError((e && e.message) || text("register", "通行密钥未添加，请重试。")); });
+    }).catch(function (e) { showError(messageFor(e, "register", "通行密钥未添加，请重试。")); });
   }
   document.addEventListener("click", function (ev) {
     var t = ev.target.closest && ev.target.closest("[data-passkey-login],[data-passkey-register]");
