@@ -255,12 +255,19 @@ def entries_balance(scratch: Scratch) -> Iterator[Violation]:
     """Every entry has at least two postings and they sum to zero."""
     if scratch.entries_balance():
         # Every entry with postings balances, so has two or more (no posting is zero):
-        # what is left are entries without any posting.
-        for (entry_id,) in _rows(
-            f"""SELECT e.id FROM ledger_journalentry e
-                 WHERE NOT EXISTS (SELECT 1 FROM ledger_posting p WHERE p.entry_id = e.id)
-                 LIMIT {LIMIT}"""
-        ):
+        # what is left are entries without any posting. Walked as one merge of the two
+        # indexes in order (a probe per entry is random reads at a city's scale).
+        with connection.cursor() as cur:
+            local = "LOCAL " if connection.in_atomic_block else ""
+            cur.execute(f"SET {local}enable_nestloop = off")
+            cur.execute(
+                f"""SELECT e.id FROM ledger_journalentry e
+                     WHERE NOT EXISTS (SELECT 1 FROM ledger_posting p WHERE p.entry_id = e.id)
+                     LIMIT {LIMIT}"""
+            )
+            empty = list(cur.fetchall())
+            cur.execute("RESET enable_nestloop")
+        for (entry_id,) in empty:
             yield Violation(
                 "entry-balance",
                 f"entry {entry_id}",
