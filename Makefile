@@ -83,8 +83,14 @@ messages: venv
 	cd hpf/channels/portal && ../../../$(BIN)/django-admin compilemessages --settings=hpf.settings
 	cd hpf/cases && ../../$(BIN)/django-admin compilemessages --settings=hpf.settings
 
+# The city benchmarks on a saved seeded city (hpf_city<N/1000>k, seeded once if missing; its
+# keys in CITY_VAR_DIR), one table of figures, baselines, ratios and goals (bench/README.md).
+DEPOSITORS ?= 1500000
+CITY_VAR_DIR ?= var/city
+BENCH_MINUTES ?= 60
 bench: venv
-	$(BIN)/python -m bench.foundation
+	$(BIN)/python -m bench.city --depositors $(DEPOSITORS) --var-dir $(CITY_VAR_DIR) \
+		--max-minutes $(BENCH_MINUTES)
 
 # A PostgreSQL primary and a synchronous hot standby under var/cluster (ports 55432 / 55433).
 cluster:

@@ -8,6 +8,7 @@ medians and their ratios to the scan. Each check runs as its own process (peak m
 own); both must report the ledger clean.
 
     .venv/bin/python -m bench.deepcheck --depositors 50000 --years 2 [--only sqlite|postgres]
+    .venv/bin/python -m bench.deepcheck --database-url URL [--repeat 3]   # a seeded database
 """
 
 from __future__ import annotations
@@ -50,8 +51,33 @@ def bench(vendor: str, depositors: int, years: int, repeat: int) -> dict[str, ob
 
         with psycopg.connect(url, autocommit=True) as con:
             con.execute("VACUUM ANALYZE")
-    scan = timed_sql(vendor, url, "SELECT COUNT(*), SUM(amount_fen) FROM ledger_posting", repeat)
+    return {"seed_s": round(seed_s, 1), "postings": postings, **checks(vendor, url, env, repeat)}
+
+
+SCAN = "SELECT COUNT(*), SUM(amount_fen) FROM ledger_posting"
+
+
+def checks(
+    vendor: str, url: str, env: dict[str, str], repeat: int, *, deep: bool = True
+) -> dict[str, object]:
+    """``hpf check-ledger`` and ``--deep`` on the database at ``url``, ``repeat`` times each,
+    against the bare scan of the postings (median of ``repeat``); both must find it clean.
+    ``deep=False``: the plain check only."""
+    scan = timed_sql(vendor, url, SCAN, max(3, repeat))
     plain = [peak_rss_mb([HPF, "check-ledger"], env) for _ in range(repeat)]
+    if not deep:
+        checks_s = statistics.median(_total(out) for _, _, out in plain)
+        plain_s = statistics.median(t for t, _, _ in plain)
+        return {
+            "bare_scan_s": round(scan, 2),
+            "check_median_s": round(plain_s, 2),
+            "check_checks_s": round(checks_s, 2),
+            "check_checks_ratio_to_scan": round(checks_s / scan, 1),
+            "check_peak_mb": max(mb for _, mb, _ in plain),
+            "check_phases": " | ".join(
+                line for line in plain[-1][2].splitlines() if line[:1].isalpha()
+            ),
+        }
     deep = [peak_rss_mb([HPF, "check-ledger", "--deep"], env) for _ in range(repeat)]
     plain_s = statistics.median(t for t, _, _ in plain)
     deep_s = statistics.median(t for t, _, _ in deep)
@@ -62,8 +88,6 @@ def bench(vendor: str, depositors: int, years: int, repeat: int) -> dict[str, ob
     deep_in = statistics.median(_total(out) for _, _, out in deep)
     deep_only = statistics.median(_deep_only(out) for _, _, out in deep)
     return {
-        "seed_s": round(seed_s, 1),
-        "postings": postings,
         "bare_scan_s": round(scan, 2),
         "check_median_s": round(plain_s, 2),
         "check_ratio_to_scan": round(plain_s / scan, 1),
@@ -71,10 +95,16 @@ def bench(vendor: str, depositors: int, years: int, repeat: int) -> dict[str, ob
         "deep_ratio_to_scan": round(deep_s / scan, 1),
         "deep_ratio_to_check": round(deep_s / plain_s, 2),
         "check_checks_s": round(plain_in, 2),
+        "check_checks_ratio_to_scan": round(plain_in / scan, 1),
         "deep_checks_s": round(deep_in, 2),
+        "deep_checks_ratio_to_scan": round(deep_in / scan, 1),
         "deep_only_s": round(deep_only, 2),
         "deep_only_ratio_to_scan": round(deep_only / scan, 1),
+        "check_peak_mb": max(mb for _, mb, _ in plain),
         "deep_peak_mb": max(mb for _, mb, _ in deep),
+        "check_phases": " | ".join(
+            line for line in plain[-1][2].splitlines() if line[:1].isalpha()
+        ),
         "deep_phases": " | ".join(phases),
     }
 
@@ -102,7 +132,16 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", choices=("sqlite", "postgres"))
+    parser.add_argument(
+        "--database-url", help="measure this already seeded database instead (nothing seeded)"
+    )
     args = parser.parse_args()
+    if args.database_url:
+        vendor = "sqlite" if args.database_url.startswith("sqlite") else "postgres"
+        env = dict(os.environ, HPF_GENERATE_SECRETS="1", DEBUG="1", DATABASE_URL=args.database_url)
+        for key, value in checks(vendor, args.database_url, env, args.repeat).items():
+            print(f"  {key:26} {value}")
+        return
     for vendor in ("postgres", "sqlite"):
         if args.only and vendor != args.only:
             continue

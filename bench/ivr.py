@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import socket
@@ -39,13 +40,14 @@ HPF = str(ROOT / ".venv" / "bin" / "hpf")
 VAR = ROOT / "var" / "bench-ivr"
 CALL_LIMIT_S = 300.0
 RUN_LIMIT_S = 600.0
+LOAN_ANSWERS = {"no-loan", "loan-remaining", "loan-paid-off"}  # menu 2's three answers
 
 
-def env_for(url: str) -> dict[str, str]:
+def env_for(url: str, var_dir: Path = VAR) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DATABASE_URL=url,
-        HPF_VAR_DIR=str(VAR),
+        HPF_VAR_DIR=str(var_dir),
         HPF_GENERATE_SECRETS="1",
         DEBUG="0",
         ALLOWED_HOSTS="127.0.0.1,localhost",
@@ -150,7 +152,7 @@ async def one_call(
     problem = ""
     if "system-busy" in heard:
         problem = "system busy"
-    elif heard.count("balance-is") != 2 or not {"no-loan", "loan-remaining"} & set(heard):
+    elif heard.count("balance-is") != 2 or not LOAN_ANSWERS & set(heard):
         problem = f"incomplete call: {heard[-3:]}"
     return t.steps, t.after, problem, began, ended
 
@@ -211,11 +213,20 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--database-url", default=f"sqlite:///{VAR / 'ivr.sqlite3'}")
     parser.add_argument("--reuse", action="store_true", help="keep the seeded database")
+    parser.add_argument(
+        "--var-dir",
+        type=Path,
+        default=VAR,
+        help="HPF_VAR_DIR of the database's keys (a city seeded elsewhere: its folder)",
+    )
+    parser.add_argument("--json", metavar="PATH", help="also write the figures here (JSON)")
     args = parser.parse_args()
     if not 1 <= args.calls <= 2000:
         sys.exit("--calls: 1–2000")
+    if "city1500k" in args.database_url:
+        sys.exit("work on a copy (CREATE DATABASE … TEMPLATE hpf_city1500k), not the original")
     VAR.mkdir(parents=True, exist_ok=True)
-    env = env_for(args.database_url)
+    env = env_for(args.database_url, args.var_dir)
     if not args.reuse:
         prepare(args.database_url, env, args.depositors)
     os.environ.update(env)
@@ -242,16 +253,33 @@ def main() -> None:
     )
     for problem in out["errors"][:5]:
         print("  error:", problem)
-    for label, values in (
-        ("every AGI step", out["steps"]),
-        ("password check (Argon2) + balance read", out["auth"]),
-        ("menu 2 read (loans)", out["reads"]),
+    figures: dict[str, object] = {
+        "calls": args.calls,
+        "peak_at_once": out["peak"],
+        "errors": len(out["errors"]),
+        "wall_s": round(out["wall"], 1),
+    }
+    for key, label, values in (
+        ("step", "every AGI step", out["steps"]),
+        ("auth", "password check (Argon2) + balance read", out["auth"]),
+        ("loan", "menu 2 read (loans)", out["reads"]),
     ):
         if values:
-            print(
-                f"  {label:<40} n={len(values):<6} p50 {statistics.median(values) * 1000:7.1f} ms"
-                f"  p99 {pct(values, 0.99) * 1000:7.1f} ms  max {max(values) * 1000:7.1f} ms"
+            p50, p99, top = (statistics.median(values), pct(values, 0.99), max(values))
+            figures.update(
+                {
+                    f"{key}_n": len(values),
+                    f"{key}_p50_ms": round(p50 * 1000, 1),
+                    f"{key}_p99_ms": round(p99 * 1000, 1),
+                    f"{key}_max_ms": round(top * 1000, 1),
+                }
             )
+            print(
+                f"  {label:<40} n={len(values):<6} p50 {p50 * 1000:7.1f} ms"
+                f"  p99 {p99 * 1000:7.1f} ms  max {top * 1000:7.1f} ms"
+            )
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures))
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from bench.portal import GUNICORN, HPF, ROOT, env_for, free_port, wait_up
 
@@ -122,6 +123,7 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=100)
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--in-flight", type=int, default=32)
+    parser.add_argument("--json", metavar="PATH", help="also write the figures here (JSON)")
     args = parser.parse_args()
     if "city1500k" in args.database_url:
         sys.exit("work on a copy (CREATE DATABASE … TEMPLATE hpf_city1500k), not the original")
@@ -232,8 +234,27 @@ def main() -> None:
             f"{label:22} {statistics.median(lat):8.1f} {pct(lat, 90):8.1f} {pct(lat, 99):8.1f} "
             f"{max(lat):8.1f}  {dict(sorted(statuses.items()))}"
         )
+    figures = summary(baseline, inquiry, total, args.rate)
     if os.environ.get("BENCH_JSON"):
-        print(json.dumps({"p99_ms": pct(inquiry[0], 99), "statuses": inquiry[1]}))
+        print(json.dumps({"p99_ms": figures["inquiry_p99_ms"], "statuses": inquiry[1]}))
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures))
+
+
+def summary(
+    baseline: tuple[list[float], dict[int, int]],
+    inquiry: tuple[list[float], dict[int, int]],
+    total: int,
+    rate: int,
+) -> dict[str, object]:
+    """The run's figures (ms) as ``bench.city`` reads them."""
+    out: dict[str, object] = {"requests": total, "rate": rate}
+    for name, (lat, statuses) in (("healthz", baseline), ("inquiry", inquiry)):
+        out[f"{name}_p50_ms"] = round(statistics.median(lat), 1)
+        out[f"{name}_p99_ms"] = round(pct(lat, 99), 1)
+        out[f"{name}_max_ms"] = round(max(lat), 1)
+        out[f"{name}_not_ok"] = sum(n for status, n in statuses.items() if status != 200)
+    return out
 
 
 if __name__ == "__main__":

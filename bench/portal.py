@@ -372,6 +372,7 @@ def main() -> None:
     parser.add_argument("--deep-page", type=int, default=15)
     parser.add_argument("--only", default="", help="comma-separated scenario names")
     parser.add_argument("--skip-migrate", action="store_true")
+    parser.add_argument("--json", metavar="PATH", help="also write the medians here (JSON)")
     args = parser.parse_args()
     if "city1500k" in args.database_url:
         sys.exit("work on a copy (CREATE DATABASE … TEMPLATE hpf_city1500k), not the original")
@@ -462,6 +463,22 @@ def main() -> None:
         f"wrk 1 thread {args.connections} connections, {len(two)} two-year and {len(old)} "
         f"thirty-year signed-in depositors"
     )
+    if args.json:
+        import json
+
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    name: {
+                        mode: {a: round(med(name, mode, a), 1) for a in ("rps", "p50_ms", "p99_ms")}
+                        | {"non_200": sum(x.bad + x.errors for x in results[(name, mode)])}
+                        for mode in ("saturated", f"paced {args.rate}/s")
+                    }
+                    for name in scenarios
+                },
+                ensure_ascii=False,
+            )
+        )
     base = "minimal (1 PK query)"
     for mode in ("saturated", f"paced {args.rate}/s"):
         print(f"{mode}:")

@@ -27,7 +27,7 @@ from hpf.audit.services import Actor, record_event
 from hpf.calc.errors import IdNumberError
 from hpf.calc.idnumbers import parse_resident_id
 from hpf.common import clock
-from hpf.common.crypto import decrypt
+from hpf.common.crypto import decrypt, lookup_hash
 from hpf.common.errors import InvalidInput, NotFound
 from hpf.hotline import switch
 from hpf.hotline.models import HotlinePassword
@@ -40,17 +40,46 @@ MAX_FAILS_PER_DAY = 5
 _DIGITS = re.compile(r"[0-9]{6}")
 
 
-class PinHasher(Argon2PasswordHasher):
-    """Argon2id with one of OWASP's recommended minimum settings (7 MiB, five passes, one
-    lane; the same defence as 19 MiB × 2) rather than Django's 100 MiB × 8 lanes: a call
-    centre checks hundreds of these at once, the smaller memory keeps each check a few tens
-    of milliseconds on a busy machine, and six digits gain little from a costlier hash — the
-    lock after five wrong tries a day is what protects them. The parameters are stored in
-    each hash, so a later change of them still verifies the old ones."""
+class LegacyPinHasher(Argon2PasswordHasher):
+    """The first hotline passwords: Argon2id at OWASP's minimum (7 MiB, five passes) of the
+    digits alone, stored as ``argon2$…``. Still verified; every new password is a
+    ``PinHasher`` hash."""
 
     time_cost = 5
     memory_cost = 7168
     parallelism = 1
+
+
+def _peppered(password: str) -> str:
+    return lookup_hash(password, context="hotline_pin")
+
+
+class PinHasher(Argon2PasswordHasher):
+    """Argon2id (4 MiB, two passes, one lane) of the PIN keyed first with the server's lookup
+    key (HMAC-SHA256, a pepper held outside the database), stored as ``hpfpin$argon2id$…``.
+
+    Why this and not a costlier Argon2 (README, "The hotline query password"): six
+    digits are a million guesses, so no affordable hash cost stops an offline search of one
+    stolen hash (at 100 ms a check, one person's PIN falls in a day of one core); what
+    protects a PIN is that guesses must go through the call (three per call, five a day, then
+    locked) and that a stolen table alone cannot be searched at all, which the pepper gives:
+    without the key every guess needs the server. The cost is kept small so that a call
+    centre's hundreds of simultaneous calls are not queued behind their password checks
+    (issue 12: p99 < 100 ms per AGI step with 200 calls on two cores); the parameters are
+    stored in each hash, so a later change still verifies the old ones."""
+
+    algorithm = "hpfpin"
+    time_cost = 2
+    memory_cost = 4096
+    parallelism = 1
+
+    def encode(self, password: str, salt: str) -> str:
+        return super().encode(_peppered(password), salt)
+
+    def verify(self, password: str, encoded: str) -> bool:
+        if encoded.startswith(f"{LegacyPinHasher.algorithm}$"):
+            return LegacyPinHasher().verify(password, encoded)
+        return super().verify(_peppered(password), encoded)
 
 
 @cache

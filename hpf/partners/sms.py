@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import QuerySet
 
 from hpf.calc.masking import mask_mobile
 from hpf.common.api import RateLimited
@@ -61,6 +62,12 @@ def _count(mobile: str) -> int:
         return 1
 
 
+def senders(mobile: str) -> QuerySet[Depositor, int]:
+    """At most two depositors whose mobile on record is ``mobile`` (found by the index
+    ``depositor_mobile``, not a scan of the depositors)."""
+    return Depositor.objects.filter(mobile=mobile).values_list("pk", flat=True)[:2]
+
+
 def sms_inbound(
     *, client: PartnerClient, sender: str, text: str, client_addr: str | None
 ) -> SmsOutcome:
@@ -70,7 +77,7 @@ def sms_inbound(
     caller = mask_mobile(mobile)
     if _count(mobile) > SMS_PER_NUMBER_PER_HOUR:
         raise RateLimited("该号码查询过于频繁，请一小时后再试", caller=caller)
-    found = list(Depositor.objects.filter(mobile=mobile).values_list("pk", flat=True)[:2])
+    found = list(senders(mobile))
     if len(found) != 1:
         return SmsOutcome("help", HELP_TEXT)
     depositor_id = found[0]

@@ -1,12 +1,13 @@
 """Setting the hotline query password: who may (the person in the portal after proving the
 login password again, a counter clerk inside a live ID-check session of that person), what
-is refused (weak or malformed digits, another person), how it is stored (Argon2, never the
-digits) and that each change is audited and lifts a lock."""
+is refused (weak or malformed digits, another person), how it is stored (peppered Argon2,
+never the digits) and that each change is audited and lifts a lock."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import argon2
 import pytest
 from django.contrib.auth.hashers import identify_hasher
 from django.test import Client
@@ -19,7 +20,13 @@ from hpf.common.clock import frozen_clock
 from hpf.common.errors import InvalidInput, NotFound
 from hpf.conftest import TODAY, portal_sign_in_client, verified_client
 from hpf.hotline.models import HotlinePassword
-from hpf.hotline.services import hotline_authenticate, hotline_password_set, password_problem
+from hpf.hotline.services import (
+    LegacyPinHasher,
+    PinHasher,
+    hotline_authenticate,
+    hotline_password_set,
+    password_problem,
+)
 from hpf.hotline.tests.conftest import PIN, id_keys
 
 pytestmark = pytest.mark.django_db
@@ -49,10 +56,26 @@ def test_stored_as_argon2_and_audited(owner, audited):
     hotline_password_set(actor=me(owner), depositor_id=owner.depositor_id, password=PIN)
     row = HotlinePassword.objects.get()
     assert PIN not in row.password
-    assert identify_hasher(row.password).algorithm == "argon2"
+    assert row.password.startswith("hpfpin$argon2id$")
+    # Keyed with the server's pepper: the stored Argon2 alone does not match the digits.
+    bare = "$" + row.password.split("$", 1)[1]
+    with pytest.raises(argon2.exceptions.VerificationError):
+        argon2.PasswordHasher().verify(bare, PIN)
+    assert PinHasher().verify(PIN, row.password) and not PinHasher().verify("246801", row.password)
     event = audited("hotline.password_set", owner.pk)
     assert event.actor == f"depositor:{owner.depositor_id}"
     assert event.details == {"via": "web"}
+
+
+def test_passwords_set_before_the_pepper_still_verify(owner):
+    hotline_password_set(actor=me(owner), depositor_id=owner.depositor_id, password=PIN)
+    legacy = LegacyPinHasher()
+    encoded = legacy.encode(PIN, legacy.salt())
+    assert identify_hasher(encoded).algorithm == "argon2"
+    HotlinePassword.objects.update(password=encoded)
+    wrong = hotline_authenticate(id_keys=id_keys(1), password="246801", caller="1")
+    right = hotline_authenticate(id_keys=id_keys(1), password=PIN, caller="1")
+    assert (wrong.outcome.value, right.outcome.value) == ("WRONG_CREDENTIALS", "OK")
 
 
 def test_nobody_sets_another_persons_password(owner, other, unchanged):

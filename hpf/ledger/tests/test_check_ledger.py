@@ -6,7 +6,7 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import models, transaction
 
 from hpf.audit.models import AuditEvent
 from hpf.common.clock import frozen_clock
@@ -216,3 +216,85 @@ def test_only_option_runs_one_check(city):
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("entry-balance")
     assert not any(line.startswith("account-balance") for line in lines)
+
+
+def test_posting_whose_entry_or_account_does_not_exist(city, tamper):
+    """Postings moved to an entry and to an account that do not exist are counted by the
+    control total (on PostgreSQL the ids are no longer a dense run, so the anti-join runs)."""
+    first, second = Posting.objects.filter(fund_account__isnull=False).order_by("pk")[:2]
+    lost_entry = JournalEntry.objects.order_by("-pk")[0].pk + 1000
+    lost_account = FundAccount.objects.order_by("-pk")[0].pk + 1000
+    tamper(
+        "ledger_posting",
+        "UPDATE ledger_posting SET entry_id = %s WHERE id = %s",
+        [lost_entry, first.pk],
+    )
+    tamper(
+        "ledger_posting",
+        "UPDATE ledger_posting SET fund_account_id = %s WHERE id = %s",
+        [lost_account, second.pk],
+    )
+    code, output = check_ledger()
+    assert code == 1
+    problems = violations(output, "control-total")
+    assert "[control-total] postings: 1 postings lack their entry" in problems
+    assert "[control-total] postings: postings name 1 accounts that do not exist" in problems
+
+
+def test_an_entry_without_postings(city, broken_on_purpose):
+    entry = JournalEntry.objects.create(
+        reason=Reason.TRANSFER_IN,
+        value_date=dt.date(2026, 11, 1),
+        source_key="test:empty",
+        posted_at=JournalEntry.objects.order_by("pk")[0].posted_at,
+        actor="test",
+    )
+    code, output = check_ledger()
+    assert code == 1
+    assert violations(output, "entry-balance") == [
+        f"[entry-balance] entry {entry.pk}: 0 postings sum to 0.00 yuan "
+        "(must be 0.00, at least 2 postings)"
+    ]
+
+
+def test_interest_posted_differently_from_its_settlement(city, tamper):
+    """An interest posting and its other side both raised: every entry still balances, but
+    the settlement no longer matches what was posted (found through the fingerprint on
+    PostgreSQL, then named by the exact aggregate)."""
+    p = (
+        Posting.objects.filter(reason=Reason.INTEREST, fund_account__isnull=False)
+        .select_related("fund_account")
+        .order_by("pk")[0]
+    )
+    other = Posting.objects.filter(entry_id=p.entry_id, fund_account__isnull=True).order_by("pk")[0]
+    tamper(
+        "ledger_posting",
+        "UPDATE ledger_posting SET amount_fen = amount_fen + 7 WHERE id = %s",
+        [p.pk],
+    )
+    tamper(
+        "ledger_posting",
+        "UPDATE ledger_posting SET amount_fen = amount_fen - 7 WHERE id = %s",
+        [other.pk],
+    )
+    FundAccount.objects.filter(pk=p.fund_account_id or 0).update(
+        balance_fen=models.F("balance_fen") + 7
+    )
+    code, output = check_ledger()
+    assert code == 1
+    assert violations(output, "entry-balance") == []
+    assert violations(output, "account-balance") == []
+    [problem] = violations(output, "interest-once")
+    assert problem.startswith(f"[interest-once] account id {p.fund_account_id}: ")
+
+
+def test_exact_mode_reports_the_same(city, tamper):
+    p = a_remittance_posting()
+    tamper("ledger_posting", "UPDATE ledger_posting SET amount_fen = 5 WHERE id = %s", [p.pk])
+    outputs = []
+    for exact in (False, True):
+        out, err = io.StringIO(), io.StringIO()
+        with pytest.raises(SystemExit):
+            call_command("check_ledger", exact=exact, stdout=out, stderr=err)
+        outputs.append([line for line in out.getvalue().splitlines() if line.startswith("  [")])
+    assert outputs[0] == outputs[1] and len(outputs[0]) >= 3

@@ -149,3 +149,22 @@ def test_a_channel_actor_reads_only_its_own_depositor(owner, other, kind):
         grant_account(
             Actor(f"{kind}:{other.depositor_id}", kind), owner.pk, view="t", sections=("t",)
         )
+
+
+def test_the_sender_is_found_by_the_mobile_index(owner, person):
+    """The gateway's lookup reads the index on the mobile number, never every depositor."""
+    from django.db import connection
+
+    from hpf.partners.sms import senders
+
+    mobile = person(1)["mobile"]
+    assert list(senders(mobile)) == [owner.depositor_id]
+    query = senders(mobile)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL enable_seqscan = off")  # a test table is tiny
+            plan = query.explain()
+            cur.execute("RESET enable_seqscan")
+    else:
+        plan = query.explain()
+    assert "depositor_mobile" in plan, plan

@@ -1,7 +1,9 @@
 """hpf check-ledger: prove the ledger's invariants; exit 1 with a report if any fails.
 
 ``--deep`` adds the checks that recompute the money (hpf.ledger.deep): deposit parts from base
-and ratios, settlements from the postings, loan repayments against their schedules."""
+and ratios, settlements from the postings, loan repayments against their schedules. ``--exact``
+(PostgreSQL) builds the exact aggregates even where the fingerprints prove the ledger clean
+(hpf.ledger.checks)."""
 
 from __future__ import annotations
 
@@ -28,6 +30,12 @@ class Command(BaseCommand):
             action="store_true",
             help="also recompute every deposit, settlement and loan repayment",
         )
+        parser.add_argument(
+            "--exact",
+            action="store_true",
+            help="PostgreSQL: build the per-entry and per-account aggregates even when the"
+            " fingerprints prove them clean (as on SQLite)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         failed = 0
@@ -43,7 +51,7 @@ class Command(BaseCommand):
             if in_one and outermost:
                 with connection.cursor() as cur:
                     cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            scratch = Scratch()
+            scratch = Scratch(exact=options["exact"])
             for name in names:
                 t0 = time.perf_counter()
                 problems = list(checks[name](scratch))

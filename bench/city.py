@@ -1,0 +1,572 @@
+"""``make bench``: the city benchmarks in one run, on a copy of a saved seeded city, printing one
+table — each figure, its baseline measured in the same run, the ratio, the goal, met or not.
+
+  1. the city: PostgreSQL database ``hpf_city<N/1000>k`` (``hpf_city1500k`` for 1.5 million
+     depositors), seeded once if missing by the same recipe as the coordinator's
+     (``hpf seed --depositors N --years 2 --seed 1 --end-period 202605``, VACUUM ANALYZE,
+     renamed when complete); its keys live in ``--var-dir`` (the folder it was seeded with);
+  2. one working copy, ``hpf_bench_city`` (``CREATE DATABASE … TEMPLATE``, retried while
+     someone else is connected to the city), migrated to this code; never the city itself;
+  3. on the copy, in this order: June 2026's remittance lists for every employer
+     (``hpf demo-lists``) imported with ``hpf import-remittance`` against a raw COPY of the
+     same rows; the 30 June settlement against the bare balance-days aggregate;
+     ``hpf check-ledger`` against a bare scan of the postings (``bench.deepcheck``); the
+     portal's overview against the audited one-account read (``bench.portal``: saturated
+     and paced at 200/s); the kiosk inquiry paced at 100/s
+     against ``/healthz`` paced the same (``bench.kiosk``); 200 simultaneous 12329 calls
+     (``bench.ivr``); last, the import's write floor (one posting INSERTed per account that
+     paid June and those accounts' balances UPDATEd, plain SQL, rolled back);
+     ``check-ledger --deep`` runs right after ``check-ledger`` (before the portal's
+     thirty-year sample, whose made-up history has no settlements), within ``--deep-minutes``;
+  4. drops the copy and prints the table (also written to ``var/bench-city/last.txt``).
+
+Loopback only. Bounded: every step has a time limit and the run a deadline (``--max-minutes``);
+a step that overruns is stopped and reported as not measured.
+
+    .venv/bin/python -m bench.city [--depositors 1500000] [--var-dir DIR] [--max-minutes 60]
+    make bench [DEPOSITORS=20000] [CITY_VAR_DIR=DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.batch import copy_baseline, tree_peak_mb
+from bench.deepcheck import _deep_only, _total, checks
+from bench.foundation import HPF, ROOT, timed_sql
+
+HOST = "postgres://postgres@127.0.0.1:5432"
+COPY = "hpf_bench_city"  # the default name of the one working copy (--copy)
+OUT = ROOT / "var" / "bench-city"
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+AGGREGATE = (
+    "SELECT fund_account_id, SUM(amount_fen * (DATE '2026-06-30' - value_date))"
+    " FROM ledger_posting WHERE fund_account_id IS NOT NULL"
+    " AND value_date > '2025-06-30' AND value_date <= '2026-06-30' GROUP BY fund_account_id"
+)
+
+
+def city_name(depositors: int) -> str:
+    return f"hpf_city{depositors // 1000}k" if depositors % 1000 == 0 else f"hpf_city{depositors}"
+
+
+def admin(sql: str, *, quiet: bool = False) -> bool:
+    proc = subprocess.run(
+        ["psql", f"{HOST}/postgres", "-qAtc", sql], capture_output=True, text=True, check=False
+    )
+    if proc.returncode and not quiet:
+        sys.exit(f"{sql}: {proc.stderr.strip()}")
+    return proc.returncode == 0
+
+
+def exists(db: str) -> bool:
+    proc = subprocess.run(
+        ["psql", f"{HOST}/postgres", "-qAtc", f"SELECT 1 FROM pg_database WHERE datname = '{db}'"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return proc.stdout.strip() == "1"
+
+
+def hpf_env(url: str, var_dir: Path) -> dict[str, str]:
+    return dict(
+        os.environ,
+        DATABASE_URL=url,
+        HPF_VAR_DIR=str(var_dir),
+        HPF_GENERATE_SECRETS="1",
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        # demo-lists writes full ID numbers and runs only with DEBUG=1 (the benchmark servers
+        # set DEBUG=0 for themselves).
+        DEBUG="1",
+        HPF_LOG_LEVEL="WARNING",
+    )
+
+
+def seed_city(name: str, depositors: int, var_dir: Path) -> None:
+    """The coordinator's recipe (notes/seed-city.sh): seeded under a scratch name and renamed
+    only when complete, so a half-seeded city is never taken for a city."""
+    scratch = f"{name}_seeding"
+    print(f"seeding {name} ({depositors:,} depositors, 2 years) into {scratch} …", flush=True)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    env = hpf_env(f"{HOST}/{scratch}", var_dir)
+    admin(f"DROP DATABASE IF EXISTS {scratch}")
+    admin(f"CREATE DATABASE {scratch}")
+    started = time.perf_counter()
+    for cmd in (
+        [HPF, "migrate", "-v0"],
+        [
+            HPF,
+            "seed",
+            "--depositors",
+            str(depositors),
+            "--years",
+            "2",
+            "--seed",
+            "1",
+            "--end-period",
+            "202605",
+            "--no-check",
+        ],
+    ):
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+        if proc.returncode:
+            sys.exit(f"{' '.join(cmd[1:])} failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+    subprocess.run(["psql", f"{HOST}/{scratch}", "-qc", "VACUUM ANALYZE"], check=True)
+    admin(f"ALTER DATABASE {scratch} RENAME TO {name}")
+    print(f"seeded {name} in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def make_copy(city: str, copy: str, wait_s: float = 600) -> float:
+    """The one working copy of the city; seconds it took."""
+    admin(f"DROP DATABASE IF EXISTS {copy} WITH (FORCE)")
+    started = time.perf_counter()
+    while True:
+        if admin(f"CREATE DATABASE {copy} TEMPLATE {city} STRATEGY FILE_COPY", quiet=True):
+            return time.perf_counter() - started
+        if time.perf_counter() - started > wait_s:
+            sys.exit(f"{city} stayed busy (someone is connected to it): no copy made")
+        time.sleep(5)  # another session is connected to the template
+
+
+class Run:
+    """The figures of one run, and the steps' bookkeeping (time limits, failures)."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.fig: dict[str, Any] = {}
+        self.notes: list[str] = []
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def step(self, name: str, fn: Callable[[], None]) -> None:
+        if self.left() < 30:
+            self.notes.append(f"{name}: not run (the run's time limit)")
+            print(f"-- {name}: skipped, out of time", flush=True)
+            return
+        print(f"-- {name} ({time.strftime('%H:%M:%S')}, load {load()})", flush=True)
+        started = time.perf_counter()
+        try:
+            fn()
+        except (subprocess.SubprocessError, OSError, ValueError, KeyError) as exc:
+            said = getattr(exc, "stderr", None) or ""
+            said = said.decode() if isinstance(said, bytes) else said
+            self.notes.append(
+                f"{name}: failed ({type(exc).__name__}: {str(exc)[-300:]} {said.strip()[-300:]})"
+            )
+            print(f"   failed: {exc}", flush=True)
+        except SystemExit as exc:  # a helper's sys.exit: report it, go on with the next step
+            self.notes.append(f"{name}: failed ({str(exc)[-300:]})")
+            print(f"   failed: {exc}", flush=True)
+        print(f"   {name}: {time.perf_counter() - started:.1f} s", flush=True)
+
+    def sub(self, cmd: list[str], env: dict[str, str], limit: float, json_path: Path) -> Any:
+        """Run one benchmark module as its own process; its figures from ``--json``."""
+        json_path.unlink(missing_ok=True)
+        timeout = max(30.0, min(limit, self.left()))
+        proc = subprocess.run(
+            [*cmd, "--json", str(json_path)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        tail = "\n".join(proc.stdout.strip().splitlines()[-12:])
+        print("\n".join(f"   | {line}" for line in tail.splitlines()), flush=True)
+        if proc.returncode or not json_path.exists():
+            raise ValueError(f"exit {proc.returncode}: {proc.stderr.strip()[-600:]}")
+        return json.loads(json_path.read_text())
+
+
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def write_floor(url: str) -> tuple[float, float, int]:
+    """What the database alone needs for one month's import on this copy: one posting per
+    account that paid June INSERTed from a SELECT (its indexes maintained, no triggers) and
+    those accounts' balance and paid-through UPDATEd, in one transaction rolled back.
+    Measured last, on the copy that is about to be dropped (no second copy of the city)."""
+    import psycopg
+
+    with psycopg.connect(url) as con:
+        con.execute("SET jit = off")
+        con.execute("SET session_replication_role = replica")
+        (entry,) = con.execute("SELECT MAX(id) FROM ledger_journalentry").fetchone()  # type: ignore[misc]
+        t0 = time.perf_counter()
+        rows = con.execute(
+            "INSERT INTO ledger_posting (entry_id, fund_account_id, amount_fen, value_date,"
+            " period, reason, employer_id, deposit_base_fen, employer_ratio, employee_ratio,"
+            " employer_fen) SELECT %s, a.id, 1, CURRENT_DATE, 202607, 'REMITTANCE',"
+            " a.employer_id, a.deposit_base_fen, a.employer_ratio, a.employee_ratio, 1"
+            " FROM registry_fundaccount a WHERE a.paid_through = 202606 ORDER BY a.id",
+            [entry],
+        ).rowcount
+        t1 = time.perf_counter()
+        con.execute(
+            "UPDATE registry_fundaccount SET balance_fen = balance_fen + 1,"
+            " paid_through = 202607 WHERE paid_through = 202606"
+        )
+        t2 = time.perf_counter()
+        con.rollback()
+    return t1 - t0, t2 - t1, rows
+
+
+def measure(args: argparse.Namespace) -> Run:
+    run = Run(time.monotonic() + args.max_minutes * 60)
+    city = args.city or city_name(args.depositors)
+    if not exists(city):
+        seed_city(city, args.depositors, args.var_dir)
+    run.fig["city"] = city
+    if not (args.var_dir / "secrets").is_dir():
+        sys.exit(f"{args.var_dir}/secrets: not the folder {city} was seeded with (--var-dir)")
+    # The run's own folder with a copy of the city's keys: nothing is written beside the city.
+    var = OUT / "var"
+    shutil.rmtree(var, ignore_errors=True)
+    shutil.copytree(args.var_dir, var, ignore=shutil.ignore_patterns("*.sqlite3*", "bench*"))
+    url = f"{HOST}/{args.copy}"
+    env = hpf_env(url, var)
+    OUT.mkdir(parents=True, exist_ok=True)
+    lists = OUT / "lists"
+    from bench.pgconfig import server_settings
+
+    run.fig["server"] = server_settings(f"{HOST}/postgres")
+    run.fig["load_start"] = load()
+    run.fig["copy_s"] = round(make_copy(city, args.copy), 1)
+    try:
+        subprocess.run([HPF, "migrate", "-v0"], env=env, check=True, timeout=1800)
+        with __import__("psycopg").connect(url) as con:
+            (run.fig["postings"],) = con.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE relname = 'ledger_posting'"
+            ).fetchone()
+
+        def intake() -> None:
+            shutil.rmtree(lists, ignore_errors=True)
+            subprocess.run(
+                [HPF, "demo-lists", str(lists), "--period", "202606"],
+                env=env,
+                check=True,
+                capture_output=True,
+                timeout=1800,
+            )
+            copy_s, rows = copy_baseline("postgres", url, lists)
+            imp_s, imp_mb, out = tree_peak_mb([HPF, "import-remittance", str(lists)], env)
+            last = out.strip().splitlines()[-1]
+            print(f"   | {last}", flush=True)
+            run.fig.update(rows=rows, copy_s=copy_s, import_s=imp_s, import_mb=imp_mb)
+            run.fig["import_line"] = last
+
+        def settlement() -> None:
+            agg = timed_sql("postgres", url, AGGREGATE, 3)
+            settle_s, settle_mb, out = tree_peak_mb(
+                [HPF, "settle-interest", "--date", "2026-06-30", "--workers", "2"], env
+            )
+            print("\n".join(f"   | {x}" for x in out.strip().splitlines()[-2:]), flush=True)
+            run.fig.update(aggregate_s=agg, settle_s=settle_s, settle_mb=settle_mb)
+            run.fig["settle_line"] = out.strip().splitlines()[-2]
+
+        def ledger_checks() -> None:
+            run.fig["checks"] = checks("postgres", url, env, 1, deep=False)
+
+        def deep_checks() -> None:
+            started = time.perf_counter()
+            proc = subprocess.run(
+                [HPF, "check-ledger", "--deep"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=max(30.0, min(args.deep_minutes * 60, run.left() - 30)),
+                check=False,
+            )
+            if proc.returncode:
+                raise ValueError(f"{proc.stdout[-600:]}{proc.stderr[-600:]}")
+            run.fig["deep"] = {
+                "wall_s": round(time.perf_counter() - started, 2),
+                "checks_s": _total(proc.stdout),
+                "deep_only_s": _deep_only(proc.stdout),
+                "phases": " | ".join(x for x in proc.stdout.splitlines() if x[:1].isalpha()),
+            }
+            print(f"   | {run.fig['deep']['phases']}", flush=True)
+
+        def portal() -> None:
+            run.fig["portal"] = run.sub(
+                [
+                    PYTHON,
+                    "-m",
+                    "bench.portal",
+                    "--database-url",
+                    url,
+                    "--skip-migrate",
+                    "--only",
+                    "audited,overview",
+                    "--repeat",
+                    "1",
+                    "--duration",
+                    str(args.duration),
+                    "--thirty",
+                    "200",
+                    "--sessions",
+                    str(min(1000, args.depositors // 20)),
+                ],
+                env,
+                1200,
+                OUT / "portal.json",
+            )
+
+        def kiosk() -> None:
+            run.fig["kiosk"] = run.sub(
+                [
+                    PYTHON,
+                    "-m",
+                    "bench.kiosk",
+                    "--database-url",
+                    url,
+                    "--rate",
+                    "100",
+                    "--duration",
+                    str(2 * args.duration),
+                ],
+                env,
+                900,
+                OUT / "kiosk.json",
+            )
+
+        def ivr() -> None:
+            run.fig["ivr"] = run.sub(
+                [
+                    PYTHON,
+                    "-m",
+                    "bench.ivr",
+                    "--database-url",
+                    url,
+                    "--reuse",
+                    "--calls",
+                    "200",
+                    "--var-dir",
+                    str(var),
+                ],
+                env,
+                900,
+                OUT / "ivr.json",
+            )
+
+        def floor() -> None:
+            ins, upd, n = write_floor(url)
+            run.fig.update(floor_insert_s=ins, floor_update_s=upd, floor_rows=n)
+
+        run.step("intake", intake)
+        run.step("settlement", settlement)
+        run.step("check-ledger", ledger_checks)
+        # Before the portal's thirty-year sample, whose made-up history has no settlements
+        # for its years (the deep check would rightly call every one of them wrong).
+        run.step("check-ledger --deep", deep_checks)
+        run.step("portal", portal)
+        run.step("kiosk", kiosk)
+        run.step("12329 hotline", ivr)
+        run.step("write floor", floor)
+    finally:
+        admin(f"DROP DATABASE IF EXISTS {args.copy} WITH (FORCE)")
+        shutil.rmtree(lists, ignore_errors=True)
+    run.fig["load_end"] = load()
+    return run
+
+
+# --- the table -------------------------------------------------------------------------------
+
+
+def table(run: Run) -> str:
+    f = run.fig
+    rows: list[tuple[str, str, str, str, str, str]] = []
+
+    def add(
+        name: str, value: str, base: str, ratio: float | None, goal: str, met: bool | None
+    ) -> None:
+        verdict = "—" if met is None else ("met" if met else "missed")
+        rows.append((name, value, base, "—" if ratio is None else f"{ratio:.2f}×", goal, verdict))
+
+    if "import_s" in f:
+        rows_n, imp = f["rows"], f["import_s"]
+        rate = rows_n / imp
+        add(
+            f"intake: import of {rows_n:,} rows",
+            f"{imp:.1f} s = {rate:,.0f} rows/s",
+            f"raw COPY {f['copy_s']:.2f} s",
+            imp / f["copy_s"],
+            "≥ 100,000 rows/s",
+            rate >= 100_000,
+        )
+        if "floor_insert_s" in f:
+            floor = f["floor_insert_s"] + f["floor_update_s"]
+            add(
+                "intake vs the write floor",
+                f"{imp:.1f} s",
+                f"floor {floor:.1f} s (INSERT {f['floor_insert_s']:.1f} + UPDATE "
+                f"{f['floor_update_s']:.1f}, {f['floor_rows']:,} rows)",
+                imp / floor,
+                "≤ 2×",
+                imp / floor <= 2,
+            )
+        add(
+            "intake memory (process tree)",
+            f"{f['import_mb']} MB",
+            "",
+            None,
+            "< 500 MB",
+            f["import_mb"] < 500,
+        )
+    p = f.get("portal")
+    if p:
+        audited = p.get("audited read (1 event)", {})
+        for name in ("overview, 2-year", "overview, 30-year"):
+            o = p.get(name)
+            if not o or not audited:
+                continue
+            sat, paced = o["saturated"], next(v for k, v in o.items() if k.startswith("paced"))
+            a_sat = audited["saturated"]
+            a_paced = next(v for k, v in audited.items() if k.startswith("paced"))
+            add(
+                f"portal {name}: saturated",
+                f"{sat['rps']:.0f} req/s",
+                f"audited read {a_sat['rps']:.0f} req/s",
+                sat["rps"] / a_sat["rps"],
+                "≥ 0.5×",
+                sat["rps"] / a_sat["rps"] >= 0.5,
+            )
+            add(
+                f"portal {name}: p99 at 200/s offered",
+                f"{paced['p99_ms']:.0f} ms ({paced['rps']:.0f} req/s served)",
+                f"audited read {a_paced['p99_ms']:.0f} ms",
+                paced["p99_ms"] / a_paced["p99_ms"],
+                "< 100 ms",
+                paced["p99_ms"] < 100 and paced["rps"] >= 190,
+            )
+    if "settle_s" in f:
+        add(
+            "30 June settlement (2 workers)",
+            f"{f['settle_s']:.1f} s",
+            f"balance-days aggregate {f['aggregate_s']:.2f} s",
+            f["settle_s"] / f["aggregate_s"],
+            "≤ 2×",
+            f["settle_s"] / f["aggregate_s"] <= 2,
+        )
+    c = f.get("checks")
+    if c:
+        scan = c["bare_scan_s"]
+        add(
+            "check-ledger (the checks; wall)",
+            f"{c['check_checks_s']:.1f} s; wall {c['check_median_s']:.1f} s",
+            f"bare scan of the postings {scan:.2f} s",
+            c["check_checks_s"] / scan,
+            "≤ 5×",
+            c["check_checks_s"] / scan <= 5,
+        )
+    d = f.get("deep")
+    if d and c:
+        add(
+            "check-ledger --deep (the checks; wall)",
+            f"{d['checks_s']:.1f} s (the three deep checks {d['deep_only_s']:.1f}); wall "
+            f"{d['wall_s']:.1f} s",
+            f"bare scan {c['bare_scan_s']:.2f} s",
+            d["checks_s"] / c["bare_scan_s"],
+            "benchmarked",
+            None,
+        )
+    k = f.get("kiosk")
+    if k:
+        add(
+            "kiosk inquiry p99 at 100/s",
+            f"{k['inquiry_p99_ms']:.1f} ms (p50 {k['inquiry_p50_ms']:.1f}, "
+            f"{k['inquiry_not_ok']} not 200)",
+            f"/healthz paced the same {k['healthz_p99_ms']:.1f} ms",
+            k["inquiry_p99_ms"] / k["healthz_p99_ms"],
+            "< 50 ms, all 200",
+            k["inquiry_p99_ms"] < 50 and k["inquiry_not_ok"] == 0,
+        )
+    v = f.get("ivr")
+    if v and "step_p99_ms" in v:
+        add(
+            f"12329: {v['calls']} calls ({v['peak_at_once']} at once), p99 per AGI step",
+            f"{v['step_p99_ms']:.1f} ms (p50 {v['step_p50_ms']:.1f}), {v['errors']} errors",
+            "",
+            None,
+            "< 100 ms, no error",
+            v["step_p99_ms"] < 100 and v["errors"] == 0,
+        )
+        if "auth_p99_ms" in v:
+            add(
+                "12329: password step p99",
+                f"{v['auth_p99_ms']:.1f} ms (p50 {v['auth_p50_ms']:.1f})",
+                "",
+                None,
+                "< 100 ms",
+                v["auth_p99_ms"] < 100,
+            )
+    head = ("figure", "measured", "baseline (same run)", "ratio", "goal", "met?")
+    lines = [
+        f"city {f['city']} ({f.get('postings', 0):,} postings), copy made in {f.get('copy_s')} s;"
+        f" load average at start {f.get('load_start')}, at end {f.get('load_end')}",
+        f"server: {f.get('server')}",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+        *("| " + " | ".join(r) + " |" for r in rows),
+    ]
+    lines += [
+        f"{label} (the command's own report; the table's seconds are wall time with the "
+        f"process start): {f[key]}"
+        for label, key in (("import", "import_line"), ("settlement", "settle_line"))
+        if f.get(key)
+    ]
+    if f.get("checks"):
+        lines.append(f"check-ledger phases: {' '.join(f['checks']['check_phases'].split())}")
+    if f.get("deep"):
+        lines.append(f"check-ledger --deep phases: {' '.join(f['deep']['phases'].split())}")
+    lines += [f"not measured: {note}" for note in run.notes]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--depositors", type=int, default=1_500_000)
+    parser.add_argument("--city", help="the saved city's database (default hpf_city<N/1000>k)")
+    parser.add_argument(
+        "--var-dir",
+        type=Path,
+        default=ROOT / "var" / "city",
+        help="the HPF_VAR_DIR the city was seeded with (its keys; only read)",
+    )
+    parser.add_argument("--copy", default=COPY, help="the working copy's database name")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per load scenario")
+    parser.add_argument("--max-minutes", type=float, default=60)
+    parser.add_argument(
+        "--deep-minutes", type=float, default=12, help="time limit of check-ledger --deep"
+    )
+    args = parser.parse_args()
+    if not 1000 <= args.depositors <= 3_000_000:
+        sys.exit("--depositors: 1,000–3,000,000")
+    started = time.perf_counter()
+    run = measure(args)
+    text = table(run)
+    text += f"\n(run {time.perf_counter() - started:.0f} s, finished {time.strftime('%Y-%m-%d %H:%M %Z')})"
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "last.txt").write_text(text + "\n")
+    (OUT / "last.json").write_text(json.dumps(run.fig, indent=1, default=str))
+    print("\n" + text)
+
+
+if __name__ == "__main__":
+    main()
