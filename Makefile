@@ -12,12 +12,12 @@ export HPF_GENERATE_SECRETS ?= 1
 export ALLOWED_HOSTS ?= 127.0.0.1,localhost,testserver
 
 .PHONY: demo test venv lint typecheck pytest serve seed-demo clean bench messages \
-	bootstrap-python bootstrap-demo bootstrap-test cluster cluster-down
+	bootstrap-python bootstrap-demo bootstrap-test bootstrap-bench cluster cluster-down
 
 # What the machine must have (Python 3.11+ with venv; for the suite chromium, a CJK font,
 # poppler-utils, zbar-tools): checked in a moment, installed with apt-get when missing, or the
 # command to run printed (scripts/bootstrap).
-bootstrap-python bootstrap-demo bootstrap-test: bootstrap-%:
+bootstrap-python bootstrap-demo bootstrap-test bootstrap-bench: bootstrap-%:
 	@PYTHON=$(PYTHON) scripts/bootstrap $*
 
 # One env for everything: the dev tools, the demo data generator (Faker, extra `demo`) and the
@@ -88,7 +88,7 @@ messages: venv
 DEPOSITORS ?= 1500000
 CITY_VAR_DIR ?= var/city
 BENCH_MINUTES ?= 60
-bench: venv
+bench: bootstrap-bench venv
 	$(BIN)/python -m bench.city --depositors $(DEPOSITORS) --var-dir $(CITY_VAR_DIR) \
 		--max-minutes $(BENCH_MINUTES)
 
