@@ -297,9 +297,11 @@ def _value(key: str, value: Any) -> tuple[str, bool | None]:
         return f"{value:,.2f}", None
     if isinstance(value, dict):
         names = STAGES if key == "seconds" else {}
-        return "；".join(
-            f"{names.get(str(k), k)} {_value(str(k), v)[0]}" for k, v in value.items()
-        ), None
+        items = list(value.items())
+        if names:  # the stages in the run's own order: PostgreSQL's jsonb keeps no key order
+            order = {stage: i for i, stage in enumerate(STAGES)}
+            items.sort(key=lambda kv: order.get(str(kv[0]), len(order)))
+        return "；".join(f"{names.get(str(k), k)} {_value(str(k), v)[0]}" for k, v in items), None
     if isinstance(value, list):
         return "；".join(_value(key, v)[0] for v in value), None
     return str(value), None
