@@ -101,6 +101,21 @@ def pace(
     return latencies, statuses
 
 
+def cpu_seconds(pid: int, *, children: bool = True) -> float:
+    """User + system CPU of a process (and of its children now alive: gunicorn's workers)."""
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        total = 0.0
+        for p in [proc, *(proc.children(recursive=True) if children else [])]:
+            times = p.cpu_times()
+            total += times.user + times.system
+        return total
+    except psutil.Error:
+        return 0.0
+
+
 def signature(secret: str, timestamp: str, nonce: str, body: bytes) -> str:
     """As docs/partner-api.md: HMAC-SHA256 over method, path, timestamp, nonce, body hash."""
     message = "\n".join(["POST", PATH, timestamp, nonce, hashlib.sha256(body).hexdigest()])
@@ -200,6 +215,15 @@ def main() -> None:
         return PATH, headers, body
 
     port = free_port()
+    # As deploy/ runs them: the audit linker beside the web workers, which then only write
+    # their sealed events (HPF_AUDIT_LINK_AFTER_COMMIT=0) and never link inside a request.
+    linker = subprocess.Popen(
+        [HPF, "link-audit", "--follow", "--interval", "1"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     server = subprocess.Popen(
         [
             GUNICORN,
@@ -211,19 +235,33 @@ def main() -> None:
             "--log-level",
             "warning",
         ],
-        env={**env, "HPF_DB_CONN_MAX_AGE": "60"},
+        env={**env, "HPF_DB_CONN_MAX_AGE": "60", "HPF_AUDIT_LINK_AFTER_COMMIT": "0"},
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    cpu: dict[str, tuple[float, float]] = {}
     try:
         wait_up(port)
         pace(port, [signed(i) for i in range(min(200, total))], args.rate, args.in_flight)
-        baseline = pace(port, [("/healthz", {}, b"")] * total, args.rate, args.in_flight)
-        inquiry = pace(port, [signed(i) for i in range(total)], args.rate, args.in_flight)
+        requests = [signed(i) for i in range(total)]  # signed before the clock starts
+        for label, items in (
+            ("healthz", [("/healthz", {}, b"")] * total),
+            ("inquiry", requests),
+        ):
+            before = cpu_seconds(server.pid), cpu_seconds(os.getpid(), children=False)
+            result = pace(port, items, args.rate, args.in_flight)
+            after = cpu_seconds(server.pid), cpu_seconds(os.getpid(), children=False)
+            cpu[label] = (after[0] - before[0], after[1] - before[1])
+            if label == "healthz":
+                baseline = result
+            else:
+                inquiry = result
     finally:
         server.terminate()
+        linker.terminate()
         server.wait(timeout=30)
+        linker.wait(timeout=30)
     print(
         f"\n{total} requests at {args.rate}/s, gunicorn {args.workers} workers, "
         f"{len(people)} people, in flight ≤ {args.in_flight}"
@@ -234,7 +272,15 @@ def main() -> None:
             f"{label:22} {statistics.median(lat):8.1f} {pct(lat, 90):8.1f} {pct(lat, 99):8.1f} "
             f"{max(lat):8.1f}  {dict(sorted(statuses.items()))}"
         )
+    for label, (server_s, bench_s) in cpu.items():
+        print(
+            f"  CPU a request ({label}): gunicorn {server_s / total * 1000:.2f} ms, "
+            f"this load generator {bench_s / total * 1000:.2f} ms"
+        )
+    print(f"  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     figures = summary(baseline, inquiry, total, args.rate)
+    figures["inquiry_server_cpu_ms"] = round(cpu["inquiry"][0] / total * 1000, 2)
+    figures["inquiry_loadgen_cpu_ms"] = round(cpu["inquiry"][1] / total * 1000, 2)
     if os.environ.get("BENCH_JSON"):
         print(json.dumps({"p99_ms": figures["inquiry_p99_ms"], "statuses": inquiry[1]}))
     if args.json:
