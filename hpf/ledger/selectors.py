@@ -227,7 +227,7 @@ class RecentDeposit:
 _RECENT_SQL = """
     SELECT p.value_date, p.period, p.amount_fen, p.employer_fen
       FROM ledger_posting p
-     WHERE p.fund_account_id = %s AND p.reason IN ({reasons})
+     WHERE p.fund_account_id = %s AND p.reason IN ({reasons}){positive}
        AND NOT EXISTS (SELECT 1 FROM ledger_posting r WHERE r.reverses_id = p.id)
      ORDER BY p.value_date DESC, p.id DESC
      LIMIT %s"""
@@ -239,17 +239,21 @@ def recent_deposits(
     account_id: int,
     reasons: Sequence[str],
     count: int,
+    positive: bool = False,
     purpose: str = "",
     grant: AccountGrant | None = None,
 ) -> tuple[RecentDeposit, ...]:
     """The last ``count`` postings of ``reasons`` that stand (none reverses them), newest
     first: what the partner channels show as "recent deposits". One statement on the
     account's date index, no running balance (the kiosk and SMS answers show none), the
-    "movements" section of the read."""
+    "movements" section of the read. ``positive``: money in only (the hotline's)."""
     if not 1 <= count <= MAX_PAGE_SIZE or not reasons or set(reasons) - set(Reason.values):
         raise InvalidInput("业务类型或条数不正确")
     account = read_account(actor, account_id, section="movements", purpose=purpose, grant=grant)
-    sql = _RECENT_SQL.format(reasons=", ".join(["%s"] * len(reasons)))
+    sql = _RECENT_SQL.format(
+        reasons=", ".join(["%s"] * len(reasons)),
+        positive=" AND p.amount_fen > 0" if positive else "",
+    )
     with connection.cursor() as cur:
         cur.execute(sql, [account.pk, *(str(r) for r in reasons), count])
         rows = cur.fetchall()

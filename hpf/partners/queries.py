@@ -5,8 +5,11 @@ passed its face check; ``sms_query`` answers an SMS sent from the mobile on reco
 the person, asks the depositor's channel switch, then reads through one grant of
 ``hpf.registry.access`` with a channel actor (``kiosk:<depositor>``, ``sms:<depositor>``), so
 the read is one ``account.read`` event naming the partner and the terminal — and the figures
-come from the same selectors the portal shows (``account_overview``, ``account_movements``,
-``loan_list``). A refusal raises a ``DomainError`` whose details carry what the refusal's
+are the account row's (balance, status, paid-through month, as the portal's overview takes
+them), the ledger's ``recent_deposits`` and the portal's ``loan_list`` (SMS: also
+``account_overview``). The kiosk finds the person, their account, their switch and whether
+they borrowed in one statement, so an inquiry is a few statements and one commit
+(``tests/test_kiosk_cost.py``; bench/README.md has the figures). A refusal raises a ``DomainError`` whose details carry what the refusal's
 audit event should name (the account, when the person was identified); the partner API
 records it.
 """
