@@ -4,11 +4,15 @@ paced at ``--rate`` requests a second on loopback, gunicorn with ``--workers`` w
   1. migrates and (with ``--seed N``, if the database is empty) seeds a city;
   2. registers a kiosk client with a limit the run cannot reach, and takes ``--persons`` active
      depositors' chip data (ID number, name) in this process only;
-  3. starts gunicorn (DEBUG off, ``HPF_DB_CONN_MAX_AGE=60``) on a free loopback port;
+  3. starts gunicorn (DEBUG off, ``HPF_DB_CONN_MAX_AGE=60``) on a free loopback port and, as
+     deploy/ runs them, the audit linker beside it (``hpf link-audit --follow``; the workers
+     run with ``HPF_AUDIT_LINK_AFTER_COMMIT=0`` and never link inside a request);
   4. sends signed inquiries open-loop: request i is due at ``start + i / rate`` and its latency
      is measured from that moment (a late server is not hidden by a late client); at most
      ``--in-flight`` requests at once, 5 s timeout, ``rate × duration`` requests in all —
-     bounded whatever the server does. ``/healthz`` paced the same way is the baseline.
+     bounded whatever the server does. ``/healthz`` paced the same way is the baseline;
+  5. prints p50/p90/p99/max, the rate actually answered, and the CPU a request of gunicorn's
+     processes and of this load generator (which shares the machine's cores).
 
   python -m bench.kiosk --database-url postgres://postgres@127.0.0.1:5432/hpf_kioskbench \\
       --seed 20000 --rate 100 --duration 20
@@ -241,6 +245,7 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
     )
     cpu: dict[str, tuple[float, float]] = {}
+    served: dict[str, float] = {}
     try:
         wait_up(port)
         pace(port, [signed(i) for i in range(min(200, total))], args.rate, args.in_flight)
@@ -250,7 +255,11 @@ def main() -> None:
             ("inquiry", requests),
         ):
             before = cpu_seconds(server.pid), cpu_seconds(os.getpid(), children=False)
+            began = time.perf_counter()
             result = pace(port, items, args.rate, args.in_flight)
+            # Answered a second: the offered rate while the server keeps up, less once the
+            # open-loop queue grows (pace starts 0.2 s after it is called).
+            served[label] = total / max(time.perf_counter() - began - 0.2, 1e-3)
             after = cpu_seconds(server.pid), cpu_seconds(os.getpid(), children=False)
             cpu[label] = (after[0] - before[0], after[1] - before[1])
             if label == "healthz":
@@ -274,13 +283,14 @@ def main() -> None:
         )
     for label, (server_s, bench_s) in cpu.items():
         print(
-            f"  CPU a request ({label}): gunicorn {server_s / total * 1000:.2f} ms, "
-            f"this load generator {bench_s / total * 1000:.2f} ms"
+            f"  {label}: answered {served[label]:.1f}/s; CPU a request: gunicorn "
+            f"{server_s / total * 1000:.2f} ms, this load generator {bench_s / total * 1000:.2f} ms"
         )
     print(f"  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     figures = summary(baseline, inquiry, total, args.rate)
     figures["inquiry_server_cpu_ms"] = round(cpu["inquiry"][0] / total * 1000, 2)
     figures["inquiry_loadgen_cpu_ms"] = round(cpu["inquiry"][1] / total * 1000, 2)
+    figures["inquiry_served_per_s"] = round(served["inquiry"], 1)
     if os.environ.get("BENCH_JSON"):
         print(json.dumps({"p99_ms": figures["inquiry_p99_ms"], "statuses": inquiry[1]}))
     if args.json:
