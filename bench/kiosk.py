@@ -139,6 +139,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed this many depositors if empty")
     parser.add_argument("--persons", type=int, default=500)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="gunicorn threads a worker (1: the sync worker, as deploy/ runs it)",
+    )
     parser.add_argument("--rate", type=int, default=100)
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--in-flight", type=int, default=32)
@@ -234,6 +240,8 @@ def main() -> None:
             "hpf.wsgi",
             "--workers",
             str(args.workers),
+            "--threads",
+            str(args.threads),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -272,7 +280,8 @@ def main() -> None:
         server.wait(timeout=30)
         linker.wait(timeout=30)
     print(
-        f"\n{total} requests at {args.rate}/s, gunicorn {args.workers} workers, "
+        f"\n{total} requests at {args.rate}/s, gunicorn {args.workers} workers × "
+        f"{args.threads} threads, "
         f"{len(people)} people, in flight ≤ {args.in_flight}"
     )
     print(f"{'':22} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8}  statuses")
