@@ -574,6 +574,76 @@ def flushable_db(transactional_db: None, centre_accounts: None) -> Iterator[None
         assert cur.fetchone()[0] >= len(guards)
 
 
+# The sizes of the pages the browser journeys open, as Playwright's context options. Journeys
+# that check a page on a desktop and on a phone are parametrized over SIZES (their test ids).
+PAGE_SIZES: dict[str, dict[str, Any]] = {
+    "desktop": {"viewport": {"width": 1366, "height": 900}},
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+}
+SIZES = ("desktop", "phone")
+
+
+@pytest.fixture
+def sized_page(
+    chromium: Any, live_server: Any, flushable_db: None, settings: Any
+) -> Iterator[Callable[..., Any]]:
+    """``sized_page(size, **context_options)``: a page in a fresh browser context (its own
+    cookies) on the live server, the size one of ``PAGE_SIZES`` — ``"desktop"`` (1366 × 900)
+    or ``"phone"`` (390 × 844, touch, 2× pixels); ``context_options`` (a locale, a user
+    agent, another viewport …) go to Playwright's ``new_context`` over the size's own.
+    Cookies are not ``Secure`` here: the live server speaks plain HTTP. The contexts are
+    closed and the database flushed after the test."""
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    contexts: list[Any] = []
+
+    def new_page(size: str, **context_options: Any) -> Any:
+        context = chromium.new_context(
+            **{
+                "base_url": live_server.url,
+                "locale": "zh-CN",
+                "accept_downloads": True,
+                **PAGE_SIZES[size],
+                **context_options,
+            }
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield new_page
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page: Any, name: str, *, full_page: bool = True) -> None:
+    """Save what ``page`` shows as ``$HPF_VAR_DIR/screenshots/<name>.png``, to look at."""
+    from django.conf import settings
+
+    shots = Path(settings.VAR_DIR) / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / f"{name}.png"), full_page=full_page)
+
+
+def no_sideways_scroll(page: Any) -> None:
+    """The page itself never scrolls sideways (wide tables scroll inside their box)."""
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), (
+        "the page scrolls sideways"
+    )
+
+
+def fits(page: Any, size: str) -> None:
+    """Nothing on the page is wider than the ``size``'s viewport."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    limit = PAGE_SIZES[size]["viewport"]["width"]
+    assert width <= limit, f"{width}px wide on the {size}"
+
+
 @pytest.fixture
 def browser_context(
     chromium: Any, live_server: Any, flushable_db: None, settings: Any
