@@ -575,7 +575,8 @@ def flushable_db(transactional_db: None, centre_accounts: None) -> Iterator[None
 
 
 # The sizes of the pages the browser journeys open, as Playwright's context options. Journeys
-# that check a page on a desktop and on a phone are parametrized over SIZES (their test ids).
+# that check a page on a desktop and on a phone are parametrized over SIZES (their test ids);
+# the other sizes are those of older journeys and of particular screens.
 PAGE_SIZES: dict[str, dict[str, Any]] = {
     "desktop": {"viewport": {"width": 1366, "height": 900}},
     "phone": {
@@ -584,6 +585,14 @@ PAGE_SIZES: dict[str, dict[str, Any]] = {
         "is_mobile": True,
         "has_touch": True,
     },
+    "small-phone": {
+        "viewport": {"width": 360, "height": 780},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+    "app-web-view": {"viewport": {"width": 360, "height": 640}},  # 一部手机办事通's
+    "kiosk": {"viewport": {"width": 1080, "height": 1920}, "has_touch": True},
 }
 SIZES = ("desktop", "phone")
 
@@ -593,11 +602,12 @@ def sized_page(
     chromium: Any, live_server: Any, flushable_db: None, settings: Any
 ) -> Iterator[Callable[..., Any]]:
     """``sized_page(size, **context_options)``: a page in a fresh browser context (its own
-    cookies) on the live server, the size one of ``PAGE_SIZES`` — ``"desktop"`` (1366 × 900)
-    or ``"phone"`` (390 × 844, touch, 2× pixels); ``context_options`` (a locale, a user
-    agent, another viewport …) go to Playwright's ``new_context`` over the size's own.
-    Cookies are not ``Secure`` here: the live server speaks plain HTTP. The contexts are
-    closed and the database flushed after the test."""
+    cookies) on the live server, the size one of ``PAGE_SIZES`` — ``"desktop"`` (1366 × 900),
+    ``"phone"`` (390 × 844, touch, 2× pixels), ``"small-phone"`` (360 × 780, likewise), the
+    government app's web view (360 × 640) or the bank kiosk's touch screen (1080 × 1920);
+    ``context_options`` (a locale, a user agent, another viewport …) go to Playwright's
+    ``new_context`` over the size's own. Cookies are not ``Secure`` here: the live server
+    speaks plain HTTP. The contexts are closed and the database flushed after the test."""
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     contexts: list[Any] = []
@@ -644,29 +654,6 @@ def fits(page: Any, size: str) -> None:
     assert width <= limit, f"{width}px wide on the {size}"
 
 
-@pytest.fixture
-def browser_context(
-    chromium: Any, live_server: Any, flushable_db: None, settings: Any
-) -> Iterator[Callable[[], Any]]:
-    """``new_page()``: a page in a fresh browser context (its own cookies) on the live server.
-    Cookies are not ``Secure`` here: the live server speaks plain HTTP."""
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    contexts: list[Any] = []
-
-    def new_page() -> Any:
-        context = chromium.new_context(
-            base_url=live_server.url, locale="zh-CN", viewport={"width": 1366, "height": 900}
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield new_page
-    for context in contexts:
-        context.close()
-
-
 def browser_sign_in(page: Any, member: Any) -> None:
     """Sign ``member`` in through the real forms: password, then the TOTP code."""
     page.goto("/staff/login/")
@@ -675,35 +662,6 @@ def browser_sign_in(page: Any, member: Any) -> None:
     page.get_by_role("button", name="下一步").click()
     page.get_by_label("动态验证码（6 位数字）").fill(staff_totp_code(member))
     page.get_by_role("button", name="登录").click()
-
-
-@pytest.fixture
-def phone_context(
-    chromium: Any, live_server: Any, flushable_db: None, settings: Any
-) -> Iterator[Callable[..., Any]]:
-    """``new_page(width=360)``: a page in a fresh touch-screen browser context the size of a
-    small phone (360 × 780 CSS px) on the live server."""
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    contexts: list[Any] = []
-
-    def new_page(width: int = 360) -> Any:
-        context = chromium.new_context(
-            base_url=live_server.url,
-            locale="zh-CN",
-            viewport={"width": width, "height": 780},
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            accept_downloads=True,
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield new_page
-    for context in contexts:
-        context.close()
 
 
 def depositor_session(store: Any, depositor_id: int) -> None:
