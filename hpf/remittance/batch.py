@@ -35,11 +35,13 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from hpf.audit.services import Actor, record_event
+from hpf.calc.eligibility import CLOSED, FROZEN, NO_MOVEMENT, SEALED
 from hpf.calc.periods import format_period
 from hpf.common import clock
 from hpf.common import notify as outbox
@@ -87,7 +90,9 @@ from hpf.remittance.validate import (
     Context,
     Header,
     Row,
+    check_employer,
     check_totals,
+    policy_screen,
     read_header,
     read_rows,
 )
@@ -99,11 +104,42 @@ _DELTA = "hpf_batch_delta"
 _MOVED = "hpf_batch_moved"
 _ENTRIES = "hpf_batch_entries"
 _IN = 2_000  # ids per IN (…) list
+# The staged path's tables, dropped at the chunk's commit or rollback: the lists' rows as the
+# readers staged them; the rows with their accounts and whether the accounts allow them; the
+# lists to post with their entries.
+_STAGE = "hpf_batch_stage"
+_RESOLVED = "hpf_batch_resolved"
+_LISTS = "hpf_batch_lists"
+_STAGE_COLUMNS = (
+    "li",
+    "employer_id",
+    "row_no",
+    "account_no",
+    "id_hash",
+    "name",
+    "period",
+    "base",
+    "er",
+    "ee",
+    "erf",
+    "total",
+)
+# What ``hpf.calc.eligibility.deposit_refusal(…, remittance=True)`` lets in, for the account
+# ``a``: not closed, not frozen without movement, not sealed (nor frozen from sealed).
+_ACCOUNT_TAKES_REMITTANCE = (
+    f"a.status <> '{CLOSED}' AND NOT (a.status = '{FROZEN}' AND a.freeze_mode = '{NO_MOVEMENT}')"
+    f" AND a.status <> '{SEALED}' AND a.status_before_freeze IS DISTINCT FROM '{SEALED}'"
+)
 
 
 @dataclass(slots=True)
 class Prepared:
-    """One file read and checked on its own (no database), as a worker hands it back."""
+    """One file read and checked on its own (no database), as a worker hands it back.
+
+    Staged (PostgreSQL), a list whose rows pass every check that needs no account
+    (``screened``) comes back as ``stage``: its rows as COPY text for the staging table (row,
+    account number, ID hash, name, period, base, ratios, shares), without ``rows``; the other
+    lists keep ``rows`` for the Python checks."""
 
     path: Path
     sha256: str
@@ -112,6 +148,11 @@ class Prepared:
     rows: list[Row]
     n_rows: int
     problems: list[RowProblem]
+    employer_fen: int = 0
+    employee_fen: int = 0
+    total_fen: int = 0
+    stage: str | None = None
+    ratios: frozenset[tuple[Decimal, Decimal]] = frozenset()
 
     @property
     def fast(self) -> bool:
@@ -136,9 +177,9 @@ class Prepared:
             unit_no=h.unit_no,
             period=h.period,
             rows=self.n_rows,
-            employer_fen=sum(r.employer_fen for r in self.rows),
-            employee_fen=sum(r.employee_fen for r in self.rows),
-            total_fen=sum(r.total_fen for r in self.rows),
+            employer_fen=self.employer_fen,
+            employee_fen=self.employee_fen,
+            total_fen=self.total_fen,
         )
 
 
@@ -158,7 +199,7 @@ class BatchOutcome:
         return [o for _, o in self.outcomes if o.state == ListState.POSTED]
 
 
-def prepare(path: Path, current_period: int, max_bytes: int) -> Prepared:
+def prepare(path: Path, current_period: int, max_bytes: int, staged: bool = False) -> Prepared:
     """Read and check one file without the database (runs in a worker process)."""
     size = path.stat().st_size
     if size > max_bytes:
@@ -175,11 +216,59 @@ def prepare(path: Path, current_period: int, max_bytes: int) -> Prepared:
     problems += row_problems
     n_rows = len(parsed.rows)
     problems += check_totals(header, rows, n_rows, complete=len(rows) == n_rows)
-    return Prepared(path, sha, size, header, rows, n_rows, problems)
+    prepared = Prepared(
+        path,
+        sha,
+        size,
+        header,
+        rows,
+        n_rows,
+        problems,
+        sum(r.employer_fen for r in rows),
+        sum(r.employee_fen for r in rows),
+        sum(r.total_fen for r in rows),
+    )
+    if staged and prepared.fast:
+        _stage(prepared)
+    return prepared
 
 
-def _prepare_many(paths: Sequence[Path], current_period: int, max_bytes: int) -> list[Prepared]:
-    return [prepare(p, current_period, max_bytes) for p in paths]
+def _stage(p: Prepared) -> None:
+    """Turn a list whose rows pass the checks that need no account into staging text: every
+    row names an account number (once), and ``policy_screen`` finds nothing. The ID numbers
+    are hashed here, as the registry keeps them."""
+    rows = p.rows
+    numbers = {r.account_no for r in rows}
+    if "" in numbers or len(numbers) != len(rows):
+        return
+    clean, ratios = policy_screen(rows, _rules)
+    if not clean:
+        return
+    hashed = id_hasher()
+    lines = []
+    for number, account_no, id_number, name, period, base, er, ee, erf, _, total in rows:
+        if _COPY_SPECIAL.search(name) or _COPY_SPECIAL.search(account_no):
+            name, account_no = _copy_escape(name), _copy_escape(account_no)
+        lines.append(
+            f"{number}\t{account_no}\t{hashed(id_number)}\t{name}\t{period}\t{base}"
+            f"\t{er}\t{ee}\t{erf}\t{total}"
+        )
+    p.stage = "\n".join(lines)
+    p.ratios = frozenset(ratios)
+    p.rows = []
+
+
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+
+
+def _copy_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _prepare_many(
+    paths: Sequence[Path], current_period: int, max_bytes: int, staged: bool = False
+) -> list[Prepared]:
+    return [prepare(p, current_period, max_bytes, staged) for p in paths]
 
 
 # ---------------------------------------------------------------------------- entry point
@@ -194,9 +283,16 @@ def remittance_import_batch(
     workers: int = 0,
     pause_ms: int = 0,
     on_list: Callable[[Path, ImportOutcome], None] | None = None,
+    staged: bool | None = None,
 ) -> BatchOutcome:
     """Import ``paths`` (see the module docstring). ``workers`` processes read the files
-    (0: in this process); ``on_list`` is called once per file as its outcome is known."""
+    (0: in this process); ``on_list`` is called once per file as its outcome is known.
+    ``staged`` (default: on PostgreSQL) checks and posts the lists set-based from a staging
+    table; without it every row is checked in Python."""
+    if staged is None:
+        staged = connection.vendor == "postgresql"
+    elif staged and connection.vendor != "postgresql":
+        raise ValueError("the staged import needs PostgreSQL")
     result = BatchOutcome()
     current = clock.current_period()
     limit = settings.HPF_IMPORT_MAX_BYTES
@@ -222,7 +318,7 @@ def remittance_import_batch(
             on_list(path, outcome)
 
     try:
-        reading = _prepared_groups(groups, current, limit, workers)
+        reading = _prepared_groups(groups, current, limit, workers, staged)
         while True:
             with phases.timed("read (waiting for files)"):
                 prepared = next(reading, None)
@@ -230,7 +326,7 @@ def remittance_import_batch(
                 break
             fast, slow = _split(prepared)
             if fast:
-                chunk = _Chunk(fast, actor, run, dry_run=dry_run)
+                chunk = _Chunk(fast, actor, run, dry_run=dry_run, staged=staged)
                 slow += chunk.post()
                 result.chunks += 1
                 for key, value in chunk.totals.items():
@@ -320,12 +416,12 @@ def _groups(paths: Sequence[Path], chunk_rows: int) -> list[list[Path]]:
 
 
 def _prepared_groups(
-    groups: list[list[Path]], current: int, limit: int, workers: int
+    groups: list[list[Path]], current: int, limit: int, workers: int, staged: bool
 ) -> Iterator[list[Prepared]]:
     """The groups read and checked, one group ahead of the caller when ``workers`` > 0."""
     if workers <= 0 or len(groups) < 2:
         for group in groups:
-            yield _prepare_many(group, current, limit)
+            yield _prepare_many(group, current, limit, staged)
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -333,7 +429,7 @@ def _prepared_groups(
         def submit(group: list[Path]) -> list[Future[list[Prepared]]]:
             step = max(1, -(-len(group) // workers))
             return [
-                pool.submit(_prepare_many, group[i : i + step], current, limit)
+                pool.submit(_prepare_many, group[i : i + step], current, limit, staged)
                 for i in range(0, len(group), step)
             ]
 
@@ -372,8 +468,11 @@ class _Stale(Exception):
 
 
 class _Chunk:
-    def __init__(self, lists: list[Prepared], actor: Actor, run: BatchRun, *, dry_run: bool):
+    def __init__(
+        self, lists: list[Prepared], actor: Actor, run: BatchRun, *, dry_run: bool, staged: bool
+    ):
         self.lists = lists
+        self.staged = staged
         self.sent_back: list[Prepared] = []
         self.matched: dict[Path, int] = {}
         self.read_state: dict[int, tuple[Any, ...]] = {}
@@ -408,6 +507,12 @@ class _Chunk:
         with self.timed("lock"):
             employers = self._lock_employers()
             posted_before = self._posted_before()
+        if self.staged:
+            self._check_and_post_staged(employers, posted_before)
+            if not self.dry_run:
+                with self.timed("records"):
+                    self._write_records()
+            return
         with self.timed("accounts"):
             accounts = self._accounts([e.pk for e in employers.values()])
         hasher = id_hasher()
@@ -456,6 +561,293 @@ class _Chunk:
         if not self.dry_run:
             with self.timed("records"):
                 self._write_records()
+
+    # -- the staged path (PostgreSQL)
+
+    def _check_and_post_staged(
+        self, employers: dict[Path, Employer], posted_before: dict[str, tuple[int, Any]]
+    ) -> None:
+        """Rows COPYed into a staging table, checked against the accounts in one join, posted
+        by INSERT … SELECT and one guarded balance UPDATE. Only lists the screens do not pass
+        are checked row by row in Python (``check_list``), which words their problems."""
+        current = clock.current_period()
+        hasher = id_hasher()
+        staged: list[int] = []  # indexes into self.outcomes, the lists' ``li``
+        in_python: list[int] = []
+        for p in self.lists:
+            h = p.header
+            assert h is not None
+            outcome = p.outcome(ListState.REJECTED)
+            index = len(self.outcomes)
+            self.outcomes.append((p, outcome))
+            employer = employers[p.path]
+            outcome.unit_no = employer.unit_no
+            earlier = posted_before.get(p.sha256)
+            if earlier is not None:
+                outcome.problems = [duplicate_problem(*earlier)]
+                continue
+            info = employer_info(employer)
+            if (
+                p.stage is not None
+                and info.paid_through is not None
+                and p.ratios == {(info.employer_ratio, info.employee_ratio)}
+                and not check_employer(h, Context(info, {}, {}, current, _rules, hasher))
+            ):
+                staged.append(index)
+            else:
+                in_python.append(index)
+        with connection.cursor() as cur:
+            for table in (_STAGE, _RESOLVED, _LISTS):  # left by a test's enclosing transaction
+                cur.execute(f"DROP TABLE IF EXISTS {table}")
+            cur.execute(
+                f"CREATE TEMP TABLE {_STAGE} (li INTEGER NOT NULL, employer_id BIGINT NOT NULL,"
+                " row_no INTEGER NOT NULL, account_no TEXT NOT NULL, id_hash TEXT NOT NULL,"
+                " name TEXT NOT NULL, period INTEGER NOT NULL, base BIGINT NOT NULL,"
+                " er NUMERIC NOT NULL, ee NUMERIC NOT NULL, erf BIGINT NOT NULL,"
+                " total BIGINT NOT NULL) ON COMMIT DROP"
+            )
+        with self.timed("stage"):
+            BulkWriter().write_text(_STAGE, _STAGE_COLUMNS, self._stage_text(staged, employers))
+        with self.timed("screen"):
+            refused = self._screen()
+        in_python += [i for i in staged if i in refused]
+        good = [i for i in staged if i not in refused]
+        if in_python:
+            with self.timed("check"):
+                good += self._check_in_python(sorted(in_python), employers, refused)
+        good.sort()
+        if good:
+            with self.timed("value dates"):
+                good = self._refuse_settled(good)
+        if good:
+            self._post_staged(good, employers)
+
+    def _stage_text(self, staged: list[int], employers: dict[Path, Employer]) -> Iterator[str]:
+        for index in staged:
+            p = self.outcomes[index][0]
+            assert p.stage is not None
+            prefix = f"{index}\t{employers[p.path].pk}\t"
+            yield prefix + p.stage.replace("\n", "\n" + prefix) + "\n"
+            p.stage = None  # posted from the table from here on
+
+    def _screen(self) -> set[int]:
+        """The staged rows with their accounts (``_RESOLVED``); the lists any of whose rows
+        ``check_rows`` would refuse against its account: not found, another employer's, ID
+        number or name not the holder's, an account that takes no remittance, a month before
+        the opening or already paid."""
+        with connection.cursor() as cur:
+            cur.execute(f"ANALYZE {_STAGE}")
+            cur.execute(
+                f"CREATE TEMP TABLE {_RESOLVED} ON COMMIT DROP AS"
+                " SELECT s.li, s.employer_id, s.period, s.base, s.er, s.ee, s.erf, s.total,"
+                " a.id AS account_id, COALESCE(a.employer_id = s.employer_id"
+                " AND d.id_number_hash = s.id_hash AND d.name = s.name"
+                f" AND {_ACCOUNT_TAKES_REMITTANCE}"
+                " AND s.period >= EXTRACT(YEAR FROM a.opened_on) * 100"
+                " + EXTRACT(MONTH FROM a.opened_on)"
+                " AND (a.paid_through IS NULL OR a.paid_through < s.period), FALSE) AS ok"
+                f" FROM {_STAGE} s"
+                " LEFT JOIN registry_fundaccount a ON a.account_no = s.account_no"
+                " LEFT JOIN registry_depositor d ON d.id = a.depositor_id"
+            )
+            cur.execute(f"SELECT DISTINCT li FROM {_RESOLVED} WHERE NOT ok")
+            refused = {li for (li,) in cur.fetchall()}
+            if refused:
+                cur.execute(f"DELETE FROM {_RESOLVED} WHERE li = ANY(%s)", [sorted(refused)])
+        return refused
+
+    def _check_in_python(
+        self, indexes: list[int], employers: dict[Path, Employer], reread: set[int]
+    ) -> list[int]:
+        """The single path's checks for the lists the screens did not pass; the rows of those
+        without a problem join ``_RESOLVED``. Returns their indexes."""
+        current = clock.current_period()
+        limit = settings.HPF_IMPORT_MAX_BYTES
+        rows_of: dict[int, list[Row]] = {}
+        for index in indexes:
+            p, outcome = self.outcomes[index]
+            rows = p.rows
+            if index in reread or (not rows and p.n_rows):
+                again = prepare(p.path, current, limit)
+                if again.sha256 != p.sha256 or not again.fast:
+                    raise _Stale(f"{p.path} changed while importing")
+                rows = again.rows
+            rows_of[index] = rows
+        accounts = self._accounts([employers[self.outcomes[i][0].path].pk for i in indexes])
+        hasher = id_hasher()
+        good: list[int] = []
+        resolved: list[tuple[Any, ...]] = []
+        for index in indexes:
+            p, outcome = self.outcomes[index]
+            h = p.header
+            assert h is not None
+            employer = employers[p.path]
+            by_no, by_hash = accounts.get(employer.pk, ({}, {}))
+            ctx = Context(
+                employer=employer_info(employer),
+                accounts_by_no=by_no,
+                accounts_by_hash=by_hash,
+                current_period=current,
+                rules_for=_rules,
+                id_hash=hasher,
+            )
+            outcome.problems, checked = check_list(h, rows_of[index], ctx)
+            if outcome.problems:
+                continue
+            good.append(index)
+            resolved += [
+                (
+                    index,
+                    employer.pk,
+                    r.period,
+                    r.base_fen,
+                    r.employer_ratio,
+                    r.employee_ratio,
+                    r.employer_fen,
+                    r.total_fen,
+                    pk,
+                    True,
+                )
+                for r, pk in zip(rows_of[index], checked.account_ids, strict=True)
+            ]
+        BulkWriter().write(
+            _RESOLVED,
+            ("li", "employer_id", "period", "base", "er", "ee", "erf", "total", "account_id", "ok"),
+            resolved,
+        )
+        return good
+
+    def _refuse_settled(self, good: list[int]) -> list[int]:
+        """The value-date guard (``bulk.refuse_settled``) for the chunk at once, list by list
+        only if it refuses."""
+        today = clock.today()
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT li, account_id FROM {_RESOLVED} ORDER BY li")
+            by_list: dict[int, list[int]] = defaultdict(list)
+            for li, pk in cur.fetchall():
+                by_list[li].append(pk)
+        try:
+            bulk.refuse_settled(
+                [pk for i in good for pk in by_list[i]], today, reason=Reason.REMITTANCE
+            )
+            return good
+        except ValueDateSettled:
+            pass
+        kept = []
+        for index in good:
+            try:
+                bulk.refuse_settled(by_list[index], today, reason=Reason.REMITTANCE)
+            except ValueDateSettled as refusal:
+                p, outcome = self.outcomes[index]
+                assert p.header is not None
+                outcome.problems = [
+                    RowProblem(p.header.row, H_PERIOD, refusal.code, refusal.message)
+                ]
+                continue
+            kept.append(index)
+        return kept
+
+    def _post_staged(self, good: list[int], employers: dict[Path, Employer]) -> None:
+        today = clock.today()
+        now = clock.now()
+        lists = [(index, *self.outcomes[index]) for index in good]
+        with self.timed("entries"):
+            entries = JournalEntry.objects.bulk_create(
+                [
+                    JournalEntry(
+                        reason=Reason.REMITTANCE,
+                        value_date=today,
+                        period=p.header.period,
+                        source_key=f"remit:{employers[p.path].unit_no}:{p.header.period}",
+                        description=f"{format_period(p.header.period)} 汇缴清册 {p.n_rows} 人",
+                        posted_at=now,
+                        actor=self.actor.ident,
+                    )
+                    for _, p, _ in lists
+                    if p.header is not None and p.header.period is not None
+                ]
+            )
+            if len(entries) != len(lists) or any(e.pk is None for e in entries):
+                raise RuntimeError("bulk insert of journal entries did not return their ids")
+            with connection.cursor() as cur:
+                cur.execute(
+                    f"CREATE TEMP TABLE {_LISTS} (li INTEGER PRIMARY KEY, entry_id BIGINT NOT NULL,"
+                    " period INTEGER NOT NULL) ON COMMIT DROP"
+                )
+                BulkWriter().write(
+                    _LISTS,
+                    ("li", "entry_id", "period"),
+                    (
+                        (i, e.pk, p.header.period)
+                        for (i, p, _), e in zip(lists, entries, strict=True)
+                    ),  # type: ignore[union-attr]
+                )
+                cur.execute(f"ANALYZE {_LISTS}")
+                cur.execute(f"ANALYZE {_RESOLVED}")
+        with self.timed("postings"):
+            n_postings = bulk.insert_postings(
+                "SELECT l.entry_id, r.account_id, NULL::bigint, r.total, %s::date, r.period, %s,"
+                " r.employer_id, r.base, r.er, r.ee, r.erf, NULL::bigint"
+                f" FROM {_RESOLVED} r JOIN {_LISTS} l ON l.li = r.li ORDER BY r.account_id",
+                [today, Reason.REMITTANCE],
+            )
+            n_postings += bulk.insert_postings(
+                "SELECT l.entry_id, NULL::bigint, %s, -SUM(r.total)::bigint, %s::date, l.period,"
+                " %s, NULL::bigint, NULL::bigint, NULL::numeric, NULL::numeric, NULL::bigint,"
+                f" NULL::bigint FROM {_RESOLVED} r JOIN {_LISTS} l ON l.li = r.li"
+                " GROUP BY l.entry_id, l.period ORDER BY l.entry_id",
+                [CentreCode.REMITTANCE_CLEARING, today, Reason.REMITTANCE],
+            )
+        with self.timed("balances"):
+            with connection.cursor() as cur:
+                cur.execute(f"DROP TABLE IF EXISTS {_MOVED}")
+                cur.execute(
+                    f"CREATE TEMP TABLE {_MOVED} (account_id BIGINT NOT NULL,"
+                    " depositor_id BIGINT NOT NULL, balance_fen BIGINT NOT NULL,"
+                    " delta BIGINT NOT NULL, new_paid INTEGER) ON COMMIT DROP"
+                )
+            # Guarded by what the screen checked, as the account is at the UPDATE (whose row
+            # locks then hold it so until commit): an account changed since (sealed at the
+            # counter, moved to another employer, paid by another import) is not moved, the
+            # counts differ and the chunk goes back to the single path.
+            moved, balance_change = bulk.move_balances(
+                f"(SELECT r.account_id, r.total AS delta, r.period AS new_paid, r.employer_id"
+                f" FROM {_RESOLVED} r JOIN {_LISTS} l ON l.li = r.li)",
+                paid_through=True,
+                guard_sql=f" AND a.employer_id = d.employer_id AND {_ACCOUNT_TAKES_REMITTANCE}"
+                " AND (a.paid_through IS NULL OR a.paid_through < d.new_paid)",
+                returning_into=_MOVED,
+            )
+        rows = sum(p.n_rows for _, p, _ in lists)
+        if moved != rows:
+            raise _Stale(f"{rows - moved} accounts changed while importing")
+        if not self.dry_run:
+            with self.timed("notify"):
+                what = f"' ' || {outbox.sql_period('d.new_paid')} || ' 汇缴'"
+                notify_deposits(_MOVED, what, with_accounts=True)
+        for (_, p, outcome), entry in zip(lists, entries, strict=True):
+            outcome.accounts = p.n_rows
+            if self.dry_run:
+                outcome.state = ListState.DRY_RUN
+            else:
+                outcome.state = ListState.POSTED
+                outcome.entry_ids = [entry.pk]
+        with self.timed("reconcile"):
+            posted = self._posted_sums(BulkWriter(), [e.pk for e in entries])
+        header_total = sum(p.header.total_fen or 0 for _, p, _ in lists)  # type: ignore[union-attr]
+        row_total = sum(p.total_fen for _, p, _ in lists)
+        self._reconcile(
+            lists=len(lists),
+            rows=rows,
+            n_postings=n_postings,
+            header_total=header_total,
+            row_total=row_total,
+            row_employer=sum(p.employer_fen for _, p, _ in lists),
+            posted=posted,
+            balance_change=balance_change,
+        )
+        if not self.dry_run:
+            self._employers_paid([(p, employers[p.path]) for _, p, _ in lists])
 
     def _lock_employers(self) -> dict[Path, Employer]:
         """Every list's employer, locked in id order; lists whose employer is not exactly
@@ -630,9 +1022,36 @@ class _Chunk:
             cur.execute(f"DROP TABLE IF EXISTS {_MOVED}")
         with self.timed("reconcile"):
             posted = self._posted_sums(writer, [e.pk for e in entries])
+        self._reconcile(
+            lists=len(good),
+            rows=sum(len(p.rows) for p, *_ in good),
+            n_postings=n_postings,
+            header_total=header_total,
+            row_total=row_total,
+            row_employer=sum(r.employer_fen for p, *_ in good for r in p.rows),
+            posted=posted,
+            balance_change=balance_change,
+        )
+        if not self.dry_run:
+            self._employers_paid([(p, employer) for p, _, employer, _ in good])
+
+    def _reconcile(
+        self,
+        *,
+        lists: int,
+        rows: int,
+        n_postings: int,
+        header_total: int,
+        row_total: int,
+        row_employer: int,
+        posted: dict[str, int],
+        balance_change: int,
+    ) -> None:
+        """Header totals = row totals = postings = balance movement, before commit; a
+        difference is a bug and rolls the chunk back."""
         self.totals = {
-            "lists_posted": len(good),
-            "rows_posted": sum(len(p.rows) for p, *_ in good),
+            "lists_posted": lists,
+            "rows_posted": rows,
             "postings": n_postings,
             "header_total_fen": header_total,
             "row_total_fen": row_total,
@@ -641,25 +1060,23 @@ class _Chunk:
             "entries_net_fen": posted["net"],
             "balance_change_fen": balance_change,
         }
-        row_employer = sum(r.employer_fen for p, *_ in good for r in p.rows)
         if not (
             header_total == row_total == posted["personal"] == balance_change
             and posted["employer"] == row_employer
             and posted["net"] == 0
-            and posted["count"] == n_postings
+            and posted["count"] == n_postings == rows + lists
         ):
             raise RuntimeError(f"remittance batch does not reconcile: {self.totals}")
-        if not self.dry_run:
-            by_period: dict[int, list[int]] = defaultdict(list)
-            for p, _, employer, _ in good:
-                assert p.header is not None
-                assert p.header.period is not None
-                by_period[p.header.period].append(employer.pk)
-            for period, ids in by_period.items():
-                for start in range(0, len(ids), _IN):
-                    Employer.objects.filter(pk__in=ids[start : start + _IN]).update(
-                        paid_through=period
-                    )
+
+    def _employers_paid(self, lists: list[tuple[Prepared, Employer]]) -> None:
+        by_period: dict[int, list[int]] = defaultdict(list)
+        for p, employer in lists:
+            assert p.header is not None
+            assert p.header.period is not None
+            by_period[p.header.period].append(employer.pk)
+        for period, ids in by_period.items():
+            for start in range(0, len(ids), _IN):
+                Employer.objects.filter(pk__in=ids[start : start + _IN]).update(paid_through=period)
 
     def _move_balances(self, deltas: dict[int, int], new_paid: dict[int, int]) -> int:
         """The ledger's balance UPDATE, guarded: an account whose status, freeze, paid-through
