@@ -3,23 +3,36 @@
 ``remittance_import`` spends a fixed cost on every list (its own run, transaction,
 employer lock, account query, entry, COPY, balance update, list record and audit row): for the
 city's ~40,000 lists a month that is most of the time. ``remittance_import_batch`` takes many
-files and does that fixed work once per *chunk* of lists (``chunk_rows`` rows, 50,000 by
-default), with exactly the single-list rules:
+files and does that fixed work once per *chunk* of lists (``chunk_rows`` rows: 200,000 staged,
+50,000 with the rows checked in Python), with exactly the single-list rules:
 
 1. Every file is read and its rows checked on their own (``hpf.remittance.parse`` /
    ``validate.read_header`` / ``read_rows`` / ``check_totals``) — in ``workers`` processes,
    one chunk ahead of the database work.
 2. One durable transaction per chunk locks the chunk's employers (``SELECT … FOR UPDATE`` in
-   id order, as the single path does, so two imports of one employer still have one winner),
-   refuses files already posted, loads the employers' accounts in one query and checks every
-   list against them (``check_employer`` / ``check_rows``, the single path's functions).
-3. The lists without a problem are posted together: their journal entries in one INSERT,
-   every posting in one COPY, every account's balance and paid-through in one UPDATE that
-   re-checks, row by row, that the account is still as it was read (status, freeze, paid-through,
-   employer) — the UPDATE's row locks then hold it so until commit. An account changed in
-   between (a seal at the counter, a move) makes the counts differ: the chunk is rolled back
-   and its lists go through the single path, which locks and reports properly.
-4. A reconciliation per chunk (header totals = row totals = postings = balance movement) runs
+   id order, as the single path does, so two imports of one employer still have one winner)
+   and refuses files already posted.
+3. The rows are checked against the accounts. **Staged** (PostgreSQL, the default there): the
+   readers also run the checks that need no account (``validate.policy_screen``: ratios,
+   bases, shares; one row per account number) and hash the ID numbers, and hand each list
+   back as COPY text; the chunk COPYs every row into a staging table and one join with the
+   accounts and depositors finds the lists with a row ``check_rows`` would refuse (account not
+   found or another employer's, ID number or name not the holder's, an account that takes no
+   remittance, a month before its opening or already paid). Only those lists — and those the
+   readers' screen did not pass, or whose employer never paid — are checked row by row in
+   Python (``check_list``, the single path's function, which words every problem), so a bad
+   list gets exactly the single path's codes and messages. **In Python** (SQLite, or
+   ``staged=False``): the employers' accounts are loaded in one query and every list is
+   checked by ``check_list``.
+4. The lists without a problem are posted together through ``hpf.ledger.bulk``: their journal
+   entries in one INSERT, the postings by INSERT … SELECT from the staging table (COPY of
+   Python rows when checked in Python), every account's balance and paid-through in one UPDATE
+   that re-checks, row by row, that the account still takes the money (staged: the screen's
+   conditions as the account is now; in Python: status, freeze, paid-through and employer as
+   read) — the UPDATE's row locks then hold it so until commit. An account changed in between
+   (a seal at the counter, a move) makes the counts differ: the chunk is rolled back and its
+   lists go through the single path, which locks and reports properly.
+5. A reconciliation per chunk (header totals = row totals = postings = balance movement) runs
    before commit; a difference is a bug and rolls the chunk back. Then the list records, the
    employers' paid-through and one audit event for the chunk are written in the same
    transaction, so a crash leaves a chunk either wholly posted or not at all; a rerun refuses
@@ -97,7 +110,11 @@ from hpf.remittance.validate import (
     read_rows,
 )
 
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 50_000  # rows checked in Python
+# Staged, a chunk's rows cost the importer a few bytes of COPY text each and the database one
+# join per chunk: larger chunks spread the fixed work (the joins' scans of the accounts, the
+# lists' entries and records) over more rows.
+STAGED_CHUNK_ROWS = 200_000
 _DELTA = "hpf_batch_delta"
 # PostgreSQL: the accounts the balance UPDATE moved, as it returned them (depositor and new
 # balance), so that the chunk's notifications need no second join with the accounts.
@@ -279,7 +296,7 @@ def remittance_import_batch(
     *,
     actor: Actor,
     dry_run: bool = False,
-    chunk_rows: int = CHUNK_ROWS,
+    chunk_rows: int | None = None,
     workers: int = 0,
     pause_ms: int = 0,
     on_list: Callable[[Path, ImportOutcome], None] | None = None,
@@ -293,6 +310,8 @@ def remittance_import_batch(
         staged = connection.vendor == "postgresql"
     elif staged and connection.vendor != "postgresql":
         raise ValueError("the staged import needs PostgreSQL")
+    if chunk_rows is None:
+        chunk_rows = STAGED_CHUNK_ROWS if staged else CHUNK_ROWS
     result = BatchOutcome()
     current = clock.current_period()
     limit = settings.HPF_IMPORT_MAX_BYTES
