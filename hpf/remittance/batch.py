@@ -122,10 +122,9 @@ _MOVED = "hpf_batch_moved"
 _ENTRIES = "hpf_batch_entries"
 _IN = 2_000  # ids per IN (…) list
 # The staged path's tables, dropped at the chunk's commit or rollback: the lists' rows as the
-# readers staged them; the rows with their accounts and whether the accounts allow them; the
-# lists to post with their entries.
+# readers staged them; the lists to post with their entries (and ``_MOVED``: what the balance
+# UPDATE moved, row by row).
 _STAGE = "hpf_batch_stage"
-_RESOLVED = "hpf_batch_resolved"
 _LISTS = "hpf_batch_lists"
 _STAGE_COLUMNS = (
     "li",
@@ -595,9 +594,12 @@ class _Chunk:
     def _check_and_post_staged(
         self, employers: dict[Path, Employer], posted_before: dict[str, tuple[int, Any]]
     ) -> None:
-        """Rows COPYed into a staging table, checked against the accounts in one join, posted
-        by INSERT … SELECT and one guarded balance UPDATE. Only lists the screens do not pass
-        are checked row by row in Python (``check_list``), which words their problems."""
+        """Rows COPYed into a staging table; the balance UPDATE joins them to the accounts by
+        account number and moves only accounts that take them (the checks ``check_rows``
+        makes against an account, in SQL); a list with a row that did not move is taken out
+        and checked row by row in Python (``check_list``), which words its problems, and the
+        UPDATE is made again without it. The postings are then INSERTed from what the UPDATE
+        returned."""
         current = clock.current_period()
         hasher = id_hasher()
         staged: list[int] = []  # indexes into self.outcomes, the lists' ``li``
@@ -625,7 +627,7 @@ class _Chunk:
             else:
                 in_python.append(index)
         with connection.cursor() as cur:
-            for table in (_STAGE, _RESOLVED, _LISTS):  # left by a test's enclosing transaction
+            for table in (_STAGE, _MOVED, _LISTS):  # left by a test's enclosing transaction
                 cur.execute(f"DROP TABLE IF EXISTS {table}")
             cur.execute(
                 f"CREATE TEMP TABLE {_STAGE} (li INTEGER NOT NULL, employer_id BIGINT NOT NULL,"
@@ -634,21 +636,33 @@ class _Chunk:
                 " er NUMERIC NOT NULL, ee NUMERIC NOT NULL, erf BIGINT NOT NULL,"
                 " total BIGINT NOT NULL) ON COMMIT DROP"
             )
+            cur.execute(
+                f"CREATE TEMP TABLE {_MOVED} (account_id BIGINT NOT NULL,"
+                " depositor_id BIGINT NOT NULL, balance_fen BIGINT NOT NULL,"
+                " delta BIGINT NOT NULL, new_paid INTEGER, li INTEGER NOT NULL,"
+                " employer_id BIGINT NOT NULL, base BIGINT NOT NULL, er NUMERIC NOT NULL,"
+                " ee NUMERIC NOT NULL, erf BIGINT NOT NULL) ON COMMIT DROP"
+            )
         with self.timed("stage"):
             BulkWriter().write_text(_STAGE, _STAGE_COLUMNS, self._stage_text(staged, employers))
-        with self.timed("screen"):
-            refused = self._screen()
-        in_python += [i for i in staged if i in refused]
-        good = [i for i in staged if i not in refused]
+        good = set(staged)
         if in_python:
             with self.timed("check"):
-                good += self._check_in_python(sorted(in_python), employers, refused)
-        good.sort()
+                good |= self._check_in_python(sorted(in_python), employers)
+        with self.timed("balances"):
+            refused = self._move(good) if good else set()
+        if refused:
+            good -= refused
+            with self.timed("check"):
+                with connection.cursor() as cur:
+                    cur.execute(f"DELETE FROM {_STAGE} WHERE li = ANY(%s)", [sorted(refused)])
+                if self._check_in_python(sorted(refused), employers, reread=True):
+                    raise _Stale("a list the accounts refused passed the checks")
+            with self.timed("balances"):
+                if good and self._move(good):
+                    raise _Stale("accounts changed while importing")
         if good:
-            with self.timed("value dates"):
-                good = self._refuse_settled(good)
-        if good:
-            self._post_staged(good, employers)
+            self._post_staged(sorted(good), employers)
 
     def _stage_text(self, staged: list[int], employers: dict[Path, Employer]) -> Iterator[str]:
         for index in staged:
@@ -658,44 +672,53 @@ class _Chunk:
             yield prefix + p.stage.replace("\n", "\n" + prefix) + "\n"
             p.stage = None  # posted from the table from here on
 
-    def _screen(self) -> set[int]:
-        """The staged rows with their accounts (``_RESOLVED``); the lists any of whose rows
-        ``check_rows`` would refuse against its account: not found, another employer's, ID
-        number or name not the holder's, an account that takes no remittance, a month before
-        the opening or already paid."""
-        with connection.cursor() as cur:
-            cur.execute(f"ANALYZE {_STAGE}")
-            cur.execute(
-                f"CREATE TEMP TABLE {_RESOLVED} ON COMMIT DROP AS"
-                " SELECT s.li, s.employer_id, s.period, s.base, s.er, s.ee, s.erf, s.total,"
-                " a.id AS account_id, COALESCE(a.employer_id = s.employer_id"
-                " AND d.id_number_hash = s.id_hash AND d.name = s.name"
-                f" AND {_ACCOUNT_TAKES_REMITTANCE}"
-                " AND s.period >= EXTRACT(YEAR FROM a.opened_on) * 100"
+    def _move(self, good: set[int]) -> set[int]:
+        """The balance UPDATE of every staged row, in a savepoint; the lists with a row whose
+        account did not move — not found, another employer's, ID number or name not the
+        holder's, an account that takes no remittance, a month before its opening or already
+        paid — or that the value-date guard refuses, are returned and the savepoint rolled
+        back; else what moved stays in ``_MOVED``."""
+        refused: set[int] = set()
+        with transaction.atomic():
+            with connection.cursor() as cur:
+                cur.execute(f"ANALYZE {_STAGE}")
+            bulk.move_balances(
+                f"(SELECT s.*, s.total AS delta, s.period AS new_paid FROM {_STAGE} s)",
+                paid_through=True,
+                match_sql="a.account_no = d.account_no",
+                guard_sql=f" AND a.employer_id = d.employer_id AND {_ACCOUNT_TAKES_REMITTANCE}"
+                " AND d.period >= EXTRACT(YEAR FROM a.opened_on) * 100"
                 " + EXTRACT(MONTH FROM a.opened_on)"
-                " AND (a.paid_through IS NULL OR a.paid_through < s.period), FALSE) AS ok"
-                f" FROM {_STAGE} s"
-                " LEFT JOIN registry_fundaccount a ON a.account_no = s.account_no"
-                " LEFT JOIN registry_depositor d ON d.id = a.depositor_id"
+                " AND (a.paid_through IS NULL OR a.paid_through < d.period)"
+                " AND EXISTS (SELECT 1 FROM registry_depositor p WHERE p.id = a.depositor_id"
+                " AND p.id_number_hash = d.id_hash AND p.name = d.name)",
+                returning_into=_MOVED,
+                returning_extra=("d.li", "d.employer_id", "d.base", "d.er", "d.ee", "d.erf"),
             )
-            cur.execute(f"SELECT DISTINCT li FROM {_RESOLVED} WHERE NOT ok")
-            refused = {li for (li,) in cur.fetchall()}
+            with connection.cursor() as cur:
+                cur.execute(f"SELECT li, COUNT(*) FROM {_MOVED} GROUP BY li")
+                moved = dict(cur.fetchall())
+            for index in good:
+                if moved.get(index, 0) != self.outcomes[index][0].n_rows:
+                    refused.add(index)
+            if not refused:
+                refused = self._refuse_settled(good)
             if refused:
-                cur.execute(f"DELETE FROM {_RESOLVED} WHERE li = ANY(%s)", [sorted(refused)])
+                transaction.set_rollback(True)
         return refused
 
     def _check_in_python(
-        self, indexes: list[int], employers: dict[Path, Employer], reread: set[int]
-    ) -> list[int]:
+        self, indexes: list[int], employers: dict[Path, Employer], *, reread: bool = False
+    ) -> set[int]:
         """The single path's checks for the lists the screens did not pass; the rows of those
-        without a problem join ``_RESOLVED``. Returns their indexes."""
+        without a problem join the staging table. Returns their indexes."""
         current = clock.current_period()
         limit = settings.HPF_IMPORT_MAX_BYTES
         rows_of: dict[int, list[Row]] = {}
         for index in indexes:
             p, outcome = self.outcomes[index]
             rows = p.rows
-            if index in reread or (not rows and p.n_rows):
+            if reread or (not rows and p.n_rows):
                 again = prepare(p.path, current, limit)
                 if again.sha256 != p.sha256 or not again.fast:
                     raise _Stale(f"{p.path} changed while importing")
@@ -703,12 +726,14 @@ class _Chunk:
             rows_of[index] = rows
         accounts = self._accounts([employers[self.outcomes[i][0].path].pk for i in indexes])
         hasher = id_hasher()
-        good: list[int] = []
-        resolved: list[tuple[Any, ...]] = []
+        good: set[int] = set()
+        staged: list[tuple[Any, ...]] = []
         for index in indexes:
             p, outcome = self.outcomes[index]
             h = p.header
             assert h is not None
+            if outcome.problems:  # refused by the value-date guard
+                continue
             employer = employers[p.path]
             by_no, by_hash = accounts.get(employer.pk, ({}, {}))
             ctx = Context(
@@ -722,35 +747,35 @@ class _Chunk:
             outcome.problems, checked = check_list(h, rows_of[index], ctx)
             if outcome.problems:
                 continue
-            good.append(index)
-            resolved += [
-                (
-                    index,
-                    employer.pk,
-                    r.period,
-                    r.base_fen,
-                    r.employer_ratio,
-                    r.employee_ratio,
-                    r.employer_fen,
-                    r.total_fen,
-                    pk,
-                    True,
+            good.add(index)
+            by_pk = {info.pk: info for info in by_no.values()}
+            for r, pk in zip(rows_of[index], checked.account_ids, strict=True):
+                info = by_pk[pk]  # a row found by ID number is staged by its account's number
+                staged.append(
+                    (
+                        index,
+                        employer.pk,
+                        r.row,
+                        info.account_no,
+                        info.id_hash,
+                        info.name,
+                        r.period,
+                        r.base_fen,
+                        r.employer_ratio,
+                        r.employee_ratio,
+                        r.employer_fen,
+                        r.total_fen,
+                    )
                 )
-                for r, pk in zip(rows_of[index], checked.account_ids, strict=True)
-            ]
-        BulkWriter().write(
-            _RESOLVED,
-            ("li", "employer_id", "period", "base", "er", "ee", "erf", "total", "account_id", "ok"),
-            resolved,
-        )
+        BulkWriter().write(_STAGE, _STAGE_COLUMNS, staged)
         return good
 
-    def _refuse_settled(self, good: list[int]) -> list[int]:
-        """The value-date guard (``bulk.refuse_settled``) for the chunk at once, list by list
-        only if it refuses."""
+    def _refuse_settled(self, good: set[int]) -> set[int]:
+        """The value-date guard (``bulk.refuse_settled``) for the chunk's moved accounts at
+        once, list by list only if it refuses; the lists it refuses get its problem."""
         today = clock.today()
         with connection.cursor() as cur:
-            cur.execute(f"SELECT li, account_id FROM {_RESOLVED} ORDER BY li")
+            cur.execute(f"SELECT li, account_id FROM {_MOVED}")
             by_list: dict[int, list[int]] = defaultdict(list)
             for li, pk in cur.fetchall():
                 by_list[li].append(pk)
@@ -758,10 +783,10 @@ class _Chunk:
             bulk.refuse_settled(
                 [pk for i in good for pk in by_list[i]], today, reason=Reason.REMITTANCE
             )
-            return good
+            return set()
         except ValueDateSettled:
             pass
-        kept = []
+        refused = set()
         for index in good:
             try:
                 bulk.refuse_settled(by_list[index], today, reason=Reason.REMITTANCE)
@@ -771,9 +796,8 @@ class _Chunk:
                 outcome.problems = [
                     RowProblem(p.header.row, H_PERIOD, refusal.code, refusal.message)
                 ]
-                continue
-            kept.append(index)
-        return kept
+                refused.add(index)
+        return refused
 
     def _post_staged(self, good: list[int], employers: dict[Path, Employer]) -> None:
         today = clock.today()
@@ -806,46 +830,29 @@ class _Chunk:
                     _LISTS,
                     ("li", "entry_id", "period"),
                     (
-                        (i, e.pk, p.header.period)
+                        (i, e.pk, p.header.period)  # type: ignore[union-attr]
                         for (i, p, _), e in zip(lists, entries, strict=True)
-                    ),  # type: ignore[union-attr]
+                    ),
                 )
                 cur.execute(f"ANALYZE {_LISTS}")
-                cur.execute(f"ANALYZE {_RESOLVED}")
+                cur.execute(f"ANALYZE {_MOVED}")
         with self.timed("postings"):
             n_postings = bulk.insert_postings(
-                "SELECT l.entry_id, r.account_id, NULL::bigint, r.total, %s::date, r.period, %s,"
-                " r.employer_id, r.base, r.er, r.ee, r.erf, NULL::bigint"
-                f" FROM {_RESOLVED} r JOIN {_LISTS} l ON l.li = r.li ORDER BY r.account_id",
+                "SELECT l.entry_id, m.account_id, NULL::bigint, m.delta, %s::date, m.new_paid,"
+                " %s, m.employer_id, m.base, m.er, m.ee, m.erf, NULL::bigint"
+                f" FROM {_MOVED} m JOIN {_LISTS} l ON l.li = m.li ORDER BY m.account_id",
                 [today, Reason.REMITTANCE],
             )
             n_postings += bulk.insert_postings(
-                "SELECT l.entry_id, NULL::bigint, %s, -SUM(r.total)::bigint, %s::date, l.period,"
+                "SELECT l.entry_id, NULL::bigint, %s, -SUM(m.delta)::bigint, %s::date, l.period,"
                 " %s, NULL::bigint, NULL::bigint, NULL::numeric, NULL::numeric, NULL::bigint,"
-                f" NULL::bigint FROM {_RESOLVED} r JOIN {_LISTS} l ON l.li = r.li"
+                f" NULL::bigint FROM {_MOVED} m JOIN {_LISTS} l ON l.li = m.li"
                 " GROUP BY l.entry_id, l.period ORDER BY l.entry_id",
                 [CentreCode.REMITTANCE_CLEARING, today, Reason.REMITTANCE],
             )
-        with self.timed("balances"):
-            with connection.cursor() as cur:
-                cur.execute(f"DROP TABLE IF EXISTS {_MOVED}")
-                cur.execute(
-                    f"CREATE TEMP TABLE {_MOVED} (account_id BIGINT NOT NULL,"
-                    " depositor_id BIGINT NOT NULL, balance_fen BIGINT NOT NULL,"
-                    " delta BIGINT NOT NULL, new_paid INTEGER) ON COMMIT DROP"
-                )
-            # Guarded by what the screen checked, as the account is at the UPDATE (whose row
-            # locks then hold it so until commit): an account changed since (sealed at the
-            # counter, moved to another employer, paid by another import) is not moved, the
-            # counts differ and the chunk goes back to the single path.
-            moved, balance_change = bulk.move_balances(
-                f"(SELECT r.account_id, r.total AS delta, r.period AS new_paid, r.employer_id"
-                f" FROM {_RESOLVED} r JOIN {_LISTS} l ON l.li = r.li)",
-                paid_through=True,
-                guard_sql=f" AND a.employer_id = d.employer_id AND {_ACCOUNT_TAKES_REMITTANCE}"
-                " AND (a.paid_through IS NULL OR a.paid_through < d.new_paid)",
-                returning_into=_MOVED,
-            )
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT COUNT(*), COALESCE(SUM(delta), 0) FROM {_MOVED}")
+            moved, balance_change = (int(v) for v in cur.fetchone())
         rows = sum(p.n_rows for _, p, _ in lists)
         if moved != rows:
             raise _Stale(f"{rows - moved} accounts changed while importing")

@@ -59,7 +59,7 @@ def test_staged_lists_post_set_based(
     b = write(tmp_path, "b.csv", employer2, [row_for(third, base="8000.00", ratio="0.08")])
     result = remittance_import_batch([a, b], actor=actor, staged=True)
     assert [o.state for _, o in result.outcomes] == ["POSTED", "POSTED"]
-    assert "screen" in result.seconds and "check" not in result.seconds  # no row in Python
+    assert "stage" in result.seconds and "check" not in result.seconds  # no row in Python
     assert result.fallbacks == 0
     assert balances(owner, other, third) == [
         (720_000 + 240_000, 202611),
@@ -160,25 +160,56 @@ def test_a_rerun_refuses_the_staged_files_as_duplicates(
 
 
 @pytest.mark.django_db
-def test_an_account_changed_after_the_screen_sends_the_chunk_down_the_single_path(
+def test_an_account_changed_after_staging_is_refused_by_the_update_and_reported(
     tmp_path, due, employer, employer2, owner, other, third, actor, monkeypatch, ledger_violations
 ):
-    """An account sealed between the screen and the balance UPDATE (as a counter clerk would,
-    here in the same transaction): the guarded UPDATE misses it, the chunk rolls back whole
-    (the seal with it) and the single path posts each list once."""
+    """An account sealed after the rows were staged (as a counter clerk would, here in the
+    same transaction): the balance UPDATE does not move it, its list is checked again in
+    Python and refused with the single path's problem, the other list posts."""
     a = write(tmp_path, "a.csv", employer, [row_for(owner), row_for(other)])
     b = write(tmp_path, "b.csv", employer2, [row_for(third, base="8000.00", ratio="0.08")])
-    real = batch._Chunk._screen
+    real = batch._Chunk._move
 
-    def screen_then_seal(self: Any) -> set[int]:
-        refused = real(self)
+    def seal_then_move(self: Any, good: set[int]) -> set[int]:
         with connection.cursor() as cur:
             cur.execute(
                 "UPDATE registry_fundaccount SET status = 'SEALED' WHERE id = %s", [other.pk]
             )
-        return refused
+        return real(self, good)
 
-    monkeypatch.setattr(batch._Chunk, "_screen", screen_then_seal)
+    monkeypatch.setattr(batch._Chunk, "_move", seal_then_move)
+    result = remittance_import_batch([a, b], actor=actor, staged=True)
+    assert result.fallbacks == 0
+    outcome = dict(result.outcomes)
+    assert outcome[a].state == "REJECTED"
+    assert {p.code for p in outcome[a].problems} == {"ACCOUNT_SEALED"}
+    assert outcome[b].state == "POSTED"
+    assert balances(owner, other, third) == [
+        (720_000, 202610),
+        (0, None),
+        (128_000, 202611),
+    ]
+    assert ledger_violations() == []
+
+
+@pytest.mark.django_db
+def test_a_list_the_update_refuses_but_python_passes_sends_the_chunk_to_the_single_path(
+    tmp_path, due, employer, employer2, owner, other, third, actor, monkeypatch, ledger_violations
+):
+    """The UPDATE and the Python checks disagree (an account changed and changed back, or a
+    bug): the chunk is rolled back whole and the single path, which locks, decides each list."""
+    a = write(tmp_path, "a.csv", employer, [row_for(owner), row_for(other)])
+    b = write(tmp_path, "b.csv", employer2, [row_for(third, base="8000.00", ratio="0.08")])
+    real = batch._Chunk._move
+    calls: list[int] = []
+
+    def refuse_first(self: Any, good: set[int]) -> set[int]:
+        calls.append(1)
+        if len(calls) > 1:
+            return real(self, good)
+        return {min(good)}
+
+    monkeypatch.setattr(batch._Chunk, "_move", refuse_first)
     result = remittance_import_batch([a, b], actor=actor, staged=True)
     assert (result.chunks, result.fallbacks) == (1, 2)
     assert [o.state for _, o in result.outcomes] == ["POSTED", "POSTED"]
