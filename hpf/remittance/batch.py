@@ -455,10 +455,14 @@ def _prepared_groups(
                 for i in range(0, len(group), step)
             ]
 
-        pending = submit(groups[0])
+        # The first group is shared with this process, which would otherwise only wait.
+        first = groups[0]
+        own = len(first) // (workers + 1)
+        pending = submit(first[own:])
         for index in range(len(groups)):
             following = submit(groups[index + 1]) if index + 1 < len(groups) else []
-            yield [p for future in pending for p in future.result()]
+            mine = _prepare_many(first[:own], current, limit, staged) if index == 0 else []
+            yield mine + [p for future in pending for p in future.result()]
             pending = following
 
 
@@ -681,7 +685,7 @@ class _Chunk:
         refused: set[int] = set()
         with transaction.atomic():
             with connection.cursor() as cur:
-                cur.execute(f"ANALYZE {_STAGE}")
+                cur.execute(f"ANALYZE {_STAGE} (li)")  # its size; the other columns are keys
             bulk.move_balances(
                 f"(SELECT s.*, s.total AS delta, s.period AS new_paid FROM {_STAGE} s)",
                 paid_through=True,
@@ -835,7 +839,7 @@ class _Chunk:
                     ),
                 )
                 cur.execute(f"ANALYZE {_LISTS}")
-                cur.execute(f"ANALYZE {_MOVED}")
+                cur.execute(f"ANALYZE {_MOVED} (li)")
         with self.timed("postings"):
             n_postings = bulk.insert_postings(
                 "SELECT l.entry_id, m.account_id, NULL::bigint, m.delta, %s::date, m.new_paid,"
