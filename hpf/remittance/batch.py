@@ -532,8 +532,8 @@ class _Chunk:
         plan_for_keyed_batches()
         if self.staged:
             with connection.cursor() as cur:
-                # The staged rows' joins as one in-memory hash each (the default 4 MB
-                # spills a chunk's 50,000 rows to disk in batches).
+                # The staged rows' joins as one in-memory hash each (with the default 4 MB
+                # a chunk's hash spills to disk in batches).
                 cur.execute("SET LOCAL work_mem = '64MB'")
         with self.timed("lock"):
             employers = self._lock_employers()
