@@ -841,18 +841,24 @@ class _Chunk:
                 cur.execute(f"ANALYZE {_LISTS}")
                 cur.execute(f"ANALYZE {_MOVED} (li)")
         with self.timed("postings"):
+            # One statement (one run of the ledger's reference check): a posting per moved
+            # row in account order, then each list's clearing line.
             n_postings = bulk.insert_postings(
-                "SELECT l.entry_id, m.account_id, NULL::bigint, m.delta, %s::date, m.new_paid,"
-                " %s, m.employer_id, m.base, m.er, m.ee, m.erf, NULL::bigint"
-                f" FROM {_MOVED} m JOIN {_LISTS} l ON l.li = m.li ORDER BY m.account_id",
-                [today, Reason.REMITTANCE],
-            )
-            n_postings += bulk.insert_postings(
-                "SELECT l.entry_id, NULL::bigint, %s, -SUM(m.delta)::bigint, %s::date, l.period,"
-                " %s, NULL::bigint, NULL::bigint, NULL::numeric, NULL::numeric, NULL::bigint,"
-                f" NULL::bigint FROM {_MOVED} m JOIN {_LISTS} l ON l.li = m.li"
-                " GROUP BY l.entry_id, l.period ORDER BY l.entry_id",
-                [CentreCode.REMITTANCE_CLEARING, today, Reason.REMITTANCE],
+                "SELECT l.entry_id, m.account_id, NULL::text, m.delta, %s::date, m.new_paid,"
+                " %s::text, m.employer_id, m.base, m.er, m.ee, m.erf, NULL::bigint"
+                f" FROM {_MOVED} m JOIN {_LISTS} l ON l.li = m.li"
+                " UNION ALL SELECT l.entry_id, NULL::bigint, %s::text, -SUM(m.delta)::bigint,"
+                " %s::date, l.period, %s::text, NULL::bigint, NULL::bigint, NULL::numeric,"
+                " NULL::numeric, NULL::bigint, NULL::bigint"
+                f" FROM {_MOVED} m JOIN {_LISTS} l ON l.li = m.li GROUP BY l.entry_id, l.period"
+                " ORDER BY 2, 1",
+                [
+                    today,
+                    Reason.REMITTANCE,
+                    CentreCode.REMITTANCE_CLEARING,
+                    today,
+                    Reason.REMITTANCE,
+                ],
             )
         with connection.cursor() as cur:
             cur.execute(f"SELECT COUNT(*), COALESCE(SUM(delta), 0) FROM {_MOVED}")
