@@ -879,8 +879,12 @@ class _Chunk:
                 outcome.entry_ids = [entry.pk]
         with self.timed("reconcile"):
             posted = self._posted_sums(BulkWriter(), [e.pk for e in entries])
-        header_total = sum(p.header.total_fen or 0 for _, p, _ in lists)  # type: ignore[union-attr]
-        row_total = sum(p.total_fen for _, p, _ in lists)
+        header_total = 0
+        row_total = 0
+        for _, staged_list, _ in lists:
+            assert staged_list.header is not None
+            header_total += staged_list.header.total_fen or 0
+            row_total += staged_list.total_fen
         self._reconcile(
             lists=len(lists),
             rows=rows,

@@ -559,8 +559,9 @@ def policy_screen(
     ratios: set[tuple[Decimal, Decimal]] = set()
     for r in rows:
         key = (r.period, r.employer_ratio, r.employee_ratio)
-        terms = cache.get(key, False)
-        if terms is False:
+        if key in cache:
+            terms = cache[key]
+        else:
             terms = cache[key] = _screen_terms(*key, rules_for)
             ratios.add((r.employer_ratio, r.employee_ratio))
         if terms is None:
