@@ -12,8 +12,8 @@ table — each figure, its baseline measured in the same run, the ratio, the goa
      same rows; the 30 June settlement against the bare balance-days aggregate and against
      its own write floor (one interest posting and one settlement row per account INSERTed and
      the balances UPDATEd in plain SQL, rolled back), both measured right before it;
-     ``hpf check-ledger`` against a bare scan of the postings measured right before it on the
-     same copy (``bench.deepcheck``); the
+     ``hpf check-ledger`` (median of 3) against a bare scan of the postings measured right
+     before it on the same copy (median of 3; ``bench.deepcheck``); the
      portal's overview against the audited one-account read (``bench.portal``: saturated
      and paced at 200/s); the kiosk inquiry paced at 100/s
      against ``/healthz`` paced the same (``bench.kiosk``); 200 simultaneous 12329 calls
@@ -301,7 +301,7 @@ def measure(args: argparse.Namespace) -> Run:
             run.fig["settle_line"] = out.strip().splitlines()[-2]
 
         def ledger_checks() -> None:
-            run.fig["checks"] = checks("postgres", url, env, 1, deep=False)
+            run.fig["checks"] = checks("postgres", url, env, 3, deep=False)
 
         def deep_checks() -> None:
             started = time.perf_counter()
