@@ -44,7 +44,7 @@ def _render(self: TranslateNode, context: Any) -> str:
         # As Django does: the percent signs doubled in template text are restored.
         is_safe = isinstance(value, SafeData)
         value = value.replace("%%", "%")
-        value = mark_safe(value) if is_safe else value
+        value = mark_safe(value) if is_safe else value  # noqa: S308 - safe before, as in Django
         if len(_cache) >= LIMIT:
             _cache.clear()
         _cache[key] = value
