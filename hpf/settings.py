@@ -525,6 +525,10 @@ HPF_CASE_FREEZE_CONFIRM_HOURS = env_int("HPF_CASE_FREEZE_CONFIRM_HOURS", default
 # event older than HPF_AUDIT_MAX_LINK_LAG_S (the linker, ``hpf link-audit --follow``, is not
 # running).
 HPF_AUDIT_LINK_INTERVAL_MS = env_int("HPF_AUDIT_LINK_INTERVAL_MS", default=200, low=0, high=60_000)
+# HPF_AUDIT_LINK_AFTER_COMMIT=0: requests never link (where ``hpf link-audit --follow`` runs
+# beside the application servers, as deploy/ and ``make demo`` run it), so no page view waits
+# for a link; events then wait up to the linker's interval (1 s) for their place in the chain.
+HPF_AUDIT_LINK_AFTER_COMMIT = env_bool("HPF_AUDIT_LINK_AFTER_COMMIT", default=True)
 HPF_AUDIT_MAX_LINK_LAG_S = env_int("HPF_AUDIT_MAX_LINK_LAG_S", default=300, low=1, high=7 * 86400)
 
 # Partner channels (hpf.partners, hpf.channels.kiosk). The kiosk page's stand-in card reader

@@ -367,6 +367,29 @@ def test_linking_after_commit_never_fails_the_request(
     assert "linking after commit failed" in caplog.text
 
 
+def test_no_linking_after_commit_where_the_linker_runs(
+    link_now, settings, django_capture_on_commit_callbacks
+):
+    settings.HPF_AUDIT_LINK_AFTER_COMMIT = False
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        event = record(1)
+    assert callbacks == []
+    assert AuditEvent.objects.get(pk=event.pk).seq is None
+    assert link_pending() == 1
+
+
+def test_the_recorded_event_is_the_row_written():
+    """``record_event`` writes with one plain INSERT: the row read back is the event returned,
+    field for field, and its seal holds."""
+    event = record(3)
+    row = AuditEvent.objects.get(pk=event.pk)
+    names = [f.attname for f in AuditEvent._meta.concrete_fields]
+    assert [getattr(row, n) for n in names] == [getattr(event, n) for n in names]
+    assert row.seq is None and row.prev_hash == row.hash == ""
+    assert services.seal(row) == row.seal
+    assert not event._state.adding
+
+
 # ------------------------------------------------------------------------ hpf link-audit
 
 
