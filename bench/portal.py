@@ -180,7 +180,7 @@ ids = list(
 top = FundAccount.objects.order_by("-pk").values_list("pk", flat=True).first()
 step = max(1, top // (want["sessions"] * 2))
 sample = list(
-    FundAccount.objects.filter(status="ACTIVE", opened_on__lt="2024-06-01", balance_fen__gt=0)
+    FundAccount.objects.filter(status="ACTIVE", opened_on__lte="2024-06-01", balance_fen__gt=0)
     .extra(where=[f"id %% {step} = 0"])
     .exclude(pk__in=want["accounts"])
     .order_by("pk")
@@ -365,6 +365,18 @@ def main() -> None:
     parser.add_argument("--thirty", type=int, default=200)
     parser.add_argument("--sessions", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker (more than 1: the gthread worker class)",
+    )
+    parser.add_argument(
+        "--link-in-request",
+        action="store_true",
+        help="requests link the audit chain after their commit, as without the linker "
+        "(default: hpf link-audit --follow beside gunicorn, HPF_AUDIT_LINK_AFTER_COMMIT=0)",
+    )
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--rate", type=int, default=200)
     parser.add_argument("--duration", type=int, default=15)
@@ -415,18 +427,32 @@ def main() -> None:
         scenarios = {k: v for k, v in scenarios.items() if any(s in k for s in keep)}
 
     port = free_port()
+    server_env = {**env, "HPF_DB_CONN_MAX_AGE": "60"}
+    linker = None
+    if not args.link_in_request:
+        # The dedicated linker, as deploy/ and `make demo` run it: no request waits for a link.
+        server_env["HPF_AUDIT_LINK_AFTER_COMMIT"] = "0"
+        linker = subprocess.Popen(
+            [HPF, "link-audit", "--follow", "--interval", "1"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    threads = ["--threads", str(args.threads)] if args.threads > 1 else []
     server = subprocess.Popen(
         [
             GUNICORN,
             "hpf.wsgi",
             "--workers",
             str(args.workers),
+            *threads,
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
         ],
-        env={**env, "HPF_DB_CONN_MAX_AGE": "60"},
+        env=server_env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -454,12 +480,17 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+        if linker is not None:
+            linker.terminate()
+            linker.wait(timeout=20)
 
     def med(name: str, mode: str, attr: str) -> float:
         return statistics.median(getattr(x, attr) for x in results[(name, mode)])
 
     print(
-        f"\nmedians of {args.repeat} runs of {args.duration} s, gunicorn {args.workers} workers, "
+        f"\nmedians of {args.repeat} runs of {args.duration} s, gunicorn {args.workers} workers "
+        f"× {args.threads} thread(s), audit linked "
+        f"{'in the requests' if args.link_in_request else 'by hpf link-audit --follow'}, "
         f"wrk 1 thread {args.connections} connections, {len(two)} two-year and {len(old)} "
         f"thirty-year signed-in depositors"
     )

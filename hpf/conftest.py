@@ -574,19 +574,53 @@ def flushable_db(transactional_db: None, centre_accounts: None) -> Iterator[None
         assert cur.fetchone()[0] >= len(guards)
 
 
+# The sizes of the pages the browser journeys open, as Playwright's context options. Journeys
+# that check a page on a desktop and on a phone are parametrized over SIZES (their test ids);
+# the other sizes are those of older journeys and of particular screens.
+PAGE_SIZES: dict[str, dict[str, Any]] = {
+    "desktop": {"viewport": {"width": 1366, "height": 900}},
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+    "small-phone": {
+        "viewport": {"width": 360, "height": 780},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+    "app-web-view": {"viewport": {"width": 360, "height": 640}},  # 一部手机办事通's
+    "kiosk": {"viewport": {"width": 1080, "height": 1920}, "has_touch": True},
+}
+SIZES = ("desktop", "phone")
+
+
 @pytest.fixture
-def browser_context(
+def sized_page(
     chromium: Any, live_server: Any, flushable_db: None, settings: Any
-) -> Iterator[Callable[[], Any]]:
-    """``new_page()``: a page in a fresh browser context (its own cookies) on the live server.
-    Cookies are not ``Secure`` here: the live server speaks plain HTTP."""
+) -> Iterator[Callable[..., Any]]:
+    """``sized_page(size, **context_options)``: a page in a fresh browser context (its own
+    cookies) on the live server, the size one of ``PAGE_SIZES`` — ``"desktop"`` (1366 × 900),
+    ``"phone"`` (390 × 844, touch, 2× pixels), ``"small-phone"`` (360 × 780, likewise), the
+    government app's web view (360 × 640) or the bank kiosk's touch screen (1080 × 1920);
+    ``context_options`` (a locale, a user agent, another viewport …) go to Playwright's
+    ``new_context`` over the size's own. Cookies are not ``Secure`` here: the live server
+    speaks plain HTTP. The contexts are closed and the database flushed after the test."""
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     contexts: list[Any] = []
 
-    def new_page() -> Any:
+    def new_page(size: str, **context_options: Any) -> Any:
         context = chromium.new_context(
-            base_url=live_server.url, locale="zh-CN", viewport={"width": 1366, "height": 900}
+            **{
+                "base_url": live_server.url,
+                "locale": "zh-CN",
+                "accept_downloads": True,
+                **PAGE_SIZES[size],
+                **context_options,
+            }
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
@@ -595,6 +629,29 @@ def browser_context(
     yield new_page
     for context in contexts:
         context.close()
+
+
+def screenshot(page: Any, name: str, *, full_page: bool = True) -> None:
+    """Save what ``page`` shows as ``$HPF_VAR_DIR/screenshots/<name>.png``, to look at."""
+    from django.conf import settings
+
+    shots = Path(settings.VAR_DIR) / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / f"{name}.png"), full_page=full_page)
+
+
+def no_sideways_scroll(page: Any) -> None:
+    """The page itself never scrolls sideways (wide tables scroll inside their box)."""
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), (
+        "the page scrolls sideways"
+    )
+
+
+def fits(page: Any, size: str) -> None:
+    """Nothing on the page is wider than the ``size``'s viewport."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    limit = PAGE_SIZES[size]["viewport"]["width"]
+    assert width <= limit, f"{width}px wide on the {size}"
 
 
 def browser_sign_in(page: Any, member: Any) -> None:
@@ -605,35 +662,6 @@ def browser_sign_in(page: Any, member: Any) -> None:
     page.get_by_role("button", name="下一步").click()
     page.get_by_label("动态验证码（6 位数字）").fill(staff_totp_code(member))
     page.get_by_role("button", name="登录").click()
-
-
-@pytest.fixture
-def phone_context(
-    chromium: Any, live_server: Any, flushable_db: None, settings: Any
-) -> Iterator[Callable[..., Any]]:
-    """``new_page(width=360)``: a page in a fresh touch-screen browser context the size of a
-    small phone (360 × 780 CSS px) on the live server."""
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    contexts: list[Any] = []
-
-    def new_page(width: int = 360) -> Any:
-        context = chromium.new_context(
-            base_url=live_server.url,
-            locale="zh-CN",
-            viewport={"width": width, "height": 780},
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            accept_downloads=True,
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield new_page
-    for context in contexts:
-        context.close()
 
 
 def depositor_session(store: Any, depositor_id: int) -> None:

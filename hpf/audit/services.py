@@ -50,11 +50,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection, connections, router, transaction
-from django.db.models import Count, Min
+from django.db.models import Count, Field, Min
 
 from hpf.audit.models import AuditChainHead, AuditEvent, Channel
 from hpf.common import clock
@@ -220,13 +220,14 @@ def _insert_plan(alias: str) -> tuple[str, tuple[Any, ...], bool]:
     database returns the new id from the statement itself (PostgreSQL, SQLite ≥ 3.35)."""
     db = connections[alias]
     meta = AuditEvent._meta
-    fields = tuple(meta.get_field(name) for name in _INSERT_COLUMNS)
+    fields = tuple(cast("Field[Any, Any]", meta.get_field(name)) for name in _INSERT_COLUMNS)
+    pk_column = str(meta.pk.column) if meta.pk is not None else "id"
     quote = db.ops.quote_name
     returning = bool(db.features.can_return_columns_from_insert)
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(str(f.column)) for f in fields)})"
         f" VALUES ({', '.join(['%s'] * len(fields))})"
-        + (f" RETURNING {quote(meta.pk.column)}" if returning else "")
+        + (f" RETURNING {quote(pk_column)}" if returning else "")
     )
     return sql, fields, returning
 

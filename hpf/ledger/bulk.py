@@ -143,6 +143,8 @@ def move_balances(
     guard_sql: str = "",
     guard_params: Sequence[Any] = (),
     returning_into: str | None = None,
+    returning_extra: Sequence[str] = (),
+    match_sql: str = "d.account_id = a.id",
 ) -> tuple[int, int]:
     """The one balance UPDATE: every account ``d.account_id`` of ``source_sql`` (a table
     name or a parenthesised SELECT with ``account_id`` and ``delta``, and ``new_paid`` with
@@ -152,21 +154,24 @@ def move_balances(
     caller sees in the count. Returns (accounts moved, fen moved).
 
     With ``returning_into`` (PostgreSQL; a table with columns account_id, depositor_id,
-    balance_fen, delta, new_paid) what was moved is kept as the UPDATE returned it, so the
-    notifications need not read the accounts again.
+    balance_fen, delta, new_paid, then one per ``returning_extra`` expression) what was moved
+    is kept as the UPDATE returned it, so the notifications (and the staged import's postings)
+    need not read the accounts again. ``match_sql`` (PostgreSQL) joins the source to the
+    accounts some other way than by ``d.account_id`` (the staged import: by account number).
     """
     paid = ", paid_through = COALESCE(d.new_paid, a.paid_through)" if paid_through else ""
     update = (
         f"UPDATE registry_fundaccount AS a SET balance_fen = a.balance_fen + d.delta{paid}"
-        f" FROM {source_sql} d WHERE d.account_id = a.id {guard_sql}"
+        f" FROM {source_sql} d WHERE {match_sql} {guard_sql}"
     )
     all_params = [*params, *guard_params]
     with connection.cursor() as cur:
         if returning_into is not None and connection.vendor == "postgresql":
             new_paid = "d.new_paid" if paid_through else "NULL::integer"
+            extra = "".join(f", {column}" for column in returning_extra)
             cur.execute(
                 f"WITH moved AS ({update} RETURNING a.id, a.depositor_id, a.balance_fen,"
-                f" d.delta, {new_paid}) INSERT INTO {returning_into} SELECT * FROM moved",
+                f" d.delta, {new_paid}{extra}) INSERT INTO {returning_into} SELECT * FROM moved",
                 all_params,
             )
             cur.execute(f"SELECT COUNT(*), COALESCE(SUM(delta), 0) FROM {returning_into}")

@@ -152,7 +152,8 @@ def _sql_interest_year(column: str, shift: int) -> str:
     later, ``shift`` being the days from the settlement day to 31 December (184 for 30 June),
     so 1 July moves into the next year and 30 June stays — cheaper than comparing month-days."""
     if connection.vendor == "postgresql":
-        return f"CAST(EXTRACT(YEAR FROM {column} + {shift}) AS INTEGER)"
+        # date_part (a float) rather than EXTRACT (a numeric): half the cost per posting.
+        return f"CAST(date_part('year', {column} + {shift}) AS INTEGER)"
     return f"CAST(strftime('%Y', {column}, '+{shift} days') AS INTEGER)"
 
 
@@ -181,12 +182,23 @@ def single_rate_interest_sql(carried: str, fen_days: str, rate: Decimal, days_in
 def _build_year_figures() -> None:
     """chk_deep_year: per account and interest year, the sum of the year's movements, the sum
     of amount × day number over them, and the carried balance at the year's start — one pass
-    over the postings.  Every settlement's (account, year) gets a row, postings or not."""
+    over the postings.  Every settlement's (account, year) gets a row, postings or not.
+
+    On PostgreSQL its hash table is given room in memory: with the default 4 MB it spills
+    to disk in dozens of batches (a city's accounts times its years of groups)."""
     settlement = get_policy().interest.settlement_date(2001)  # not a leap year: fixed shift
     year = _sql_interest_year("p.value_date", (dt.date(2001, 12, 31) - settlement).days)
     ordinal = _sql_ordinal("p.value_date")
     scan = sequential_scan()
     with connection.cursor() as cur:
+        restore: dict[str, str] = {}
+        local = "LOCAL " if connection.in_atomic_block else ""
+        if connection.vendor == "postgresql":
+            wanted = {"work_mem": "256MB", "jit": "off"}
+            cur.execute("SELECT " + ", ".join(f"current_setting('{n}')" for n in wanted))
+            restore = dict(zip(wanted, cur.fetchone(), strict=True))
+            for name, value in wanted.items():
+                cur.execute(f"SET {local}{name} = %s", [value])
         cur.execute("DROP TABLE IF EXISTS chk_deep_year")
         cur.execute(
             f"""CREATE TEMP TABLE chk_deep_year AS
@@ -212,6 +224,8 @@ def _build_year_figures() -> None:
                  GROUP BY account_id, iy
               ) y"""
         )
+        for name, value in restore.items():
+            cur.execute(f"SET {local}{name} = %s", [value])
         cur.execute("CREATE INDEX chk_deep_year_key ON chk_deep_year (account_id, iy)")
         cur.execute("ANALYZE chk_deep_year")
 
@@ -410,32 +424,43 @@ def repayments_against_schedule(scratch: Scratch) -> Iterator[Violation]:
                 inst = schedule[no - 1]
                 late = (_date(paid_on) - inst.due_date).days
                 want_pen = penalty_fen(inst.payment_fen, inst.annual_rate, late, factor)
+                due_d, p_fen, i_fen, pen = _date(due), int(p_fen), int(i_fen), int(pen)
+                receivable, income = int(receivable), int(income)
+                if (
+                    due_d == inst.due_date
+                    and p_fen == inst.principal_fen
+                    and i_fen == inst.interest_fen
+                    and pen == want_pen
+                    and receivable == p_fen
+                    and income == i_fen + pen
+                ):
+                    continue  # the usual case: no text is built for it
                 problems = [
                     text
                     for bad, text in (
-                        (_date(due) != inst.due_date, f"due {due} ≠ schedule {inst.due_date}"),
+                        (due_d != inst.due_date, f"due {due} ≠ schedule {inst.due_date}"),
                         (
-                            int(p_fen) != inst.principal_fen,
-                            f"principal {format_yuan(int(p_fen))} ≠ schedule "
+                            p_fen != inst.principal_fen,
+                            f"principal {format_yuan(p_fen)} ≠ schedule "
                             f"{format_yuan(inst.principal_fen)}",
                         ),
                         (
-                            int(i_fen) != inst.interest_fen,
-                            f"interest {format_yuan(int(i_fen))} ≠ schedule "
+                            i_fen != inst.interest_fen,
+                            f"interest {format_yuan(i_fen)} ≠ schedule "
                             f"{format_yuan(inst.interest_fen)}",
                         ),
                         (
-                            int(pen) != want_pen,
-                            f"penalty {format_yuan(int(pen))} ≠ {format_yuan(want_pen)} for "
+                            pen != want_pen,
+                            f"penalty {format_yuan(pen)} ≠ {format_yuan(want_pen)} for "
                             f"{max(late, 0)} days late",
                         ),
                         (
-                            int(receivable) != int(p_fen),
-                            f"entry posts {format_yuan(int(receivable))} of principal",
+                            receivable != p_fen,
+                            f"entry posts {format_yuan(receivable)} of principal",
                         ),
                         (
-                            int(income) != int(i_fen) + int(pen),
-                            f"entry posts {format_yuan(int(income))} of interest and penalty",
+                            income != i_fen + pen,
+                            f"entry posts {format_yuan(income)} of interest and penalty",
                         ),
                     )
                     if bad

@@ -3,23 +3,36 @@
 ``remittance_import`` spends a fixed cost on every list (its own run, transaction,
 employer lock, account query, entry, COPY, balance update, list record and audit row): for the
 city's ~40,000 lists a month that is most of the time. ``remittance_import_batch`` takes many
-files and does that fixed work once per *chunk* of lists (``chunk_rows`` rows, 50,000 by
-default), with exactly the single-list rules:
+files and does that fixed work once per *chunk* of lists (``chunk_rows`` rows: 200,000 staged,
+50,000 with the rows checked in Python), with exactly the single-list rules:
 
 1. Every file is read and its rows checked on their own (``hpf.remittance.parse`` /
    ``validate.read_header`` / ``read_rows`` / ``check_totals``) — in ``workers`` processes,
    one chunk ahead of the database work.
 2. One durable transaction per chunk locks the chunk's employers (``SELECT … FOR UPDATE`` in
-   id order, as the single path does, so two imports of one employer still have one winner),
-   refuses files already posted, loads the employers' accounts in one query and checks every
-   list against them (``check_employer`` / ``check_rows``, the single path's functions).
-3. The lists without a problem are posted together: their journal entries in one INSERT,
-   every posting in one COPY, every account's balance and paid-through in one UPDATE that
-   re-checks, row by row, that the account is still as it was read (status, freeze, paid-through,
-   employer) — the UPDATE's row locks then hold it so until commit. An account changed in
-   between (a seal at the counter, a move) makes the counts differ: the chunk is rolled back
-   and its lists go through the single path, which locks and reports properly.
-4. A reconciliation per chunk (header totals = row totals = postings = balance movement) runs
+   id order, as the single path does, so two imports of one employer still have one winner)
+   and refuses files already posted.
+3. The rows are checked against the accounts. **Staged** (PostgreSQL, the default there): the
+   readers also run the checks that need no account (``validate.policy_screen``: ratios,
+   bases, shares; one row per account number) and hash the ID numbers, and hand each list
+   back as COPY text; the chunk COPYs every row into a staging table and one join with the
+   accounts and depositors finds the lists with a row ``check_rows`` would refuse (account not
+   found or another employer's, ID number or name not the holder's, an account that takes no
+   remittance, a month before its opening or already paid). Only those lists — and those the
+   readers' screen did not pass, or whose employer never paid — are checked row by row in
+   Python (``check_list``, the single path's function, which words every problem), so a bad
+   list gets exactly the single path's codes and messages. **In Python** (SQLite, or
+   ``staged=False``): the employers' accounts are loaded in one query and every list is
+   checked by ``check_list``.
+4. The lists without a problem are posted together through ``hpf.ledger.bulk``: their journal
+   entries in one INSERT, the postings by INSERT … SELECT from the staging table (COPY of
+   Python rows when checked in Python), every account's balance and paid-through in one UPDATE
+   that re-checks, row by row, that the account still takes the money (staged: the screen's
+   conditions as the account is now; in Python: status, freeze, paid-through and employer as
+   read) — the UPDATE's row locks then hold it so until commit. An account changed in between
+   (a seal at the counter, a move) makes the counts differ: the chunk is rolled back and its
+   lists go through the single path, which locks and reports properly.
+5. A reconciliation per chunk (header totals = row totals = postings = balance movement) runs
    before commit; a difference is a bug and rolls the chunk back. Then the list records, the
    employers' paid-through and one audit event for the chunk are written in the same
    transaction, so a crash leaves a chunk either wholly posted or not at all; a rerun refuses
@@ -35,11 +48,13 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +63,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from hpf.audit.services import Actor, record_event
+from hpf.calc.eligibility import CLOSED, FROZEN, NO_MOVEMENT, SEALED
 from hpf.calc.periods import format_period
 from hpf.common import clock
 from hpf.common import notify as outbox
@@ -87,23 +103,59 @@ from hpf.remittance.validate import (
     Context,
     Header,
     Row,
+    check_employer,
     check_totals,
+    policy_screen,
     read_header,
     read_rows,
 )
 
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 50_000  # rows checked in Python
+# Staged, a chunk's rows cost the importer a few bytes of COPY text each and the database one
+# join per chunk: larger chunks spread the fixed work (the joins' scans of the accounts, the
+# lists' entries and records) over more rows.
+STAGED_CHUNK_ROWS = 200_000
 _DELTA = "hpf_batch_delta"
 # PostgreSQL: the accounts the balance UPDATE moved, as it returned them (depositor and new
 # balance), so that the chunk's notifications need no second join with the accounts.
 _MOVED = "hpf_batch_moved"
 _ENTRIES = "hpf_batch_entries"
 _IN = 2_000  # ids per IN (…) list
+# The staged path's tables, dropped at the chunk's commit or rollback: the lists' rows as the
+# readers staged them; the lists to post with their entries (and ``_MOVED``: what the balance
+# UPDATE moved, row by row).
+_STAGE = "hpf_batch_stage"
+_LISTS = "hpf_batch_lists"
+_STAGE_COLUMNS = (
+    "li",
+    "employer_id",
+    "row_no",
+    "account_no",
+    "id_hash",
+    "name",
+    "period",
+    "base",
+    "er",
+    "ee",
+    "erf",
+    "total",
+)
+# What ``hpf.calc.eligibility.deposit_refusal(…, remittance=True)`` lets in, for the account
+# ``a``: not closed, not frozen without movement, not sealed (nor frozen from sealed).
+_ACCOUNT_TAKES_REMITTANCE = (
+    f"a.status <> '{CLOSED}' AND NOT (a.status = '{FROZEN}' AND a.freeze_mode = '{NO_MOVEMENT}')"
+    f" AND a.status <> '{SEALED}' AND a.status_before_freeze IS DISTINCT FROM '{SEALED}'"
+)
 
 
 @dataclass(slots=True)
 class Prepared:
-    """One file read and checked on its own (no database), as a worker hands it back."""
+    """One file read and checked on its own (no database), as a worker hands it back.
+
+    Staged (PostgreSQL), a list whose rows pass every check that needs no account
+    (``screened``) comes back as ``stage``: its rows as COPY text for the staging table (row,
+    account number, ID hash, name, period, base, ratios, shares), without ``rows``; the other
+    lists keep ``rows`` for the Python checks."""
 
     path: Path
     sha256: str
@@ -112,6 +164,11 @@ class Prepared:
     rows: list[Row]
     n_rows: int
     problems: list[RowProblem]
+    employer_fen: int = 0
+    employee_fen: int = 0
+    total_fen: int = 0
+    stage: str | None = None
+    ratios: frozenset[tuple[Decimal, Decimal]] = frozenset()
 
     @property
     def fast(self) -> bool:
@@ -136,9 +193,9 @@ class Prepared:
             unit_no=h.unit_no,
             period=h.period,
             rows=self.n_rows,
-            employer_fen=sum(r.employer_fen for r in self.rows),
-            employee_fen=sum(r.employee_fen for r in self.rows),
-            total_fen=sum(r.total_fen for r in self.rows),
+            employer_fen=self.employer_fen,
+            employee_fen=self.employee_fen,
+            total_fen=self.total_fen,
         )
 
 
@@ -158,7 +215,7 @@ class BatchOutcome:
         return [o for _, o in self.outcomes if o.state == ListState.POSTED]
 
 
-def prepare(path: Path, current_period: int, max_bytes: int) -> Prepared:
+def prepare(path: Path, current_period: int, max_bytes: int, staged: bool = False) -> Prepared:
     """Read and check one file without the database (runs in a worker process)."""
     size = path.stat().st_size
     if size > max_bytes:
@@ -175,11 +232,59 @@ def prepare(path: Path, current_period: int, max_bytes: int) -> Prepared:
     problems += row_problems
     n_rows = len(parsed.rows)
     problems += check_totals(header, rows, n_rows, complete=len(rows) == n_rows)
-    return Prepared(path, sha, size, header, rows, n_rows, problems)
+    prepared = Prepared(
+        path,
+        sha,
+        size,
+        header,
+        rows,
+        n_rows,
+        problems,
+        sum(r.employer_fen for r in rows),
+        sum(r.employee_fen for r in rows),
+        sum(r.total_fen for r in rows),
+    )
+    if staged and prepared.fast:
+        _stage(prepared)
+    return prepared
 
 
-def _prepare_many(paths: Sequence[Path], current_period: int, max_bytes: int) -> list[Prepared]:
-    return [prepare(p, current_period, max_bytes) for p in paths]
+def _stage(p: Prepared) -> None:
+    """Turn a list whose rows pass the checks that need no account into staging text: every
+    row names an account number (once), and ``policy_screen`` finds nothing. The ID numbers
+    are hashed here, as the registry keeps them."""
+    rows = p.rows
+    numbers = {r.account_no for r in rows}
+    if "" in numbers or len(numbers) != len(rows):
+        return
+    clean, ratios = policy_screen(rows, _rules)
+    if not clean:
+        return
+    hashed = id_hasher()
+    lines = []
+    for number, account_no, id_number, name, period, base, er, ee, erf, _, total in rows:
+        if _COPY_SPECIAL.search(name) or _COPY_SPECIAL.search(account_no):
+            name, account_no = _copy_escape(name), _copy_escape(account_no)
+        lines.append(
+            f"{number}\t{account_no}\t{hashed(id_number)}\t{name}\t{period}\t{base}"
+            f"\t{er}\t{ee}\t{erf}\t{total}"
+        )
+    p.stage = "\n".join(lines)
+    p.ratios = frozenset(ratios)
+    p.rows = []
+
+
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+
+
+def _copy_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _prepare_many(
+    paths: Sequence[Path], current_period: int, max_bytes: int, staged: bool = False
+) -> list[Prepared]:
+    return [prepare(p, current_period, max_bytes, staged) for p in paths]
 
 
 # ---------------------------------------------------------------------------- entry point
@@ -190,13 +295,22 @@ def remittance_import_batch(
     *,
     actor: Actor,
     dry_run: bool = False,
-    chunk_rows: int = CHUNK_ROWS,
+    chunk_rows: int | None = None,
     workers: int = 0,
     pause_ms: int = 0,
     on_list: Callable[[Path, ImportOutcome], None] | None = None,
+    staged: bool | None = None,
 ) -> BatchOutcome:
     """Import ``paths`` (see the module docstring). ``workers`` processes read the files
-    (0: in this process); ``on_list`` is called once per file as its outcome is known."""
+    (0: in this process); ``on_list`` is called once per file as its outcome is known.
+    ``staged`` (default: on PostgreSQL) checks and posts the lists set-based from a staging
+    table; without it every row is checked in Python."""
+    if staged is None:
+        staged = connection.vendor == "postgresql"
+    elif staged and connection.vendor != "postgresql":
+        raise ValueError("the staged import needs PostgreSQL")
+    if chunk_rows is None:
+        chunk_rows = STAGED_CHUNK_ROWS if staged else CHUNK_ROWS
     result = BatchOutcome()
     current = clock.current_period()
     limit = settings.HPF_IMPORT_MAX_BYTES
@@ -222,7 +336,7 @@ def remittance_import_batch(
             on_list(path, outcome)
 
     try:
-        reading = _prepared_groups(groups, current, limit, workers)
+        reading = _prepared_groups(groups, current, limit, workers, staged)
         while True:
             with phases.timed("read (waiting for files)"):
                 prepared = next(reading, None)
@@ -230,7 +344,7 @@ def remittance_import_batch(
                 break
             fast, slow = _split(prepared)
             if fast:
-                chunk = _Chunk(fast, actor, run, dry_run=dry_run)
+                chunk = _Chunk(fast, actor, run, dry_run=dry_run, staged=staged)
                 slow += chunk.post()
                 result.chunks += 1
                 for key, value in chunk.totals.items():
@@ -303,8 +417,11 @@ def _rejected_note(files: int, rejected: Sequence[ImportOutcome]) -> str:
 
 def _groups(paths: Sequence[Path], chunk_rows: int) -> list[list[Path]]:
     """Files in groups of about ``chunk_rows`` rows, sized from the files' bytes (a list
-    row is 80–120 bytes) so that grouping needs no second read."""
-    budget = max(1, chunk_rows) * 100
+    row is 80–120 bytes) so that grouping needs no second read. The first groups are smaller
+    (an eighth, a quarter, a half): the database waits only for the first to be read, and
+    the readers stay a group ahead from then on."""
+    full = max(1, chunk_rows) * 100
+    budget = max(1, full // 8)
     groups: list[list[Path]] = []
     current: list[Path] = []
     size = 0
@@ -314,18 +431,19 @@ def _groups(paths: Sequence[Path], chunk_rows: int) -> list[list[Path]]:
         if size >= budget:
             groups.append(current)
             current, size = [], 0
+            budget = min(full, budget * 2)
     if current:
         groups.append(current)
     return groups
 
 
 def _prepared_groups(
-    groups: list[list[Path]], current: int, limit: int, workers: int
+    groups: list[list[Path]], current: int, limit: int, workers: int, staged: bool
 ) -> Iterator[list[Prepared]]:
     """The groups read and checked, one group ahead of the caller when ``workers`` > 0."""
     if workers <= 0 or len(groups) < 2:
         for group in groups:
-            yield _prepare_many(group, current, limit)
+            yield _prepare_many(group, current, limit, staged)
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -333,14 +451,18 @@ def _prepared_groups(
         def submit(group: list[Path]) -> list[Future[list[Prepared]]]:
             step = max(1, -(-len(group) // workers))
             return [
-                pool.submit(_prepare_many, group[i : i + step], current, limit)
+                pool.submit(_prepare_many, group[i : i + step], current, limit, staged)
                 for i in range(0, len(group), step)
             ]
 
-        pending = submit(groups[0])
+        # The first group is shared with this process, which would otherwise only wait.
+        first = groups[0]
+        own = len(first) // (workers + 1)
+        pending = submit(first[own:])
         for index in range(len(groups)):
             following = submit(groups[index + 1]) if index + 1 < len(groups) else []
-            yield [p for future in pending for p in future.result()]
+            mine = _prepare_many(first[:own], current, limit, staged) if index == 0 else []
+            yield mine + [p for future in pending for p in future.result()]
             pending = following
 
 
@@ -372,8 +494,11 @@ class _Stale(Exception):
 
 
 class _Chunk:
-    def __init__(self, lists: list[Prepared], actor: Actor, run: BatchRun, *, dry_run: bool):
+    def __init__(
+        self, lists: list[Prepared], actor: Actor, run: BatchRun, *, dry_run: bool, staged: bool
+    ):
         self.lists = lists
+        self.staged = staged
         self.sent_back: list[Prepared] = []
         self.matched: dict[Path, int] = {}
         self.read_state: dict[int, tuple[Any, ...]] = {}
@@ -405,9 +530,20 @@ class _Chunk:
 
     def _check_and_post(self) -> None:
         plan_for_keyed_batches()
+        if self.staged:
+            with connection.cursor() as cur:
+                # The staged rows' joins as one in-memory hash each (with the default 4 MB
+                # a chunk's hash spills to disk in batches).
+                cur.execute("SET LOCAL work_mem = '64MB'")
         with self.timed("lock"):
             employers = self._lock_employers()
             posted_before = self._posted_before()
+        if self.staged:
+            self._check_and_post_staged(employers, posted_before)
+            if not self.dry_run:
+                with self.timed("records"):
+                    self._write_records()
+            return
         with self.timed("accounts"):
             accounts = self._accounts([e.pk for e in employers.values()])
         hasher = id_hasher()
@@ -456,6 +592,311 @@ class _Chunk:
         if not self.dry_run:
             with self.timed("records"):
                 self._write_records()
+
+    # -- the staged path (PostgreSQL)
+
+    def _check_and_post_staged(
+        self, employers: dict[Path, Employer], posted_before: dict[str, tuple[int, Any]]
+    ) -> None:
+        """Rows COPYed into a staging table; the balance UPDATE joins them to the accounts by
+        account number and moves only accounts that take them (the checks ``check_rows``
+        makes against an account, in SQL); a list with a row that did not move is taken out
+        and checked row by row in Python (``check_list``), which words its problems, and the
+        UPDATE is made again without it. The postings are then INSERTed from what the UPDATE
+        returned."""
+        current = clock.current_period()
+        hasher = id_hasher()
+        staged: list[int] = []  # indexes into self.outcomes, the lists' ``li``
+        in_python: list[int] = []
+        for p in self.lists:
+            h = p.header
+            assert h is not None
+            outcome = p.outcome(ListState.REJECTED)
+            index = len(self.outcomes)
+            self.outcomes.append((p, outcome))
+            employer = employers[p.path]
+            outcome.unit_no = employer.unit_no
+            earlier = posted_before.get(p.sha256)
+            if earlier is not None:
+                outcome.problems = [duplicate_problem(*earlier)]
+                continue
+            info = employer_info(employer)
+            if (
+                p.stage is not None
+                and info.paid_through is not None
+                and p.ratios == {(info.employer_ratio, info.employee_ratio)}
+                and not check_employer(h, Context(info, {}, {}, current, _rules, hasher))
+            ):
+                staged.append(index)
+            else:
+                in_python.append(index)
+        with connection.cursor() as cur:
+            for table in (_STAGE, _MOVED, _LISTS):  # left by a test's enclosing transaction
+                cur.execute(f"DROP TABLE IF EXISTS {table}")
+            cur.execute(
+                f"CREATE TEMP TABLE {_STAGE} (li INTEGER NOT NULL, employer_id BIGINT NOT NULL,"
+                " row_no INTEGER NOT NULL, account_no TEXT NOT NULL, id_hash TEXT NOT NULL,"
+                " name TEXT NOT NULL, period INTEGER NOT NULL, base BIGINT NOT NULL,"
+                " er NUMERIC NOT NULL, ee NUMERIC NOT NULL, erf BIGINT NOT NULL,"
+                " total BIGINT NOT NULL) ON COMMIT DROP"
+            )
+            cur.execute(
+                f"CREATE TEMP TABLE {_MOVED} (account_id BIGINT NOT NULL,"
+                " depositor_id BIGINT NOT NULL, balance_fen BIGINT NOT NULL,"
+                " delta BIGINT NOT NULL, new_paid INTEGER, li INTEGER NOT NULL,"
+                " employer_id BIGINT NOT NULL, base BIGINT NOT NULL, er NUMERIC NOT NULL,"
+                " ee NUMERIC NOT NULL, erf BIGINT NOT NULL) ON COMMIT DROP"
+            )
+        with self.timed("stage"):
+            BulkWriter().write_text(_STAGE, _STAGE_COLUMNS, self._stage_text(staged, employers))
+        good = set(staged)
+        if in_python:
+            with self.timed("check"):
+                good |= self._check_in_python(sorted(in_python), employers)
+        with self.timed("balances"):
+            refused = self._move(good) if good else set()
+        if refused:
+            good -= refused
+            with self.timed("check"):
+                with connection.cursor() as cur:
+                    cur.execute(f"DELETE FROM {_STAGE} WHERE li = ANY(%s)", [sorted(refused)])
+                if self._check_in_python(sorted(refused), employers, reread=True):
+                    raise _Stale("a list the accounts refused passed the checks")
+            with self.timed("balances"):
+                if good and self._move(good):
+                    raise _Stale("accounts changed while importing")
+        if good:
+            self._post_staged(sorted(good), employers)
+
+    def _stage_text(self, staged: list[int], employers: dict[Path, Employer]) -> Iterator[str]:
+        for index in staged:
+            p = self.outcomes[index][0]
+            assert p.stage is not None
+            prefix = f"{index}\t{employers[p.path].pk}\t"
+            yield prefix + p.stage.replace("\n", "\n" + prefix) + "\n"
+            p.stage = None  # posted from the table from here on
+
+    def _move(self, good: set[int]) -> set[int]:
+        """The balance UPDATE of every staged row, in a savepoint; the lists with a row whose
+        account did not move — not found, another employer's, ID number or name not the
+        holder's, an account that takes no remittance, a month before its opening or already
+        paid — or that the value-date guard refuses, are returned and the savepoint rolled
+        back; else what moved stays in ``_MOVED``."""
+        refused: set[int] = set()
+        with transaction.atomic():
+            with connection.cursor() as cur:
+                cur.execute(f"ANALYZE {_STAGE} (li)")  # its size; the other columns are keys
+            bulk.move_balances(
+                f"(SELECT s.*, s.total AS delta, s.period AS new_paid FROM {_STAGE} s)",
+                paid_through=True,
+                match_sql="a.account_no = d.account_no",
+                guard_sql=f" AND a.employer_id = d.employer_id AND {_ACCOUNT_TAKES_REMITTANCE}"
+                " AND d.period >= EXTRACT(YEAR FROM a.opened_on) * 100"
+                " + EXTRACT(MONTH FROM a.opened_on)"
+                " AND (a.paid_through IS NULL OR a.paid_through < d.period)"
+                " AND EXISTS (SELECT 1 FROM registry_depositor p WHERE p.id = a.depositor_id"
+                " AND p.id_number_hash = d.id_hash AND p.name = d.name)",
+                returning_into=_MOVED,
+                returning_extra=("d.li", "d.employer_id", "d.base", "d.er", "d.ee", "d.erf"),
+            )
+            with connection.cursor() as cur:
+                cur.execute(f"SELECT li, COUNT(*) FROM {_MOVED} GROUP BY li")
+                moved = dict(cur.fetchall())
+            for index in good:
+                if moved.get(index, 0) != self.outcomes[index][0].n_rows:
+                    refused.add(index)
+            if not refused:
+                refused = self._refuse_settled(good)
+            if refused:
+                transaction.set_rollback(True)
+        return refused
+
+    def _check_in_python(
+        self, indexes: list[int], employers: dict[Path, Employer], *, reread: bool = False
+    ) -> set[int]:
+        """The single path's checks for the lists the screens did not pass; the rows of those
+        without a problem join the staging table. Returns their indexes."""
+        current = clock.current_period()
+        limit = settings.HPF_IMPORT_MAX_BYTES
+        rows_of: dict[int, list[Row]] = {}
+        for index in indexes:
+            p, outcome = self.outcomes[index]
+            rows = p.rows
+            if reread or (not rows and p.n_rows):
+                again = prepare(p.path, current, limit)
+                if again.sha256 != p.sha256 or not again.fast:
+                    raise _Stale(f"{p.path} changed while importing")
+                rows = again.rows
+            rows_of[index] = rows
+        accounts = self._accounts([employers[self.outcomes[i][0].path].pk for i in indexes])
+        hasher = id_hasher()
+        good: set[int] = set()
+        staged: list[tuple[Any, ...]] = []
+        for index in indexes:
+            p, outcome = self.outcomes[index]
+            h = p.header
+            assert h is not None
+            if outcome.problems:  # refused by the value-date guard
+                continue
+            employer = employers[p.path]
+            by_no, by_hash = accounts.get(employer.pk, ({}, {}))
+            ctx = Context(
+                employer=employer_info(employer),
+                accounts_by_no=by_no,
+                accounts_by_hash=by_hash,
+                current_period=current,
+                rules_for=_rules,
+                id_hash=hasher,
+            )
+            outcome.problems, checked = check_list(h, rows_of[index], ctx)
+            if outcome.problems:
+                continue
+            good.add(index)
+            by_pk = {info.pk: info for info in by_no.values()}
+            for r, pk in zip(rows_of[index], checked.account_ids, strict=True):
+                info = by_pk[pk]  # a row found by ID number is staged by its account's number
+                staged.append(
+                    (
+                        index,
+                        employer.pk,
+                        r.row,
+                        info.account_no,
+                        info.id_hash,
+                        info.name,
+                        r.period,
+                        r.base_fen,
+                        r.employer_ratio,
+                        r.employee_ratio,
+                        r.employer_fen,
+                        r.total_fen,
+                    )
+                )
+        BulkWriter().write(_STAGE, _STAGE_COLUMNS, staged)
+        return good
+
+    def _refuse_settled(self, good: set[int]) -> set[int]:
+        """The value-date guard (``bulk.refuse_settled``) for the chunk's moved accounts at
+        once, list by list only if it refuses; the lists it refuses get its problem."""
+        today = clock.today()
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT li, account_id FROM {_MOVED}")
+            by_list: dict[int, list[int]] = defaultdict(list)
+            for li, pk in cur.fetchall():
+                by_list[li].append(pk)
+        try:
+            bulk.refuse_settled(
+                [pk for i in good for pk in by_list[i]], today, reason=Reason.REMITTANCE
+            )
+            return set()
+        except ValueDateSettled:
+            pass
+        refused = set()
+        for index in good:
+            try:
+                bulk.refuse_settled(by_list[index], today, reason=Reason.REMITTANCE)
+            except ValueDateSettled as refusal:
+                p, outcome = self.outcomes[index]
+                assert p.header is not None
+                outcome.problems = [
+                    RowProblem(p.header.row, H_PERIOD, refusal.code, refusal.message)
+                ]
+                refused.add(index)
+        return refused
+
+    def _post_staged(self, good: list[int], employers: dict[Path, Employer]) -> None:
+        today = clock.today()
+        now = clock.now()
+        lists = [(index, *self.outcomes[index]) for index in good]
+        with self.timed("entries"):
+            entries = JournalEntry.objects.bulk_create(
+                [
+                    JournalEntry(
+                        reason=Reason.REMITTANCE,
+                        value_date=today,
+                        period=p.header.period,
+                        source_key=f"remit:{employers[p.path].unit_no}:{p.header.period}",
+                        description=f"{format_period(p.header.period)} 汇缴清册 {p.n_rows} 人",
+                        posted_at=now,
+                        actor=self.actor.ident,
+                    )
+                    for _, p, _ in lists
+                    if p.header is not None and p.header.period is not None
+                ]
+            )
+            if len(entries) != len(lists) or any(e.pk is None for e in entries):
+                raise RuntimeError("bulk insert of journal entries did not return their ids")
+            with connection.cursor() as cur:
+                cur.execute(
+                    f"CREATE TEMP TABLE {_LISTS} (li INTEGER PRIMARY KEY, entry_id BIGINT NOT NULL,"
+                    " period INTEGER NOT NULL) ON COMMIT DROP"
+                )
+                BulkWriter().write(
+                    _LISTS,
+                    ("li", "entry_id", "period"),
+                    (
+                        (i, e.pk, p.header.period)  # type: ignore[union-attr]
+                        for (i, p, _), e in zip(lists, entries, strict=True)
+                    ),
+                )
+                cur.execute(f"ANALYZE {_LISTS}")
+                cur.execute(f"ANALYZE {_MOVED} (li)")
+        with self.timed("postings"):
+            # One statement (one run of the ledger's reference check): a posting per moved
+            # row in account order, then each list's clearing line.
+            n_postings = bulk.insert_postings(
+                "SELECT l.entry_id, m.account_id, NULL::text, m.delta, %s::date, m.new_paid,"
+                " %s::text, m.employer_id, m.base, m.er, m.ee, m.erf, NULL::bigint"
+                f" FROM {_MOVED} m JOIN {_LISTS} l ON l.li = m.li"
+                " UNION ALL SELECT l.entry_id, NULL::bigint, %s::text, -SUM(m.delta)::bigint,"
+                " %s::date, l.period, %s::text, NULL::bigint, NULL::bigint, NULL::numeric,"
+                " NULL::numeric, NULL::bigint, NULL::bigint"
+                f" FROM {_MOVED} m JOIN {_LISTS} l ON l.li = m.li GROUP BY l.entry_id, l.period"
+                " ORDER BY 2, 1",
+                [
+                    today,
+                    Reason.REMITTANCE,
+                    CentreCode.REMITTANCE_CLEARING,
+                    today,
+                    Reason.REMITTANCE,
+                ],
+            )
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT COUNT(*), COALESCE(SUM(delta), 0) FROM {_MOVED}")
+            moved, balance_change = (int(v) for v in cur.fetchone())
+        rows = sum(p.n_rows for _, p, _ in lists)
+        if moved != rows:
+            raise _Stale(f"{rows - moved} accounts changed while importing")
+        if not self.dry_run:
+            with self.timed("notify"):
+                what = f"' ' || {outbox.sql_period('d.new_paid')} || ' 汇缴'"
+                notify_deposits(_MOVED, what, with_accounts=True)
+        for (_, p, outcome), entry in zip(lists, entries, strict=True):
+            outcome.accounts = p.n_rows
+            if self.dry_run:
+                outcome.state = ListState.DRY_RUN
+            else:
+                outcome.state = ListState.POSTED
+                outcome.entry_ids = [entry.pk]
+        with self.timed("reconcile"):
+            posted = self._posted_sums(BulkWriter(), [e.pk for e in entries])
+        header_total = 0
+        row_total = 0
+        for _, staged_list, _ in lists:
+            assert staged_list.header is not None
+            header_total += staged_list.header.total_fen or 0
+            row_total += staged_list.total_fen
+        self._reconcile(
+            lists=len(lists),
+            rows=rows,
+            n_postings=n_postings,
+            header_total=header_total,
+            row_total=row_total,
+            row_employer=sum(p.employer_fen for _, p, _ in lists),
+            posted=posted,
+            balance_change=balance_change,
+        )
+        if not self.dry_run:
+            self._employers_paid([(p, employers[p.path]) for _, p, _ in lists])
 
     def _lock_employers(self) -> dict[Path, Employer]:
         """Every list's employer, locked in id order; lists whose employer is not exactly
@@ -630,9 +1071,36 @@ class _Chunk:
             cur.execute(f"DROP TABLE IF EXISTS {_MOVED}")
         with self.timed("reconcile"):
             posted = self._posted_sums(writer, [e.pk for e in entries])
+        self._reconcile(
+            lists=len(good),
+            rows=sum(len(p.rows) for p, *_ in good),
+            n_postings=n_postings,
+            header_total=header_total,
+            row_total=row_total,
+            row_employer=sum(r.employer_fen for p, *_ in good for r in p.rows),
+            posted=posted,
+            balance_change=balance_change,
+        )
+        if not self.dry_run:
+            self._employers_paid([(p, employer) for p, _, employer, _ in good])
+
+    def _reconcile(
+        self,
+        *,
+        lists: int,
+        rows: int,
+        n_postings: int,
+        header_total: int,
+        row_total: int,
+        row_employer: int,
+        posted: dict[str, int],
+        balance_change: int,
+    ) -> None:
+        """Header totals = row totals = postings = balance movement, before commit; a
+        difference is a bug and rolls the chunk back."""
         self.totals = {
-            "lists_posted": len(good),
-            "rows_posted": sum(len(p.rows) for p, *_ in good),
+            "lists_posted": lists,
+            "rows_posted": rows,
             "postings": n_postings,
             "header_total_fen": header_total,
             "row_total_fen": row_total,
@@ -641,25 +1109,23 @@ class _Chunk:
             "entries_net_fen": posted["net"],
             "balance_change_fen": balance_change,
         }
-        row_employer = sum(r.employer_fen for p, *_ in good for r in p.rows)
         if not (
             header_total == row_total == posted["personal"] == balance_change
             and posted["employer"] == row_employer
             and posted["net"] == 0
-            and posted["count"] == n_postings
+            and posted["count"] == n_postings == rows + lists
         ):
             raise RuntimeError(f"remittance batch does not reconcile: {self.totals}")
-        if not self.dry_run:
-            by_period: dict[int, list[int]] = defaultdict(list)
-            for p, _, employer, _ in good:
-                assert p.header is not None
-                assert p.header.period is not None
-                by_period[p.header.period].append(employer.pk)
-            for period, ids in by_period.items():
-                for start in range(0, len(ids), _IN):
-                    Employer.objects.filter(pk__in=ids[start : start + _IN]).update(
-                        paid_through=period
-                    )
+
+    def _employers_paid(self, lists: list[tuple[Prepared, Employer]]) -> None:
+        by_period: dict[int, list[int]] = defaultdict(list)
+        for p, employer in lists:
+            assert p.header is not None
+            assert p.header.period is not None
+            by_period[p.header.period].append(employer.pk)
+        for period, ids in by_period.items():
+            for start in range(0, len(ids), _IN):
+                Employer.objects.filter(pk__in=ids[start : start + _IN]).update(paid_through=period)
 
     def _move_balances(self, deltas: dict[int, int], new_paid: dict[int, int]) -> int:
         """The ledger's balance UPDATE, guarded: an account whose status, freeze, paid-through

@@ -544,6 +544,58 @@ def expected_shares(base_fen: int, terms: _Terms, er: Decimal, ee: Decimal) -> t
     return terms.shares[0](base_fen), terms.shares[1](base_fen)
 
 
+def policy_screen(
+    rows: list[Row], rules_for: Callable[[int], DepositRules]
+) -> tuple[bool, set[tuple[Decimal, Decimal]]]:
+    """Whether ``check_rows`` would find no policy or arithmetic problem in ``rows`` (ratios
+    in range, bases within the floor and cap, both shares equal to base × ratio rounded as the
+    policy says), given that the employer agreed the ratios; and the (employer, employee)
+    ratios the rows use, which the caller compares with the employer's. A screen, not a
+    report: a list it does not pass is checked by ``check_rows``, which words the problems."""
+    cache: dict[
+        tuple[int, Decimal, Decimal],
+        tuple[DepositRules, Callable[[int], int], Callable[[int], int]] | None,
+    ] = {}
+    ratios: set[tuple[Decimal, Decimal]] = set()
+    for r in rows:
+        key = (r.period, r.employer_ratio, r.employee_ratio)
+        if key in cache:
+            terms = cache[key]
+        else:
+            terms = cache[key] = _screen_terms(*key, rules_for)
+            ratios.add((r.employer_ratio, r.employee_ratio))
+        if terms is None:
+            return False, ratios
+        rules, employer_share, employee_share = terms
+        base = r.base_fen
+        if base_refusal_screen(base, rules):
+            return False, ratios
+        if employer_share(base) != r.employer_fen or employee_share(base) != r.employee_fen:
+            return False, ratios
+    return True, ratios
+
+
+def _screen_terms(
+    period: int, er: Decimal, ee: Decimal, rules_for: Callable[[int], DepositRules]
+) -> tuple[DepositRules, Callable[[int], int], Callable[[int], int]] | None:
+    try:
+        rules = rules_for(period)
+        check_ratio(er, rules, who="employer")
+        check_ratio(ee, rules, who="employee")
+        return (
+            rules,
+            share_rounder(er, unit=rules.rounding_unit, rounding=rules.rounding),
+            share_rounder(ee, unit=rules.rounding_unit, rounding=rules.rounding),
+        )
+    except CalcError:
+        return None
+
+
+def base_refusal_screen(base_fen: int, rules: DepositRules) -> bool:
+    """Whether ``base_refusal`` refuses the base (without wording why)."""
+    return base_fen < rules.base_floor_fen or base_fen > rules.base_cap_fen
+
+
 @dataclass(slots=True)
 class RowCheck:
     problems: list[RowProblem]

@@ -7,21 +7,15 @@ from __future__ import annotations
 
 import pytest
 
-from hpf.channels.casework.tests.test_browser_words import (
-    VIEWPORTS,
-    no_sideways_scroll,
-    shot,
-    sized_page,  # noqa: F401 (the fixture)
-)
 from hpf.channels.counter.tests.test_browser import open_idcheck
-from hpf.conftest import browser_sign_in
+from hpf.conftest import SIZES, browser_sign_in, no_sideways_scroll, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.parametrize("size", list(VIEWPORTS))
+@pytest.mark.parametrize("size", SIZES)
 def test_the_payoff_certificate_needs_no_loan_picking(
-    sized_page,  # noqa: F811
+    sized_page,
     paid_off_loan,
     make_staff,
     person,
@@ -39,7 +33,7 @@ def test_the_payoff_certificate_needs_no_loan_picking(
     assert loan.locator("option").all_inner_texts() == [paid_off_loan.contract_no]
     page.get_by_label("证明类型").select_option("LOAN_PAYOFF")
     no_sideways_scroll(page)
-    shot(page, f"counter-payoff-{size}")
+    screenshot(page, f"issue16-counter-payoff-{size}")
     with page.expect_download() as download:
         page.get_by_role("button", name="出具并下载 PDF").click()
     assert download.value.path().read_bytes().startswith(b"%PDF")

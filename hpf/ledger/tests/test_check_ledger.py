@@ -257,6 +257,46 @@ def test_an_entry_without_postings(city, broken_on_purpose):
     ]
 
 
+def test_entries_with_postings_are_counted_not_searched(city, broken_on_purpose):
+    """PostgreSQL: on a clean ledger the entries are proven to have postings by one count
+    (no search one by one); an entry without postings fails the count, and one with a gap
+    in the entries' ids before it too (the count proves nothing there)."""
+    from django.db import connection
+
+    from hpf.ledger.checks import Scratch, _no_empty_entries
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the fingerprints are PostgreSQL's")
+    assert _no_empty_entries(Scratch())
+    posted_at = JournalEntry.objects.order_by("pk")[0].posted_at
+
+    def empty_entry(key):
+        return JournalEntry.objects.create(
+            reason=Reason.TRANSFER_IN,
+            value_date=dt.date(2026, 11, 1),
+            source_key=key,
+            posted_at=posted_at,
+            actor="test",
+        )
+
+    first = empty_entry("test:empty")
+    assert not _no_empty_entries(Scratch())  # the count falls one short
+    with connection.cursor() as cur:  # a gap in the ids: the count no longer proves anything
+        cur.execute(
+            "SELECT setval(pg_get_serial_sequence('ledger_journalentry', 'id'), %s)",
+            [first.pk + 10],
+        )
+    second = empty_entry("test:empty-after-a-gap")
+    assert not _no_empty_entries(Scratch())
+    code, output = check_ledger()
+    assert code == 1
+    assert violations(output, "entry-balance") == [
+        f"[entry-balance] entry {entry.pk}: 0 postings sum to 0.00 yuan "
+        "(must be 0.00, at least 2 postings)"
+        for entry in (first, second)
+    ]
+
+
 def test_interest_posted_differently_from_its_settlement(city, tamper):
     """An interest posting and its other side both raised: every entry still balances, but
     the settlement no longer matches what was posted (found through the fingerprint on

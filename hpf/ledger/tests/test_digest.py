@@ -129,6 +129,20 @@ def test_a_digest_of_another_format_is_recomputed(owner):
     assert figures == _fresh(owner)
 
 
+def test_a_digest_of_the_nested_format_1_is_replaced(owner):
+    """Digests stored before format 2 (pairs nested) are computed again and stored flat."""
+    _figures(owner)
+    AccountDigest.objects.filter(account=owner).update(
+        data='{"v":1,"months":[[202608,100]],"parts":[[202608,100,0,0]],"dep":[],"wd":[],'
+        '"last":null,"since":"2026-07-01","recent":[]}'
+    )
+    with CaptureQueriesContext(connection) as queries:
+        figures = _figures(owner)
+    assert _reads_history(queries)
+    assert '"v":2' in AccountDigest.objects.get(account=owner).data
+    assert figures == _fresh(owner)
+
+
 def test_a_digest_that_cannot_be_stored_does_not_fail_the_read(owner, monkeypatch):
     monkeypatch.setattr(digest_module, "_WRITE_SQL", "INSERT INTO no_such_table VALUES (%s)")
     assert _figures(owner) == _fresh(owner)

@@ -192,7 +192,8 @@ def test_an_account_changed_after_reading_sends_the_chunk_down_the_single_path(
     """What the chunk read of an account is no longer what the database holds (as when a
     counter clerk seals it in between): the guarded UPDATE misses that account, the chunk
     rolls back whole, and every list of it goes through the single path, which locks and
-    decides again — here it posts both, each exactly once."""
+    decides again — here it posts both, each exactly once. (The rows checked in Python; the
+    staged path's counterpart is in ``test_batch_staged``.)"""
     a = write(tmp_path, "a.csv", employer, [row_for(owner), row_for(other)])
     b = write(tmp_path, "b.csv", employer2, [row_for(third, base="8000.00", ratio="0.08")])
     real = batch._Chunk._accounts
@@ -204,7 +205,7 @@ def test_an_account_changed_after_reading_sends_the_chunk_down_the_single_path(
         return found
 
     monkeypatch.setattr(batch._Chunk, "_accounts", read_stale)
-    result = remittance_import_batch([a, b], actor=actor)
+    result = remittance_import_batch([a, b], actor=actor, staged=False)
     assert result.fallbacks == 2
     assert result.chunks == 1
     assert [o.state for _, o in result.outcomes] == ["POSTED", "POSTED"]

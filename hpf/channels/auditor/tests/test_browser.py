@@ -11,21 +11,15 @@ import io
 import pytest
 
 from hpf.audit.services import Actor
-from hpf.channels.casework.tests.test_browser_words import (
-    VIEWPORTS,
-    no_sideways_scroll,
-    shot,
-    sized_page,  # noqa: F401 (the fixture)
-)
-from hpf.conftest import browser_sign_in
+from hpf.conftest import SIZES, browser_sign_in, no_sideways_scroll, screenshot
 from hpf.ledger.selectors import account_overview
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.parametrize("size", list(VIEWPORTS))
+@pytest.mark.parametrize("size", SIZES)
 def test_the_auditor_filters_searches_by_id_number_and_exports(
-    sized_page,  # noqa: F811
+    sized_page,
     owner,
     other,
     clerk,
@@ -54,7 +48,7 @@ def test_the_auditor_filters_searches_by_id_number_and_exports(
     assert f"（柜员 · 工号 {clerk.staff_no}）" in table and "staff:" not in table
     assert page.get_by_label("渠道").input_value() == "backoffice"  # the form keeps them
     no_sideways_scroll(page)
-    shot(page, f"audit-filters-{size}")
+    screenshot(page, f"issue16-audit-filters-{size}")
 
     with page.expect_download() as download:
         page.get_by_role("button", name="导出 CSV").click()
@@ -74,7 +68,7 @@ def test_the_auditor_filters_searches_by_id_number_and_exports(
     assert "后台核查甲" in table and "后台核查乙" not in table
     assert "职工 测*" in table  # the owner's own read, masked
     assert number not in page.content()
-    shot(page, f"audit-by-depositor-{size}")
+    screenshot(page, f"issue16-audit-by-depositor-{size}")
     with page.expect_download() as download:
         page.get_by_role("button", name="导出 Excel").click()
     assert download.value.suggested_filename.endswith(".xlsx")

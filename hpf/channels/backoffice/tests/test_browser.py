@@ -20,7 +20,7 @@ from django.db.models import Sum
 from hpf.calc.money import format_yuan_grouped
 from hpf.common import clock
 from hpf.common.clock import frozen_clock
-from hpf.conftest import browser_sign_in
+from hpf.conftest import browser_sign_in, fits, screenshot
 from hpf.interest.services import interest_settle
 from hpf.ledger.models import JournalEntry
 from hpf.operations import launch as launching
@@ -30,14 +30,7 @@ from hpf.remittance.tests.helpers import build_csv, header_for, row_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
 LISTS = 8
-
-
-def _shots() -> Path:
-    shots = Path(settings.VAR_DIR) / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    return shots
 
 
 def _database_url() -> str:
@@ -105,9 +98,7 @@ def _progress_of(row: Any) -> tuple[int, str, str]:
 
 
 def test_a_supervisor_watches_a_real_import_run_without_reloading(
-    browser_context,
-    chromium,
-    live_server,
+    sized_page,
     make_staff,
     make_employer,
     open_account,
@@ -117,19 +108,10 @@ def test_a_supervisor_watches_a_real_import_run_without_reloading(
     _month_folder(make_employer, open_account, real_clock, "202699", 1)
     supervisor = make_staff("supervisor", "super_watch")
     auditor = make_staff("auditor", "aud_watch")
-    desk = browser_context()
+    desk = sized_page("desktop")
     browser_sign_in(desk, supervisor)
     # Someone else will follow the run on a phone.
-    context = chromium.new_context(
-        base_url=live_server.url,
-        locale="zh-CN",
-        viewport=PHONE,
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
-    context.set_default_timeout(15_000)
-    phone = context.new_page()
+    phone = sized_page("phone")
     browser_sign_in(phone, auditor)
     phone.get_by_role("heading").first.wait_for()
 
@@ -162,14 +144,14 @@ def test_a_supervisor_watches_a_real_import_run_without_reloading(
     assert re.fullmatch(r"\d+ (秒|分 \d+ 秒)", left), left
     text = row.inner_text()
     assert f"/ {LISTS} 份清册" in text and "预计剩余" in text and "已处理" in text
-    desk.screenshot(path=str(_shots() / "backoffice-import-running-desktop.png"), full_page=True)
+    screenshot(desk, "backoffice-import-running-desktop")
 
     phone.goto("/backoffice/runs/")
     phone_row = phone.locator("tr[data-state='RUNNING']")
     assert "预计剩余" in phone_row.inner_text()
-    phone.screenshot(path=str(_shots() / "backoffice-import-running-phone.png"), full_page=True)
+    screenshot(phone, "backoffice-import-running-phone")
     # A card per run on a phone: nothing wider than the screen.
-    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    fits(phone, "phone")
 
     # The run finishes: the page reloads once by itself and shows the final figures.
     desk.locator("tr[data-state='DONE']").first.wait_for(timeout=60_000)
@@ -182,15 +164,14 @@ def test_a_supervisor_watches_a_real_import_run_without_reloading(
     assert format_yuan_grouped(total) in cells
     assert f"{LISTS} / {LISTS}" in cells
     assert str(posted.aggregate(r=Sum("rows"))["r"]) in cells
-    desk.screenshot(path=str(_shots() / "backoffice-import-done-desktop.png"), full_page=True)
+    screenshot(desk, "backoffice-import-done-desktop")
     phone.goto("/backoffice/runs/")
     phone.locator(f"tr[data-run='{run.pk}'][data-state='DONE']").wait_for()
-    phone.screenshot(path=str(_shots() / "backoffice-import-done-phone.png"), full_page=True)
-    context.close()
+    screenshot(phone, "backoffice-import-done-phone")
 
 
 def test_a_dry_run_and_a_settlement_show_the_same_figures_in_the_list_and_the_detail(
-    browser_context, chromium, live_server, make_staff, owner, other, actor, tmp_path
+    sized_page, make_staff, owner, other, actor, tmp_path
 ):
     from hpf.remittance.batch import remittance_import_batch
 
@@ -209,7 +190,7 @@ def test_a_dry_run_and_a_settlement_show_the_same_figures_in_the_list_and_the_de
     assert entries > 0 and settled.interest_fen > 0
 
     supervisor = make_staff("supervisor", "super_figures")
-    desk = browser_context()
+    desk = sized_page("desktop")
     browser_sign_in(desk, supervisor)
     desk.goto("/backoffice/runs/")
     dry_row = desk.locator(f"tr[data-run='{dry_run.pk}']").inner_text()
@@ -218,7 +199,7 @@ def test_a_dry_run_and_a_settlement_show_the_same_figures_in_the_list_and_the_de
     settle_row = desk.locator(f"tr[data-run='{settled.run_id}']").inner_text()
     assert format_yuan_grouped(settled.interest_fen) in settle_row
     assert re.search(rf"(^|\s){entries}(\s|$)", settle_row)
-    desk.screenshot(path=str(_shots() / "backoffice-runs-desktop.png"), full_page=True)
+    screenshot(desk, "backoffice-runs-desktop")
 
     desk.goto(f"/backoffice/runs/{dry_run.pk}/")
     summary = desk.locator("section[data-run]").inner_text()
@@ -226,32 +207,22 @@ def test_a_dry_run_and_a_settlement_show_the_same_figures_in_the_list_and_the_de
     recon = desk.locator("table.recon").inner_text()
     assert "试算通过的明细行（行）" in recon and "清册明细合计（元）" in recon
     assert money in recon and "_fen" not in recon
-    desk.screenshot(path=str(_shots() / "backoffice-dry-run-detail-desktop.png"), full_page=True)
+    screenshot(desk, "backoffice-dry-run-detail-desktop")
 
     desk.goto(f"/backoffice/runs/{settled.run_id}/")
     recon = desk.locator("table.recon").inner_text()
     assert "已记账利息合计（元）" in recon and format_yuan_grouped(settled.interest_fen) in recon
     assert "总账与明细账相符" in recon and "✓" in recon and "_fen" not in recon
     assert f"分录数\n{entries}" in desk.locator("section[data-run] dl").inner_text()
-    desk.screenshot(path=str(_shots() / "backoffice-settlement-detail-desktop.png"), full_page=True)
+    screenshot(desk, "backoffice-settlement-detail-desktop")
 
-    context = chromium.new_context(
-        base_url=live_server.url,
-        locale="zh-CN",
-        viewport=PHONE,
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
-    context.set_default_timeout(15_000)
-    phone = context.new_page()
+    phone = sized_page("phone")
     browser_sign_in(phone, make_staff("clerk", "clerk_figures"))
     for url, name in (
-        ("/backoffice/runs/", "backoffice-runs-phone.png"),
-        (f"/backoffice/runs/{settled.run_id}/", "backoffice-settlement-detail-phone.png"),
-        (f"/backoffice/runs/{dry_run.pk}/", "backoffice-dry-run-detail-phone.png"),
+        ("/backoffice/runs/", "backoffice-runs-phone"),
+        (f"/backoffice/runs/{settled.run_id}/", "backoffice-settlement-detail-phone"),
+        (f"/backoffice/runs/{dry_run.pk}/", "backoffice-dry-run-detail-phone"),
     ):
         phone.goto(url)
-        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], url
-        phone.screenshot(path=str(_shots() / name), full_page=True)
-    context.close()
+        fits(phone, "phone")
+        screenshot(phone, name)

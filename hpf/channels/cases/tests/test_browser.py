@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings
 
 from hpf.audit.models import AuditEvent
 from hpf.audit.services import verify_chain
@@ -19,17 +18,12 @@ from hpf.conftest import (
     browser_sign_in,
     browser_sign_in_depositor,
     last_sms_code,
+    screenshot,
 )
 from hpf.identity.models import PortalLogin
 from hpf.registry.models import AccountStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _shot(page, name: str) -> None:
-    shots = settings.VAR_DIR / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shots / f"case-{name}.png"), full_page=True)
 
 
 def _open_case(page, case: SecurityCase) -> None:
@@ -83,25 +77,25 @@ def _all_done(owner, case: SecurityCase) -> None:
 
 
 def test_portal_report_freeze_online_all_clear_and_outcome(
-    browser_context, live_server, owner, portal_login, supervisor, make_staff, person
+    sized_page, live_server, owner, portal_login, supervisor, make_staff, person
 ):
     second_member = make_staff("supervisor")
-    me = browser_context()
+    me = sized_page("desktop")
     browser_sign_in_depositor(me, live_server.url, owner.depositor_id)
     me.goto("/portal/security/")
     me.get_by_label("发生了什么（选填，例如：收到陌生登录提醒）").fill("收到陌生设备登录提醒")
     me.get_by_role("button", name="立即冻结我的网上业务").click()
     me.get_by_role("button", name="确认冻结").click()
     me.get_by_text(re.compile(r"案件编号 AQ\d+")).wait_for()
-    _shot(me, "portal-reported")
+    screenshot(me, "case-portal-reported")
     case = SecurityCase.objects.get()
     assert case.channel == "PORTAL" and case.statement == "收到陌生设备登录提醒"
 
-    office, second = browser_context(), browser_context()
+    office, second = sized_page("desktop"), sized_page("desktop")
     browser_sign_in(office, supervisor)
     browser_sign_in(second, second_member)
     _freeze_by_four_eyes(office, second, case)
-    _shot(second, "supervisor-frozen")
+    screenshot(second, "case-supervisor-frozen")
 
     p = person(1)
     me.goto("/portal/unfreeze/")
@@ -118,16 +112,16 @@ def test_portal_report_freeze_online_all_clear_and_outcome(
     browser_sign_in_depositor(me, live_server.url, owner.depositor_id)
     me.goto("/portal/security/")
     me.get_by_text("经核查未发现他人查询或使用您的账户").wait_for()
-    _shot(me, "portal-outcome")
+    screenshot(me, "case-portal-outcome")
     _all_done(owner, case)
 
 
 def test_hotline_report_auditor_view_and_counter_all_clear(
-    browser_context, owner, portal_login, clerk, supervisor, make_staff, person
+    sized_page, owner, portal_login, clerk, supervisor, make_staff, person
 ):
     second_member = make_staff("supervisor")
     auditor = make_staff("auditor")
-    agent = browser_context()
+    agent = sized_page("desktop")
     browser_sign_in(agent, clerk)
     agent.goto("/cases/hotline/")
     p = person(1)
@@ -139,50 +133,50 @@ def test_hotline_report_auditor_view_and_counter_all_clear(
     agent.get_by_label("来电人陈述").fill("接到冒充中心的电话索要验证码")
     agent.get_by_role("button", name="登记并冻结网上业务").click()
     agent.get_by_text(re.compile(r"已受理，案件编号 AQ\d+")).wait_for()
-    _shot(agent, "hotline-reported")
+    screenshot(agent, "case-hotline-reported")
     case = SecurityCase.objects.get()
     assert case.channel == "HOTLINE" and PortalLogin.objects.get().frozen_at is not None
 
-    office, second = browser_context(), browser_context()
+    office, second = sized_page("desktop"), sized_page("desktop")
     browser_sign_in(office, supervisor)
     browser_sign_in(second, second_member)
     _freeze_by_four_eyes(office, second, case)
 
-    audit = browser_context()
+    audit = sized_page("desktop")
     browser_sign_in(audit, auditor)
     audit.goto("/cases/")
     row = audit.locator("tbody tr", has_text=case.number)
     assert "12329 热线" in row.inner_text() and "处理中" in row.inner_text()
     _open_case(audit, case)
     assert "谁查询了账户" in audit.locator("main").inner_text()
-    _shot(audit, "auditor-case")
+    screenshot(audit, "case-auditor-case")
 
     agent.goto("/counter/")
     open_idcheck(agent, p)
     agent.get_by_role("link", name="疑似信息泄露").click()
     agent.get_by_role("button", name="本人已核验，恢复网上业务").click()
     agent.get_by_text("本人网上业务已恢复。").wait_for()
-    _shot(agent, "counter-restored")
+    screenshot(agent, "case-counter-restored")
     _unfreeze_and_close(office, second, case)
     _all_done(owner, case)
 
 
 def test_counter_report_ends_in_a_closed_case(
-    browser_context, owner, portal_login, clerk, supervisor, make_staff, person
+    sized_page, owner, portal_login, clerk, supervisor, make_staff, person
 ):
     second_member = make_staff("supervisor")
-    desk = browser_context()
+    desk = sized_page("desktop")
     browser_sign_in(desk, clerk)
     open_idcheck(desk, person(1))
     desk.get_by_role("link", name="疑似信息泄露").click()
     desk.get_by_label("本人陈述").fill("身份证复印件被他人冒用")
     desk.get_by_role("button", name="受理报告").click()
     desk.get_by_text(re.compile(r"已受理，案件编号 AQ\d+")).wait_for()
-    _shot(desk, "counter-reported")
+    screenshot(desk, "case-counter-reported")
     case = SecurityCase.objects.get()
     assert case.channel == "COUNTER" and case.idcheck_id is not None
 
-    office, second = browser_context(), browser_context()
+    office, second = sized_page("desktop"), sized_page("desktop")
     browser_sign_in(office, supervisor)
     browser_sign_in(second, second_member)
     _freeze_by_four_eyes(office, second, case)
@@ -190,16 +184,16 @@ def test_counter_report_ends_in_a_closed_case(
     desk.get_by_text("本人网上业务已恢复。").wait_for()
     _unfreeze_and_close(office, second, case)
     _open_case(office, case)
-    _shot(office, "supervisor-closed")
+    screenshot(office, "case-supervisor-closed")
     _all_done(owner, case)
 
 
 def test_online_all_clear_with_sms_code_and_passkey(
-    browser_context, live_server, owner, portal_login, person
+    sized_page, live_server, owner, portal_login, person
 ):
     from hpf.channels.portal.tests.test_browser_identity import _virtual_authenticator
 
-    me = browser_context()
+    me = sized_page("desktop")
     browser_sign_in_depositor(me, live_server.url, owner.depositor_id)
     me.goto("/portal/security/")
     _virtual_authenticator(me)
@@ -219,7 +213,7 @@ def test_online_all_clear_with_sms_code_and_passkey(
     me.get_by_role("button", name="下一步").click()
     me.get_by_role("button", name="使用通行密钥确认").click()
     me.get_by_role("heading", name="账户安全").wait_for()
-    _shot(me, "portal-passkey-restored")
+    screenshot(me, "case-portal-passkey-restored")
     case = SecurityCase.objects.get()
     assert case.online_restored_how == "passkey"
     assert PortalLogin.objects.get().frozen_at is None

@@ -7,18 +7,17 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings
 
 from hpf.channels.counter.tests.test_browser import open_idcheck
-from hpf.conftest import browser_sign_in
+from hpf.conftest import browser_sign_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_clerk_files_a_dispute_and_the_supervisor_approves_the_correction(
-    browser_context, owner, clerk, supervisor, person
+    sized_page, owner, clerk, supervisor, person
 ):
-    desk = browser_context()
+    desk = sized_page("desktop")
     browser_sign_in(desk, clerk)
     open_idcheck(desk, person(1))
     desk.get_by_role("heading", name="账户总览").wait_for()
@@ -38,7 +37,7 @@ def test_clerk_files_a_dispute_and_the_supervisor_approves_the_correction(
     desk.get_by_role("button", name="提交更正方案").click()
     desk.get_by_text("更正待复核").first.wait_for()
 
-    office = browser_context()
+    office = sized_page("desktop")
     browser_sign_in(office, supervisor)
     office.get_by_role("heading", name=re.compile("复核队列")).wait_for()
     row = office.locator("article.proposal", has_text=owner.account_no)
@@ -51,8 +50,6 @@ def test_clerk_files_a_dispute_and_the_supervisor_approves_the_correction(
     desk.get_by_role("heading", name="缴存明细").wait_for()
     body = desk.locator("main").inner_text()
     assert "补缴" in body and "2,880.00" in body and "冲正" in body
-    shots = settings.VAR_DIR / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    desk.screenshot(path=str(shots / "dispute-corrected.png"), full_page=True)
+    screenshot(desk, "dispute-corrected")
     owner.refresh_from_db()
     assert owner.balance_fen == 768_000

@@ -6,64 +6,18 @@ security case's 办理记录 names actions and people. Screenshots go to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.conf import settings
 
 from hpf.audit.services import Actor
 from hpf.cases.models import CaseChannel
 from hpf.cases.services import case_freeze_propose, case_record_findings, case_report
-from hpf.conftest import browser_sign_in
+from hpf.conftest import SIZES, browser_sign_in, no_sideways_scroll, screenshot
 from hpf.disputes.services import dispute_file, dispute_propose_correction, dispute_take
 from hpf.ledger.models import Posting, Reason
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-VIEWPORTS = {"desktop": (1366, 900), "phone": (390, 844)}
-
-
-@pytest.fixture
-def sized_page(
-    chromium: Any, live_server: Any, browser_context: Any
-) -> Iterator[Callable[[str], Any]]:
-    """``new_page("desktop" | "phone")``: a fresh browser context of that size on the live
-    server (``browser_context`` sets the cookie settings and flushes the database after)."""
-    contexts: list[Any] = []
-
-    def new_page(size: str) -> Any:
-        width, height = VIEWPORTS[size]
-        phone = size == "phone"
-        context = chromium.new_context(
-            base_url=live_server.url,
-            locale="zh-CN",
-            viewport={"width": width, "height": height},
-            device_scale_factor=2 if phone else 1,
-            is_mobile=phone,
-            has_touch=phone,
-            accept_downloads=True,
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield new_page
-    for context in contexts:
-        context.close()
-
-
-def shot(page: Any, name: str) -> None:
-    shots = settings.VAR_DIR / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shots / f"issue16-{name}.png"), full_page=True)
-
-
-def no_sideways_scroll(page: Any) -> None:
-    """The page itself never scrolls sideways (wide tables scroll inside their box)."""
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), (
-        "the page scrolls sideways"
-    )
 
 
 def _dispute(owner: Any, clerk: Any, idcheck: Any) -> Any:
@@ -78,7 +32,7 @@ def _dispute(owner: Any, clerk: Any, idcheck: Any) -> Any:
     )
 
 
-@pytest.mark.parametrize("size", list(VIEWPORTS))
+@pytest.mark.parametrize("size", SIZES)
 def test_a_new_dispute_shows_its_state_and_months_in_words(sized_page, owner, clerk, idcheck, size):
     d = _dispute(owner, clerk, idcheck)
     page = sized_page(size)
@@ -93,15 +47,15 @@ def test_a_new_dispute_shows_its_state_and_months_in_words(sized_page, owner, cl
     assert "服务大厅柜台" in facts and f"{clerk.display_name}（柜员" in facts
     assert "staff:" not in page.locator("main").inner_text()
     no_sideways_scroll(page)
-    shot(page, f"dispute-new-{size}")
+    screenshot(page, f"issue16-dispute-new-{size}")
     page.goto("/casework/disputes/")
     row = page.locator("tbody tr", has_text=owner.account_no)
     assert "2026年9月" in row.inner_text() and "服务大厅柜台" in row.inner_text()
     no_sideways_scroll(page)
-    shot(page, f"disputes-{size}")
+    screenshot(page, f"issue16-disputes-{size}")
 
 
-@pytest.mark.parametrize("size", list(VIEWPORTS))
+@pytest.mark.parametrize("size", SIZES)
 def test_the_supervisor_sees_what_a_correction_changes_and_approves(
     sized_page, owner, clerk, supervisor, idcheck, size
 ):
@@ -139,7 +93,7 @@ def test_the_supervisor_sees_what_a_correction_changes_and_approves(
         f"{after / 100:,.2f}",
     ]
     no_sideways_scroll(page)
-    shot(page, f"approvals-correction-{size}")
+    screenshot(page, f"issue16-approvals-correction-{size}")
     card.get_by_label("审核意见").fill("证明齐全，同意更正")
     card.get_by_role("button", name="批准").click()
     page.get_by_text("已批准，业务已生效").wait_for()
@@ -147,7 +101,7 @@ def test_the_supervisor_sees_what_a_correction_changes_and_approves(
     assert owner.balance_fen == after  # what the queue said is what happened
 
 
-@pytest.mark.parametrize("size", list(VIEWPORTS))
+@pytest.mark.parametrize("size", SIZES)
 def test_the_case_log_speaks_words(sized_page, owner, clerk, supervisor, make_staff, size):
     case = case_report(
         depositor_id=owner.depositor_id,
@@ -177,9 +131,9 @@ def test_the_case_log_speaks_words(sized_page, owner, clerk, supervisor, make_st
     for code in ("case.open", "staff:", "LEAK_FREEZE", "{'"):
         assert code not in text, code
     no_sideways_scroll(page)
-    shot(page, f"case-log-{size}")
+    screenshot(page, f"issue16-case-log-{size}")
     page.goto("/counter/approvals/")
     card = page.locator("article.proposal", has_text=owner.account_no)
     assert "安全事件账户冻结" in card.inner_text() and "LEAK_FREEZE" not in card.inner_text()
     assert "冻结（只收不付）" in card.inner_text()
-    shot(page, f"approvals-leak-freeze-{size}")
+    screenshot(page, f"issue16-approvals-leak-freeze-{size}")

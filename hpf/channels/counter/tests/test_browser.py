@@ -8,9 +8,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings
 
-from hpf.conftest import browser_sign_in
+from hpf.conftest import browser_sign_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,13 +22,11 @@ def open_idcheck(page, person: dict[str, str], purpose: str = "账户查询") ->
     page.get_by_role("button", name="核验并打开账户").click()
 
 
-def test_clerk_signs_in_checks_the_id_and_reads_the_account(browser_context, owner, clerk, person):
-    page = browser_context()
+def test_clerk_signs_in_checks_the_id_and_reads_the_account(sized_page, owner, clerk, person):
+    page = sized_page("desktop")
     browser_sign_in(page, clerk)
     page.get_by_role("heading", name="人证核验").wait_for()
-    shots = settings.VAR_DIR / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shots / "counter-idcheck.png"), full_page=True)
+    screenshot(page, "counter-idcheck")
     open_idcheck(page, person(1))
     page.get_by_role("heading", name="账户总览").wait_for()
     assert re.search(r"/counter/s/[A-Za-z0-9_-]{20,}/$", page.url)
@@ -37,7 +34,7 @@ def test_clerk_signs_in_checks_the_id_and_reads_the_account(browser_context, own
     body = page.locator("main").inner_text()
     for fact in ("7,200.00", owner.account_no, "昆明测试单位1", "正常", "2026-10", "12%"):
         assert fact in body, fact
-    page.screenshot(path=str(shots / "counter-overview.png"), full_page=True)
+    screenshot(page, "counter-overview")
 
     page.get_by_role("link", name="缴存明细").click()
     page.get_by_role("heading", name="缴存明细").wait_for()
@@ -49,13 +46,13 @@ def test_clerk_signs_in_checks_the_id_and_reads_the_account(browser_context, own
     page.get_by_label("年份").select_option("2026")
     page.get_by_role("button", name="查询").click()
     page.get_by_text("共 3 笔").wait_for()
-    page.screenshot(path=str(shots / "counter-deposits.png"), full_page=True)
+    screenshot(page, "counter-deposits")
 
 
 def test_clerk_proposes_a_freeze_and_the_supervisor_approves(
-    browser_context, owner, clerk, supervisor, person
+    sized_page, owner, clerk, supervisor, person
 ):
-    desk = browser_context()
+    desk = sized_page("desktop")
     browser_sign_in(desk, clerk)
     open_idcheck(desk, person(1), purpose="冻结/解冻")
     desk.get_by_role("link", name="申请冻结（需审核员复核）").click()
@@ -65,7 +62,7 @@ def test_clerk_proposes_a_freeze_and_the_supervisor_approves(
     desk.get_by_role("button", name="提交审核").click()
     desk.get_by_text("申请已提交，等待本管理部审核员审核").wait_for()
 
-    office = browser_context()
+    office = sized_page("desktop")
     browser_sign_in(office, supervisor)
     office.get_by_role("heading", name=re.compile("复核队列")).wait_for()
     row = office.locator("article.proposal", has_text=owner.account_no)
@@ -73,9 +70,7 @@ def test_clerk_proposes_a_freeze_and_the_supervisor_approves(
     row.get_by_label("审核意见").fill("材料齐全，同意")
     row.get_by_role("button", name="批准").click()
     office.get_by_text("已批准，业务已生效").wait_for()
-    shots = settings.VAR_DIR / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    office.screenshot(path=str(shots / "counter-approvals.png"), full_page=True)
+    screenshot(office, "counter-approvals")
 
     # Back at the counter, the clerk (still in the same session) sees the account frozen.
     desk.get_by_role("link", name="返回账户总览").click()
@@ -87,7 +82,7 @@ def test_clerk_proposes_a_freeze_and_the_supervisor_approves(
 
 
 def test_clerk_prints_a_deposit_certificate_that_verifies_on_the_public_page(
-    browser_context, owner, clerk, person, tmp_path
+    sized_page, owner, clerk, person, tmp_path
 ):
     """Both factors → ID check → 打印证明 → the signed PDF downloads; anyone then checks it on
     the public page: by uploading the file, and by the QR code printed on it (read back from
@@ -95,7 +90,7 @@ def test_clerk_prints_a_deposit_certificate_that_verifies_on_the_public_page(
     import subprocess
     from urllib.parse import urlsplit
 
-    desk = browser_context()
+    desk = sized_page("desktop")
     browser_sign_in(desk, clerk)
     open_idcheck(desk, person(1), purpose="打印证明")
     desk.get_by_role("link", name="打印证明").click()
@@ -107,7 +102,7 @@ def test_clerk_prints_a_deposit_certificate_that_verifies_on_the_public_page(
     downloading.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
 
-    public = browser_context()  # a stranger's browser: no session at all
+    public = sized_page("desktop")  # a stranger's browser: no session at all
     public.goto("/verify/")
     public.locator("input[name=pdf]").set_input_files(str(pdf))
     public.get_by_role("button", name="上传并检查").click()

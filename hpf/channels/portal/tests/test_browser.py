@@ -9,10 +9,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from hpf.calc.periods import period_add
-from hpf.conftest import browser_sign_in_depositor
+from hpf.conftest import browser_sign_in_depositor, screenshot
 from hpf.ledger.services import remittance_post
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,10 +35,8 @@ def long_account(employer, open_account, actor):
     return account
 
 
-def test_phone_journey(phone_context, live_server, long_account):
-    shots = settings.VAR_DIR / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    page = phone_context()
+def test_phone_journey(sized_page, live_server, long_account):
+    page = sized_page("small-phone")
     browser_sign_in_depositor(page, live_server.url, long_account.depositor_id)
 
     page.goto("/portal/")
@@ -47,7 +44,7 @@ def test_phone_journey(phone_context, live_server, long_account):
     assert page.get_by_test_id("balance").inner_text() == "81,600.00"
     # Nothing wider than the phone: no sideways scrolling.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    page.screenshot(path=str(shots / "portal-phone-overview.png"), full_page=True)
+    screenshot(page, "portal-phone-overview")
 
     page.get_by_role("navigation", name="账户导航").get_by_role("link", name="缴存").click()
     page.get_by_role("heading", name="缴存明细").wait_for()
@@ -56,7 +53,7 @@ def test_phone_journey(phone_context, live_server, long_account):
     page.wait_for_url("**/portal/deposits/?year=2025*")
     assert page.get_by_text("共 12 条").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    page.screenshot(path=str(shots / "portal-phone-deposits.png"), full_page=True)
+    screenshot(page, "portal-phone-deposits")
 
     with page.expect_download() as info:
         page.get_by_role("link", name="CSV").click()
@@ -73,7 +70,7 @@ def test_phone_journey(phone_context, live_server, long_account):
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.goto("/portal/")
     page.wait_for_selector("body.large")
-    page.screenshot(path=str(shots / "portal-phone-large.png"), full_page=True)
+    screenshot(page, "portal-phone-large")
 
     # The service worker is running and has stored only the public allow-list.
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from hpf.common.clock import frozen_clock
-from hpf.conftest import browser_sign_in_depositor
+from hpf.conftest import SIZES, browser_sign_in_depositor, screenshot
 from hpf.disputes.models import DisputeKind
 from hpf.disputes.services import dispute_file
 from hpf.interest.services import interest_settle
@@ -23,9 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
-def test_english_values_on_a_desktop_and_a_phone(
-    chromium, live_server, flushable_db, owner, other, actor
-):
+def test_english_values_on_a_desktop_and_a_phone(sized_page, live_server, owner, other, actor):
     pending = withdrawal_submit(
         account_id=owner.pk, type="07", method="BANK_TRANSFER", amount="500.00", actor=actor
     )
@@ -39,26 +36,12 @@ def test_english_values_on_a_desktop_and_a_phone(
         kind=DisputeKind.WRONG_AMOUNT,
         description="September deposit looks short",
     )
-    shots = Path(settings.VAR_DIR) / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
     allowed = (owner.depositor.name, owner.employer.name)
-    for name, viewport, mobile in (
-        ("desktop", {"width": 1366, "height": 900}, False),
-        ("phone", {"width": 390, "height": 844}, True),
-    ):
-        context = chromium.new_context(
-            base_url=live_server.url,
-            locale="en-GB",
-            viewport=viewport,
-            is_mobile=mobile,
-            has_touch=mobile,
-            device_scale_factor=2 if mobile else 1,
-        )
-        context.set_default_timeout(15_000)
-        context.add_cookies(
+    for name in SIZES:
+        page = sized_page(name, locale="en-GB")
+        page.context.add_cookies(
             [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
         )
-        page = context.new_page()
         browser_sign_in_depositor(page, live_server.url, owner.depositor_id)
         for path, words in (
             ("/portal/withdrawals/", ("Renting a home", "Under review", "To my bank card")),
@@ -73,5 +56,4 @@ def test_english_values_on_a_desktop_and_a_phone(
             for word in words:
                 assert word in text, (path, word)
             slug = path.strip("/").replace("/", "-")
-            page.screenshot(path=str(shots / f"english-{slug}-{name}.png"), full_page=True)
-        context.close()
+            screenshot(page, f"english-{slug}-{name}")

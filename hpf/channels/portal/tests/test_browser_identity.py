@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings
 
+from hpf.conftest import screenshot
 from hpf.identity.models import Passkey, PortalSession
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,20 +45,18 @@ def _virtual_authenticator(page) -> None:
 
 
 def test_register_sign_in_add_passkey_and_sign_in_with_it(
-    browser_context, owner, person, live_server, settings
+    sized_page, owner, person, live_server, settings
 ):
     settings.DEBUG = True  # the demo outbox page
-    shots = settings.VAR_DIR / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
     p = person(1)
-    page = browser_context()
+    page = sized_page("desktop")
     base = live_server.url
 
     page.goto("/portal/register/")
     page.get_by_label("身份证号").fill(p["id_number"])
     page.get_by_label("姓名").fill(p["name"])
     page.get_by_label("银行卡号").fill(p["bank_card"])
-    page.screenshot(path=str(shots / "portal-register.png"), full_page=True)
+    screenshot(page, "portal-register")
     page.get_by_role("button", name="核验并发送验证码").click()
     page.get_by_role("heading", name="设置登录密码").wait_for()
     page.get_by_label("验证码（6 位数字）").fill(_outbox_code(page, base))
@@ -69,7 +67,7 @@ def test_register_sign_in_add_passkey_and_sign_in_with_it(
 
     page.get_by_label("身份证号或手机号").fill(p["mobile"])
     page.get_by_label("密码").fill(PASSWORD)
-    page.screenshot(path=str(shots / "portal-login.png"), full_page=True)
+    screenshot(page, "portal-login")
     page.get_by_role("button", name="下一步").click()
     page.get_by_label("验证码（6 位数字）").fill(_outbox_code(page, base))
     page.get_by_role("button", name="登录").click()
@@ -82,7 +80,7 @@ def test_register_sign_in_add_passkey_and_sign_in_with_it(
     page.get_by_role("button", name="添加通行密钥").click()
     page.get_by_text("通行密钥已添加。").wait_for()
     assert Passkey.objects.count() == 1
-    page.screenshot(path=str(shots / "portal-security.png"), full_page=True)
+    screenshot(page, "portal-security")
 
     page.get_by_role("button", name="退出登录").click()
     page.get_by_role("heading", name="登录个人网上业务大厅").wait_for()
@@ -92,14 +90,12 @@ def test_register_sign_in_add_passkey_and_sign_in_with_it(
     assert Passkey.objects.get().last_used_at is not None
 
 
-def test_sign_in_page_fits_a_360px_phone(browser_context, portal_login):
-    page = browser_context()
+def test_sign_in_page_fits_a_360px_phone(sized_page, portal_login):
+    page = sized_page("desktop")
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto("/portal/login/")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
     box = page.get_by_role("button", name="下一步").bounding_box()
     assert box is not None and box["height"] >= 44
-    shots = settings.VAR_DIR / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shots / "portal-login-phone.png"), full_page=True)
+    screenshot(page, "portal-login-phone")

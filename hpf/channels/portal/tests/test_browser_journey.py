@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from hpf.conftest import screenshot
 from hpf.disputes.models import Dispute
 from hpf.ledger.services import remittance_post
 
@@ -31,8 +32,7 @@ def outbox_code(page, base: str) -> str:
 @pytest.mark.parametrize("device", ["desktop", "phone"])
 def test_register_sign_in_read_export_report_and_sign_out(
     device,
-    browser_context,
-    phone_context,
+    sized_page,
     live_server,
     settings,
     employer,
@@ -50,10 +50,8 @@ def test_register_sign_in_read_export_report_and_sign_out(
         value_date=dt.date(2026, 8, 10),
     )
     p = person(5)
-    page = browser_context() if device == "desktop" else phone_context()
+    page = sized_page("desktop" if device == "desktop" else "small-phone")
     base = live_server.url
-    shots = settings.VAR_DIR / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
 
     page.goto("/portal/register/")
     page.get_by_label("身份证号").fill(p["id_number"])
@@ -76,7 +74,7 @@ def test_register_sign_in_read_export_report_and_sign_out(
     assert "2,400.00" in overview  # the balance: one month at 10,000.00 × (12 % + 12 %)
     assert account.account_no in overview
     assert p["id_number"] not in page.content()
-    page.screenshot(path=str(shots / f"journey-{device}-overview.png"), full_page=True)
+    screenshot(page, f"journey-{device}-overview")
 
     page.get_by_role("navigation", name="账户导航").get_by_role("link", name="缴存").click()
     page.get_by_role("heading", name="缴存明细").wait_for()
@@ -91,7 +89,7 @@ def test_register_sign_in_read_export_report_and_sign_out(
     dispute = Dispute.objects.get()
     assert dispute.account_id == account.pk
     assert sorted(dispute.periods) == [202609, 202610]
-    page.screenshot(path=str(shots / f"journey-{device}-reported.png"), full_page=True)
+    screenshot(page, f"journey-{device}-reported")
     if device == "phone":
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
 

@@ -8,64 +8,28 @@ phone screen or two, and the public calculator. Screenshots go to
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 
 from hpf.audit.services import Actor, record_event
 from hpf.common.clock import BUSINESS_TZ, frozen_clock
 from hpf.conftest import (
     DEPOSITOR_PASSWORD,
+    SIZES,
     browser_sign_in_depositor,
+    fits,
     last_sms_code,
     paid_months,
+    screenshot,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DEVICES: dict[str, dict[str, Any]] = {
-    "desktop": {"viewport": {"width": 1366, "height": 900}},
-    "phone": {
-        "viewport": {"width": 390, "height": 844},
-        "device_scale_factor": 2,
-        "is_mobile": True,
-        "has_touch": True,
-    },
-}
 WINDOWS_CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/131.0.0.0 Safari/537.36"
 )
-
-
-@pytest.fixture
-def device_page(
-    chromium: Any, live_server: Any, flushable_db: None, settings: Any
-) -> Iterator[Callable[..., Any]]:
-    """``device_page("desktop" | "phone", **context_options)``: a page in a fresh context."""
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    contexts: list[Any] = []
-
-    def new_page(device: str, **options: Any) -> Any:
-        context = chromium.new_context(
-            base_url=live_server.url, locale="zh-CN", **DEVICES[device], **options
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield new_page
-    for context in contexts:
-        context.close()
-
-
-def _shot(page: Any, name: str, *, full_page: bool = True) -> None:
-    shots = django_settings.VAR_DIR / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shots / f"layout-{name}.png"), full_page=full_page)
 
 
 def _box(page: Any, selector: str) -> dict[str, float]:
@@ -74,26 +38,21 @@ def _box(page: Any, selector: str) -> dict[str, float]:
     return box
 
 
-def _fits(page: Any, device: str) -> None:
-    width = DEVICES[device]["viewport"]["width"]
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
-
-
-@pytest.mark.parametrize("device", ["desktop", "phone"])
+@pytest.mark.parametrize("device", SIZES)
 def test_large_text_header_is_compact_and_tabs_one_row(
-    device, device_page, live_server, owner, portal_login
+    device, sized_page, live_server, owner, portal_login
 ):
     """Large-text mode on a phone: the header is one row and the six tabs one row, together at
     most a fifth of the 844-px screen (they took 35 %); the language and the account links
     wait behind 菜单. On a desktop everything stays in view."""
-    page = device_page(device)
+    page = sized_page(device)
     browser_sign_in_depositor(page, live_server.url, owner.depositor_id)
     page.goto("/portal/")
     page.get_by_role("button", name="大字模式").click()
     page.wait_for_selector("body.large")
     page.get_by_role("heading", name="账户总览").wait_for()
     assert page.get_by_role("button", name="标准字体").get_attribute("aria-pressed") == "true"
-    _fits(page, device)
+    fits(page, device)
 
     header = _box(page, "header.top")
     tabs = _box(page, "nav.tabs")
@@ -111,19 +70,19 @@ def test_large_text_header_is_compact_and_tabs_one_row(
         )
         assert share <= 0.20, f"header {header['height']} + tabs {tabs['height']} px = {share:.0%}"
         assert page.get_by_role("link", name="账户安全").count() == 0  # behind 菜单
-        _shot(page, f"{device}-large-overview", full_page=False)
+        screenshot(page, f"layout-{device}-large-overview", full_page=False)
         page.locator("details.header-menu summary").click()
         menu = page.locator("details.header-menu .menu-body")
         for name in ("账户安全", "English", "退出登录"):
             assert menu.get_by_text(name, exact=True).is_visible(), name
-        _shot(page, f"{device}-large-menu", full_page=False)
+        screenshot(page, f"layout-{device}-large-menu", full_page=False)
         menu.get_by_role("link", name="账户安全").click()
     else:
-        _shot(page, f"{device}-large-overview", full_page=False)
+        screenshot(page, f"layout-{device}-large-overview", full_page=False)
         assert header["height"] <= 90 and page.locator("details.header-menu").is_hidden()
         page.get_by_role("link", name="账户安全").click()
     page.wait_for_url("**/portal/security/")
-    _shot(page, f"{device}-large-security", full_page=False)
+    screenshot(page, f"layout-{device}-large-security", full_page=False)
     page.get_by_role("heading", name="账户安全", exact=True).wait_for()
 
     # In English the words are longer: still one row each, still nothing sideways.
@@ -134,32 +93,32 @@ def test_large_text_header_is_compact_and_tabs_one_row(
     else:
         page.get_by_role("button", name="English").click()
     page.wait_for_selector('html[lang="en"]')
-    _fits(page, device)
+    fits(page, device)
     if device == "phone":
         header, tabs = _box(page, "header.top"), _box(page, "nav.tabs")
         assert (header["height"] + tabs["height"]) / 844 <= 0.20
-    _shot(page, f"{device}-large-overview-en", full_page=False)
+    screenshot(page, f"layout-{device}-large-overview-en", full_page=False)
 
 
-@pytest.mark.parametrize("device", ["desktop", "phone"])
-def test_large_text_switch_on_sign_in_and_registration(device, device_page, portal_login):
+@pytest.mark.parametrize("device", SIZES)
+def test_large_text_switch_on_sign_in_and_registration(device, sized_page, portal_login):
     """Older people start at the sign-in and registration pages: both carry the large-text
     switch, which sets the same cookie as the account pages' switch (and so stays on after
     signing in)."""
-    page = device_page(device)
+    page = sized_page(device)
     page.goto("/portal/login/")
     page.get_by_role("button", name="大字模式").click()
     page.wait_for_selector("html.large")
     size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert size >= 20
     assert page.get_by_role("button", name="标准字体").get_attribute("aria-pressed") == "true"
-    _fits(page, device)
-    _shot(page, f"{device}-login-large")
+    fits(page, device)
+    screenshot(page, f"layout-{device}-login-large")
 
     page.goto("/portal/register/")
     page.wait_for_selector("html.large")
-    _fits(page, device)
-    _shot(page, f"{device}-register-large")
+    fits(page, device)
+    screenshot(page, f"layout-{device}-register-large")
 
     page.goto("/portal/login/")
     page.get_by_label("身份证号或手机号").fill(portal_login.depositor.mobile)
@@ -175,11 +134,11 @@ def test_large_text_switch_on_sign_in_and_registration(device, device_page, port
     assert {c["name"]: c["value"] for c in page.context.cookies()}["hpf_large"] == "0"
 
 
-@pytest.mark.parametrize("device", ["desktop", "phone"])
-def test_security_page_has_the_tabs_and_names_devices(device, device_page, portal_login):
+@pytest.mark.parametrize("device", SIZES)
+def test_security_page_has_the_tabs_and_names_devices(device, sized_page, portal_login):
     """Signed in from Chrome on Windows, the security page lists "Chrome · Windows" (no raw
     User-Agent), and the account's tab bar leads back to the other pages."""
-    page = device_page(device, user_agent=WINDOWS_CHROME)
+    page = sized_page(device, user_agent=WINDOWS_CHROME)
     page.goto("/portal/login/")
     page.get_by_label("身份证号或手机号").fill(portal_login.depositor.mobile)
     page.get_by_label("密码").fill(DEPOSITOR_PASSWORD)
@@ -195,8 +154,8 @@ def test_security_page_has_the_tabs_and_names_devices(device, device_page, porta
     assert "Mozilla" not in main and "AppleWebKit" not in main
     nav = page.get_by_role("navigation", name="账户导航")
     assert nav.is_visible()
-    _fits(page, device)
-    _shot(page, f"{device}-security")
+    fits(page, device)
+    screenshot(page, f"layout-{device}-security")
     nav.get_by_role("link", name="缴存").click()
     page.get_by_role("heading", name="缴存明细").wait_for()
 
@@ -205,8 +164,8 @@ def _at(hour: int, minute: int) -> dt.datetime:
     return dt.datetime(2026, 11, 15, hour, minute, tzinfo=BUSINESS_TZ)
 
 
-@pytest.mark.parametrize("device", ["desktop", "phone"])
-def test_readers_page_lists_visits(device, device_page, live_server, owner, clerk, idcheck):
+@pytest.mark.parametrize("device", SIZES)
+def test_readers_page_lists_visits(device, sized_page, live_server, owner, clerk, idcheck):
     """A clerk's fifteen reads in one counter visit are one line with its span, pages and
     count; a maintenance command's read (``hpf demo-logins``) is no reader: one worded line
     says the system read the account N times. Every read is still one audit event."""
@@ -236,7 +195,7 @@ def test_readers_page_lists_visits(device, device_page, live_server, owner, cler
         AuditEvent.objects.filter(subject_account_id=owner.pk, action="account.read").count() == 16
     )
 
-    page = device_page(device)
+    page = sized_page(device)
     browser_sign_in_depositor(page, live_server.url, owner.depositor_id)
     page.goto("/portal/services/readers/")
     page.get_by_role("heading", name="谁查询了我的账户").wait_for()
@@ -253,8 +212,8 @@ def test_readers_page_lists_visits(device, device_page, live_server, owner, cler
     system = page.get_by_test_id("system-reads").inner_text()
     assert "命令行" not in system and "演示登录信息" not in system
     assert "系统自动处理" in system and "1 次" in system and "不是工作人员查看" in system
-    _fits(page, device)
-    _shot(page, f"{device}-readers")
+    fits(page, device)
+    screenshot(page, f"layout-{device}-readers")
 
 
 @pytest.fixture
@@ -294,12 +253,12 @@ def _lines(locator: Any) -> int:
     )
 
 
-@pytest.mark.parametrize("device", ["desktop", "phone"])
-def test_loan_page_collapses_long_tables(device, device_page, live_server, owner, long_loan):
+@pytest.mark.parametrize("device", SIZES)
+def test_loan_page_collapses_long_tables(device, sized_page, live_server, owner, long_loan):
     """60 repayments and 360 instalments: the next three instalments and the latest three
     repayments are open, the rest behind summaries with counts and totals; on a 390-px phone
     the page is a few screens (it was 17 000 px), and "利率" stays on one line."""
-    page = device_page(device)
+    page = sized_page(device)
     browser_sign_in_depositor(page, live_server.url, owner.depositor_id)
     page.goto(f"/portal/loans/{long_loan.contract_no}/")
     page.get_by_role("heading", name=f"合同 {long_loan.contract_no}").wait_for()
@@ -315,19 +274,19 @@ def test_loan_page_collapses_long_tables(device, device_page, live_server, owner
     )
     assert later.locator("tbody tr").first.is_hidden()
 
-    _shot(page, f"{device}-loan")
+    screenshot(page, f"layout-{device}-loan")
     height = page.evaluate("document.documentElement.scrollHeight")
     print(f"loan page on {device}: {height} px tall")
     if device == "phone":
         assert height <= 4000, height
     assert _lines(page.locator(".facts dt", has_text="利率")) == 1
-    _fits(page, device)
+    fits(page, device)
 
     page.get_by_role("button", name="大字模式").click()
     page.wait_for_selector("body.large")
     assert _lines(page.locator(".facts dt", has_text="利率")) == 1
-    _fits(page, device)
-    _shot(page, f"{device}-loan-large")
+    fits(page, device)
+    screenshot(page, f"layout-{device}-loan-large")
 
     later.locator("summary").click()
     assert later.locator("tbody tr").count() == 297
@@ -335,11 +294,11 @@ def test_loan_page_collapses_long_tables(device, device_page, live_server, owner
     assert later.locator("tbody tr").first.locator("td").first.inner_text() == "64"
 
 
-@pytest.mark.parametrize("device", ["desktop", "phone"])
-def test_public_calculator_speaks_years_and_has_no_personal_tabs(device, device_page):
+@pytest.mark.parametrize("device", SIZES)
+def test_public_calculator_speaks_years_and_has_no_personal_tabs(device, sized_page):
     """The calculator's term is in years and so is its message; a visitor who is not signed
     in sees no account tabs; the site icon loads under the page's CSP."""
-    page = device_page(device)
+    page = sized_page(device)
     blocked: list[str] = []
     page.on(
         "console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None
@@ -354,12 +313,12 @@ def test_public_calculator_speaks_years_and_has_no_personal_tabs(device, device_
     response = page.request.get(icon)
     assert response.status == 200 and "svg" in response.headers["content-type"]
     assert page.request.get("/favicon.ico").status == 200
-    _fits(page, device)
-    _shot(page, f"{device}-calculator-error")
+    fits(page, device)
+    screenshot(page, f"layout-{device}-calculator-error")
 
     page.get_by_label("贷款年限（年）").fill("30")
     page.get_by_role("button", name="计算").click()
     page.get_by_test_id("first-payment").wait_for()
     assert page.get_by_role("navigation", name="账户导航").count() == 0
     assert blocked == []
-    _shot(page, f"{device}-calculator")
+    screenshot(page, f"layout-{device}-calculator")

@@ -84,9 +84,9 @@ def id_check(page: Any, who: dict[str, Any], purpose: str) -> None:
     page.get_by_role("heading", name="账户总览").wait_for()
 
 
-def test_the_readme_try_it_walk(browser_context, demo):
+def test_the_readme_try_it_walk(sized_page, demo):
     # 1. Depositor: the first one, with the withdrawal on its way.
-    me = browser_context()
+    me = sized_page("desktop")
     depositor_in(me, demo["first"])
     assert "withdrawal-pending" in demo["first"]["marks"]
     shot(me, "1-overview")
@@ -101,20 +101,20 @@ def test_the_readme_try_it_walk(browser_context, demo):
     me.get_by_role("button", name="退出登录").click()
     me.wait_for_url(re.compile("/portal/login/"))
 
-    page = browser_context()
+    page = sized_page("desktop")
     depositor_in(page, demo["missing-months"])
     tab(page, "缴存")
     assert re.search(r"有 \d+ 个月未收到缴存", page.locator("main").inner_text())
     page.get_by_role("button", name=re.compile("申请核查更正")).first.wait_for()
     shot(page, "1-missing-months")
 
-    page = browser_context()
+    page = sized_page("desktop")
     depositor_in(page, demo["loan-active"])
     tab(page, "贷款")
     page.get_by_text("还款计划与提前还款试算").first.wait_for()
     shot(page, "1-loan")
 
-    page = browser_context()
+    page = sized_page("desktop")
     depositor_in(page, demo["loan-paid-off"])
     tab(page, "办事")
     page.get_by_role("link", name="开具证明").first.click()
@@ -126,12 +126,12 @@ def test_the_readme_try_it_walk(browser_context, demo):
     shot(page, "1-payoff-certificate")
 
     for mark, word in (("sealed", "封存"), ("frozen", "冻结")):
-        page = browser_context()
+        page = sized_page("desktop")
         depositor_in(page, demo[mark])
         assert word in page.locator("main").inner_text()
 
     # The first depositor freezes their online access, after a confirmation.
-    me = browser_context()
+    me = sized_page("desktop")
     depositor_in(me, demo["first"])
     me.get_by_role("link", name="账户安全").first.click()
     me.get_by_role("button", name="立即冻结我的网上业务").click()
@@ -142,7 +142,7 @@ def test_the_readme_try_it_walk(browser_context, demo):
 
     # 2. Counter: the second plain depositor's freeze proposal; the first one's access back.
     second = demo["plain"][0]
-    desk = browser_context()
+    desk = sized_page("desktop")
     staff_in(desk, demo["staff"]["clerk_wh"])
     id_check(desk, second, "冻结/解冻")
     for name in ("缴存明细", "年度结息", "提取记录", "公积金贷款"):
@@ -163,7 +163,7 @@ def test_the_readme_try_it_walk(browser_context, demo):
     shot(desk, "2-online-access-restored")
 
     # 3. Supervisor approves.
-    office = browser_context()
+    office = sized_page("desktop")
     staff_in(office, demo["staff"]["super_wh"])
     row = office.locator("article.proposal", has_text=second["account_no"])
     assert "司法冻结" in row.inner_text()
@@ -171,7 +171,7 @@ def test_the_readme_try_it_walk(browser_context, demo):
     office.get_by_text("已批准，业务已生效").wait_for()
 
     # 4. Auditor: the served person's events by ID number, never in the address.
-    audit = browser_context()
+    audit = sized_page("desktop")
     staff_in(audit, demo["staff"]["auditor"])
     audit.get_by_label("职工身份证号").fill(second["id_number"])
     audit.get_by_role("button", name="查询").click()

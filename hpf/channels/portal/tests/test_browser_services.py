@@ -8,20 +8,17 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from hpf.appointments.models import Appointment
 from hpf.certificates.models import Certificate
-from hpf.conftest import browser_sign_in_depositor
+from hpf.conftest import browser_sign_in_depositor, screenshot
 from hpf.disputes.models import Dispute
 from hpf.ledger.services import remittance_post
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_phone_self_service_journey(
-    phone_context, live_server, employer, open_account, actor, halls
-):
+def test_phone_self_service_journey(sized_page, live_server, employer, open_account, actor, halls):
     account = open_account(employer, 5)
     remittance_post(
         account_id=account.pk,
@@ -30,9 +27,7 @@ def test_phone_self_service_journey(
         actor=actor,
         value_date=dt.date(2026, 8, 10),
     )
-    shots = settings.VAR_DIR / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    page = phone_context()
+    page = sized_page("small-phone")
     browser_sign_in_depositor(page, live_server.url, account.depositor_id)
 
     page.goto("/portal/deposits/")
@@ -50,7 +45,7 @@ def test_phone_self_service_journey(
     page.get_by_role("heading", name="办事", exact=True).wait_for()
     assert page.get_by_role("link", name=f"核查更正申请 {dispute.pk}").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    page.screenshot(path=str(shots / "portal-phone-services.png"), full_page=True)
+    screenshot(page, "portal-phone-services")
 
     page.get_by_role("link", name="预约办理").click()
     page.get_by_label("预约柜台办理").check()
@@ -65,7 +60,7 @@ def test_phone_self_service_journey(
     assert (booked.account_id, booked.hall_id, booked.kind) == (account.pk, halls[1].pk, "COUNTER")
     assert page.get_by_role("button", name=f"取消预约 {booked.pk}").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    page.screenshot(path=str(shots / "portal-phone-appointments.png"), full_page=True)
+    screenshot(page, "portal-phone-appointments")
 
     page.get_by_role("link", name="‹ 办事").click()
     page.get_by_role("link", name="开具证明").click()
@@ -80,7 +75,7 @@ def test_phone_self_service_journey(
     data = Path(info.value.path()).read_bytes()
     assert data.startswith(b"%PDF") and b"/ByteRange" in data
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    page.screenshot(path=str(shots / "portal-phone-certificates.png"), full_page=True)
+    screenshot(page, "portal-phone-certificates")
 
     # 大字模式: the 办事 page still fits the phone, the tab bar in one row.
     page.get_by_role("button", name="大字模式").click()
@@ -88,4 +83,4 @@ def test_phone_self_service_journey(
     page.goto("/portal/services/")
     page.get_by_role("heading", name="办事", exact=True).wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    page.screenshot(path=str(shots / "portal-phone-services-large.png"), full_page=False)
+    screenshot(page, "portal-phone-services-large", full_page=False)

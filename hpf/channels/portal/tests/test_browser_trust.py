@@ -8,25 +8,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 
-from hpf.conftest import DEPOSITOR_PASSWORD, browser_sign_in_depositor, last_sms_code
+from hpf.conftest import (
+    DEPOSITOR_PASSWORD,
+    SIZES,
+    browser_sign_in_depositor,
+    fits,
+    last_sms_code,
+    screenshot,
+)
 from hpf.identity.models import Passkey, PortalLogin, PortalSession
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
-
-
-def _shot(page: Any, name: str) -> None:
-    shots = django_settings.VAR_DIR / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
-
-
-def _fits(page: Any, size: str) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= SIZES[size]["width"], f"{width}px wide on the {size}"
 
 
 def virtual_authenticator(page: Any) -> None:
@@ -47,44 +40,38 @@ def virtual_authenticator(page: Any) -> None:
     )
 
 
-def _page(browser_context: Any, size: str) -> Any:
-    page = browser_context()
-    page.set_viewport_size(SIZES[size])
-    return page
-
-
 @pytest.mark.parametrize("size", SIZES)
 def test_a_passkey_added_and_used_on_the_passkey_domain(
-    browser_context, portal_login, live_server, size
+    sized_page, portal_login, live_server, size
 ):
     """On http://localhost (the RP ID's own host): add a passkey from the security page, sign
     out, sign in with the passkey alone."""
     assert live_server.url.startswith("http://localhost:")
-    page = _page(browser_context, size)
+    page = sized_page(size)
     browser_sign_in_depositor(page, live_server.url, portal_login.depositor_id)
     virtual_authenticator(page)
     page.goto("/portal/security/")
     page.get_by_role("button", name="添加通行密钥").click()
     page.get_by_text("通行密钥已添加。").wait_for()
     assert Passkey.objects.filter(login=portal_login).count() == 1
-    _shot(page, f"trust-passkey-added-{size}")
+    screenshot(page, f"trust-passkey-added-{size}")
     page.get_by_role("button", name="退出登录").click()
     page.get_by_role("heading", name="登录个人网上业务大厅").wait_for()
     page.get_by_role("button", name="使用通行密钥登录（指纹 / 面容）").click()
     page.get_by_role("heading", name="账户总览").wait_for()
     assert PortalSession.objects.filter(method="passkey", ended_at__isnull=True).count() == 1
-    _fits(page, size)
+    fits(page, size)
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_at_an_ip_address_passkeys_explain_where_they_work(
-    browser_context, portal_login, live_server, size
+    sized_page, portal_login, live_server, size
 ):
     """At http://127.0.0.1 the browser would say "This is an invalid domain.": the page says,
     in Chinese, which address to use instead — on the sign-in page and the security page."""
     ip_url = live_server.url.replace("localhost", "127.0.0.1")
     port = ip_url.rsplit(":", 1)[1]
-    page = _page(browser_context, size)
+    page = sized_page(size)
     virtual_authenticator(page)
     page.goto(f"{ip_url}/portal/login/")
     page.get_by_role("button", name="使用通行密钥登录（指纹 / 面容）").click()
@@ -94,8 +81,8 @@ def test_at_an_ip_address_passkeys_explain_where_they_work(
     assert "当前网址（127.0.0.1）不能使用通行密钥" in text
     assert f"http://localhost:{port}" in text
     assert "invalid domain" not in page.content()
-    _fits(page, size)
-    _shot(page, f"trust-passkey-ip-login-{size}")
+    fits(page, size)
+    screenshot(page, f"trust-passkey-ip-login-{size}")
 
     browser_sign_in_depositor(page, ip_url, portal_login.depositor_id)
     page.goto(f"{ip_url}/portal/security/")
@@ -104,16 +91,16 @@ def test_at_an_ip_address_passkeys_explain_where_they_work(
     alert.wait_for()
     assert "当前网址（127.0.0.1）不能使用通行密钥" in alert.inner_text()
     assert not Passkey.objects.exists()
-    _shot(page, f"trust-passkey-ip-security-{size}")
+    screenshot(page, f"trust-passkey-ip-security-{size}")
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_a_browser_refusal_reads_as_a_message_not_the_browsers_text(
-    browser_context, portal_login, live_server, size
+    sized_page, portal_login, live_server, size
 ):
     """An authenticator that does not verify the person (Chromium refuses with
     NotAllowedError): the page says what to do, in Chinese, and nothing is added."""
-    page = _page(browser_context, size)
+    page = sized_page(size)
     browser_sign_in_depositor(page, live_server.url, portal_login.depositor_id)
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
@@ -137,25 +124,25 @@ def test_a_browser_refusal_reads_as_a_message_not_the_browsers_text(
     assert text.startswith(("通行密钥操作已取消或超时", "通行密钥未添加")), text
     assert not any(c.isascii() and c.isalpha() for c in text), text
     assert not Passkey.objects.exists()
-    _shot(page, f"trust-passkey-refused-{size}")
+    screenshot(page, f"trust-passkey-refused-{size}")
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_freeze_asks_first_then_the_person_unfreezes_with_sms_code_and_password(
-    browser_context, portal_login, live_server, person, size
+    sized_page, portal_login, live_server, person, size
 ):
     """The freeze button shows what will happen and how to undo it; "取消" changes nothing;
     "确认冻结" freezes. The person, without an authenticator app, unfreezes online with ID,
     name, card, the SMS code and the password."""
-    page = _page(browser_context, size)
+    page = sized_page(size)
     browser_sign_in_depositor(page, live_server.url, portal_login.depositor_id)
     page.goto("/portal/security/")
     page.get_by_label("发生了什么（选填，例如：收到陌生登录提醒）").fill("收到陌生登录提醒")
     page.get_by_role("button", name="立即冻结我的网上业务").click()
     page.get_by_role("heading", name="确认冻结网上业务").wait_for()
     assert "收到陌生登录提醒" in page.locator("main").inner_text()
-    _fits(page, size)
-    _shot(page, f"trust-freeze-confirm-{size}")
+    fits(page, size)
+    screenshot(page, f"trust-freeze-confirm-{size}")
     page.get_by_role("link", name="取消，返回账户安全").click()
     page.get_by_role("heading", name="账户安全").wait_for()
     portal_login.refresh_from_db()
@@ -166,7 +153,7 @@ def test_freeze_asks_first_then_the_person_unfreezes_with_sms_code_and_password(
     page.get_by_text("网上业务已冻结，所有设备均已退出").wait_for()
     portal_login.refresh_from_db()
     assert portal_login.frozen_at is not None
-    _shot(page, f"trust-frozen-{size}")
+    screenshot(page, f"trust-frozen-{size}")
 
     p = person(1)
     page.get_by_role("link", name="解除冻结").click()
@@ -176,8 +163,8 @@ def test_freeze_asks_first_then_the_person_unfreezes_with_sms_code_and_password(
     page.get_by_role("button", name="下一步").click()
     page.get_by_label("验证码（6 位数字）").fill(last_sms_code())
     page.get_by_label("登录密码").fill(DEPOSITOR_PASSWORD)
-    _fits(page, size)
-    _shot(page, f"trust-unfreeze-password-{size}")
+    fits(page, size)
+    screenshot(page, f"trust-unfreeze-password-{size}")
     page.get_by_role("button", name="下一步").click()
     page.get_by_text("网上业务已恢复，建议立即修改密码。").wait_for()
     assert PortalLogin.objects.get(pk=portal_login.pk).frozen_at is None
@@ -185,13 +172,13 @@ def test_freeze_asks_first_then_the_person_unfreezes_with_sms_code_and_password(
 
 @pytest.mark.parametrize("size", SIZES)
 def test_the_person_unfreezes_with_sms_code_and_a_passkey(
-    browser_context, portal_login, live_server, person, size
+    sized_page, portal_login, live_server, person, size
 ):
     """The SMS code, then the person's passkey (fingerprint / face) as the second proof."""
     from hpf.audit.services import Actor
     from hpf.identity.services import online_access_freeze
 
-    page = _page(browser_context, size)
+    page = sized_page(size)
     browser_sign_in_depositor(page, live_server.url, portal_login.depositor_id)
     virtual_authenticator(page)
     page.goto("/portal/security/")
@@ -210,16 +197,16 @@ def test_the_person_unfreezes_with_sms_code_and_a_passkey(
     page.get_by_label("或：改用通行密钥（指纹 / 面容）确认").check()
     page.get_by_role("button", name="下一步").click()
     page.get_by_text("短信验证码正确。请使用您的通行密钥（指纹 / 面容）确认。").wait_for()
-    _shot(page, f"trust-unfreeze-passkey-{size}")
+    screenshot(page, f"trust-unfreeze-passkey-{size}")
     page.get_by_role("button", name="使用通行密钥确认").click()
     page.get_by_role("heading", name="账户安全").wait_for()
     assert PortalLogin.objects.get(pk=portal_login.pk).frozen_at is None
-    _fits(page, size)
+    fits(page, size)
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_the_counter_shows_the_frozen_online_access_and_restores_it(
-    browser_context, portal_login, owner, clerk, person, size
+    sized_page, portal_login, owner, clerk, person, size
 ):
     """The person froze online access; at the counter, after the ID check, the overview says
     so and "恢复网上业务" restores it after the clerk confirms."""
@@ -236,16 +223,16 @@ def test_the_counter_shows_the_frozen_online_access_and_restores_it(
         statement="收到陌生登录提醒",
         actor=Actor(f"depositor:{owner.depositor_id}", "web"),
     )
-    page = _page(browser_context, size)
+    page = sized_page(size)
     browser_sign_in(page, clerk)
     page.get_by_role("heading", name="人证核验").wait_for()
     open_idcheck(page, person(1))
     page.get_by_role("heading", name="账户总览").wait_for()
     assert page.get_by_test_id("online-frozen").inner_text() == "已冻结"
-    _shot(page, f"trust-counter-online-frozen-{size}")
+    screenshot(page, f"trust-counter-online-frozen-{size}")
     page.get_by_role("link", name="恢复网上业务").click()
     page.get_by_role("button", name="确认恢复网上业务").wait_for()
-    _shot(page, f"trust-counter-online-confirm-{size}")
+    screenshot(page, f"trust-counter-online-confirm-{size}")
     page.get_by_role("button", name="确认恢复网上业务").click()
     page.get_by_text("已恢复该职工的网上业务").wait_for()
     assert PortalLogin.objects.get(pk=portal_login.pk).frozen_at is None
@@ -257,7 +244,7 @@ def test_the_counter_shows_the_frozen_online_access_and_restores_it(
 
 @pytest.mark.parametrize("size", SIZES)
 def test_missing_months_are_reported_as_a_range(
-    browser_context, employer, open_account, actor, live_server, size
+    sized_page, employer, open_account, actor, live_server, size
 ):
     """45 missing months read as one line; the form offers the latest 24 as a range; a wider
     range is refused with the limit and a range that fits; the chosen range is filed."""
@@ -274,20 +261,20 @@ def test_missing_months_are_reported_as_a_range(
         actor=actor,
         value_date=dt.date(2023, 1, 10),
     )
-    page = _page(browser_context, size)
+    page = sized_page(size)
     browser_sign_in_depositor(page, live_server.url, account.depositor_id)
     page.goto("/portal/deposits/")
     page.get_by_role("heading", name="有 45 个月未收到缴存").wait_for()
     assert page.get_by_test_id("missing").inner_text().strip() == "2023-02 至 2026-10（45 个月）"
     assert page.get_by_label("从", exact=True).input_value() == "202411"
     assert page.get_by_label("至", exact=True).input_value() == "202610"
-    _fits(page, size)
-    _shot(page, f"trust-missing-range-{size}")
+    fits(page, size)
+    screenshot(page, f"trust-missing-range-{size}")
     page.get_by_label("从", exact=True).select_option(label="2023-02")
     page.get_by_role("button", name="申请核查更正").click()
     page.get_by_text("所选范围内有 45 个未收到缴存的月份，一次最多申请 24 个月").wait_for()
     assert not Dispute.objects.exists()
-    _shot(page, f"trust-missing-too-wide-{size}")
+    screenshot(page, f"trust-missing-too-wide-{size}")
     page.get_by_label("从", exact=True).select_option(label="2023-02")
     page.get_by_label("至", exact=True).select_option(label="2024-10")
     page.get_by_role("button", name="申请核查更正").click()
@@ -295,4 +282,4 @@ def test_missing_months_are_reported_as_a_range(
     dispute = Dispute.objects.get()
     assert len(dispute.periods) == 21
     assert dispute.periods[0] == 202302 and dispute.periods[-1] == 202410
-    _fits(page, size)
+    fits(page, size)

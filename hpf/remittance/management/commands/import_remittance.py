@@ -2,12 +2,13 @@
 
 Each file is all or nothing: one rejected file does not stop the others and posts nothing of
 itself. Several files go through the batched path (hpf.remittance.batch: the month's lists in
-chunks of ``--chunk-rows`` rows, one transaction each); ``--one-by-one`` forces the single-list
-path. Prints a line per file (only the rejected ones beyond 200 files, unless ``--verbose``)
-and a summary. A file posted before is refused as a duplicate and said so, but is not a
-failure: rerunning a month after a crash posts what is missing and exits 0. Exits 1 if any
-other file was rejected. ``--report`` writes every problem of every file as one CSV (UTF-8
-with BOM).
+chunks of ``--chunk-rows`` rows, one transaction each; on PostgreSQL the rows are staged and
+checked against the accounts in SQL, unless ``--rows-in-python``); ``--one-by-one`` forces
+the single-list path. Prints a line per file (only the rejected ones beyond 200 files, unless
+``--verbose``) and a summary. A file posted before is refused as a duplicate and said so, but
+is not a failure: rerunning a month after a crash posts what is missing and exits 0. Exits 1
+if any other file was rejected. ``--report`` writes every problem of every file as one CSV
+(UTF-8 with BOM).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from hpf.calc.money import format_yuan_grouped
 from hpf.calc.periods import format_period
 from hpf.common.exports import SafeCsvWriter
 from hpf.operations.launch import launched_actor
-from hpf.remittance.batch import CHUNK_ROWS, remittance_import_batch
+from hpf.remittance.batch import CHUNK_ROWS, STAGED_CHUNK_ROWS, remittance_import_batch
 from hpf.remittance.parse import not_listed, problem_total
 from hpf.remittance.services import ImportOutcome, remittance_import_file
 
@@ -90,14 +91,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--chunk-rows",
             type=int,
-            default=CHUNK_ROWS,
-            help=f"rows per transaction of the batched path (default {CHUNK_ROWS})",
+            default=None,
+            help="rows per transaction of the batched path (default"
+            f" {STAGED_CHUNK_ROWS} staged, {CHUNK_ROWS} with the rows checked in Python)",
         )
         parser.add_argument(
             "--workers",
             type=int,
             default=1,
             help="processes reading files ahead of the database work (0: none)",
+        )
+        parser.add_argument(
+            "--rows-in-python",
+            action="store_true",
+            help="PostgreSQL: check every row in Python, as on SQLite, instead of staging the"
+            " rows and checking them against the accounts in SQL",
         )
         parser.add_argument(
             "--pause-ms", type=int, default=0, help="pause between chunks (to spare the database)"
@@ -193,6 +201,7 @@ class Command(BaseCommand):
                 workers=options["workers"],
                 pause_ms=options["pause_ms"],
                 on_list=on_list,
+                staged=False if options["rows_in_python"] else None,
             )
             phases = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
             self.stdout.write(
