@@ -258,10 +258,8 @@ def main() -> None:
         wait_up(port)
         pace(port, [signed(i) for i in range(min(200, total))], args.rate, args.in_flight)
         requests = [signed(i) for i in range(total)]  # signed before the clock starts
-        for label, items in (
-            ("healthz", [("/healthz", {}, b"")] * total),
-            ("inquiry", requests),
-        ):
+        health: list[tuple[str, dict[str, str], bytes]] = [("/healthz", {}, b"")] * total
+        for label, items in (("healthz", health), ("inquiry", requests)):
             before = cpu_seconds(server.pid), cpu_seconds(os.getpid(), children=False)
             began = time.perf_counter()
             result = pace(port, items, args.rate, args.in_flight)

@@ -177,7 +177,7 @@ def test_sign_in_and_its_first_answer_are_one_transaction(owner):
     counts even if the call drops; an answer that fails takes the clearing back with it."""
     from django.db import connection
 
-    from hpf.hotline.queries import balance_speech
+    from hpf.hotline.queries import Say, balance_speech
 
     hotline_password_set(actor=me(owner), depositor_id=owner.depositor_id, password=PIN)
     for _ in range(2):
@@ -195,7 +195,7 @@ def test_sign_in_and_its_first_answer_are_one_transaction(owner):
     depth = len(connection.atomic_blocks)
     seen: list[int] = []
 
-    def read(depositor_id: int) -> list:
+    def read(depositor_id: int) -> list[Say]:
         seen.append(len(connection.atomic_blocks) - depth)
         return balance_speech(depositor_id=depositor_id, caller="1")
 
