@@ -4,11 +4,15 @@ paced at ``--rate`` requests a second on loopback, gunicorn with ``--workers`` w
   1. migrates and (with ``--seed N``, if the database is empty) seeds a city;
   2. registers a kiosk client with a limit the run cannot reach, and takes ``--persons`` active
      depositors' chip data (ID number, name) in this process only;
-  3. starts gunicorn (DEBUG off, ``HPF_DB_CONN_MAX_AGE=60``) on a free loopback port;
+  3. starts gunicorn (DEBUG off, ``HPF_DB_CONN_MAX_AGE=60``) on a free loopback port and, as
+     deploy/ runs them, the audit linker beside it (``hpf link-audit --follow``; the workers
+     run with ``HPF_AUDIT_LINK_AFTER_COMMIT=0`` and never link inside a request);
   4. sends signed inquiries open-loop: request i is due at ``start + i / rate`` and its latency
      is measured from that moment (a late server is not hidden by a late client); at most
      ``--in-flight`` requests at once, 5 s timeout, ``rate × duration`` requests in all —
-     bounded whatever the server does. ``/healthz`` paced the same way is the baseline.
+     bounded whatever the server does. ``/healthz`` paced the same way is the baseline;
+  5. prints p50/p90/p99/max, the rate actually answered, and the CPU a request of gunicorn's
+     processes and of this load generator (which shares the machine's cores).
 
   python -m bench.kiosk --database-url postgres://postgres@127.0.0.1:5432/hpf_kioskbench \\
       --seed 20000 --rate 100 --duration 20
@@ -101,6 +105,21 @@ def pace(
     return latencies, statuses
 
 
+def cpu_seconds(pid: int, *, children: bool = True) -> float:
+    """User + system CPU of a process (and of its children now alive: gunicorn's workers)."""
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        total = 0.0
+        for p in [proc, *(proc.children(recursive=True) if children else [])]:
+            times = p.cpu_times()
+            total += times.user + times.system
+        return total
+    except psutil.Error:
+        return 0.0
+
+
 def signature(secret: str, timestamp: str, nonce: str, body: bytes) -> str:
     """As docs/partner-api.md: HMAC-SHA256 over method, path, timestamp, nonce, body hash."""
     message = "\n".join(["POST", PATH, timestamp, nonce, hashlib.sha256(body).hexdigest()])
@@ -120,6 +139,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed this many depositors if empty")
     parser.add_argument("--persons", type=int, default=500)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="gunicorn threads a worker (1: the sync worker, as deploy/ runs it)",
+    )
     parser.add_argument("--rate", type=int, default=100)
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--in-flight", type=int, default=32)
@@ -200,32 +225,61 @@ def main() -> None:
         return PATH, headers, body
 
     port = free_port()
+    # As deploy/ runs them: the audit linker beside the web workers, which then only write
+    # their sealed events (HPF_AUDIT_LINK_AFTER_COMMIT=0) and never link inside a request.
+    linker = subprocess.Popen(
+        [HPF, "link-audit", "--follow", "--interval", "1"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     server = subprocess.Popen(
         [
             GUNICORN,
             "hpf.wsgi",
             "--workers",
             str(args.workers),
+            "--threads",
+            str(args.threads),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
         ],
-        env={**env, "HPF_DB_CONN_MAX_AGE": "60"},
+        env={**env, "HPF_DB_CONN_MAX_AGE": "60", "HPF_AUDIT_LINK_AFTER_COMMIT": "0"},
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    cpu: dict[str, tuple[float, float]] = {}
+    served: dict[str, float] = {}
     try:
         wait_up(port)
         pace(port, [signed(i) for i in range(min(200, total))], args.rate, args.in_flight)
-        baseline = pace(port, [("/healthz", {}, b"")] * total, args.rate, args.in_flight)
-        inquiry = pace(port, [signed(i) for i in range(total)], args.rate, args.in_flight)
+        requests = [signed(i) for i in range(total)]  # signed before the clock starts
+        health: list[tuple[str, dict[str, str], bytes]] = [("/healthz", {}, b"")] * total
+        for label, items in (("healthz", health), ("inquiry", requests)):
+            before = cpu_seconds(server.pid), cpu_seconds(os.getpid(), children=False)
+            began = time.perf_counter()
+            result = pace(port, items, args.rate, args.in_flight)
+            # Answered a second: the offered rate while the server keeps up, less once the
+            # open-loop queue grows (pace starts 0.2 s after it is called).
+            served[label] = total / max(time.perf_counter() - began - 0.2, 1e-3)
+            after = cpu_seconds(server.pid), cpu_seconds(os.getpid(), children=False)
+            cpu[label] = (after[0] - before[0], after[1] - before[1])
+            if label == "healthz":
+                baseline = result
+            else:
+                inquiry = result
     finally:
         server.terminate()
+        linker.terminate()
         server.wait(timeout=30)
+        linker.wait(timeout=30)
     print(
-        f"\n{total} requests at {args.rate}/s, gunicorn {args.workers} workers, "
+        f"\n{total} requests at {args.rate}/s, gunicorn {args.workers} workers × "
+        f"{args.threads} threads, "
         f"{len(people)} people, in flight ≤ {args.in_flight}"
     )
     print(f"{'':22} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8}  statuses")
@@ -234,7 +288,16 @@ def main() -> None:
             f"{label:22} {statistics.median(lat):8.1f} {pct(lat, 90):8.1f} {pct(lat, 99):8.1f} "
             f"{max(lat):8.1f}  {dict(sorted(statuses.items()))}"
         )
+    for label, (server_s, bench_s) in cpu.items():
+        print(
+            f"  {label}: answered {served[label]:.1f}/s; CPU a request: gunicorn "
+            f"{server_s / total * 1000:.2f} ms, this load generator {bench_s / total * 1000:.2f} ms"
+        )
+    print(f"  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     figures = summary(baseline, inquiry, total, args.rate)
+    figures["inquiry_server_cpu_ms"] = round(cpu["inquiry"][0] / total * 1000, 2)
+    figures["inquiry_loadgen_cpu_ms"] = round(cpu["inquiry"][1] / total * 1000, 2)
+    figures["inquiry_served_per_s"] = round(served["inquiry"], 1)
     if os.environ.get("BENCH_JSON"):
         print(json.dumps({"p99_ms": figures["inquiry_p99_ms"], "statuses": inquiry[1]}))
     if args.json:

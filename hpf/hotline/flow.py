@@ -185,19 +185,24 @@ class Call:
             if keys.digits not in ("1", "2"):
                 await self.play("invalid-choice")
                 continue
-            if self.signed_in is None and not await self.sign_in():
-                continue
-            await self.answer(keys.digits)
+            first = None
+            if self.signed_in is None:
+                signed_in, first = await self.sign_in(keys.digits)
+                if not signed_in:
+                    continue
+            await self.answer(keys.digits, first)
 
-    async def sign_in(self) -> bool:
-        """True once signed in; False to go back to the main menu; ``CallEnded`` to end."""
+    async def sign_in(self, menu: str) -> tuple[bool, list[Say] | None]:
+        """(True, the answer to ``menu``) once signed in — the answer read in the sign-in's
+        own transaction, one commit for both; (False, None) to go back to the main menu;
+        ``CallEnded`` to end."""
         step = "id"
         id_keys = ""
         while True:
             if step == "id":
                 keys = await self.ask("enter-id", ID_TIMEOUT_MS, 18)
                 if keys.back:
-                    return False
+                    return False, None
                 if keys.nothing or keys.repeat:
                     continue
                 if len(keys.digits) != 18:
@@ -217,10 +222,13 @@ class Call:
                 password=keys.digits,
                 caller=self.caller,
                 call_id=self.call_id,
+                then=lambda depositor_id: _speech(menu)(
+                    depositor_id=depositor_id, caller=self.caller
+                ),
             )
             if auth.outcome is Outcome.OK:
                 self.signed_in = auth.depositor_id
-                return True
+                return True, auth.answer
             if auth.outcome is Outcome.LOCKED:
                 await self.play("locked")
                 raise CallEnded("locked")
@@ -234,10 +242,14 @@ class Call:
             await self.play("wrong-credentials")
             step = "id"
 
-    async def answer(self, menu: str) -> None:
+    async def answer(self, menu: str, items: list[Say] | None = None) -> None:
+        """Say the answer to ``menu`` (read now unless the sign-in read it), then ``*``
+        says it again and ``#`` goes back."""
         assert self.signed_in is not None
-        speech = balance_speech if menu == "1" else loan_speech
-        items = await self.db.run(speech, depositor_id=self.signed_in, caller=self.caller)
+        if items is None:
+            items = await self.db.run(
+                _speech(menu), depositor_id=self.signed_in, caller=self.caller
+            )
         while True:
             await self.say(items)
             keys = await self.ask("after-result", MENU_TIMEOUT_MS, 1)
@@ -245,6 +257,10 @@ class Call:
                 keys = await self.ask("after-result", MENU_TIMEOUT_MS, 1)
             if keys.back:
                 return
+
+
+def _speech(menu: str) -> Callable[..., list[Say]]:
+    return balance_speech if menu == "1" else loan_speech
 
 
 async def handle_call(request: AgiRequest, db: DbPool) -> None:

@@ -1,7 +1,7 @@
-"""What the hotline says about an account, read through the same audited selectors as the
-portal (``account_overview``, ``account_movements``, ``loan_list``) with a depositor-bound
-actor on the hotline channel: one ``account.read`` per query whose purpose names the
-caller's number.
+"""What the hotline says about an account, read through the audited road of
+``hpf.registry.access`` (the account row as the portal's overview takes it, the ledger's
+``recent_deposits``, the portal's ``loan_list``) with a depositor-bound actor on the hotline
+channel: one ``account.read`` per query whose purpose names the caller's number.
 
 The answer is a list of ``Say`` items, spoken by the call flow in order: a recorded prompt
 (``STREAM FILE``), a number (``SAY NUMBER``) or digits (``SAY DIGITS``). Amounts are yuan
@@ -16,8 +16,10 @@ from typing import Literal
 
 from hpf.audit.models import Channel
 from hpf.audit.services import Actor
+from hpf.common import clock
 from hpf.ledger.models import DEPOSIT_REASONS
-from hpf.ledger.selectors import account_movements, account_overview
+from hpf.ledger.selectors import recent_deposits
+from hpf.ledger.standing import monthly_split
 from hpf.loans.selectors import loan_list
 from hpf.registry.access import grant_own_account
 from hpf.registry.models import AccountStatus
@@ -71,9 +73,11 @@ def _purpose(caller: str) -> str:
 
 
 def balance_speech(*, depositor_id: int, caller: str) -> list[Say]:
-    """Menu 1: the balance, the status if not normal, the monthly deposit (employer and
-    personal parts of the last deposit, as the portal's overview shows), the month paid
-    through and the last deposits with their periods and posting dates."""
+    """Menu 1: the balance, the status if not normal, the monthly deposit (the account's
+    base × ratios, as the portal's overview shows it), the month paid through and the last
+    deposits with their periods and posting dates. The figures are the account row's and
+    ``monthly_split``'s, as ``account_overview`` takes them, and ``recent_deposits``: no
+    whole-history digest, which the hotline says nothing of."""
     actor = _actor(depositor_id)
     grant = grant_own_account(
         actor,
@@ -81,24 +85,24 @@ def balance_speech(*, depositor_id: int, caller: str) -> list[Say]:
         sections=("overview", "movements"),
         purpose=_purpose(caller),
     )
-    account_id = grant.account.pk
-    view = account_overview(actor=actor, account_id=account_id, grant=grant)
-    said: list[Say] = [("prompt", "balance-is"), *money(view.balance_fen)]
-    if view.status in _STATUS_PROMPT:
-        said.append(("prompt", _STATUS_PROMPT[AccountStatus(view.status)]))
-    monthly = view.employer_monthly_fen + view.employee_monthly_fen
+    account = grant.covers(actor, grant.account.pk, "overview")
+    said: list[Say] = [("prompt", "balance-is"), *money(account.balance_fen)]
+    if account.status in _STATUS_PROMPT:
+        said.append(("prompt", _STATUS_PROMPT[AccountStatus(account.status)]))
+    split = monthly_split(account, clock.today())
+    monthly = split.employer_fen + split.employee_fen if split else 0
     if monthly:
         said += [("prompt", "monthly-deposit"), *money(monthly)]
-    if view.paid_through:
-        said += [("prompt", "paid-through"), *_period(view.paid_through)]
-    page = account_movements(
+    if account.paid_through:
+        said += [("prompt", "paid-through"), *_period(account.paid_through)]
+    recent = recent_deposits(
         actor=actor,
-        account_id=account_id,
+        account_id=account.pk,
         reasons=[str(r) for r in DEPOSIT_REASONS],
-        page_size=RECENT_DEPOSITS * 2,
+        count=RECENT_DEPOSITS,
+        positive=True,
         grant=grant,
     )
-    recent = [m for m in page.items if m.amount_fen > 0 and not m.reversed][:RECENT_DEPOSITS]
     if not recent:
         said.append(("prompt", "no-deposits"))
         return said

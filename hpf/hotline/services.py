@@ -17,10 +17,13 @@ import dataclasses
 import enum
 import itertools
 import re
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 
 from hpf.audit.models import Channel
 from hpf.audit.services import Actor, record_event
@@ -31,6 +34,7 @@ from hpf.common.crypto import decrypt, lookup_hash
 from hpf.common.errors import InvalidInput, NotFound
 from hpf.hotline import switch
 from hpf.hotline.models import HotlinePassword
+from hpf.partners.models import ChannelSwitch, QueryChannel
 from hpf.registry.idcheck import idcheck_live
 from hpf.registry.models import Depositor, FundAccount
 from hpf.registry.services import id_lookup
@@ -187,6 +191,8 @@ class Authentication:
     account_id: int | None = None
     # This attempt was the fifth wrong one of the day and locked the channel.
     locked_now: bool = False
+    # What ``then`` returned (OK only): the first answer, read in the sign-in's transaction.
+    answer: Any = None
 
 
 def _refused(
@@ -208,7 +214,12 @@ def _refused(
 
 
 def hotline_authenticate(
-    *, id_keys: str, password: str, caller: str, call_id: str = ""
+    *,
+    id_keys: str,
+    password: str,
+    caller: str,
+    call_id: str = "",
+    then: Callable[[int], Any] | None = None,
 ) -> Authentication:
     """Check an ID number (``*`` keyed for X) and hotline password given on a call.
 
@@ -217,6 +228,13 @@ def hotline_authenticate(
     the person when there is one; the fifth of the business day locks); ``LOCKED`` and
     ``DISABLED`` only after the right password, so neither says anything to a caller who
     does not know it. Each refusal is recorded as ``hotline.refused`` with the caller's number.
+
+    A wrong try is counted, and its refusal recorded, in a transaction of its own, committed
+    before the answer (a caller who hangs up at once has still used the try). ``then``: what
+    the caller asked for (``then(depositor_id)``, e.g. the balance read with its audit event),
+    read when the password is right inside the same transaction as the outcome (a failure
+    count cleared), so a successful sign-in and its first answer cost one commit; its result
+    is ``answer``. If it fails, the outcome is rolled back with it (the count stays).
     """
     row: HotlinePassword | None = None
     number = id_keys.replace("*", "X")
@@ -225,9 +243,21 @@ def hotline_authenticate(
     except IdNumberError:
         parsed = None
     if parsed is not None:
+        # The password, the person's account and their hotline switch in one statement.
         row = (
             HotlinePassword.objects.filter(depositor__id_number_hash=id_lookup(parsed.number))
-            .select_related("depositor")
+            .annotate(
+                account=Subquery(
+                    FundAccount.objects.filter(depositor_id=OuterRef("depositor_id"))
+                    .order_by("pk")
+                    .values("pk")[:1]
+                ),
+                switched=Subquery(
+                    ChannelSwitch.objects.filter(
+                        depositor_id=OuterRef("depositor_id"), channel=QueryChannel.HOTLINE
+                    ).values("enabled")[:1]
+                ),
+            )
             .first()
         )
     right = _hasher().verify(password, row.password if row else _dummy_hash()) and row is not None
@@ -235,11 +265,8 @@ def hotline_authenticate(
         with transaction.atomic():
             _refused(caller, call_id, Outcome.WRONG.value, None, None)
         return Authentication(Outcome.WRONG)
-    account_id = (
-        FundAccount.objects.filter(depositor_id=row.depositor_id)
-        .values_list("pk", flat=True)
-        .first()
-    )
+    account_id: int | None = row.account  # type: ignore[attr-defined]
+    switched: bool | None = row.switched  # type: ignore[attr-defined]
     today = clock.today()
     with transaction.atomic():
         fresh = HotlinePassword.objects.select_for_update().get(pk=row.pk)
@@ -276,7 +303,8 @@ def hotline_authenticate(
         if account_id is None:
             _refused(caller, call_id, Outcome.WRONG.value, None, row.depositor_id, no_account=True)
             return Authentication(Outcome.WRONG)
-        if not switch.hotline_enabled(row.depositor_id):
+        if not switch.hotline_enabled(row.depositor_id, switch_row=switched):
             _refused(caller, call_id, Outcome.DISABLED.value, account_id, row.depositor_id)
             return Authentication(Outcome.DISABLED, row.depositor_id, account_id)
-    return Authentication(Outcome.OK, row.depositor_id, account_id)
+        answer = then(row.depositor_id) if then is not None else None
+    return Authentication(Outcome.OK, row.depositor_id, account_id, answer=answer)

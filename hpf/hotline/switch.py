@@ -6,10 +6,18 @@ function is the hotline's only way to ask, so the call flow and its tests go thr
 
 from __future__ import annotations
 
-from hpf.partners.switches import channel_enabled
+from typing import Any
+
+from hpf.partners.switches import DEFAULTS, channel_enabled
+
+_ASK = object()
 
 
-def hotline_enabled(depositor_id: int) -> bool:
+def hotline_enabled(depositor_id: int, *, switch_row: Any = _ASK) -> bool:
     """True when the depositor lets the 12329 hotline answer queries about their account
-    (the hotline is on by default)."""
-    return channel_enabled(depositor_id, "hotline")
+    (the hotline is on by default). ``switch_row``: their switch as the caller already read
+    it with the person (its ``enabled``, or None when they have no row); asked here if not
+    given."""
+    if switch_row is _ASK:
+        return channel_enabled(depositor_id, "hotline")
+    return DEFAULTS["hotline"] if switch_row is None else bool(switch_row)

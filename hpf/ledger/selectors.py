@@ -212,6 +212,62 @@ def _movement(r: Posting, balance_after: int, reversed: bool) -> Movement:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RecentDeposit:
+    value_date: dt.date
+    period: int | None
+    amount_fen: int
+    employer_fen: int | None
+
+    @property
+    def employee_fen(self) -> int | None:
+        return None if self.employer_fen is None else self.amount_fen - self.employer_fen
+
+
+_RECENT_SQL = """
+    SELECT p.value_date, p.period, p.amount_fen, p.employer_fen
+      FROM ledger_posting p
+     WHERE p.fund_account_id = %s AND p.reason IN ({reasons}){positive}
+       AND NOT EXISTS (SELECT 1 FROM ledger_posting r WHERE r.reverses_id = p.id)
+     ORDER BY p.value_date DESC, p.id DESC
+     LIMIT %s"""
+
+
+def recent_deposits(
+    *,
+    actor: Actor,
+    account_id: int,
+    reasons: Sequence[str],
+    count: int,
+    positive: bool = False,
+    purpose: str = "",
+    grant: AccountGrant | None = None,
+) -> tuple[RecentDeposit, ...]:
+    """The last ``count`` postings of ``reasons`` that stand (none reverses them), newest
+    first: what the partner channels show as "recent deposits". One statement on the
+    account's date index, no running balance (the kiosk and SMS answers show none), the
+    "movements" section of the read. ``positive``: money in only (the hotline's)."""
+    if not 1 <= count <= MAX_PAGE_SIZE or not reasons or set(reasons) - set(Reason.values):
+        raise InvalidInput("业务类型或条数不正确")
+    account = read_account(actor, account_id, section="movements", purpose=purpose, grant=grant)
+    sql = _RECENT_SQL.format(
+        reasons=", ".join(["%s"] * len(reasons)),
+        positive=" AND p.amount_fen > 0" if positive else "",
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [account.pk, *(str(r) for r in reasons), count])
+        rows = cur.fetchall()
+    return tuple(
+        RecentDeposit(
+            value_date=day if isinstance(day, dt.date) else dt.date.fromisoformat(day),
+            period=period,
+            amount_fen=int(amount),
+            employer_fen=None if employer is None else int(employer),
+        )
+        for day, period, amount, employer in rows
+    )
+
+
 # The most lines an export carries: thirty years of a dozen movements a month is about 4,500.
 EXPORT_MAX_ROWS = 10_000
 

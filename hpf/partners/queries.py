@@ -5,8 +5,11 @@ passed its face check; ``sms_query`` answers an SMS sent from the mobile on reco
 the person, asks the depositor's channel switch, then reads through one grant of
 ``hpf.registry.access`` with a channel actor (``kiosk:<depositor>``, ``sms:<depositor>``), so
 the read is one ``account.read`` event naming the partner and the terminal — and the figures
-come from the same selectors the portal shows (``account_overview``, ``account_movements``,
-``loan_list``). A refusal raises a ``DomainError`` whose details carry what the refusal's
+are the account row's (balance, status, paid-through month, as the portal's overview takes
+them), the ledger's ``recent_deposits`` and the portal's ``loan_list`` (SMS: also
+``account_overview``). The kiosk finds the person, their account, their switch and whether
+they borrowed in one statement, so an inquiry is a few statements and one commit
+(``tests/test_kiosk_cost.py``; bench/README.md has the figures). A refusal raises a ``DomainError`` whose details carry what the refusal's
 audit event should name (the account, when the person was identified); the partner API
 records it.
 """
@@ -16,6 +19,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+
+from django.db import connection
 
 from hpf.audit.models import Channel
 from hpf.audit.services import Actor
@@ -27,12 +32,12 @@ from hpf.calc.periods import format_period
 from hpf.common import clock
 from hpf.common.errors import DomainError, NotFound
 from hpf.ledger.models import Reason
-from hpf.ledger.selectors import account_movements, account_overview
+from hpf.ledger.selectors import account_overview, recent_deposits
 from hpf.loans.selectors import loan_list
-from hpf.partners.models import PartnerClient
-from hpf.partners.switches import ChannelDisabled, channel_enabled
+from hpf.partners.models import PartnerClient, QueryChannel
+from hpf.partners.switches import DEFAULTS, ChannelDisabled
 from hpf.registry.access import AccountGrant, grant_own_account
-from hpf.registry.models import Depositor, FundAccount
+from hpf.registry.models import AccountStatus, FundAccount
 from hpf.registry.services import id_lookup
 
 DEPOSIT_REASONS = (Reason.REMITTANCE, Reason.BACK_PAYMENT)
@@ -60,29 +65,22 @@ def mask_account_no(account_no: str) -> str:
 
 def _deposits(actor: Actor, grant: AccountGrant, count: int) -> list[dict[str, Any]]:
     """The last ``count`` deposits (汇缴 / 补缴) that stand (a reversed line is left out)."""
-    page = account_movements(
-        actor=actor,
-        account_id=grant.account.pk,
-        reasons=DEPOSIT_REASONS,
-        page_size=count * 3,
-        grant=grant,
-    )
-    out = []
-    for m in page.items:
-        if m.reversed:
-            continue
-        out.append(
-            {
-                "period": format_period(m.period) if m.period else None,
-                "employer_part": format_yuan(m.employer_fen or 0),
-                "personal_part": format_yuan(m.employee_fen or 0),
-                "total": format_yuan(m.amount_fen),
-                "posted_on": m.value_date.isoformat(),
-            }
+    return [
+        {
+            "period": format_period(d.period) if d.period else None,
+            "employer_part": format_yuan(d.employer_fen or 0),
+            "personal_part": format_yuan(d.employee_fen or 0),
+            "total": format_yuan(d.amount_fen),
+            "posted_on": d.value_date.isoformat(),
+        }
+        for d in recent_deposits(
+            actor=actor,
+            account_id=grant.account.pk,
+            reasons=DEPOSIT_REASONS,
+            count=count,
+            grant=grant,
         )
-        if len(out) == count:
-            break
-    return out
+    ]
 
 
 def _loan(actor: Actor, grant: AccountGrant) -> dict[str, Any] | None:
@@ -99,7 +97,30 @@ def _loan(actor: Actor, grant: AccountGrant) -> dict[str, Any] | None:
     return None
 
 
-def _person(id_number: str, name: str) -> Depositor:
+# The person by the ID number's hash (unique index), their account, their switch for the
+# channel and whether they borrowed: one statement, before anything is granted. What of the
+# account it fetches is what the kiosk shows from the account row.
+_PERSON_SQL = """
+    SELECT d.id, d.name, a.id, a.account_no, a.status, a.balance_fen, a.paid_through,
+           (SELECT s.enabled FROM partners_channelswitch s
+             WHERE s.depositor_id = d.id AND s.channel = %s),
+           EXISTS (SELECT 1 FROM loans_loan l WHERE l.borrower_id = a.id)
+      FROM registry_depositor d LEFT JOIN registry_fundaccount a ON a.depositor_id = d.id
+     WHERE d.id_number_hash = %s
+     ORDER BY d.id, a.id
+     LIMIT 1"""
+_ACCOUNT_FIELDS = ["id", "depositor_id", "account_no", "status", "balance_fen", "paid_through"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Person:
+    depositor_id: int
+    account: FundAccount | None
+    channel_on: bool
+    borrower: bool
+
+
+def _person(id_number: str, name: str, channel: str) -> _Person:
     """The depositor with this ID number and exactly this name; one ``NotFound`` whichever
     part is wrong (a malformed number too), with the account named for the audit when the
     number was right."""
@@ -107,13 +128,26 @@ def _person(id_number: str, name: str) -> Depositor:
         parsed = parse_resident_id(id_number, today=clock.today())
     except CalcError:
         raise NotFound("未查询到与身份证件相符的公积金账户") from None
-    depositor = Depositor.objects.filter(id_number_hash=id_lookup(parsed.number)).first()
-    if depositor is None:
+    with connection.cursor() as cur:
+        cur.execute(_PERSON_SQL, [channel, id_lookup(parsed.number)])
+        row = cur.fetchone()
+    if row is None:
         raise NotFound("未查询到与身份证件相符的公积金账户")
-    if depositor.name != name.strip():
-        account = FundAccount.objects.filter(depositor_id=depositor.pk).values_list("pk", flat=True)
-        raise NotFound("未查询到与身份证件相符的公积金账户", account=account.first())
-    return depositor
+    depositor_id, real_name, account_id, *fields, switch, borrower = row
+    if real_name != name.strip():
+        raise NotFound("未查询到与身份证件相符的公积金账户", account=account_id)
+    account: FundAccount | None = None
+    if account_id is not None:
+        read = dict(zip(_ACCOUNT_FIELDS, [account_id, depositor_id, *fields], strict=True))
+        # ``from_db`` takes the values in the model's field order; the others stay deferred.
+        names = [f.attname for f in FundAccount._meta.concrete_fields if f.attname in read]
+        account = FundAccount.from_db(connection.alias, names, [read[n] for n in names])
+    return _Person(
+        depositor_id=int(depositor_id),
+        account=account,
+        channel_on=DEFAULTS[channel] if switch is None else bool(switch),
+        borrower=bool(borrower),
+    )
 
 
 def kiosk_inquiry(
@@ -128,14 +162,17 @@ def kiosk_inquiry(
 ) -> dict[str, Any]:
     """The kiosk's answer for the person whose card is on the reader: masked name and
     account number, status, balance, paid-through month, the last six deposits and the
-    current loan — nothing else; amounts as yuan strings."""
+    current loan — nothing else; amounts as yuan strings.
+
+    Queries: the person (with the account, the kiosk switch and whether they borrowed), the
+    read's audit event, the last deposits, and only for a borrower the loans."""
     if not face_passed:
         raise FaceMatchRequired()
-    depositor = _person(id_number, name)
-    account_id = FundAccount.objects.filter(depositor_id=depositor.pk).values_list("pk", flat=True)
-    if not channel_enabled(depositor.pk, "kiosk"):
-        raise ChannelDisabled(account=account_id.first())
-    actor = Actor(f"kiosk:{depositor.pk}", Channel.KIOSK, client_addr)
+    person = _person(id_number, name, QueryChannel.KIOSK)
+    account = person.account
+    if not person.channel_on:
+        raise ChannelDisabled(account=account.pk if account else None)
+    actor = Actor(f"kiosk:{person.depositor_id}", Channel.KIOSK, client_addr)
     grant = grant_own_account(
         actor,
         view=view,
@@ -147,16 +184,17 @@ def kiosk_inquiry(
             "terminal": terminal.id,
             "branch": terminal.branch,
         },
+        account=account,
     )
-    overview = account_overview(actor=actor, account_id=grant.account.pk, grant=grant)
+    granted = grant.covers(actor, grant.account.pk, "overview")
     return {
-        "name": mask_name(overview.name),
-        "account_no": mask_account_no(overview.account_no),
-        "status_label": overview.status_label,
-        "balance": format_yuan(overview.balance_fen),
-        "paid_through": format_period(overview.paid_through) if overview.paid_through else None,
+        "name": mask_name(name.strip()),
+        "account_no": mask_account_no(granted.account_no),
+        "status_label": str(AccountStatus(granted.status).label),
+        "balance": format_yuan(granted.balance_fen),
+        "paid_through": format_period(granted.paid_through) if granted.paid_through else None,
         "deposits": _deposits(actor, grant, 6),
-        "loan": _loan(actor, grant),
+        "loan": _loan(actor, grant) if person.borrower else None,
     }
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 
 from hpf.audit.services import Actor, record_event
 from hpf.common import clock
@@ -109,6 +110,7 @@ def partner_client_ensure(
         client.kind, client.name, client.active = kind, name, True
         client.secret_enc = encrypt(secret, context=SECRET_CONTEXT)
         client.save()
+        partner_client_forget(client_id)
         record_event(
             actor, "partner.client_add", details={"client": client_id, "kind": kind, "name": name}
         )
@@ -122,6 +124,7 @@ def partner_client_disable(*, client_id: str, actor: Actor) -> str:
         if client is not None:
             client.active = False
             client.save(update_fields=["active"])
+            partner_client_forget(client_id)
             record_event(actor, "partner.client_disable", details={"client": client_id})
             return client.kind
     if SyncClient.objects.filter(client_id=client_id).exists():
@@ -145,29 +148,106 @@ def partner_clients() -> list[PartnerRow]:
 
 # --- what the signing layer asks -----------------------------------------------------------
 
+# client id → (the client as read, its secret): read and decrypted once per process. The cache
+# never decides on its own whether a client may call: every request's nonce is spent by one
+# statement that also requires the client's row to be still active and unchanged
+# (``partner_nonce_spend``), so a client disabled or re-keyed by any process is refused at its
+# next request; a signature that fails against a cached secret is tried once more against the
+# registry (``PartnerAuth.verify``).
+_clients: dict[str, tuple[PartnerClient, str]] = {}
+_clients_lock = threading.Lock()
+_CACHE_MAX = 1000
 
-def partner_client_secret(client_id: str) -> tuple[PartnerClient, str] | None:
-    """The active client with this id (any kind) and its secret, or None."""
+
+def partner_client_forget(client_id: str | None = None) -> None:
+    """Drop the cached client (all of them with None)."""
+    with _clients_lock:
+        if client_id is None:
+            _clients.clear()
+        else:
+            _clients.pop(client_id, None)
+
+
+def partner_client_cached(client_id: str) -> bool:
+    return client_id in _clients
+
+
+def partner_client_secret(
+    client_id: str, *, cached: bool = False
+) -> tuple[PartnerClient, str] | None:
+    """The active client with this id (any kind) and its secret, or None: read from the
+    registry (and kept in this process's cache), or with ``cached`` from that cache when it
+    holds the client (the signing layer, whose nonce statement checks the row is unchanged)."""
+    if cached:
+        found = _clients.get(client_id)
+        if found is not None:
+            return found
     client = PartnerClient.objects.filter(client_id=client_id, active=True).first()
     if client is None:
+        partner_client_forget(client_id)
         return None
-    return client, decrypt(client.secret_enc, context=SECRET_CONTEXT)
+    found = (client, decrypt(client.secret_enc, context=SECRET_CONTEXT))
+    with _clients_lock:
+        if len(_clients) >= _CACHE_MAX:
+            _clients.clear()
+        _clients[client_id] = found
+    return found
+
+
+class ClientChanged(Exception):
+    """The client was disabled or re-keyed since this process read it: the request is
+    refused as a disabled client's would be."""
+
+
+# The nonce, recorded only if the client's row is still active and as this process read it
+# (kind, secret, limit, name): one statement, no savepoint. No row back: a replay, or a
+# changed client (told apart by a second read, on that rare path only).
+_SPEND_SQL = """
+    INSERT INTO partners_partnernonce (client_id, nonce, seen_at)
+    SELECT c.id, %s, %s FROM partners_partnerclient c
+     WHERE c.id = %s AND c.active AND c.kind = %s AND c.secret_enc = %s
+       AND c.rate_per_minute = %s AND c.name = %s
+    ON CONFLICT (client_id, nonce) DO NOTHING
+    RETURNING id"""
 
 
 def partner_nonce_spend(
     client: PartnerClient, nonce: str, *, now: dt.datetime, window_s: int
 ) -> bool:
-    """Record ``nonce`` as used by ``client``; False if it was used before.
+    """Record ``nonce`` as used by ``client``; False if it was used before. ``ClientChanged``
+    (nothing recorded) if the client is no longer active or no longer as ``client`` says.
 
     The unique (client, nonce) row is the replay check, so one INSERT and its commit is all a
-    request pays. A nonce need be kept only twice the clock window (the longest a request
-    carrying it could still pass the timestamp check); older rows are purged by about one
-    request in ``PURGE_ONE_IN``, not by every request — keeping a random nonce longer only
-    costs its row."""
-    try:
-        with transaction.atomic():
-            PartnerNonce.objects.create(client=client, nonce=nonce, seen_at=now)
-    except IntegrityError:
+    request pays; a concurrent request with the same nonce waits on the unique index for the
+    first one's transaction, then finds the conflict. A nonce need be kept only twice the
+    clock window (the longest a request carrying it could still pass the timestamp check);
+    older rows are purged by about one request in ``PURGE_ONE_IN``, not by every request —
+    keeping a random nonce longer only costs its row."""
+    with connection.cursor() as cur:
+        cur.execute(
+            _SPEND_SQL,
+            [
+                nonce,
+                connection.ops.adapt_datetimefield_value(now),
+                client.pk,
+                client.kind,
+                bytes(client.secret_enc),
+                client.rate_per_minute,
+                client.name,
+            ],
+        )
+        spent = cur.fetchone() is not None
+    if not spent:
+        current = PartnerClient.objects.filter(pk=client.pk).first()
+        if current is None or not (
+            current.active
+            and current.kind == client.kind
+            and bytes(current.secret_enc) == bytes(client.secret_enc)
+            and current.rate_per_minute == client.rate_per_minute
+            and current.name == client.name
+        ):
+            partner_client_forget(client.client_id)
+            raise ClientChanged(client.client_id)
         return False
     if secrets.randbelow(PURGE_ONE_IN) == 0:
         window = dt.timedelta(seconds=window_s)

@@ -175,14 +175,20 @@ def grant_own_account(
     sections: Iterable[str],
     purpose: str = "",
     details: dict[str, Any] | None = None,
+    account: FundAccount | None = None,
 ) -> AccountGrant:
     """``grant_account`` for the own account of a depositor-bound actor (``depositor:<id>``),
     found by the depositor in the same query that reads it (no separate ``own_account_id``);
-    ``NotFound`` for any other actor or a depositor without an account."""
+    ``NotFound`` for any other actor or a depositor without an account.
+
+    ``account``: the account as the caller already read it in the query that identified the
+    person (the kiosk's one query: person, account, switch); the same rule applies to it — it
+    must be the actor's own — and it is not read again."""
     kind, ident = _kind_and_id(actor)
     if kind not in DEPOSITOR_BOUND or not ident.isdigit():
         raise NotFound("个人账户不存在")
-    account = _accounts().filter(depositor_id=int(ident)).first()
+    if account is None:
+        account = _accounts().filter(depositor_id=int(ident)).first()
     return _grant(actor, account, view=view, sections=sections, purpose=purpose, details=details)
 
 

@@ -169,3 +169,39 @@ def test_counter_session_of_another_person_cannot_set_it(owner, other, clerk, id
     actor = Actor(f"staff:{clerk.user_id}", "counter", "10.0.0.3", session.public_id)
     with unchanged(owner.pk), pytest.raises(NotFound):
         hotline_password_set(actor=actor, depositor_id=owner.depositor_id, password=PIN)
+
+
+def test_sign_in_and_its_first_answer_are_one_transaction(owner):
+    """A right password clears the day's failures and the first answer is read (its audit
+    event written) in the same transaction; a wrong try is committed on its own first, so it
+    counts even if the call drops; an answer that fails takes the clearing back with it."""
+    from django.db import connection
+
+    from hpf.hotline.queries import Say, balance_speech
+
+    hotline_password_set(actor=me(owner), depositor_id=owner.depositor_id, password=PIN)
+    for _ in range(2):
+        wrong = hotline_authenticate(id_keys=id_keys(1), password="246801", caller="1")
+        assert wrong.outcome.value == "WRONG_CREDENTIALS"
+    assert HotlinePassword.objects.get().failed_count == 2
+
+    def failing(depositor_id: int) -> None:
+        raise RuntimeError("the read failed")
+
+    with pytest.raises(RuntimeError):
+        hotline_authenticate(id_keys=id_keys(1), password=PIN, caller="1", then=failing)
+    assert HotlinePassword.objects.get().failed_count == 2  # rolled back with the answer
+
+    depth = len(connection.atomic_blocks)
+    seen: list[int] = []
+
+    def read(depositor_id: int) -> list[Say]:
+        seen.append(len(connection.atomic_blocks) - depth)
+        return balance_speech(depositor_id=depositor_id, caller="1")
+
+    reads = AuditEvent.objects.filter(action="account.read").count()
+    right = hotline_authenticate(id_keys=id_keys(1), password=PIN, caller="1", then=read)
+    assert right.outcome.value == "OK" and right.answer[0] == ("prompt", "balance-is")
+    assert seen == [1]  # inside the sign-in's own transaction
+    assert HotlinePassword.objects.get().failed_count == 0
+    assert AuditEvent.objects.filter(action="account.read").count() == reads + 1

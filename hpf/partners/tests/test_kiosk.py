@@ -160,6 +160,60 @@ def test_disabled_client(owner, person, kiosk_client, signed, actor):
     assert _reads() == 0
 
 
+def test_a_client_disabled_after_it_was_cached_is_refused_at_once(
+    owner, person, kiosk_client, signed, actor
+):
+    """Each process keeps the client and its secret after the first request; a disable by
+    this process, or by any other (the row changed under it), refuses the very next one."""
+    from hpf.partners.models import PartnerClient, PartnerNonce
+
+    assert signed(kiosk_client, KIOSK_URL, inquiry(person(1))).status_code == 200
+    partner_client_disable(client_id="ccb-km", actor=actor)
+    first = signed(kiosk_client, KIOSK_URL, inquiry(person(1)))
+    assert first.status_code == 401 and first.json()["code"] == "SIGNATURE_INVALID"
+
+    other = partner_client_create(kind="kiosk", name="富滇银行", client_id="fudian", actor=actor)
+    assert signed(other, KIOSK_URL, inquiry(person(1))).status_code == 200
+    PartnerClient.objects.filter(client_id="fudian").update(active=False)  # another process
+    nonces, reads = PartnerNonce.objects.count(), _reads()
+    refused = signed(other, KIOSK_URL, inquiry(person(1)))
+    assert refused.status_code == 401 and refused.json()["code"] == "SIGNATURE_INVALID"
+    from hpf.common import clock
+
+    old = int((clock.now() - dt.timedelta(minutes=10)).timestamp())
+    stale = signed(other, KIOSK_URL, inquiry(person(1)), timestamp=old)
+    assert stale.json()["code"] == "SIGNATURE_INVALID"  # not TIMESTAMP_SKEW: disabled first
+    assert PartnerNonce.objects.count() == nonces and _reads() == reads
+    _refused("SIGNATURE_INVALID")
+
+
+def test_a_new_secret_applies_at_once_in_every_process(owner, person, kiosk_client, signed, actor):
+    from hpf.partners.models import PartnerClient
+    from hpf.partners.services import partner_client_ensure
+
+    assert signed(kiosk_client, KIOSK_URL, inquiry(person(1))).status_code == 200
+    partner_client_ensure(
+        kind="kiosk", client_id="ccb-km", name="中国建设银行", secret="n" * 43, actor=actor
+    )
+    old = signed(kiosk_client, KIOSK_URL, inquiry(person(1)))
+    assert old.status_code == 401 and old.json()["code"] == "SIGNATURE_INVALID"
+    assert signed(("ccb-km", "n" * 43), KIOSK_URL, inquiry(person(1))).status_code == 200
+    # Re-keyed by another process (the row changed under this one's cache).
+    from hpf.common.crypto import encrypt
+    from hpf.partners.services import SECRET_CONTEXT
+
+    PartnerClient.objects.filter(client_id="ccb-km").update(
+        secret_enc=encrypt("m" * 43, context=SECRET_CONTEXT)
+    )
+    stale = signed(("ccb-km", "n" * 43), KIOSK_URL, inquiry(person(1)))
+    assert stale.status_code == 401 and stale.json()["code"] == "SIGNATURE_INVALID"
+    assert signed(("ccb-km", "m" * 43), KIOSK_URL, inquiry(person(1))).status_code == 200
+    # Another kind now (the row changed): refused as that kind.
+    PartnerClient.objects.filter(client_id="ccb-km").update(kind="sms")
+    kind = signed(("ccb-km", "m" * 43), KIOSK_URL, inquiry(person(1)))
+    assert kind.status_code == 403 and kind.json()["code"] == "CLIENT_KIND_FORBIDDEN"
+
+
 def test_client_of_another_kind(owner, person, sms_client, kiosk_client, signed):
     response = signed(sms_client, KIOSK_URL, inquiry(person(1)))
     assert response.status_code == 403
