@@ -3,7 +3,7 @@
 ``remittance_import`` spends a fixed cost on every list (its own run, transaction,
 employer lock, account query, entry, COPY, balance update, list record and audit row): for the
 city's ~40,000 lists a month that is most of the time. ``remittance_import_batch`` takes many
-files and does that fixed work once per *chunk* of lists (``chunk_rows`` rows: 200,000 staged,
+files and does that fixed work once per *chunk* of lists (``chunk_rows`` rows: 100,000 staged,
 50,000 with the rows checked in Python), with exactly the single-list rules:
 
 1. Every file is read and its rows checked on their own (``hpf.remittance.parse`` /
@@ -113,8 +113,10 @@ from hpf.remittance.validate import (
 CHUNK_ROWS = 50_000  # rows checked in Python
 # Staged, a chunk's rows cost the importer a few bytes of COPY text each and the database one
 # join per chunk: larger chunks spread the fixed work (the joins' scans of the accounts, the
-# lists' entries and records) over more rows.
-STAGED_CHUNK_ROWS = 200_000
+# lists' entries and records) over more rows. The importer holds about three chunks at once
+# (the one posting, the next one read, the one after being read): at 1.5 million depositors
+# 200,000-row chunks took the process tree over 500 MB, 100,000-row chunks stay under it.
+STAGED_CHUNK_ROWS = 100_000
 _DELTA = "hpf_batch_delta"
 # PostgreSQL: the accounts the balance UPDATE moved, as it returned them (depositor and new
 # balance), so that the chunk's notifications need no second join with the accounts.
