@@ -46,6 +46,7 @@ go through ``remittance_import`` one by one, after their chunk.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import multiprocessing
 import re
@@ -805,6 +806,21 @@ class _Chunk:
                 refused.add(index)
         return refused
 
+    def _list_entry(
+        self, period: int, unit_no: str, n_rows: int, today: dt.date, now: dt.datetime
+    ) -> JournalEntry:
+        """A list's journal entry, for both batched paths (its source key refuses a second
+        posting of the employer's month)."""
+        return JournalEntry(
+            reason=Reason.REMITTANCE,
+            value_date=today,
+            period=period,
+            source_key=f"remit:{unit_no}:{period}",
+            description=f"{format_period(period)} 汇缴清册 {n_rows} 人",
+            posted_at=now,
+            actor=self.actor.ident,
+        )
+
     def _post_staged(self, good: list[int], employers: dict[Path, Employer]) -> None:
         today = clock.today()
         now = clock.now()
@@ -812,14 +828,8 @@ class _Chunk:
         with self.timed("entries"):
             entries = JournalEntry.objects.bulk_create(
                 [
-                    JournalEntry(
-                        reason=Reason.REMITTANCE,
-                        value_date=today,
-                        period=p.header.period,
-                        source_key=f"remit:{employers[p.path].unit_no}:{p.header.period}",
-                        description=f"{format_period(p.header.period)} 汇缴清册 {p.n_rows} 人",
-                        posted_at=now,
-                        actor=self.actor.ident,
+                    self._list_entry(
+                        p.header.period, employers[p.path].unit_no, p.n_rows, today, now
                     )
                     for _, p, _ in lists
                     if p.header is not None and p.header.period is not None
@@ -986,15 +996,7 @@ class _Chunk:
         with self.timed("entries"):
             entries = JournalEntry.objects.bulk_create(
                 [
-                    JournalEntry(
-                        reason=Reason.REMITTANCE,
-                        value_date=today,
-                        period=p.header.period,
-                        source_key=f"remit:{employer.unit_no}:{p.header.period}",
-                        description=f"{format_period(p.header.period)} 汇缴清册 {len(p.rows)} 人",
-                        posted_at=now,
-                        actor=self.actor.ident,
-                    )
+                    self._list_entry(p.header.period, employer.unit_no, len(p.rows), today, now)
                     for p, _, employer, _ in good
                     if p.header is not None and p.header.period is not None
                 ]
