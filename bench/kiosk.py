@@ -37,7 +37,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.portal import GUNICORN, HPF, ROOT, env_for, free_port, wait_up
+from bench.portal import GUNICORN, HPF, ROOT, env_for, free_port, start_linker, wait_up
 
 PATH = "/api/partner/v1/kiosk/inquiry"
 
@@ -227,13 +227,7 @@ def main() -> None:
     port = free_port()
     # As deploy/ runs them: the audit linker beside the web workers, which then only write
     # their sealed events (HPF_AUDIT_LINK_AFTER_COMMIT=0) and never link inside a request.
-    linker = subprocess.Popen(
-        [HPF, "link-audit", "--follow", "--interval", "1"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    linker = start_linker(env)
     server = subprocess.Popen(
         [
             GUNICORN,

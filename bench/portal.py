@@ -337,6 +337,18 @@ def wrk(
     )
 
 
+def start_linker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The audit linker (`hpf link-audit --follow`), as deploy/ and `make demo` run it beside
+    the web workers; the caller terminates it."""
+    return subprocess.Popen(
+        [HPF, "link-audit", "--follow", "--interval", "1"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -432,13 +444,7 @@ def main() -> None:
     if not args.link_in_request:
         # The dedicated linker, as deploy/ and `make demo` run it: no request waits for a link.
         server_env["HPF_AUDIT_LINK_AFTER_COMMIT"] = "0"
-        linker = subprocess.Popen(
-            [HPF, "link-audit", "--follow", "--interval", "1"],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        linker = start_linker(env)
     threads = ["--threads", str(args.threads)] if args.threads > 1 else []
     server = subprocess.Popen(
         [

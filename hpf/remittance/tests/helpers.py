@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
+from hpf.registry.models import FundAccount
 from hpf.remittance.parse import DETAIL_COLUMNS, HEADER_COLUMNS
 
 
@@ -116,3 +118,19 @@ def _number(value: Any) -> Any:
     if isinstance(value, str) and value.replace(".", "", 1).isdigit() and len(value) < 12:
         return float(value) if "." in value else int(value)
     return value
+
+
+def write(folder: Path, name: str, employer: Any, rows: list[dict[str, Any]], **kw: Any) -> Path:
+    """A remittance list for ``employer`` written as CSV into ``folder`` (created if missing)."""
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_bytes(build_csv(header_for(employer, rows, **kw), rows))
+    return path
+
+
+def balances(*accounts: Any) -> list[tuple[int, int | None]]:
+    """Each account's balance and paid-through as the database has them now, in id order."""
+    return [
+        (a.balance_fen, a.paid_through)
+        for a in FundAccount.objects.filter(pk__in=[x.pk for x in accounts]).order_by("pk")
+    ]

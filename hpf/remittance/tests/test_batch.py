@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,32 +11,18 @@ from django.core.management import call_command
 from hpf.audit.models import AuditEvent
 from hpf.ledger.models import JournalEntry, Posting
 from hpf.operations.models import BatchRun
-from hpf.registry.models import Employer, FundAccount
+from hpf.registry.models import Employer
 from hpf.registry.services import account_seal
 from hpf.remittance import batch
 from hpf.remittance.batch import remittance_import_batch
 from hpf.remittance.models import RemittanceList
-from hpf.remittance.tests.helpers import build_csv, header_for, row_for
+from hpf.remittance.tests.helpers import balances, row_for, write
 
 
 @pytest.fixture
 def third(employer2: Any, open_account: Any) -> Any:
     """An account at the second employer (8 % + 8 %), base 8 000.00, nothing paid yet."""
     return open_account(employer2, 3, base="8000.00")
-
-
-def write(folder: Path, name: str, employer: Any, rows: list[dict[str, Any]], **kw: Any) -> Path:
-    folder.mkdir(exist_ok=True)
-    path = folder / name
-    path.write_bytes(build_csv(header_for(employer, rows, **kw), rows))
-    return path
-
-
-def balances(*accounts: Any) -> list[tuple[int, int | None]]:
-    return [
-        (a.balance_fen, a.paid_through)
-        for a in FundAccount.objects.filter(pk__in=[x.pk for x in accounts]).order_by("pk")
-    ]
 
 
 def codes(outcome: Any) -> set[str]:

@@ -5,7 +5,6 @@ checked in Python."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from hpf.registry.services import account_seal
 from hpf.remittance import batch
 from hpf.remittance.batch import remittance_import_batch
 from hpf.remittance.services import remittance_import
-from hpf.remittance.tests.helpers import build_csv, header_for, row_for
+from hpf.remittance.tests.helpers import balances, row_for, write
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the staged path is PostgreSQL's"
@@ -35,20 +34,6 @@ def due(employer: Any, employer2: Any, owner: Any, other: Any, third: Any) -> No
     """Both employers paid through 202610, so their lists take the staged screen (an employer
     that never paid is checked in Python: its first month depends on its accounts)."""
     Employer.objects.filter(pk__in=[employer.pk, employer2.pk]).update(paid_through=202610)
-
-
-def write(folder: Path, name: str, employer: Any, rows: list[dict[str, Any]], **kw: Any) -> Path:
-    folder.mkdir(exist_ok=True)
-    path = folder / name
-    path.write_bytes(build_csv(header_for(employer, rows, **kw), rows))
-    return path
-
-
-def balances(*accounts: Any) -> list[tuple[int, int | None]]:
-    return [
-        (a.balance_fen, a.paid_through)
-        for a in FundAccount.objects.filter(pk__in=[x.pk for x in accounts]).order_by("pk")
-    ]
 
 
 @pytest.mark.django_db
