@@ -67,5 +67,9 @@
       window.setTimeout(tick, ids.length || waiting ? 2000 : 10000);
     }).catch(function () { window.setTimeout(tick, 5000); });
   }
-  window.setTimeout(tick, 2000);
+  // The first look only once the page has loaded: a reload while it is still loading would
+  // interrupt the navigation that brought the reader here.
+  function start() { window.setTimeout(tick, 2000); }
+  if (document.readyState === "complete") { start(); }
+  else { window.addEventListener("load", start, { once: true }); }
 })();
