@@ -165,47 +165,70 @@ class Scratch:
         self.built.clear()
 
 
+# Entries are marked used in blocks of 64 consecutive ids: one bit per entry in a bigint per
+# block, so the fingerprint scan's hash table has one group per 64 entries, not one per entry.
+_BLOCK_BITS = 6
+
+
 def _fingerprints() -> dict[str, Any]:
     seed = secrets.randbelow(2**31)
     with connection.cursor() as cur:
         local = "LOCAL " if connection.in_atomic_block else ""
-        # One parallel scan: the planner's default setup cost keeps small plans serial.
-        cur.execute(f"SET {local}parallel_setup_cost = 100")
-        cur.execute(f"SET {local}jit = off")
+        # One parallel scan (the planner's default setup cost keeps small plans serial), its
+        # hash table of the entries' blocks in memory; the settings put back as they were.
+        settings = {"parallel_setup_cost": "100", "work_mem": "256MB", "jit": "off"}
+        cur.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in settings))
+        before = dict(zip(settings, cur.fetchone(), strict=True))
+        for name, value in settings.items():
+            cur.execute(f"SET {local}{name} = %s", [value])
         cur.execute("SELECT code FROM ledger_centreaccount")
         codes = [code for (code,) in cur.fetchall()]
+        mask = (1 << _BLOCK_BITS) - 1
         cur.execute(
-            f"""SELECT COALESCE(SUM(amount_fen * {_weight("entry_id", seed)}), 0),
-                       COALESCE(SUM(amount_fen * {_weight("fund_account_id", seed)})
-                                FILTER (WHERE fund_account_id IS NOT NULL), 0),
-                       COALESCE(SUM(amount_fen * {
+            f"""SELECT COALESCE(SUM(entries), 0), COALESCE(SUM(accounts), 0),
+                       COALESCE(SUM(interest), 0), COALESCE(SUM(everything), 0),
+                       COALESCE(SUM(personal), 0), COALESCE(SUM(lost_centre), 0),
+                       COALESCE(SUM(bit_count(used::bit(64))), 0)
+                  FROM (SELECT entry_id >> {_BLOCK_BITS} AS block,
+                               SUM(amount_fen * {_weight("entry_id", seed)}) AS entries,
+                               SUM(amount_fen * {_weight("fund_account_id", seed)})
+                                  FILTER (WHERE fund_account_id IS NOT NULL) AS accounts,
+                               SUM(amount_fen * {
                 _interest_weight("fund_account_id", "entry_id", "value_date", seed)
-            }) FILTER (WHERE reason = 'INTEREST' AND fund_account_id IS NOT NULL), 0),
-                       COALESCE(SUM(amount_fen), 0),
-                       COALESCE(SUM(amount_fen) FILTER (WHERE fund_account_id IS NOT NULL), 0),
-                       MIN(entry_id), MAX(entry_id), MIN(fund_account_id), MAX(fund_account_id),
-                       COUNT(*) FILTER (WHERE centre_account_id IS NOT NULL
-                                          AND NOT centre_account_id = ANY(%s))
-                  FROM ledger_posting""",
+            }) FILTER (WHERE reason = 'INTEREST' AND fund_account_id IS NOT NULL) AS interest,
+                               SUM(amount_fen) AS everything,
+                               SUM(amount_fen) FILTER (WHERE fund_account_id IS NOT NULL)
+                                  AS personal,
+                               COUNT(*) FILTER (WHERE centre_account_id IS NOT NULL
+                                                  AND NOT centre_account_id = ANY(%s))
+                                  AS lost_centre,
+                               bit_or(1::bigint << (entry_id & {mask})::integer) AS used
+                          FROM ledger_posting GROUP BY 1) blocks""",
             [codes],
         )
-        (entries, accounts, interest, everything, personal, e_lo, e_hi, a_lo, a_hi, lost_centre) = (
-            cur.fetchone()
+        (entries, accounts, interest, everything, personal, lost_centre, used) = cur.fetchone()
+        # The ranges of ids the postings name, from their indexes' ends (not per posting).
+        cur.execute(
+            """SELECT MIN(entry_id), MAX(entry_id), MIN(fund_account_id), MAX(fund_account_id)
+                 FROM ledger_posting"""
         )
+        e_lo, e_hi, a_lo, a_hi = cur.fetchone()
         cur.execute(
             f"""SELECT COALESCE(SUM(balance_fen * {_weight("id", seed)}), 0),
-                       COALESCE(SUM(balance_fen), 0)
+                       COALESCE(SUM(balance_fen), 0), COUNT(*), MIN(id), MAX(id)
                   FROM registry_fundaccount"""
         )
-        balances, cached = cur.fetchone()
+        balances, cached, *account_ids = cur.fetchone()
+        cur.execute("SELECT COUNT(*), MIN(id), MAX(id) FROM ledger_journalentry")
+        entry_ids = cur.fetchone()
         cur.execute(
             f"""SELECT COALESCE(SUM(interest_fen * {
                 _interest_weight("fund_account_id", "entry_id", "settlement_date", seed)
             }), 0) FROM interest_interestsettlement"""
         )
         (settlements,) = cur.fetchone()
-        cur.execute("RESET parallel_setup_cost")
-        cur.execute("RESET jit")
+        for name, value in before.items():
+            cur.execute(f"SET {local}{name} = %s", [value])
     return {
         "entries": int(entries),
         "accounts": int(accounts),
@@ -220,15 +243,51 @@ def _fingerprints() -> dict[str, Any]:
         "account_lo": a_lo,
         "account_hi": a_hi,
         "lost_centre": int(lost_centre),
+        "used_entries": int(used),
+        "entry_ids": tuple(entry_ids),
+        "account_ids": tuple(account_ids),
     }
 
 
-def _dense(table: str, lo: int | None, hi: int | None) -> bool:
-    """Every id from ``lo`` to ``hi`` exists in ``table`` (one index-only count)."""
+def _one_run(ids: tuple[Any, ...]) -> bool:
+    """``(count, min, max)`` of a table's ids: they are every integer from min to max."""
+    n, lo, hi = ids
+    return bool(n) and int(n) == int(hi) - int(lo) + 1
+
+
+def _dense(table: str, lo: int | None, hi: int | None, ids: tuple[Any, ...]) -> bool:
+    """Every id from ``lo`` to ``hi`` exists in ``table``, whose ``(count, min, max)`` of ids
+    is ``ids``: the table's ids are one run that covers them, or else one index-only count
+    over the range."""
     if lo is None or hi is None:
+        return True
+    if _one_run(ids) and int(ids[1]) <= int(lo) <= int(hi) <= int(ids[2]):
         return True
     [(n,)] = _rows(f"SELECT COUNT(*) FROM {table} WHERE id BETWEEN {int(lo)} AND {int(hi)}")
     return int(n) == int(hi) - int(lo) + 1
+
+
+def _unique_on(table: str, columns: tuple[str, ...]) -> bool:
+    """PostgreSQL: ``table`` has a valid unique index on exactly ``columns``, all NOT NULL and
+    checked immediately — the database itself then holds no two rows with the same values
+    (dropping the index to write a duplicate leaves no such index; creating it again over a
+    duplicate fails). False on SQLite or without one: the caller groups the rows."""
+    if connection.vendor != "postgresql":
+        return False
+    names = ", ".join(f"'{name}'" for name in sorted(columns))
+    [(found,)] = _rows(
+        f"""SELECT EXISTS (
+              SELECT 1 FROM pg_index i
+               WHERE i.indrelid = '{table}'::regclass AND i.indisunique AND i.indisvalid
+                 AND i.indisready AND i.indislive AND i.indimmediate
+                 AND i.indpred IS NULL AND i.indexprs IS NULL
+                 AND i.indnkeyatts = {len(columns)}
+                 AND (SELECT array_agg(a.attname::text ORDER BY a.attname)
+                        FROM pg_attribute a
+                       WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+                         AND a.attnotnull) = ARRAY[{names}])"""
+    )
+    return bool(found)
 
 
 class Check(Protocol):
@@ -253,32 +312,18 @@ def _with_scratch(check: Callable[[Scratch], Iterator[Violation]]) -> Check:
 def _no_empty_entries(scratch: Scratch) -> bool:
     """PostgreSQL, with the fingerprints: True when provably every journal entry has a
     posting — the entries' ids are consecutive and cover the postings' entry ids, and the
-    postings name as many distinct entries as there are (one parallel scan of the postings,
-    grouped by entry). False means "not proven": the caller looks for them one by one."""
+    postings name as many distinct entries as there are (counted by the fingerprint scan
+    itself, a bit per entry). False means "not proven": the caller looks for them one by
+    one."""
     fp = scratch.fingerprints()
     if fp is None or fp["entry_lo"] is None:
         return False
-    [(n, lo, hi)] = _rows("SELECT COUNT(*), MIN(id), MAX(id) FROM ledger_journalentry")
-    if not n or int(n) != int(hi) - int(lo) + 1:
+    n, lo, hi = fp["entry_ids"]
+    if not _one_run(fp["entry_ids"]):
         return False
     if not int(lo) <= int(fp["entry_lo"]) <= int(fp["entry_hi"]) <= int(hi):
         return False
-    with connection.cursor() as cur:
-        local = "LOCAL " if connection.in_atomic_block else ""
-        # One parallel scan (the planner's default setup cost keeps it serial), its hash
-        # table of the distinct entries in memory; the settings put back as they were.
-        settings = {"parallel_setup_cost": "100", "work_mem": "256MB", "jit": "off"}
-        cur.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in settings))
-        before = dict(zip(settings, cur.fetchone(), strict=True))
-        for name, value in settings.items():
-            cur.execute(f"SET {local}{name} = %s", [value])
-        cur.execute(
-            "SELECT COUNT(*) FROM (SELECT entry_id FROM ledger_posting GROUP BY entry_id) used"
-        )
-        (used,) = cur.fetchone()
-        for name, value in before.items():
-            cur.execute(f"SET {local}{name} = %s", [value])
-    return int(used) == int(n)
+    return int(fp["used_entries"]) == int(n)
 
 
 @_with_scratch
@@ -286,10 +331,10 @@ def entries_balance(scratch: Scratch) -> Iterator[Violation]:
     """Every entry has at least two postings and they sum to zero."""
     if scratch.entries_balance():
         # Every entry with postings balances, so has two or more (no posting is zero):
-        # what is left are entries without any posting. Counted first, as one parallel
-        # scan: when the entries' ids are dense over the postings' entry ids, every entry
-        # id a posting names is an entry, so the entries all have postings exactly when
-        # the postings name as many distinct entries as there are. Only otherwise are they
+        # what is left are entries without any posting. The fingerprint scan counted the
+        # distinct entry ids the postings name: when the entries' ids are dense over them,
+        # every entry id a posting names is an entry, so the entries all have postings
+        # exactly when that count is the number of entries. Only otherwise are they
         # looked for one by one (a merge of the two indexes in order, which is serial and
         # reads the heap for every page written since the last VACUUM).
         if _no_empty_entries(scratch):
@@ -371,12 +416,14 @@ def control_total(scratch: Scratch) -> Iterator[Violation]:
             fp["lost_centre"],
         )
         lost_entries = lost_accounts = 0
-        if not _dense("ledger_journalentry", fp["entry_lo"], fp["entry_hi"]):
+        if not _dense("ledger_journalentry", fp["entry_lo"], fp["entry_hi"], fp["entry_ids"]):
             [(lost_entries,)] = _rows(
                 """SELECT COUNT(*) FROM ledger_posting p WHERE NOT EXISTS
                        (SELECT 1 FROM ledger_journalentry e WHERE e.id = p.entry_id)"""
             )
-        if not _dense("registry_fundaccount", fp["account_lo"], fp["account_hi"]):
+        if not _dense(
+            "registry_fundaccount", fp["account_lo"], fp["account_hi"], fp["account_ids"]
+        ):
             [(lost_accounts,)] = _rows(
                 """SELECT COUNT(*) FROM (SELECT DISTINCT fund_account_id FROM ledger_posting
                                           WHERE fund_account_id IS NOT NULL) c
@@ -443,11 +490,15 @@ def _control_total(
 def one_settlement_per_year(scratch: Scratch) -> Iterator[Violation]:
     """At most one settlement per account and year, and each one's interest was posted
     exactly (and no interest was posted without one)."""
-    for account_id, year, n in _rows(
-        f"""SELECT fund_account_id, interest_year, COUNT(*) FROM interest_interestsettlement
-             GROUP BY fund_account_id, interest_year HAVING COUNT(*) > 1 LIMIT {LIMIT}"""
-    ):
-        yield Violation("interest-once", f"account id {account_id}", f"{n} settlements for {year}")
+    once = ("fund_account_id", "interest_year")
+    if not _unique_on("interest_interestsettlement", once):
+        for account_id, year, n in _rows(
+            f"""SELECT fund_account_id, interest_year, COUNT(*) FROM interest_interestsettlement
+                 GROUP BY fund_account_id, interest_year HAVING COUNT(*) > 1 LIMIT {LIMIT}"""
+        ):
+            yield Violation(
+                "interest-once", f"account id {account_id}", f"{n} settlements for {year}"
+            )
     if scratch.interest_matches():
         return
     t = scratch.table("chk_interest")
