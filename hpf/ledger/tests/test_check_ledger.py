@@ -241,6 +241,22 @@ def test_posting_whose_entry_or_account_does_not_exist(city, tamper):
     assert "[control-total] postings: postings name 1 accounts that do not exist" in problems
 
 
+def test_posting_to_an_unknown_centre_account(city, tamper):
+    """A centre posting moved to a centre account that does not exist: every entry and
+    account still matches, the control total names it."""
+    posting = Posting.objects.filter(centre_account__isnull=False).order_by("-pk")[0]
+    tamper(
+        "ledger_posting",
+        "UPDATE ledger_posting SET centre_account_id = 'NO_SUCH_ACCOUNT' WHERE id = %s",
+        [posting.pk],
+    )
+    code, output = check_ledger()
+    assert code == 1
+    assert violations(output, "control-total") == [
+        "[control-total] postings: 1 postings name an unknown centre account"
+    ]
+
+
 def test_an_entry_without_postings(city, broken_on_purpose):
     entry = JournalEntry.objects.create(
         reason=Reason.TRANSFER_IN,
