@@ -16,9 +16,18 @@ fingerprint is zero; if every account's postings sum to its recorded balance the
 fingerprint equals the balances weighted the same way; and so on. A discrepancy changes its
 fingerprint except with a probability below one in eight million per run (the weights are
 uniform over ±4,194,300 and unknown in advance), and only then are the exact aggregates built,
-to name every violating entry, account or settlement. References (a posting's entry, account,
-centre account) are proven by a count over their id range when the ids are dense, else by an
-anti-join. ``hpf check-ledger --exact`` builds the exact aggregates always.
+to name every violating entry, account or settlement. The control total follows from the two
+fingerprints (every entry balancing, all postings sum to zero; every account matching, the
+personal postings sum to the recorded balances). The same scan groups the postings by blocks of
+64 consecutive entry ids and sets one bit per entry id it sees, so it also counts exactly how
+many distinct entries the postings name: when the entries' ids are one dense run covering the
+postings' entry ids, that count equals the number of entries exactly when no entry is without
+postings. References (a posting's entry, account, centre account) are proven by the ids'
+ranges (the tables' ids are one run covering what the postings name: from the indexes' ends
+and the counts) or else by an anti-join; the centre accounts the postings name are read off
+their index, one probe per code. A second settlement of an account and year cannot exist
+while the settlements' unique index on them is valid, so only without one are they grouped.
+``hpf check-ledger --exact`` builds the exact aggregates always.
 """
 
 from __future__ import annotations
@@ -107,12 +116,14 @@ class Scratch:
     _prints: dict[str, Any] | None = None
 
     def fingerprints(self) -> dict[str, Any] | None:
-        """PostgreSQL: the postings' fingerprints and totals, and the same weights over the
-        accounts and the settlements, from one scan of each table (None on SQLite or when
-        ``exact``). Keys: entries (0 when every entry balances), accounts / balances (equal
-        when every account's postings sum to its balance), interest / settlements (equal when
-        each settlement's interest was posted exactly, and nothing else), everything,
-        personal, cached, entry_lo/hi, account_lo/hi, lost_centre."""
+        """PostgreSQL: the postings' fingerprints, and the same weights over the accounts and
+        the settlements, from one scan of each table (None on SQLite or when ``exact``). Keys:
+        entries (0 when every entry balances), accounts / balances (equal when every account's
+        postings sum to its balance), interest / settlements (equal when each settlement's
+        interest was posted exactly, and nothing else), used_entries (how many distinct entry
+        ids the postings name), cached (the recorded balances' sum), negative (accounts below
+        zero), entry_lo/hi and account_lo/hi (the ids the postings name), entry_ids and
+        account_ids (count, min, max of the tables' ids), lost_centre."""
         if self.exact or connection.vendor != "postgresql":
             return None
         if self._prints is None:
