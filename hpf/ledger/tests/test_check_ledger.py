@@ -356,7 +356,7 @@ def test_a_second_settlement_for_the_year(city, tamper):
     assert _unique_on("interest_interestsettlement", once)
     settlement = InterestSettlement.objects.order_by("pk")[0]
     columns = ", ".join(
-        f.column for f in InterestSettlement._meta.concrete_fields if not f.primary_key
+        str(f.column) for f in InterestSettlement._meta.concrete_fields if not f.primary_key
     )
     with connection.cursor() as cur:
         cur.execute(
