@@ -179,37 +179,64 @@ class Scratch:
 # Entries are marked used in blocks of 64 consecutive ids: one bit per entry in a bigint per
 # block, so the fingerprint scan's hash table has one group per 64 entries, not one per entry.
 _BLOCK_BITS = 6
+# The planner estimates the blocks as many as the distinct entry ids (its statistics know
+# nothing of the shift); over a couple of million it sorts the postings or aggregates them in
+# one process. The block numbers are clamped to the entries' id range, so the real hash table
+# holds at most entries / 64 + 3 groups whatever the estimate: the hash memory allowed is
+# raised so that the planner keeps the parallel hash aggregate (its bucket array is still
+# sized by the estimate, at most one bucket per posting).
+_BLOCK_PLAN = {"enable_sort": "off", "hash_mem_multiplier": "1000", "parallel_tuple_cost": "0"}
+
+
+def _set(cur: Any, settings: dict[str, str]) -> dict[str, str]:
+    """SET (LOCAL inside a transaction) each of ``settings``; returns them as they were."""
+    local = "LOCAL " if connection.in_atomic_block else ""
+    cur.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in settings))
+    before = dict(zip(settings, cur.fetchone(), strict=True))
+    for name, value in settings.items():
+        cur.execute(f"SET {local}{name} = %s", [value])
+    return before
 
 
 def _fingerprints() -> dict[str, Any]:
     seed = secrets.randbelow(2**31)
     with connection.cursor() as cur:
-        local = "LOCAL " if connection.in_atomic_block else ""
         # One parallel scan (the planner's default setup cost keeps small plans serial), its
         # hash table of the entries' blocks in memory; the settings put back as they were.
-        settings = {"parallel_setup_cost": "100", "work_mem": "256MB", "jit": "off"}
-        cur.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in settings))
-        before = dict(zip(settings, cur.fetchone(), strict=True))
-        for name, value in settings.items():
-            cur.execute(f"SET {local}{name} = %s", [value])
+        before = _set(cur, {"parallel_setup_cost": "100", "work_mem": "256MB", "jit": "off"})
         cur.execute("SELECT code FROM ledger_centreaccount")
         codes = [code for (code,) in cur.fetchall()]
-        mask = (1 << _BLOCK_BITS) - 1
-        cur.execute(
-            f"""SELECT COALESCE(SUM(entries), 0), COALESCE(SUM(accounts), 0),
-                       COALESCE(SUM(interest), 0),
-                       COALESCE(SUM(bit_count(used::bit(64))), 0)
-                  FROM (SELECT entry_id >> {_BLOCK_BITS} AS block,
-                               SUM(amount_fen * {_weight("entry_id", seed)}) AS entries,
-                               SUM(amount_fen * {_weight("fund_account_id", seed)})
-                                  FILTER (WHERE fund_account_id IS NOT NULL) AS accounts,
-                               SUM(amount_fen * {
-                _interest_weight("fund_account_id", "entry_id", "value_date", seed)
-            }) FILTER (WHERE reason = 'INTEREST' AND fund_account_id IS NOT NULL) AS interest,
-                               bit_or(1::bigint << (entry_id & {mask})::integer) AS used
-                          FROM ledger_posting GROUP BY 1) blocks"""
-        )
-        (entries, accounts, interest, used) = cur.fetchone()
+        cur.execute("SELECT COUNT(*), MIN(id), MAX(id) FROM ledger_journalentry")
+        entry_ids = cur.fetchone()
+        sums = f"""SUM(amount_fen * {_weight("entry_id", seed)}) AS entries,
+                   SUM(amount_fen * {_weight("fund_account_id", seed)})
+                      FILTER (WHERE fund_account_id IS NOT NULL) AS accounts,
+                   SUM(amount_fen * {
+            _interest_weight("fund_account_id", "entry_id", "value_date", seed)
+        }) FILTER (WHERE reason = 'INTEREST' AND fund_account_id IS NOT NULL) AS interest"""
+        if _one_run(entry_ids):
+            # Postings of entries outside the range land in the blocks at its two ends; the
+            # count proves nothing then (the postings' entry ids are checked against the range).
+            lo, hi = int(entry_ids[1]) - 64, int(entry_ids[2]) + 64
+            planned = _set(cur, _BLOCK_PLAN)
+            cur.execute(
+                f"""SELECT COALESCE(SUM(entries), 0), COALESCE(SUM(accounts), 0),
+                           COALESCE(SUM(interest), 0),
+                           COALESCE(SUM(bit_count(used::bit(64))), 0)
+                      FROM (SELECT LEAST(GREATEST(entry_id, {lo}), {hi}) >> {_BLOCK_BITS}
+                                   AS block, {sums},
+                                   bit_or(1::bigint << (entry_id & 63)::integer) AS used
+                              FROM ledger_posting GROUP BY 1) blocks"""
+            )
+            (entries, accounts, interest, used) = cur.fetchone()
+            _set(cur, planned)
+        else:  # the entries' ids have gaps: no count of them proves anything
+            cur.execute(
+                f"""SELECT COALESCE(SUM(entries), 0), COALESCE(SUM(accounts), 0),
+                           COALESCE(SUM(interest), 0), -1
+                      FROM (SELECT {sums} FROM ledger_posting) everything"""
+            )
+            (entries, accounts, interest, used) = cur.fetchone()
         # The centre accounts the postings name, one probe of the centre index per code.
         cur.execute(
             """WITH RECURSIVE named (code) AS (
@@ -241,16 +268,13 @@ def _fingerprints() -> dict[str, Any]:
                   FROM registry_fundaccount"""
         )
         balances, cached, negative, *account_ids = cur.fetchone()
-        cur.execute("SELECT COUNT(*), MIN(id), MAX(id) FROM ledger_journalentry")
-        entry_ids = cur.fetchone()
         cur.execute(
             f"""SELECT COALESCE(SUM(interest_fen * {
                 _interest_weight("fund_account_id", "entry_id", "settlement_date", seed)
             }), 0) FROM interest_interestsettlement"""
         )
         (settlements,) = cur.fetchone()
-        for name, value in before.items():
-            cur.execute(f"SET {local}{name} = %s", [value])
+        _set(cur, before)
     return {
         "entries": int(entries),
         "accounts": int(accounts),
