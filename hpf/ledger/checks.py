@@ -178,7 +178,8 @@ class Scratch:
 
 # Entries are marked used in blocks of 64 consecutive ids: one bit per entry in a bigint per
 # block, so the fingerprint scan's hash table has one group per 64 entries, not one per entry.
-_BLOCK_BITS = 6
+_BLOCK_BITS = 6  # 2**6 = the 64 bits of a bigint
+_BLOCK = 1 << _BLOCK_BITS
 # The planner estimates the blocks as many as the distinct entry ids (its statistics know
 # nothing of the shift); over a couple of million it sorts the postings or aggregates them in
 # one process. The block numbers are clamped to the entries' id range, so the real hash table
@@ -217,7 +218,7 @@ def _fingerprints() -> dict[str, Any]:
         if _one_run(entry_ids):
             # Postings of entries outside the range land in the blocks at its two ends; the
             # count proves nothing then (the postings' entry ids are checked against the range).
-            lo, hi = int(entry_ids[1]) - 64, int(entry_ids[2]) + 64
+            lo, hi = int(entry_ids[1]) - _BLOCK, int(entry_ids[2]) + _BLOCK
             planned = _set(cur, _BLOCK_PLAN)
             cur.execute(
                 f"""SELECT COALESCE(SUM(entries), 0), COALESCE(SUM(accounts), 0),
@@ -225,7 +226,7 @@ def _fingerprints() -> dict[str, Any]:
                            COALESCE(SUM(bit_count(used::bit(64))), 0)
                       FROM (SELECT LEAST(GREATEST(entry_id, {lo}), {hi}) >> {_BLOCK_BITS}
                                    AS block, {sums},
-                                   bit_or(1::bigint << (entry_id & 63)::integer) AS used
+                                   bit_or(1::bigint << (entry_id & {_BLOCK - 1})::integer) AS used
                               FROM ledger_posting GROUP BY 1) blocks"""
             )
             (entries, accounts, interest, used) = cur.fetchone()
