@@ -241,6 +241,22 @@ def test_posting_whose_entry_or_account_does_not_exist(city, tamper):
     assert "[control-total] postings: postings name 1 accounts that do not exist" in problems
 
 
+def test_posting_to_an_unknown_centre_account(city, tamper):
+    """A centre posting moved to a centre account that does not exist: every entry and
+    account still matches, the control total names it."""
+    posting = Posting.objects.filter(centre_account__isnull=False).order_by("-pk")[0]
+    tamper(
+        "ledger_posting",
+        "UPDATE ledger_posting SET centre_account_id = 'NO_SUCH_ACCOUNT' WHERE id = %s",
+        [posting.pk],
+    )
+    code, output = check_ledger()
+    assert code == 1
+    assert violations(output, "control-total") == [
+        "[control-total] postings: 1 postings name an unknown centre account"
+    ]
+
+
 def test_an_entry_without_postings(city, broken_on_purpose):
     entry = JournalEntry.objects.create(
         reason=Reason.TRANSFER_IN,
@@ -295,6 +311,71 @@ def test_entries_with_postings_are_counted_not_searched(city, broken_on_purpose)
         "(must be 0.00, at least 2 postings)"
         for entry in (first, second)
     ]
+
+
+@pytest.mark.parametrize("bit", [0, 1, 62, 63])
+def test_an_entry_emptied_into_its_neighbour(city, tamper, bit):
+    """All postings of an entry moved to the next entry: every entry with postings still
+    balances, every account and the control total still match, the entries' ids are still
+    dense — only the count of distinct entries the postings name falls one short. Each bit
+    of the fingerprint scan's 64-entry blocks (0, 1, 62 and 63, the sign bit) is tried."""
+    from django.db import connection
+
+    from hpf.ledger.checks import Scratch, _no_empty_entries
+
+    ids = list(JournalEntry.objects.order_by("pk").values_list("pk", flat=True))
+    emptied = next(pk for pk in ids if pk % 64 == bit and pk != ids[-1])
+    neighbour = ids[ids.index(emptied) + 1]
+    tamper(
+        "ledger_posting",
+        "UPDATE ledger_posting SET entry_id = %s WHERE entry_id = %s",
+        [neighbour, emptied],
+    )
+    if connection.vendor == "postgresql":
+        assert not _no_empty_entries(Scratch())
+    code, output = check_ledger()
+    assert code == 1
+    assert violations(output, "entry-balance") == [
+        f"[entry-balance] entry {emptied}: 0 postings sum to 0.00 yuan "
+        "(must be 0.00, at least 2 postings)"
+    ]
+
+
+def test_a_second_settlement_for_the_year(city, tamper):
+    """PostgreSQL: while the unique index on (account, year) stands, no duplicate can exist
+    and the settlements are not grouped; with it dropped, a second settlement of the same
+    account and year is found and named."""
+    from django.db import connection
+
+    from hpf.interest.models import InterestSettlement
+    from hpf.ledger.checks import _unique_on
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite always groups the settlements")
+    once = ("fund_account_id", "interest_year")
+    assert _unique_on("interest_interestsettlement", once)
+    settlement = InterestSettlement.objects.order_by("pk")[0]
+    columns = ", ".join(
+        str(f.column) for f in InterestSettlement._meta.concrete_fields if not f.primary_key
+    )
+    with connection.cursor() as cur:
+        cur.execute(
+            "ALTER TABLE interest_interestsettlement"
+            " DROP CONSTRAINT one_settlement_per_account_year"
+        )
+    assert not _unique_on("interest_interestsettlement", once)
+    tamper(
+        "interest_interestsettlement",
+        f"INSERT INTO interest_interestsettlement ({columns})"
+        f" SELECT {columns} FROM interest_interestsettlement WHERE id = %s",
+        [settlement.pk],
+    )
+    code, output = check_ledger()
+    assert code == 1
+    assert (
+        f"[interest-once] account id {settlement.fund_account_id}: "
+        f"2 settlements for {settlement.interest_year}"
+    ) in violations(output, "interest-once")
 
 
 def test_interest_posted_differently_from_its_settlement(city, tamper):
