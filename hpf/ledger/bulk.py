@@ -106,6 +106,19 @@ class BulkWriter:
         return n
 
 
+def next_ids(table: str, n: int) -> list[int]:
+    """PostgreSQL: ``n`` ids drawn from ``table``'s id sequence, ascending, for rows the
+    caller COPYs with their ids (so that it knows them without an INSERT … RETURNING)."""
+    if n <= 0:
+        return []
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, n],
+        )
+        return sorted(int(pk) for (pk,) in cur.fetchall())
+
+
 # ---------------------------------------------------------------------------- postings
 
 
