@@ -1,6 +1,7 @@
 """Database guards: append-only tables, and (PostgreSQL) balanced entries at commit."""
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -310,7 +311,7 @@ def test_scattered_accounts_in_one_statement_are_checked_all_at_once(
         if missing:
             ids.append(every[-1] + 7)
         values = ", ".join(["(%s, %s, 5, %s, %s)"] * len(ids))
-        params = []
+        params: list[Any] = []
         for pk in ids:
             params += [entry.pk, pk, clock.today(), Reason.TRANSFER_IN]
         sql = (
