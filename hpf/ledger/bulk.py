@@ -23,7 +23,8 @@ the index, which the callers turn into their "already posted" refusals). The cal
 the transaction: a list or a chunk of lists is posted wholly or not at all.
 
 ``BulkWriter`` is the plain row writer underneath (any table), also used for the side tables
-of a post (deltas, entries of the seeder, list records).
+of a post (deltas, the entries of the seeder and of the staged import, list records);
+``next_ids`` draws the ids of rows a caller COPYs with their ids (PostgreSQL).
 """
 
 from __future__ import annotations

@@ -25,13 +25,14 @@ files and does that fixed work once per *chunk* of lists (``chunk_rows`` rows: 1
    ``staged=False``): the employers' accounts are loaded in one query and every list is
    checked by ``check_list``.
 4. The lists without a problem are posted together through ``hpf.ledger.bulk``: their journal
-   entries in one INSERT, the postings by INSERT … SELECT from the staging table (COPY of
-   Python rows when checked in Python), every account's balance and paid-through in one UPDATE
-   that re-checks, row by row, that the account still takes the money (staged: the screen's
-   conditions as the account is now; in Python: status, freeze, paid-through and employer as
-   read) — the UPDATE's row locks then hold it so until commit. An account changed in between
-   (a seal at the counter, a move) makes the counts differ: the chunk is rolled back and its
-   lists go through the single path, which locks and reports properly.
+   entries in one write (staged: a COPY with ids drawn from their sequence), the postings by
+   INSERT … SELECT from the staging table (COPY of Python rows when checked in Python), every
+   account's balance and paid-through in one UPDATE that re-checks, row by row, that the
+   account still takes the money (staged: the screen's conditions as the account is now; in
+   Python: status, freeze, paid-through and employer as read) — the UPDATE's row locks then
+   hold it so until commit. An account changed in between (a seal at the counter, a move)
+   makes the counts differ: the chunk is rolled back and its lists go through the single
+   path, which locks and reports properly.
 5. A reconciliation per chunk (header totals = row totals = postings = balance movement) runs
    before commit; a difference is a bug and rolls the chunk back. Then the list records, the
    employers' paid-through and one audit event for the chunk are written in the same
