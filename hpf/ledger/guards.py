@@ -52,7 +52,7 @@ LEDGER_PG = [
     # centre account and the reversed posting exist. (Foreign keys would queue a deferred
     # event per row and column, all fired at commit: seconds for a month's postings.)
     """CREATE OR REPLACE FUNCTION hpf_posting_refs() RETURNS trigger AS $$
-    DECLARE bad text; acc_lo bigint; acc_hi bigint; acc_n bigint; acc_ok boolean;
+    DECLARE bad text; acc_lo bigint; acc_hi bigint; acc_n bigint; acc_ok boolean; acc_est real;
     BEGIN
       SELECT 'entry ' || n.entry_id INTO bad
         FROM (SELECT DISTINCT entry_id FROM new_postings) n
@@ -68,9 +68,10 @@ LEDGER_PG = [
       -- Many accounts scattered over the table (a chunk of an import): one scan of the
       -- accounts against a hash of the statement's costs less than a probe per account
       -- (right after their balance UPDATE each probe also reads the heap). The probes then
-      -- only name a missing one. (The function's SET list restores the planner's settings.)
-      IF NOT acc_ok AND acc_n * 16 >= (SELECT reltuples FROM pg_class
-                                       WHERE oid = 'registry_fundaccount'::regclass) THEN
+      -- only name a missing one. (The function's SET list restores the planner's settings; a
+      -- table never analysed, reltuples -1, is probed: its size is unknown.)
+      SELECT reltuples INTO acc_est FROM pg_class WHERE oid = 'registry_fundaccount'::regclass;
+      IF NOT acc_ok AND acc_est >= 0 AND acc_n * 16 >= acc_est THEN
         PERFORM set_config('enable_hashjoin', 'on', true);
         PERFORM set_config('enable_nestloop', 'off', true);
         PERFORM set_config('enable_indexscan', 'off', true);
