@@ -23,7 +23,8 @@ the index, which the callers turn into their "already posted" refusals). The cal
 the transaction: a list or a chunk of lists is posted wholly or not at all.
 
 ``BulkWriter`` is the plain row writer underneath (any table), also used for the side tables
-of a post (deltas, entries of the seeder, list records).
+of a post (deltas, the entries of the seeder and of the staged import, list records);
+``next_ids`` draws the ids of rows a caller COPYs with their ids (PostgreSQL).
 """
 
 from __future__ import annotations
@@ -104,6 +105,19 @@ class BulkWriter:
                 n += len(batch)
             cur.close()
         return n
+
+
+def next_ids(table: str, n: int) -> list[int]:
+    """PostgreSQL: ``n`` ids drawn from ``table``'s id sequence, ascending, for rows the
+    caller COPYs with their ids (so that it knows them without an INSERT … RETURNING)."""
+    if n <= 0:
+        return []
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, n],
+        )
+        return sorted(int(pk) for (pk,) in cur.fetchall())
 
 
 # ---------------------------------------------------------------------------- postings

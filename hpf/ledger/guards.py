@@ -52,7 +52,7 @@ LEDGER_PG = [
     # centre account and the reversed posting exist. (Foreign keys would queue a deferred
     # event per row and column, all fired at commit: seconds for a month's postings.)
     """CREATE OR REPLACE FUNCTION hpf_posting_refs() RETURNS trigger AS $$
-    DECLARE bad text; acc_lo bigint; acc_hi bigint; acc_n bigint;
+    DECLARE bad text; acc_lo bigint; acc_hi bigint; acc_n bigint; acc_ok boolean; acc_est real;
     BEGIN
       SELECT 'entry ' || n.entry_id INTO bad
         FROM (SELECT DISTINCT entry_id FROM new_postings) n
@@ -64,7 +64,30 @@ LEDGER_PG = [
       END IF;
       SELECT MIN(fund_account_id), MAX(fund_account_id), COUNT(fund_account_id)
         INTO acc_lo, acc_hi, acc_n FROM new_postings;
-      IF acc_n > 0 AND NOT hpf_accounts_dense(acc_lo, acc_hi, acc_n) THEN
+      acc_ok := acc_n = 0 OR hpf_accounts_dense(acc_lo, acc_hi, acc_n);
+      -- Many accounts scattered over the table (a chunk of an import): one scan of the
+      -- accounts against a hash of the statement's costs less than a probe per account
+      -- (right after their balance UPDATE each probe also reads the heap). The probes then
+      -- only name a missing one. (The function's SET list restores the planner's settings; a
+      -- table never analysed, reltuples -1, is probed: its size is unknown.)
+      SELECT reltuples INTO acc_est FROM pg_class WHERE oid = 'registry_fundaccount'::regclass;
+      IF NOT acc_ok AND acc_est >= 0 AND acc_n * 16 >= acc_est THEN
+        PERFORM set_config('enable_hashjoin', 'on', true);
+        PERFORM set_config('enable_nestloop', 'off', true);
+        PERFORM set_config('enable_indexscan', 'off', true);
+        PERFORM set_config('enable_indexonlyscan', 'off', true);
+        PERFORM set_config('enable_bitmapscan', 'off', true);
+        SELECT (SELECT COUNT(DISTINCT fund_account_id) FROM new_postings)
+               = (SELECT COUNT(*) FROM registry_fundaccount a
+                   WHERE a.id IN (SELECT fund_account_id FROM new_postings))
+          INTO acc_ok;
+        PERFORM set_config('enable_hashjoin', 'off', true);
+        PERFORM set_config('enable_nestloop', 'on', true);
+        PERFORM set_config('enable_indexscan', 'on', true);
+        PERFORM set_config('enable_indexonlyscan', 'on', true);
+        PERFORM set_config('enable_bitmapscan', 'on', true);
+      END IF;
+      IF NOT acc_ok THEN
         SELECT 'account ' || n.fund_account_id INTO bad
           FROM (SELECT DISTINCT fund_account_id FROM new_postings
                  WHERE fund_account_id IS NOT NULL) n
@@ -91,7 +114,9 @@ LEDGER_PG = [
         RAISE EXCEPTION 'HPF_POSTING_REF: % does not exist', bad USING ERRCODE = 'foreign_key_violation';
       END IF;
       RETURN NULL;
-    END $$ LANGUAGE plpgsql SET enable_hashjoin = off SET enable_mergejoin = off""",
+    END $$ LANGUAGE plpgsql SET enable_hashjoin = off SET enable_mergejoin = off
+      SET enable_nestloop = on SET enable_indexscan = on SET enable_indexonlyscan = on
+      SET enable_bitmapscan = on""",
     "DROP TRIGGER IF EXISTS ledger_posting_same_txn ON ledger_posting",
     "DROP TRIGGER IF EXISTS ledger_posting_refs ON ledger_posting",
     """CREATE TRIGGER ledger_posting_refs AFTER INSERT ON ledger_posting

@@ -1,6 +1,7 @@
 """Database guards: append-only tables, and (PostgreSQL) balanced entries at commit."""
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -284,4 +285,49 @@ def test_a_missing_account_among_many_in_one_statement_is_refused(owner):
         assert "HPF_POSTING_REF" in message
         if connection.vendor == "postgresql":
             assert f"account {last + 1}" in message
+        transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_scattered_accounts_in_one_statement_are_checked_all_at_once(
+    owner, employer, open_account, missing
+):
+    """Many accounts that are not a dense run (every other one, as a chunk of an import
+    names them) are proven by one scan of the accounts on PostgreSQL; a missing one among
+    them is still refused and named."""
+    for n in range(20, 26):
+        open_account(employer, n)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE registry_fundaccount")  # its size known: the scan is taken
+    with transaction.atomic():
+        entry = JournalEntry.objects.create(
+            reason=Reason.TRANSFER_IN,
+            value_date=clock.today(),
+            source_key="test:refs-scattered",
+            posted_at=clock.now(),
+            actor="test",
+        )
+        every = list(FundAccount.objects.order_by("pk").values_list("pk", flat=True))
+        ids = every[::2]
+        assert len(ids) >= 3
+        if missing:
+            ids.append(every[-1] + 7)
+        values = ", ".join(["(%s, %s, 5, %s, %s)"] * len(ids))
+        params: list[Any] = []
+        for pk in ids:
+            params += [entry.pk, pk, clock.today(), Reason.TRANSFER_IN]
+        sql = (
+            "INSERT INTO ledger_posting (entry_id, fund_account_id, amount_fen, value_date,"
+            f" reason) VALUES {values}"
+        )
+        if missing:
+            message = refused(sql, params)
+            assert "HPF_POSTING_REF" in message
+            if connection.vendor == "postgresql":
+                assert f"account {every[-1] + 7}" in message
+        else:
+            with connection.cursor() as cur:
+                cur.execute(sql, params)
+            assert Posting.objects.filter(entry=entry).count() == len(ids)
         transaction.set_rollback(True)
