@@ -11,11 +11,13 @@ Argon2 work, and says the access is frozen only after a right password.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext, gettext_noop
 
 from hpf.audit.models import Channel
@@ -533,21 +535,40 @@ def session_start(
     return session
 
 
-# Every request of a signed-in depositor asks this, so the statement is written out: the
-# ORM built and compiled the NOT EXISTS subquery in more CPU time than the database took.
+# Every request of a signed-in depositor asks this, so the statement is written out (the ORM
+# built and compiled the NOT EXISTS subquery in more CPU time than the database took) and read
+# with a plain cursor: the three values the request needs, the last-seen time compared in SQL.
 _LIVE_SESSION_SQL = """
-    SELECT s.* FROM identity_portalsession s
+    SELECT s.id, s.depositor_id, s.last_seen_at <= %s FROM identity_portalsession s
      WHERE s.public_id = %s AND s.ended_at IS NULL
        AND NOT EXISTS (SELECT 1 FROM identity_portallogin l
                         WHERE l.depositor_id = s.depositor_id AND l.frozen_at IS NOT NULL)"""
+# ``PortalSession.last_seen_at`` is written at most this often (seconds): the idle timeout itself
+# lives in the signed session.
+TOUCH_S = 60
 
 
-def session_live(public_id: str) -> PortalSession | None:
+@dataclass(frozen=True, slots=True)
+class LiveSession:
+    """A live ``PortalSession`` as a request sees it."""
+
+    pk: int
+    public_id: str
+    depositor_id: int
+    touch_due: bool  # its last-seen time is ``TOUCH_S`` old or more
+
+
+def session_live(public_id: str) -> LiveSession | None:
     """The session if it has not been ended and its login is not frozen (one query)."""
     if not public_id:
         return None
-    found = list(PortalSession.objects.raw(_LIVE_SESSION_SQL, [public_id]))
-    return found[0] if found else None
+    due = connection.ops.adapt_datetimefield_value(clock.now() - dt.timedelta(seconds=TOUCH_S))
+    with connection.cursor() as cur:
+        cur.execute(_LIVE_SESSION_SQL, [due, public_id])
+        row = cur.fetchone()
+    if row is None:
+        return None
+    return LiveSession(pk=row[0], public_id=public_id, depositor_id=row[1], touch_due=bool(row[2]))
 
 
 def session_end(
@@ -578,11 +599,10 @@ def sessions_end_all(*, depositor_id: int, reason: str, keep: str = "") -> int:
     )
 
 
-def session_touch(session: PortalSession) -> None:
-    now = clock.now()
-    # Written at most once a minute: the idle timeout itself lives in the signed session.
-    if (now - session.last_seen_at).total_seconds() >= 60:
-        PortalSession.objects.filter(pk=session.pk).update(last_seen_at=now)
+def session_touch(session: LiveSession) -> None:
+    """Write the session's last-seen time when it is due (``TOUCH_S``)."""
+    if session.touch_due:
+        PortalSession.objects.filter(pk=session.pk).update(last_seen_at=clock.now())
 
 
 # --------------------------------------------------------------- password and contact

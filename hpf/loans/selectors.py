@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import models
+from django.db.models.expressions import RawSQL
 
 from hpf.audit.services import Actor
 from hpf.calc.loans import Schedule, due_date_of
@@ -55,6 +56,15 @@ _LOANS_SQL = """
      WHERE l.borrower_id = %s
      ORDER BY l.disbursed_on DESC"""
 
+# Whether the account holder borrowed at all, as a column of the account's own query
+# (``grant_own_account(columns=LOAN_COLUMNS)``): most depositors never did, and their page then
+# asks nothing more about loans. The grant's memo has it.
+LOAN_COLUMNS = {
+    "loans_any": RawSQL(
+        "EXISTS (SELECT 1 FROM loans_loan WHERE borrower_id = registry_fundaccount.id)", ()
+    ),
+}
+
 
 def _due_by(first_due_date: dt.date, today: dt.date, months: int) -> int:
     """How many instalments fall due before ``today`` (due dates per ``due_date_of``)."""
@@ -79,13 +89,16 @@ def loan_list(
     overview, the lists) leaves ``schedule`` None and computes the instalments only as far
     as today's figures need (paid, overdue, the next one): the same figures, without building
     thirty years of a schedule nobody shows. ``repayments=False`` (the overview) counts the
-    repayments in the loans' query and leaves ``repayments`` empty."""
+    repayments in the loans' query and leaves ``repayments`` empty. With a grant whose memo
+    says the holder never borrowed (``LOAN_COLUMNS``), no query at all."""
     account = read_account(actor, account_id, section="loans", purpose=purpose, grant=grant)
+    if grant is not None and "loans_any" in grant.memo and not grant.memo.pop("loans_any"):
+        return ()
     today = clock.today()
     views = []
-    # Every overview asks, borrower or not: the statement is written out (the ORM built and
-    # compiled the grouped count in more CPU time than the database took), and the rates and
-    # repayments are grouped by hand rather than by ``prefetch_related``'s machinery.
+    # The statement is written out (the ORM built and compiled the grouped count in more CPU
+    # time than the database took), and the rates and repayments are grouped by hand rather
+    # than by ``prefetch_related``'s machinery.
     found = list(Loan.objects.raw(_LOANS_SQL, [account.pk]))
     ids = [loan.pk for loan in found]
     rates_of: dict[int, list[LoanRate]] = {pk: [] for pk in ids}

@@ -12,12 +12,13 @@ worker keeps them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import wraps
 from typing import Any
 
+from django.db.models import Expression
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.html import escape
@@ -39,6 +40,7 @@ from hpf.common.errors import InvalidInput, NotFound
 from hpf.common.exports import Formatted, csv_bytes, xlsx_bytes
 from hpf.disputes.services import MAX_PERIODS
 from hpf.interest.selectors import interest_history
+from hpf.ledger.digest import READ_COLUMNS
 from hpf.ledger.models import Reason
 from hpf.ledger.selectors import (
     Movement,
@@ -47,7 +49,7 @@ from hpf.ledger.selectors import (
     account_overview,
 )
 from hpf.ledger.summary import account_missing_periods, account_summary
-from hpf.loans.selectors import LoanView, loan_list
+from hpf.loans.selectors import LOAN_COLUMNS, LoanView, loan_list
 from hpf.registry.access import AccountGrant, grant_own_account
 from hpf.registry.own import own_account_id
 from hpf.withdrawals.selectors import withdrawal_list
@@ -74,11 +76,14 @@ def portal_page(view: PageView) -> PageView:
     return wrapped
 
 
-def portal_read(view_name: str, *sections: str) -> Callable[[PageView], PageView]:
+def portal_read(
+    view_name: str, *sections: str, columns: Mapping[str, Expression] | None = None
+) -> Callable[[PageView], PageView]:
     """``portal_page`` for a page that shows several sections of the own account: one
     ``AccountGrant`` for the request (``grant_own_account``: the account read once, one
     ``account.read`` event naming ``view_name`` and the sections) passed as ``grant``; the
-    selectors take it instead of asking again."""
+    selectors take it instead of asking again. ``columns``: what the selectors would read in
+    statements of their own, read with the account instead (``grant_own_account``)."""
 
     def decorate(view: PageView) -> PageView:
         @never_cache
@@ -87,7 +92,7 @@ def portal_read(view_name: str, *sections: str) -> Callable[[PageView], PageView
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             actor: Actor = request.actor  # type: ignore[attr-defined]
             try:
-                grant = grant_own_account(actor, view=view_name, sections=sections)
+                grant = grant_own_account(actor, view=view_name, sections=sections, columns=columns)
                 return view(request, grant, *args, **kwargs)
             except NotFound:
                 raise Http404(_("未找到该记录")) from None
@@ -111,7 +116,7 @@ def _reasons(raw: str) -> tuple[str, ...]:
     return (raw,) if raw in Reason.values else ()
 
 
-@portal_read("overview", "overview", "summary", "loans")
+@portal_read("overview", "overview", "summary", "loans", columns={**READ_COLUMNS, **LOAN_COLUMNS})
 def overview(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
     actor, account_id = grant.actor, grant.account.pk
     view = account_overview(actor=actor, account_id=account_id, grant=grant)

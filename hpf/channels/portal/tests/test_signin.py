@@ -178,6 +178,33 @@ def test_idle_timeout_with_the_last_seen_time_written_once_a_minute(portal_login
         assert not _signed_in(http)
 
 
+def test_the_portal_session_last_seen_time_is_written_at_most_once_a_minute(portal_login, person):
+    """``PortalSession.last_seen_at`` (the "active sessions" list) is compared with the clock
+    in SQL (``session_live``): left alone within the minute, rewritten on the first request a
+    minute or more after it, and a session store that lost its row signs nobody in."""
+    http = Client()
+    with frozen_clock(NOON):
+        portal_sign_in_client(http, person(1)["id_number"])
+    row = PortalSession.objects.get(ended_at__isnull=True)
+    assert row.last_seen_at == NOON
+    with frozen_clock(NOON + dt.timedelta(seconds=59)):
+        assert _signed_in(http)
+    row.refresh_from_db()
+    assert row.last_seen_at == NOON
+    with frozen_clock(NOON + dt.timedelta(seconds=60)):
+        assert _signed_in(http)
+    row.refresh_from_db()
+    assert row.last_seen_at == NOON + dt.timedelta(seconds=60)
+    with frozen_clock(NOON + dt.timedelta(seconds=90)):
+        assert _signed_in(http)
+        from django.contrib.sessions.models import Session
+
+        Session.objects.all().delete()
+        assert not _signed_in(http)
+    row.refresh_from_db()
+    assert row.last_seen_at == NOON + dt.timedelta(seconds=60)
+
+
 def test_an_active_session_outlives_the_idle_timeout(portal_login, person):
     """Requests every 50 s (fewer last-seen writes than requests) keep the session alive
     past 15 minutes; the first quiet 15 minutes end it."""
