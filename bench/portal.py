@@ -16,12 +16,12 @@ Works on a copy of a seeded city in PostgreSQL (never on the seeded original):
   4. starts gunicorn (``--workers``, ``HPF_DB_CONN_MAX_AGE=60``, DEBUG off) on a loopback
      port and runs ``wrk`` (a Lua script cycling through the session cookies) against each
      scenario, ``--duration`` seconds each, ``--repeat`` rounds interleaved, twice: closed
-     loop with ``--connections`` (the saturated throughput) and paced at ``--rate`` requests/s
-     in all (each connection waits connections/rate between requests; wrk times the requests
-     only, so the paced p99 is the latency at that offered load, not counting queueing in the
-     client);
+     loop with ``--connections`` (the saturated throughput), and open-loop at ``--rate``
+     requests/s offered (``bench.pacing``: each request sent when due whatever the server
+     answers, its latency counted from that moment, so queueing shows; the rate printed is
+     what was answered);
   5. prints the medians, the ratios to the minimal endpoint, the load average and the CPU
-     the load tool itself used.
+     the load tools themselves used.
 
     .venv/bin/python -m bench.portal --database-url postgres://postgres@127.0.0.1/hpf_portalbench
         [--thirty 200] [--sessions 1000] [--workers 2] [--connections 8] [--rate 200]
@@ -44,6 +44,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from bench.pacing import pace, pct
 
 ROOT = Path(__file__).resolve().parent.parent
 HPF = str(ROOT / ".venv" / "bin" / "hpf")
@@ -227,6 +229,9 @@ def sign_in(
     return data["cookie"], sessions
 
 
+# At most this many paced requests in flight at once (a thread each, keep-alive connections).
+PACED_IN_FLIGHT = 32
+
 # --- load ------------------------------------------------------------------------------------
 
 LUA = r"""
@@ -234,7 +239,6 @@ local items = {ITEMS}
 local counter = 0
 local threads = {}
 local n_threads = 0
-local pause = PAUSE
 
 function setup(thread)
   thread:set("offset", n_threads)
@@ -255,10 +259,6 @@ end
 
 function response(status, headers, body)
   if status ~= 200 then bad = bad + 1 end
-end
-
-function delay()
-  return pause
 end
 
 function done(summary, latency, requests)
@@ -294,10 +294,9 @@ def wrk(
     *,
     connections: int,
     seconds: int,
-    pause_ms: int,
 ) -> Run:
     body = ",\n".join(f'{{"{c}", "{p}"}}' for c, p in items)
-    script = LUA.replace("{ITEMS}", "{" + body + "}").replace("PAUSE", str(pause_ms))
+    script = LUA.replace("{ITEMS}", "{" + body + "}")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -332,6 +331,32 @@ def wrk(
         float(p99),
         int(bad),
         int(errors),
+        (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        os.getloadavg()[0],
+    )
+
+
+def paced(port: int, items: list[tuple[str, str]], *, rate: int, seconds: int) -> Run:
+    """``rate × seconds`` requests cycling through ``items`` (cookie, path), open-loop at
+    ``rate``/s (``bench.pacing``): the p50/p99 count from each request's due time, so a server
+    that falls behind shows it in the latencies, and the rate is what was answered."""
+    make = [
+        (items[i % len(items)][1], {"Cookie": items[i % len(items)][0]}, b"")
+        for i in range(rate * seconds)
+    ]
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.perf_counter()
+    latencies, statuses = pace(port, make, rate, PACED_IN_FLIGHT)
+    took = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    answered = sum(n for status, n in statuses.items() if status)
+    return Run(
+        answered,
+        took,
+        pct(latencies, 50),
+        pct(latencies, 99),
+        sum(n for status, n in statuses.items() if status and status != 200),
+        statuses.get(0, 0),
         (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
         os.getloadavg()[0],
     )
@@ -467,19 +492,19 @@ def main() -> None:
     try:
         wait_up(port)
         for its in scenarios.values():  # warm up every worker's caches and connections
-            wrk(port, its, connections=args.connections, seconds=2, pause_ms=0)
-        pause = max(1, round(1000 * args.connections / args.rate))
+            wrk(port, its, connections=args.connections, seconds=2)
         for r in range(args.repeat):
             for name, its in scenarios.items():
-                for mode, p in (("saturated", 0), (f"paced {args.rate}/s", pause)):
-                    run = wrk(
-                        port, its, connections=args.connections, seconds=args.duration, pause_ms=p
-                    )
+                for mode in ("saturated", f"paced {args.rate}/s"):
+                    if mode == "saturated":
+                        run = wrk(port, its, connections=args.connections, seconds=args.duration)
+                    else:
+                        run = paced(port, its, rate=args.rate, seconds=args.duration)
                     results.setdefault((name, mode), []).append(run)
                     print(
                         f"  round {r + 1} {name:28} {mode:12} {run.rps:7.1f} req/s  "
                         f"p50 {run.p50_ms:6.1f} ms  p99 {run.p99_ms:6.1f} ms  "
-                        f"non-200 {run.bad}  errors {run.errors}  wrk cpu "
+                        f"non-200 {run.bad}  errors {run.errors}  client cpu "
                         f"{100 * run.client_cpu_s / run.seconds:.0f} %  load {run.load1:.2f}",
                         flush=True,
                     )
@@ -497,7 +522,8 @@ def main() -> None:
         f"\nmedians of {args.repeat} runs of {args.duration} s, gunicorn {args.workers} workers "
         f"× {args.threads} thread(s), audit linked "
         f"{'in the requests' if args.link_in_request else 'by hpf link-audit --follow'}, "
-        f"wrk 1 thread {args.connections} connections, {len(two)} two-year and {len(old)} "
+        f"wrk 1 thread {args.connections} connections (saturated), open-loop {args.rate}/s with "
+        f"at most {PACED_IN_FLIGHT} in flight (paced), {len(two)} two-year and {len(old)} "
         f"thirty-year signed-in depositors"
     )
     if args.json:
@@ -524,7 +550,7 @@ def main() -> None:
             ratio = f"  {rps / med(base, mode, 'rps'):.2f} of minimal" if base in scenarios else ""
             print(
                 f"  {name:28} {rps:7.1f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
-                f"load {med(name, mode, 'load1'):.2f}  wrk cpu "
+                f"load {med(name, mode, 'load1'):.2f}  client cpu "
                 f"{100 * med(name, mode, 'client_cpu_s') / args.duration:.0f} %{ratio}"
             )
 
