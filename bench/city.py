@@ -15,7 +15,7 @@ table — each figure, its baseline measured in the same run, the ratio, the goa
      ``hpf check-ledger`` (median of 3) against a bare scan of the postings measured right
      before it on the same copy (median of 3; ``bench.deepcheck``); the
      portal's overview against the audited one-account read (``bench.portal``: saturated
-     and paced at 200/s); the kiosk inquiry paced at 100/s
+     and open-loop at 200/s offered); the kiosk inquiry paced at 100/s
      against ``/healthz`` paced the same (``bench.kiosk``); 200 simultaneous 12329 calls
      (``bench.ivr``); last, the import's write floor (one posting INSERTed per account that
      paid June and those accounts' balances UPDATEd, plain SQL, rolled back);
