@@ -144,11 +144,18 @@ def overview(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
             title=_("各年缴存额"),
             desc=_("每年缴存入账的合计金额；下方表格列出相同数据。"),
         ),
-        # Formatted here as the template's ``date`` filters and its two tables' loops wrote
-        # them: a loop of template variables per row cost more than building the rows here.
-        as_of=f"{timezone.localtime(view.as_of):%Y-%m-%d %H:%M}",
+        # Formatted here as the template's ``date`` filters, ``blocktranslate``s and its two
+        # tables' loops wrote them (the translation as it is, each value in it escaped): a
+        # template node per value and per row cost more than building the text here.
+        as_of=_said(_("数据截至 %(t)s"), t=f"{timezone.localtime(view.as_of):%Y-%m-%d %H:%M}"),
         last_deposit=f"{view.last_deposit_date:%Y-%m-%d}" if view.last_deposit_date else "—",
-        interest_year_start=f"{summary.interest_year_start:%Y-%m-%d}",
+        deposits_year=_said(_("%(y)s 年缴存（元）"), y=summary.year),
+        withdrawals_year=_said(_("%(y)s 年提取（元）"), y=summary.year),
+        carried=_said(_("上年结转余额（%(d)s，元）"), d=f"{summary.interest_year_start:%Y-%m-%d}"),
+        rate_note=_said(
+            _("按年利率 %(r)s 以积数法估算；以每年 6 月 30 日结息入账金额为准。"),
+            r=pct(summary.interest_rate),
+        ),
         balance_rows=_table_rows(
             (f"{d:%Y-%m}", format_yuan_grouped(fen))
             for d, fen in summary.balance_series[-12:][::-1]
@@ -216,6 +223,12 @@ def _runs(periods: Sequence[int]) -> list[tuple[int, int, int]]:
         else:
             runs.append((p, p, 1))
     return runs
+
+
+def _said(translated: str, **values: object) -> SafeString:
+    """``translated % values`` as ``{% blocktranslate %}`` renders it: the translation as it
+    is, each value escaped."""
+    return mark_safe(translated % {k: escape(v) for k, v in values.items()})  # noqa: S308
 
 
 def _table_rows(rows: Iterable[tuple[str, str]]) -> SafeString:
