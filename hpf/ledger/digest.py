@@ -52,6 +52,8 @@ _PART = {str(Reason.BACK_PAYMENT): 1, str(Reason.REVERSAL): 2}
 
 FORMAT = 2
 _MEMO_KEY = "ledger.digest"
+# Days of each month (index 1–12) in a common year.
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 # The stored digest and the account's posting count now, in one statement (an index-only
 # count on posting_account_date).
 _READ_SQL = """
@@ -118,12 +120,14 @@ class Digest:
         year, month = divmod(self.months[0][0], 100)
         last = today.year * 12 + today.month
         running = 0
-        one_day = dt.timedelta(days=1)
+        date, days = dt.date, _MONTH_DAYS
         while year * 12 + month <= last:
             running += nets.get(year * 100 + month, 0)
-            end = dt.date(year, month + 1, 1) - one_day if month < 12 else dt.date(year, 12, 31)
-            series.append((min(end, today), running))
+            leap = month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+            series.append((date(year, month, days[month] + leap), running))
             year, month = (year, month + 1) if month < 12 else (year + 1, 1)
+        if series and series[-1][0] > today:  # only this month's end can be after today
+            series[-1] = (today, running)
         return series
 
     def paid_periods(self) -> dict[int, int]:

@@ -12,7 +12,7 @@ worker keeps them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import wraps
@@ -21,6 +21,7 @@ from typing import Any
 from django.db.models import Expression
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -143,12 +144,25 @@ def overview(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
             title=_("各年缴存额"),
             desc=_("每年缴存入账的合计金额；下方表格列出相同数据。"),
         ),
-        # The tables' cells formatted here, as the template's ``date:"Y-m"`` and ``yuan``
-        # would (thirty rows of filters cost more than the rest of the page's figures).
-        balance_rows=[
-            (f"{d:%Y-%m}", format_yuan_grouped(fen)) for d, fen in summary.balance_series[-12:]
-        ][::-1],
-        by_year_rows=[(str(y), format_yuan_grouped(fen)) for y, fen in by_year_rows][::-1],
+        # Formatted here as the template's ``date`` filters, ``blocktranslate``s and its two
+        # tables' loops wrote them (the translation as it is, each value in it escaped): a
+        # template node per value and per row cost more than building the text here.
+        as_of=_said(_("数据截至 %(t)s"), t=f"{timezone.localtime(view.as_of):%Y-%m-%d %H:%M}"),
+        last_deposit=f"{view.last_deposit_date:%Y-%m-%d}" if view.last_deposit_date else "—",
+        deposits_year=_said(_("%(y)s 年缴存（元）"), y=summary.year),
+        withdrawals_year=_said(_("%(y)s 年提取（元）"), y=summary.year),
+        carried=_said(_("上年结转余额（%(d)s，元）"), d=f"{summary.interest_year_start:%Y-%m-%d}"),
+        rate_note=_said(
+            _("按年利率 %(r)s 以积数法估算；以每年 6 月 30 日结息入账金额为准。"),
+            r=pct(summary.interest_rate),
+        ),
+        balance_rows=_table_rows(
+            (f"{d:%Y-%m}", format_yuan_grouped(fen))
+            for d, fen in summary.balance_series[-12:][::-1]
+        ),
+        by_year_rows=_table_rows(
+            (str(y), format_yuan_grouped(fen)) for y, fen in by_year_rows[::-1]
+        ),
     )
 
 
@@ -209,6 +223,22 @@ def _runs(periods: Sequence[int]) -> list[tuple[int, int, int]]:
         else:
             runs.append((p, p, 1))
     return runs
+
+
+def _said(translated: str, **values: object) -> SafeString:
+    """``translated % values`` as ``{% blocktranslate %}`` renders it: the translation as it
+    is, each value escaped."""
+    return mark_safe(translated % {k: escape(v) for k, v in values.items()})  # noqa: S308
+
+
+def _table_rows(rows: Iterable[tuple[str, str]]) -> SafeString:
+    """A two-column table's body rows (a label, an amount), every text escaped."""
+    return mark_safe(  # noqa: S308 - both cells escaped
+        "".join(
+            f'<tr><td>{escape(label)}</td><td class="num">{escape(amount)}</td></tr>'
+            for label, amount in rows
+        )
+    )
 
 
 def _lines_html(items: Sequence[Movement]) -> SafeString:
