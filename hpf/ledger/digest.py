@@ -19,6 +19,7 @@ bench/README.md has the figures.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 import logging
@@ -123,7 +124,7 @@ class Digest:
         date, days = dt.date, _MONTH_DAYS
         while year * 12 + month <= last:
             running += nets.get(year * 100 + month, 0)
-            leap = month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+            leap = month == 2 and calendar.isleap(year)
             series.append((date(year, month, days[month] + leap), running))
             year, month = (year, month + 1) if month < 12 else (year + 1, 1)
         if series and series[-1][0] > today:  # only this month's end can be after today
