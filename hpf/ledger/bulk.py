@@ -54,6 +54,18 @@ POSTING_COLUMNS = (
 )
 # The seeder numbers its postings itself (it writes entries after their postings).
 POSTING_COLUMNS_WITH_ID = ("id", *POSTING_COLUMNS)
+ENTRY_TABLE = "ledger_journalentry"
+# The one column list of a journal entry as the bulk writers hand it over (with the id in front
+# when they drew it themselves; a reversal's ``reverses_id`` after it where they write one).
+ENTRY_COLUMNS = (
+    "reason",
+    "value_date",
+    "period",
+    "source_key",
+    "description",
+    "posted_at",
+    "actor",
+)
 DELTA_TABLE = "hpf_ledger_delta"
 
 

@@ -147,16 +147,6 @@ _RECORD_COLUMNS = (
     "actor",
     "created_at",
 )
-_ENTRY_TABLE = "ledger_journalentry"
-_ENTRY_COLUMNS = (
-    "reason",
-    "value_date",
-    "period",
-    "source_key",
-    "description",
-    "posted_at",
-    "actor",
-)
 _IN = 2_000  # ids per IN (…) list
 # The staged path's tables, dropped at the chunk's commit or rollback: the lists' rows as the
 # readers staged them; the lists to post with their entries (and ``_MOVED``: what the balance
@@ -843,7 +833,7 @@ class _Chunk:
     def _list_entry(
         self, period: int, unit_no: str, n_rows: int, today: dt.date, now: dt.datetime
     ) -> tuple[Any, ...]:
-        """A list's journal entry in ``_ENTRY_COLUMNS`` order, for both batched paths (its
+        """A list's journal entry in ``bulk.ENTRY_COLUMNS`` order, for both batched paths (its
         source key refuses a second posting of the employer's month)."""
         return (
             Reason.REMITTANCE,
@@ -862,7 +852,7 @@ class _Chunk:
         with self.timed("entries"):
             # The entries COPYed with ids drawn from their sequence (the ORM's bulk insert
             # cost more in Python than the database spent on it).
-            entries = bulk.next_ids(_ENTRY_TABLE, len(lists))
+            entries = bulk.next_ids(bulk.ENTRY_TABLE, len(lists))
             periods: list[int] = []
             for _, p, _ in lists:
                 assert p.header is not None
@@ -870,8 +860,8 @@ class _Chunk:
                 periods.append(p.header.period)
             writer = BulkWriter()
             writer.write(
-                _ENTRY_TABLE,
-                ("id", *_ENTRY_COLUMNS),
+                bulk.ENTRY_TABLE,
+                ("id", *bulk.ENTRY_COLUMNS),
                 (
                     (pk, *self._list_entry(period, employers[p.path].unit_no, p.n_rows, today, now))
                     for (_, p, _), pk, period in zip(lists, entries, periods, strict=True)
@@ -1055,7 +1045,7 @@ class _Chunk:
                     JournalEntry(
                         **dict(
                             zip(
-                                _ENTRY_COLUMNS,
+                                bulk.ENTRY_COLUMNS,
                                 self._list_entry(
                                     p.header.period, employer.unit_no, len(p.rows), today, now
                                 ),

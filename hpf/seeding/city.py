@@ -42,7 +42,7 @@ from hpf.common.crypto import encrypt, lookup_hash
 from hpf.common.policy import get_policy
 from hpf.interest.services import closing_interest, interest_settle
 from hpf.ledger import bulk
-from hpf.ledger.bulk import POSTING_COLUMNS_WITH_ID, BulkWriter
+from hpf.ledger.bulk import ENTRY_COLUMNS, POSTING_COLUMNS_WITH_ID, BulkWriter
 from hpf.ledger.models import CentreCode, Reason
 from hpf.loans.services import loan_rates
 from hpf.registry.services import account_no_for, unit_no_for
@@ -168,17 +168,7 @@ class SeedReport:
 
 
 POSTING_COLS = POSTING_COLUMNS_WITH_ID
-ENTRY_COLS = (
-    "id",
-    "reason",
-    "value_date",
-    "period",
-    "source_key",
-    "description",
-    "posted_at",
-    "actor",
-    "reverses_id",
-)
+ENTRY_COLS = ("id", *ENTRY_COLUMNS, "reverses_id")
 
 
 def _permute(i: int, modulus: int, multiplier: int) -> int:
