@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 
 import pytest
@@ -12,10 +13,12 @@ from hpf.calc.continuity import continuous_full_months
 from hpf.calc.errors import CalcError
 from hpf.calc.periods import (
     format_period,
+    month_ends,
     parse_period,
     period_add,
     period_of,
     period_range,
+    periods_between,
 )
 
 
@@ -49,6 +52,38 @@ def test_period_add_inverse(year: int, month: int, months: int) -> None:
     """Adding then subtracting the same number of months is the identity."""
     period = year * 100 + month
     assert period_add(period_add(period, months), -months) == period
+
+
+_PERIODS = st.builds(lambda y, m: y * 100 + m, st.integers(1900, 2200), st.integers(1, 12))
+
+
+@given(_PERIODS, _PERIODS)
+def test_periods_between_is_period_range(first: int, last: int) -> None:
+    """Inside the calendar table, across its ends and outside it: the same months as
+    ``period_range``, and each month's last day."""
+    periods = list(periods_between(first, last))
+    assert periods == list(period_range(first, last))
+    assert list(month_ends(first, last)) == [
+        date(p // 100, p % 100, calendar.monthrange(p // 100, p % 100)[1]) for p in periods
+    ]
+
+
+def test_month_ends() -> None:
+    assert list(month_ends(202311, 202403)) == [
+        date(2023, 11, 30),
+        date(2023, 12, 31),
+        date(2024, 1, 31),
+        date(2024, 2, 29),
+        date(2024, 3, 31),
+    ]
+    assert list(month_ends(210012, 210102)) == [
+        date(2100, 12, 31),
+        date(2101, 1, 31),
+        date(2101, 2, 28),
+    ]
+    assert list(periods_between(202402, 202401)) == [] == list(month_ends(202402, 202401))
+    with pytest.raises(CalcError):
+        periods_between(202413, 202501)
 
 
 def test_continuous_full_months() -> None:
