@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hpf.calc.continuity import continuous_full_months
+from hpf.calc.continuity import continuous_full_months, continuous_months_to_now
 from hpf.calc.errors import CalcError
 from hpf.calc.periods import (
     format_period,
@@ -98,3 +98,18 @@ def test_continuous_full_months() -> None:
     assert continuous_full_months(paid, due, 202501) == 0  # nothing due yet
     paid[202412] = 5000  # overpaying a month is still full
     assert continuous_full_months(paid, due, 202412) == 1
+
+
+@given(
+    st.dictionaries(st.integers(0, 40), st.integers(-1, 2), max_size=40),
+    st.integers(0, 40),
+)
+def test_continuous_months_to_now_counts_as_full_months(
+    paid_by_offset: dict[int, int], now_offset: int
+) -> None:
+    """To now, each month is due what was paid for it: the count is ``continuous_full_months``
+    of the paid months against themselves, from this month when paid, else the month before."""
+    paid = {period_add(202312, offset): fen for offset, fen in paid_by_offset.items()}
+    now = period_add(202312, now_offset)
+    start = now if paid.get(now, 0) > 0 else period_add(now, -1)
+    assert continuous_months_to_now(paid, now) == continuous_full_months(paid, paid, start)
