@@ -11,7 +11,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP
 
 from hpf.calc.interest import DayCount, RatePeriod, accrue_interest, interest_year_start
-from hpf.calc.periods import period_add
+from hpf.calc.periods import periods_between
 
 __all__ = ["accrued_interest_estimate", "missing_periods"]
 
@@ -19,19 +19,10 @@ __all__ = ["accrued_interest_estimate", "missing_periods"]
 def missing_periods(paid: Iterable[int], first: int, last: int) -> list[int]:
     """Months from ``first`` to ``last`` (inclusive, ``YYYYMM``) with no standing deposit,
     oldest first; empty when ``last`` is before ``first``."""
-    have = set(paid)
-    out: list[int] = []
     if last < first:
-        return out
-    period_add(first, 0)  # both valid YYYYMM (PeriodError otherwise)
-    period_add(last, 0)
-    period = first
-    while period <= last:
-        if period not in have:
-            out.append(period)
-        # The next month without re-validating: December steps to January (+ 100 − 11).
-        period = period + 1 if period % 100 < 12 else period + 89
-    return out
+        return []
+    have = paid if isinstance(paid, (set, frozenset)) else set(paid)
+    return [period for period in periods_between(first, last) if period not in have]
 
 
 def accrued_interest_estimate(

@@ -69,5 +69,11 @@ def continuous_months_to_now(paid_by_period: Mapping[int, int], current_period: 
     amounts were held to base × ratio when the remittance was accepted.
     """
     current = check_period(current_period)
-    start = current if paid_by_period.get(current, 0) > 0 else period_add(current, -1)
-    return continuous_full_months(paid_by_period, paid_by_period, start)
+    period = current if paid_by_period.get(current, 0) > 0 else period_add(current, -1)
+    # ``continuous_full_months`` with each month due what was paid for it: the months back
+    # from ``period`` while a positive amount stands (one look-up a month, not two).
+    months = 0
+    while paid_by_period.get(period, 0) > 0:
+        months += 1
+        period = period - 1 if period % 100 > 1 else period - 89
+    return months

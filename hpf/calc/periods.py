@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 
 from hpf.calc.errors import PeriodError
@@ -19,11 +19,13 @@ __all__ = [
     "add_months",
     "check_period",
     "format_period",
+    "month_ends",
     "parse_period",
     "period_add",
     "period_first_day",
     "period_of",
     "period_range",
+    "periods_between",
 ]
 
 _PERIOD_RE = re.compile(r"([0-9]{4})-?([0-9]{2})")
@@ -85,6 +87,45 @@ def period_range(start: int, end: int) -> Iterator[int]:
     while current <= end:
         yield current
         current = period_add(current, 1)
+
+
+# Every month from January 1950 to December 2100, its period and its last day: a calendar, the
+# same for every caller, so that a thirty-year account's month-end series and missing months
+# are slices of it rather than hundreds of periods and dates made in each request. Months
+# outside it are computed.
+_TABLE_YEARS = range(1950, 2101)
+_TABLE_PERIODS = tuple(year * 100 + month for year in _TABLE_YEARS for month in range(1, 13))
+_TABLE_ENDS = tuple(
+    date(year, month, calendar.monthrange(year, month)[1])
+    for year in _TABLE_YEARS
+    for month in range(1, 13)
+)
+
+
+def _table_slice(first: int, last: int) -> slice | None:
+    """Where ``first``–``last`` (valid periods) lie in the calendar, when they all do."""
+    start = (first // 100 - _TABLE_YEARS.start) * 12 + first % 100 - 1
+    stop = (last // 100 - _TABLE_YEARS.start) * 12 + last % 100
+    return slice(start, stop) if start >= 0 and 0 <= stop <= len(_TABLE_PERIODS) else None
+
+
+def periods_between(first: int, last: int) -> Sequence[int]:
+    """``period_range(first, last)`` as a sequence: every period from ``first`` to ``last``,
+    both inclusive; empty if ``last`` < ``first``."""
+    within = _table_slice(check_period(first), check_period(last))
+    return _TABLE_PERIODS[within] if within is not None else list(period_range(first, last))
+
+
+def month_ends(first: int, last: int) -> Sequence[date]:
+    """The last day of every month from ``first`` to ``last`` (periods, both inclusive), in the
+    order of ``periods_between``."""
+    within = _table_slice(check_period(first), check_period(last))
+    if within is not None:
+        return _TABLE_ENDS[within]
+    return [
+        date(p // 100, p % 100, calendar.monthrange(p // 100, p % 100)[1])
+        for p in period_range(first, last)
+    ]
 
 
 def add_months(day: date, months: int) -> date:

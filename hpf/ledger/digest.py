@@ -19,18 +19,19 @@ bench/README.md has the figures.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate, repeat
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models.expressions import RawSQL
 
 from hpf.calc.interest import interest_year_start
+from hpf.calc.periods import month_ends, period_of, periods_between
 from hpf.common import clock
 from hpf.common.policy import get_policy
 from hpf.ledger.history import HistoryRow, history
@@ -53,8 +54,6 @@ _PART = {str(Reason.BACK_PAYMENT): 1, str(Reason.REVERSAL): 2}
 
 FORMAT = 2
 _MEMO_KEY = "ledger.digest"
-# Days of each month (index 1–12) in a common year.
-_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 # The stored digest and the account's posting count now, in one statement (an index-only
 # count on posting_account_date).
 _READ_SQL = """
@@ -113,38 +112,29 @@ class Digest:
 
     def balance_series(self, today: dt.date) -> list[tuple[dt.date, int]]:
         """The balance at the end of every month from the first movement's month to this
-        month (the last point on ``today``)."""
-        series: list[tuple[dt.date, int]] = []
+        month (the last point on ``today``). The months and their last days are slices of
+        the calendar (``periods_between``, ``month_ends``), the balances a running sum."""
         if not self.months:
-            return series
+            return []
+        first, last = self.months[0][0], period_of(today)
         nets = dict(self.months)
-        year, month = divmod(self.months[0][0], 100)
-        last = today.year * 12 + today.month
-        running = 0
-        date, days = dt.date, _MONTH_DAYS
-        while year * 12 + month <= last:
-            running += nets.get(year * 100 + month, 0)
-            leap = month == 2 and calendar.isleap(year)
-            series.append((date(year, month, days[month] + leap), running))
-            year, month = (year, month + 1) if month < 12 else (year + 1, 1)
+        balances = accumulate(map(nets.get, periods_between(first, last), repeat(0)))
+        series = list(zip(month_ends(first, last), balances, strict=True))
         if series and series[-1][0] > today:  # only this month's end can be after today
-            series[-1] = (today, running)
+            series[-1] = (today, series[-1][1])
         return series
 
     def paid_periods(self) -> dict[int, int]:
         """``hpf.ledger.standing.paid_periods`` of the history: deposits per month (back
         payments unless the policy says they do not restore continuity), positive only."""
-        restores = get_policy().account.back_payment_restores_continuity
-        out = {}
-        for period, (deposits, back, _) in self.period_parts.items():
-            total = deposits + back if restores else deposits
-            if total > 0:
-                out[period] = total
-        return out
+        parts = self.period_parts.items()
+        if get_policy().account.back_payment_restores_continuity:
+            return {p: paid for p, (deposits, back, _) in parts if (paid := deposits + back) > 0}
+        return {p: deposits for p, (deposits, _, _) in parts if deposits > 0}
 
     def standing_periods(self) -> set[int]:
         """The months whose deposits, back payments and reversals sum above zero."""
-        return {p for p, parts in self.period_parts.items() if sum(parts) > 0}
+        return {p for p, (a, b, c) in self.period_parts.items() if a + b + c > 0}
 
 
 def year_start(today: dt.date) -> dt.date:

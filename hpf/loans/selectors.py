@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 from django.db.models.expressions import RawSQL
@@ -12,7 +14,7 @@ from django.db.models.expressions import RawSQL
 from hpf.audit.services import Actor
 from hpf.calc.loans import Schedule, due_date_of
 from hpf.common import clock
-from hpf.loans.models import Loan, LoanRate, LoanRepayment
+from hpf.loans.models import Loan, LoanMethod, LoanRate, LoanRepayment
 from hpf.loans.services import instalments_of, schedule_of
 from hpf.registry.access import AccountGrant, read_account
 
@@ -56,6 +58,14 @@ _LOANS_SQL = """
      WHERE l.borrower_id = %s
      ORDER BY l.disbursed_on DESC"""
 
+# The rates of the borrower's loans, in effective order: named by the borrower, one statement
+# text whatever the number of loans.
+_RATES_SQL = """
+    SELECT r.id, r.loan_id, r.effective, r.annual_rate
+      FROM loans_loanrate r JOIN loans_loan l ON l.id = r.loan_id
+     WHERE l.borrower_id = %s
+     ORDER BY r.effective"""
+
 # Whether the account holder borrowed at all, as a column of the account's own query
 # (``grant_own_account(columns=LOAN_COLUMNS)``): most depositors never did, and their page then
 # asks nothing more about loans. The grant's memo has it.
@@ -64,6 +74,17 @@ LOAN_COLUMNS = {
         "EXISTS (SELECT 1 FROM loans_loan WHERE borrower_id = registry_fundaccount.id)", ()
     ),
 }
+
+
+# The choices' labels (translated when made text), looked up as ``get_FOO_display`` would,
+# without the dictionary it builds from the field's choices on every call.
+_METHOD_LABELS: dict[str, Any] = dict(LoanMethod.choices)
+_STATUS_LABELS: dict[str, Any] = dict(Loan.Status.choices)
+
+
+def _label(labels: Mapping[str, Any], value: str) -> str:
+    """The label of ``value`` in the active language; the value itself when it has none."""
+    return str(labels.get(value, value))
 
 
 def _due_by(first_due_date: dt.date, today: dt.date, months: int) -> int:
@@ -96,16 +117,17 @@ def loan_list(
         return ()
     today = clock.today()
     views = []
-    # The statement is written out (the ORM built and compiled the grouped count in more CPU
-    # time than the database took), and the rates and repayments are grouped by hand rather
-    # than by ``prefetch_related``'s machinery.
+    # The statements are written out (the ORM built and compiled the grouped count, and the
+    # rates' filter, in more CPU time than the database took to answer), and the rates and
+    # repayments are grouped by hand rather than by ``prefetch_related``'s machinery.
     found = list(Loan.objects.raw(_LOANS_SQL, [account.pk]))
     ids = [loan.pk for loan in found]
     rates_of: dict[int, list[LoanRate]] = {pk: [] for pk in ids}
     paid_of: dict[int, list[LoanRepayment]] = {pk: [] for pk in ids}
     if ids:
-        for rate in LoanRate.objects.filter(loan_id__in=ids).order_by("effective"):
-            rates_of[rate.loan_id].append(rate)
+        for rate in LoanRate.objects.raw(_RATES_SQL, [account.pk]):
+            if rate.loan_id in rates_of:  # not a loan made since the loans' statement
+                rates_of[rate.loan_id].append(rate)
         if repayments:
             for repayment in LoanRepayment.objects.filter(loan_id__in=ids).order_by(
                 "instalment_no"
@@ -135,8 +157,8 @@ def loan_list(
                 contract_no=loan.contract_no,
                 principal_fen=loan.principal_fen,
                 term_months=loan.term_months,
-                method_label=loan.get_method_display(),
-                status_label=loan.get_status_display(),
+                method_label=_label(_METHOD_LABELS, loan.method),
+                status_label=_label(_STATUS_LABELS, loan.status),
                 rates=tuple((r.effective, r.annual_rate) for r in rates),
                 paid_instalments=paid,
                 remaining_instalments=max(0, loan.term_months - paid),

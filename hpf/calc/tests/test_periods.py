@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hpf.calc.continuity import continuous_full_months
+from hpf.calc.continuity import continuous_full_months, continuous_months_to_now
 from hpf.calc.errors import CalcError
 from hpf.calc.periods import (
     format_period,
+    month_ends,
     parse_period,
     period_add,
     period_of,
     period_range,
+    periods_between,
 )
 
 
@@ -51,6 +54,38 @@ def test_period_add_inverse(year: int, month: int, months: int) -> None:
     assert period_add(period_add(period, months), -months) == period
 
 
+_PERIODS = st.builds(lambda y, m: y * 100 + m, st.integers(1900, 2200), st.integers(1, 12))
+
+
+@given(_PERIODS, _PERIODS)
+def test_periods_between_is_period_range(first: int, last: int) -> None:
+    """Inside the calendar table, across its ends and outside it: the same months as
+    ``period_range``, and each month's last day."""
+    periods = list(periods_between(first, last))
+    assert periods == list(period_range(first, last))
+    assert list(month_ends(first, last)) == [
+        date(p // 100, p % 100, calendar.monthrange(p // 100, p % 100)[1]) for p in periods
+    ]
+
+
+def test_month_ends() -> None:
+    assert list(month_ends(202311, 202403)) == [
+        date(2023, 11, 30),
+        date(2023, 12, 31),
+        date(2024, 1, 31),
+        date(2024, 2, 29),
+        date(2024, 3, 31),
+    ]
+    assert list(month_ends(210012, 210102)) == [
+        date(2100, 12, 31),
+        date(2101, 1, 31),
+        date(2101, 2, 28),
+    ]
+    assert list(periods_between(202402, 202401)) == [] == list(month_ends(202402, 202401))
+    with pytest.raises(CalcError):
+        periods_between(202413, 202501)
+
+
 def test_continuous_full_months() -> None:
     """Counts back from as_of and stops at the first short or missing month."""
     due = {p: 1000 for p in period_range(202401, 202412)}
@@ -63,3 +98,18 @@ def test_continuous_full_months() -> None:
     assert continuous_full_months(paid, due, 202501) == 0  # nothing due yet
     paid[202412] = 5000  # overpaying a month is still full
     assert continuous_full_months(paid, due, 202412) == 1
+
+
+@given(
+    st.dictionaries(st.integers(0, 40), st.integers(-1, 2), max_size=40),
+    st.integers(0, 40),
+)
+def test_continuous_months_to_now_counts_as_full_months(
+    paid_by_offset: dict[int, int], now_offset: int
+) -> None:
+    """To now, each month is due what was paid for it: the count is ``continuous_full_months``
+    of the paid months against themselves, from this month when paid, else the month before."""
+    paid = {period_add(202312, offset): fen for offset, fen in paid_by_offset.items()}
+    now = period_add(202312, now_offset)
+    start = now if paid.get(now, 0) > 0 else period_add(now, -1)
+    assert continuous_months_to_now(paid, now) == continuous_full_months(paid, paid, start)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import wraps
+from html import escape as escape_text
 from typing import Any
 
 from django.db.models import Expression
@@ -31,7 +32,7 @@ from hpf.audit.services import Actor
 from hpf.calc.errors import LoanError
 from hpf.calc.loans import prepayment_what_if
 from hpf.calc.money import fen_to_yuan, format_yuan_grouped
-from hpf.calc.periods import format_period, period_add
+from hpf.calc.periods import format_period, period_add, period_of
 from hpf.channels.portal.auth import depositor_required
 from hpf.channels.portal.charts import balance_chart, deposits_chart
 from hpf.channels.portal.prefs import page_context
@@ -125,7 +126,6 @@ def overview(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
     loans = loan_list(
         actor=actor, account_id=account_id, grant=grant, schedules=False, repayments=False
     )
-    by_year_rows = [(y, fen) for y, fen in summary.deposits_by_year]
     return _render(
         request,
         "portal/overview.html",
@@ -140,7 +140,7 @@ def overview(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
             desc=_("每月月末余额，从开户至今；下方表格列出相同数据。"),
         ),
         deposits_svg=deposits_chart(
-            by_year_rows,
+            summary.deposits_by_year,
             title=_("各年缴存额"),
             desc=_("每年缴存入账的合计金额；下方表格列出相同数据。"),
         ),
@@ -157,11 +157,11 @@ def overview(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
             r=pct(summary.interest_rate),
         ),
         balance_rows=_table_rows(
-            (f"{d:%Y-%m}", format_yuan_grouped(fen))
+            (format_period(period_of(d)), format_yuan_grouped(fen))
             for d, fen in summary.balance_series[-12:][::-1]
         ),
         by_year_rows=_table_rows(
-            (str(y), format_yuan_grouped(fen)) for y, fen in by_year_rows[::-1]
+            (str(y), format_yuan_grouped(fen)) for y, fen in summary.deposits_by_year[::-1]
         ),
     )
 
@@ -232,10 +232,12 @@ def _said(translated: str, **values: object) -> SafeString:
 
 
 def _table_rows(rows: Iterable[tuple[str, str]]) -> SafeString:
-    """A two-column table's body rows (a label, an amount), every text escaped."""
+    """A two-column table's body rows (a label, an amount), every text escaped — by the
+    standard library's ``html.escape``, which Django's ``escape`` calls (the same text, without
+    its lazy-text wrapper and a ``SafeString`` per cell)."""
     return mark_safe(  # noqa: S308 - both cells escaped
         "".join(
-            f'<tr><td>{escape(label)}</td><td class="num">{escape(amount)}</td></tr>'
+            f'<tr><td>{escape_text(label)}</td><td class="num">{escape_text(amount)}</td></tr>'
             for label, amount in rows
         )
     )
