@@ -39,6 +39,10 @@ _CSRF_INPUT = CsrfTokenNode().render(Context({"csrf_token": _CSRF}))
 
 
 class FragmentNode(Node):
+    # Holds no block (the tag refuses one), so ``{% extends %}``'s search for blocks on every
+    # render need not walk it.
+    child_nodelists = ()
+
     def __init__(self, nodelist: NodeList, names: dict[str, FilterExpression]) -> None:
         self.nodelist = nodelist
         self.names = names
