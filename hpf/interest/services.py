@@ -45,6 +45,7 @@ from hpf.calc.interest import (
 from hpf.common import clock
 from hpf.common.dbguards import plan_for_keyed_batches
 from hpf.common.errors import InvalidInput, InvalidTransition
+from hpf.common.pgsettings import set_settings
 from hpf.common.policy import get_policy
 from hpf.common.timing import PhaseTimer
 from hpf.interest.models import InterestSettlement
@@ -143,14 +144,9 @@ def _stage_all(settlement: dt.date, year: int, extra_days: int, interest_sql: st
             # The aggregate's hash table (one group per account, three sums each) in memory:
             # with the default 4 MB it spills to disk in batches and its merge sorts on disk;
             # and no JIT (its compile alone is a quarter of a second per run). Put back after.
-            local = "LOCAL " if connection.in_atomic_block else ""
-            cur.execute("SELECT current_setting('work_mem'), current_setting('jit')")
-            work_mem, jit = cur.fetchone()
-            cur.execute(f"SET {local}work_mem = '256MB'")
-            cur.execute(f"SET {local}jit = off")
+            before = set_settings(cur, {"work_mem": "256MB", "jit": "off"})
             cur.execute(f"CREATE UNLOGGED TABLE {table} AS {select}", params)
-            cur.execute(f"SET {local}work_mem = %s", [work_mem])
-            cur.execute(f"SET {local}jit = %s", [jit])
+            set_settings(cur, before)
             cur.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (account_id)")
         else:
             cur.execute(

@@ -40,6 +40,7 @@ from typing import Any, Protocol
 from django.db import connection
 
 from hpf.calc.money import format_yuan
+from hpf.common.pgsettings import set_settings
 
 LIMIT = 1000  # per check: enough to act on, bounded for a badly broken ledger
 
@@ -189,22 +190,14 @@ _BLOCK = 1 << _BLOCK_BITS
 _BLOCK_PLAN = {"enable_sort": "off", "hash_mem_multiplier": "1000", "parallel_tuple_cost": "0"}
 
 
-def _set(cur: Any, settings: dict[str, str]) -> dict[str, str]:
-    """SET (LOCAL inside a transaction) each of ``settings``; returns them as they were."""
-    local = "LOCAL " if connection.in_atomic_block else ""
-    cur.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in settings))
-    before = dict(zip(settings, cur.fetchone(), strict=True))
-    for name, value in settings.items():
-        cur.execute(f"SET {local}{name} = %s", [value])
-    return before
-
-
 def _fingerprints() -> dict[str, Any]:
     seed = secrets.randbelow(2**31)
     with connection.cursor() as cur:
         # One parallel scan (the planner's default setup cost keeps small plans serial), its
         # hash table of the entries' blocks in memory; the settings put back as they were.
-        before = _set(cur, {"parallel_setup_cost": "100", "work_mem": "256MB", "jit": "off"})
+        before = set_settings(
+            cur, {"parallel_setup_cost": "100", "work_mem": "256MB", "jit": "off"}
+        )
         cur.execute("SELECT code FROM ledger_centreaccount")
         codes = [code for (code,) in cur.fetchall()]
         cur.execute("SELECT COUNT(*), MIN(id), MAX(id) FROM ledger_journalentry")
@@ -219,7 +212,7 @@ def _fingerprints() -> dict[str, Any]:
             # Postings of entries outside the range land in the blocks at its two ends; the
             # count proves nothing then (the postings' entry ids are checked against the range).
             lo, hi = int(entry_ids[1]) - _BLOCK, int(entry_ids[2]) + _BLOCK
-            planned = _set(cur, _BLOCK_PLAN)
+            planned = set_settings(cur, _BLOCK_PLAN)
             cur.execute(
                 f"""SELECT COALESCE(SUM(entries), 0), COALESCE(SUM(accounts), 0),
                            COALESCE(SUM(interest), 0),
@@ -230,7 +223,7 @@ def _fingerprints() -> dict[str, Any]:
                               FROM ledger_posting GROUP BY 1) blocks"""
             )
             (entries, accounts, interest, used) = cur.fetchone()
-            _set(cur, planned)
+            set_settings(cur, planned)
         else:  # the entries' ids have gaps: no count of them proves anything
             cur.execute(
                 f"""SELECT COALESCE(SUM(entries), 0), COALESCE(SUM(accounts), 0),
@@ -275,7 +268,7 @@ def _fingerprints() -> dict[str, Any]:
             }), 0) FROM interest_interestsettlement"""
         )
         (settlements,) = cur.fetchone()
-        _set(cur, before)
+        set_settings(cur, before)
     return {
         "entries": int(entries),
         "accounts": int(accounts),

@@ -41,6 +41,7 @@ from hpf.calc.interest import (
 )
 from hpf.calc.loans import RateChange, loan_instalments, penalty_fen
 from hpf.calc.money import format_yuan
+from hpf.common.pgsettings import set_settings
 from hpf.common.policy import get_policy
 from hpf.ledger.checks import (
     LIMIT,
@@ -192,13 +193,8 @@ def _build_year_figures() -> None:
     scan = sequential_scan()
     with connection.cursor() as cur:
         restore: dict[str, str] = {}
-        local = "LOCAL " if connection.in_atomic_block else ""
         if connection.vendor == "postgresql":
-            wanted = {"work_mem": "256MB", "jit": "off"}
-            cur.execute("SELECT " + ", ".join(f"current_setting('{n}')" for n in wanted))
-            restore = dict(zip(wanted, cur.fetchone(), strict=True))
-            for name, value in wanted.items():
-                cur.execute(f"SET {local}{name} = %s", [value])
+            restore = set_settings(cur, {"work_mem": "256MB", "jit": "off"})
         cur.execute("DROP TABLE IF EXISTS chk_deep_year")
         cur.execute(
             f"""CREATE TEMP TABLE chk_deep_year AS
@@ -224,8 +220,7 @@ def _build_year_figures() -> None:
                  GROUP BY account_id, iy
               ) y"""
         )
-        for name, value in restore.items():
-            cur.execute(f"SET {local}{name} = %s", [value])
+        set_settings(cur, restore)
         cur.execute("CREATE INDEX chk_deep_year_key ON chk_deep_year (account_id, iy)")
         cur.execute("ANALYZE chk_deep_year")
 

@@ -130,10 +130,12 @@ def notify_deposits(
         texts = [PREFIX, *params, " ", " 元已入账，余额 ", " 元。"]
         where = "d.delta > 0"
     joined = "" if with_accounts else " JOIN registry_fundaccount a ON a.id = d.account_id"
+    # In depositor order: the notifications' depositor index then takes the rows of a
+    # month's chunk in one sweep, not one leaf page here and there per row.
     return outbox.notify_select(
         outbox.DEPOSIT_POSTED,
         depositor_sql=f"{account}.depositor_id",
         text_sql=text_sql,
-        from_sql=f"{table} d{joined} WHERE {where}",
+        from_sql=f"{table} d{joined} WHERE {where} ORDER BY {account}.depositor_id",
         params=texts,
     )

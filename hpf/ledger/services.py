@@ -140,6 +140,18 @@ def entry_post(
 _IN_CHUNK = 2000
 
 
+def value_date_looked_up(value_date: dt.date, *, reason: str = "") -> bool:
+    """Whether ``value_date_refusal`` has to look at the accounts' settlements for a movement
+    valued ``value_date`` at all (see there): not for the closing withdrawal, nor for a value
+    date that no settlement can have reached (after today, or today when that day earns no
+    interest). A caller with many accounts can skip gathering them when it does not."""
+    if reason == Reason.CLOSING_WITHDRAWAL:
+        return False
+    today = clock.today()
+    day_count = get_policy().interest.day_count
+    return not (value_date > today or (value_date == today and day_count == "settlement_exclusive"))
+
+
 def value_date_refusal(
     account_ids: Sequence[int], value_date: dt.date, *, reason: str = ""
 ) -> ValueDateSettled | None:
@@ -156,12 +168,9 @@ def value_date_refusal(
     business date (the 30 June run refuses a future date, a closing settles today), so a value
     date of today or later needs no look-up unless that day itself may earn interest.
     """
-    if not account_ids or reason == Reason.CLOSING_WITHDRAWAL:
+    if not account_ids or not value_date_looked_up(value_date, reason=reason):
         return None
     day_count = get_policy().interest.day_count
-    today = clock.today()
-    if value_date > today or (value_date == today and day_count == "settlement_exclusive"):
-        return None
     ids = sorted(set(account_ids))
     latest: dt.date | None = None
     for start in range(0, len(ids), _IN_CHUNK):

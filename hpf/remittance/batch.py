@@ -77,6 +77,7 @@ from hpf.ledger import bulk
 from hpf.ledger.bulk import BulkWriter
 from hpf.ledger.models import CentreCode, JournalEntry, Reason
 from hpf.ledger.notices import notify_deposits
+from hpf.ledger.services import value_date_looked_up
 from hpf.operations.models import BatchRun
 from hpf.operations.services import run_fail, run_finish, run_progress, run_start
 from hpf.registry.models import Employer
@@ -805,6 +806,8 @@ class _Chunk:
         """The value-date guard (``bulk.refuse_settled``) for the chunk's moved accounts at
         once, list by list only if it refuses; the lists it refuses get its problem."""
         today = clock.today()
+        if not value_date_looked_up(today, reason=Reason.REMITTANCE):
+            return set()  # no settlement can reach today: the moved accounts need no reading
         with connection.cursor() as cur:
             cur.execute(f"SELECT li, account_id FROM {_MOVED}")
             by_list: dict[int, list[int]] = defaultdict(list)

@@ -133,3 +133,30 @@ def test_an_account_not_yet_settled_may_be_back_valued(employer, open_account, a
         value_date=dt.date(2026, 5, 15),
     )
     assert entry.value_date == dt.date(2026, 5, 15)
+
+
+@pytest.mark.parametrize(
+    ("days", "day_count", "reason", "looked_up"),
+    [
+        (-1, "settlement_exclusive", "", True),
+        (0, "settlement_exclusive", "", False),
+        (0, "both_inclusive", "", True),
+        (1, "both_inclusive", "", False),
+        (-1, "settlement_exclusive", "CLOSING_WITHDRAWAL", False),
+    ],
+)
+def test_the_settlements_are_looked_up_only_where_one_can_reach_the_value_date(
+    settled, monkeypatch, days, day_count, reason, looked_up
+):
+    """``value_date_looked_up`` (which lets a batch skip gathering its accounts) says no only
+    where ``value_date_refusal`` refuses nothing even for an account settled today."""
+    policy = get_policy()
+    changed = dataclasses.replace(
+        policy, interest=dataclasses.replace(policy.interest, day_count=day_count)
+    )
+    monkeypatch.setattr(ledger_services, "get_policy", lambda: changed)
+    with frozen_clock(JUNE_30):
+        value_date = JUNE_30 + dt.timedelta(days=days)
+        assert ledger_services.value_date_looked_up(value_date, reason=reason) is looked_up
+        refusal = ledger_services.value_date_refusal([settled.pk], value_date, reason=reason)
+        assert (refusal is not None) is looked_up
