@@ -283,7 +283,7 @@ def measure(args: argparse.Namespace) -> Run:
 
     run.fig["server"] = server_settings(f"{HOST}/postgres")
     run.fig["load_start"] = load()
-    run.fig["copy_s"] = round(make_copy(city, args.copy), 1)
+    run.fig["city_copy_s"] = round(make_copy(city, args.copy), 1)
     try:
         subprocess.run([HPF, "migrate", "-v0"], env=env, check=True, timeout=1800)
         with __import__("psycopg").connect(url) as con:
@@ -606,7 +606,7 @@ def table(run: Run) -> str:
             )
     head = ("figure", "measured", "baseline (same run)", "ratio", "goal", "verdict")
     lines = [
-        f"city {f['city']} ({f.get('postings', 0):,} postings), copy made in {f.get('copy_s')} s;"
+        f"city {f['city']} ({f.get('postings', 0):,} postings), copy made in {f.get('city_copy_s')} s;"
         f" load average at start {f.get('load_start')}, at end {f.get('load_end')}",
         f"server: {f.get('server')}",
         f"read into the buffers (pg_prewarm) before the import {f.get('warm_intake_s', '—')} s,"
