@@ -21,13 +21,14 @@ table — each figure, its baseline measured in the same run, the ratio, the goa
      paid June and those accounts' balances UPDATEd, plain SQL, rolled back) and right after
      it, on the same warm buffers, its checked floor (``checked_floor``): the statements the
      staged import sends for its checks, postings and notices, as its code words them, run
-     in plain SQL for the whole month at once (the import: once per chunk), rolled back — the
-     accounts that paid June staged for July with their holders' ID hash and name (not
-     counted, nor the lists' journal entries: the raw COPY is the rows moved in), then the
-     balance UPDATE joined by account number with the import's guard (employer, status,
-     opening month, paid-through, holder) RETURNING what moved, the postings with one
-     clearing line per list, and one notice per depositor with its text built in SQL
-     (counted: UPDATE + postings + notices);
+     in plain SQL chunk by chunk as the import groups its lists, the ledger's triggers on,
+     rolled back — the accounts that paid June staged for July with their holders' ID hash
+     and name (not counted: the raw COPY is the rows moved in), then counted: one journal
+     entry per list, the balance UPDATE joined by account number with the import's guard
+     (employer, status, opening month, paid-through, holder) RETURNING what moved, the
+     postings with one clearing line per list (and their reference trigger), one notice per
+     depositor with its text built in SQL, and the entries' deferred balance check that the
+     import's commit runs;
      ``check-ledger --deep`` runs right after ``check-ledger`` (before the portal's
      thirty-year sample, whose made-up history has no settlements), within ``--deep-minutes``;
   4. drops the copy and prints the table (also written to ``var/bench-city/last.txt``): each
@@ -248,7 +249,7 @@ def write_floor(url: str) -> tuple[float, float, int]:
 
 # The checked floor: the statements the staged import (``hpf.remittance.batch``, a chunk's
 # ``_check_and_post_staged``) makes the database run for its rows, word for word as its code
-# sends them, in plain SQL for the whole month at once; ``hpf/remittance/tests/
+# sends them, in plain SQL chunk by chunk as the import groups its lists; ``hpf/remittance/tests/
 # test_bench_floor.py`` proves each is among the statements a staged import sends. First the
 # settings of the import's chunk transaction (``plan_for_keyed_batches``, ``work_mem``) and
 # its temporary tables (the stage, what the balance UPDATE moved, the lists and their entries).
@@ -372,46 +373,99 @@ def cf_posting_params(today: Any) -> list[Any]:
     return [today, "REMITTANCE", "REMITTANCE_CLEARING", today, "REMITTANCE"]
 
 
+# The import's chunks (``hpf.remittance.batch._groups``): consecutive lists of about
+# ``STAGED_CHUNK_ROWS`` rows, the first an eighth, then a quarter, then a half of it.
+CF_CHUNK_ROWS = 100_000
+CF_MONTH = "hpf_cf_month"  # the whole month staged once; each chunk's stage is taken from it
+CF_CHUNK_STAGE = f"INSERT INTO hpf_batch_stage SELECT * FROM {CF_MONTH} WHERE li = ANY(%s)"
+
+
+def cf_chunks(lists: list[tuple[int, int]], chunk_rows: int = CF_CHUNK_ROWS) -> list[list[int]]:
+    """``lists`` (list index, rows) in the import's order grouped as the import groups its
+    files: about ``chunk_rows`` rows a chunk, the first ones an eighth, a quarter, a half."""
+    budget = max(1, chunk_rows // 8)
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    size = 0
+    for li, n in lists:
+        current.append(li)
+        size += n
+        if size >= budget:
+            chunks.append(current)
+            current, size = [], 0
+            budget = min(chunk_rows, budget * 2)
+    if current:
+        chunks.append(current)
+    return chunks
+
+
 def checked_floor(url: str) -> dict[str, Any]:
     """What the database alone needs for one month's import with the import's checks: on
-    this copy, in one transaction rolled back (jit off, triggers off as in ``write_floor``,
-    and the import's ``SET LOCAL`` settings), the accounts that paid June staged for July as
-    the lists name them, then the import's own statements for the whole month at once
-    (``CF_UPDATE``, ``CF_POSTINGS``, ``CF_NOTICES``). Seconds of each part and the rows; a
-    staged row that did not move is an error (a floor that skipped rows would be wrong)."""
+    this copy, in one transaction rolled back (jit off; the ledger's triggers on, as the
+    import has them: they are checks too), the accounts that paid June staged for July as the
+    lists name them (once, not counted), then chunk by chunk as the import groups its lists
+    (``cf_chunks``): the import's ``SET LOCAL`` settings and temporary tables, the chunk's
+    rows into the stage (not counted: the raw COPY is the rows moved in), and counted, the
+    import's own statements: its lists' journal entries, ``CF_UPDATE``, ``CF_POSTINGS`` (with
+    the postings' reference trigger), ``CF_NOTICES``, and the entries' deferred balance check
+    that the import's commit runs (``SET CONSTRAINTS ALL IMMEDIATE`` here, before the chunk's
+    end). Seconds of each part summed over the chunks, and the rows; a staged row that did not
+    move is an error (a floor that skipped rows would be wrong)."""
     import datetime as dt
 
     import psycopg
 
     now = dt.datetime.now(dt.UTC)
     today = now.date()
+    names = ("stage_s", "entries_s", "update_s", "postings_s", "notices_s", "commit_checks_s")
+    parts = dict.fromkeys(names, 0.0)
+    moved = postings = notices = lists = 0
     with psycopg.connect(url) as con:
         con.execute("SET jit = off")
-        con.execute("SET session_replication_role = replica")
-        for sql in CF_SETTINGS + CF_TABLES:
-            con.execute(sql)
+        con.execute(CF_TABLES[0])
         t0 = time.perf_counter()
         staged = con.execute(CF_STAGE).rowcount
-        t1 = time.perf_counter()
-        lists = con.execute(CF_ENTRIES, [today]).rowcount
-        t2 = time.perf_counter()
-        con.execute("SAVEPOINT hpf_move")  # the import's transaction.atomic() around _move
-        con.execute(CF_UPDATE[0])
-        con.execute(CF_UPDATE[1])
-        (moved, _) = con.execute(CF_UPDATE[2]).fetchone()  # type: ignore[misc]
-        con.execute(CF_UPDATE[3]).fetchall()
-        con.execute("RELEASE SAVEPOINT hpf_move")
-        t3 = time.perf_counter()
-        con.execute(CF_POSTINGS[0])
-        con.execute(CF_POSTINGS[1])
-        postings = con.execute(CF_POSTINGS[2], cf_posting_params(today)).rowcount
-        con.execute(CF_POSTINGS[3]).fetchone()
-        t4 = time.perf_counter()
-        notices = con.execute(
-            CF_NOTICES,
-            [CF_NOTICE_KIND, now, *CF_NOTICE_TEXTS],
-        ).rowcount
-        t5 = time.perf_counter()
+        parts["stage_s"] += time.perf_counter() - t0
+        con.execute(f"ALTER TABLE hpf_batch_stage RENAME TO {CF_MONTH}")
+        con.execute(f"CREATE INDEX ON {CF_MONTH} (li)")
+        con.execute(f"ANALYZE {CF_MONTH}")
+        order = con.execute(
+            f"SELECT s.li, COUNT(*) FROM {CF_MONTH} s JOIN registry_employer e ON e.id = s.li"
+            " GROUP BY s.li, e.unit_no ORDER BY e.unit_no"
+        ).fetchall()
+        chunks = cf_chunks([(int(li), int(n)) for li, n in order])
+        for chunk in chunks:
+            con.execute("SET CONSTRAINTS ALL DEFERRED")  # as in the import's own transaction
+            for sql in CF_SETTINGS + CF_TABLES:
+                con.execute(sql)
+            t0 = time.perf_counter()
+            con.execute(CF_CHUNK_STAGE, [chunk])
+            t1 = time.perf_counter()
+            lists += con.execute(CF_ENTRIES, [today]).rowcount
+            t2 = time.perf_counter()
+            con.execute("SAVEPOINT hpf_move")  # the import's transaction.atomic() around _move
+            con.execute(CF_UPDATE[0])
+            con.execute(CF_UPDATE[1])
+            (n_moved, _) = con.execute(CF_UPDATE[2]).fetchone()  # type: ignore[misc]
+            con.execute(CF_UPDATE[3]).fetchall()
+            con.execute("RELEASE SAVEPOINT hpf_move")
+            t3 = time.perf_counter()
+            con.execute(CF_POSTINGS[0])
+            con.execute(CF_POSTINGS[1])
+            postings += con.execute(CF_POSTINGS[2], cf_posting_params(today)).rowcount
+            con.execute(CF_POSTINGS[3]).fetchone()
+            t4 = time.perf_counter()
+            notices += con.execute(CF_NOTICES, [CF_NOTICE_KIND, now, *CF_NOTICE_TEXTS]).rowcount
+            t5 = time.perf_counter()
+            con.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the checks the import's commit runs
+            t6 = time.perf_counter()
+            moved += int(n_moved)
+            # The import's commit drops its temporary tables (ON COMMIT DROP).
+            con.execute("DROP TABLE hpf_batch_stage, hpf_batch_moved, hpf_batch_lists")
+            for key, seconds in zip(
+                names, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5), strict=True
+            ):
+                parts[key] += seconds
         con.rollback()
     if moved != staged or postings != staged + lists:
         raise ValueError(
@@ -419,19 +473,16 @@ def checked_floor(url: str) -> dict[str, Any]:
             f" for {lists:,} lists"
         )
     return {
-        "stage_s": t1 - t0,
-        "entries_s": t2 - t1,
-        "update_s": t3 - t2,
-        "postings_s": t4 - t3,
-        "notices_s": t5 - t4,
+        **parts,
         "rows": staged,
         "lists": lists,
+        "chunks": len(chunks),
         "postings": postings,
         "notices": notices,
     }
 
 
-CF_PARTS = ("update_s", "postings_s", "notices_s")
+CF_PARTS = ("entries_s", "update_s", "postings_s", "notices_s", "commit_checks_s")
 
 
 # What a month's import and its write floor both read and write: the accounts, holders and
@@ -506,6 +557,9 @@ def measure(args: argparse.Namespace) -> Run:
             print(f"   | {last}", flush=True)
             run.fig.update(rows=rows, copy_s=copy_s, import_s=imp_s, import_mb=imp_mb)
             run.fig["import_line"] = last
+            phases = [x for x in out.splitlines() if x.startswith("batched:")]
+            if phases:
+                run.fig["import_phases"] = phases[-1]
 
         def settlement() -> None:
             # The settlement's write floor first (rolled back), then the bare aggregate, then
@@ -716,10 +770,12 @@ def table(run: Run) -> str:
                 add(
                     "intake vs its checked floor",
                     f"{imp:.1f} s",
-                    f"checked floor {checked:.2f} s (UPDATE with the checks "
-                    f"{cf['update_s']:.2f} + postings {cf['postings_s']:.2f} + notices "
-                    f"{cf['notices_s']:.2f}, {cf['rows']:,} rows, {cf['lists']:,} lists; "
-                    f"staging {cf['stage_s']:.2f} + entries {cf['entries_s']:.2f} not counted); "
+                    f"checked floor {checked:.2f} s (entries {cf['entries_s']:.2f} + UPDATE with "
+                    f"the checks {cf['update_s']:.2f} + postings {cf['postings_s']:.2f} + "
+                    f"notices {cf['notices_s']:.2f} + the entries' balance check "
+                    f"{cf.get('commit_checks_s', 0):.2f}, {cf['rows']:,} rows, "
+                    f"{cf['lists']:,} lists in {cf.get('chunks', 1)} chunks; "
+                    f"staging {cf['stage_s']:.2f} not counted); "
                     f"checked floor ÷ write floor {checked / floor:.2f}×",
                     imp / checked,
                     f"≤ {AT_FLOOR}× (at the checked floor)",
@@ -851,7 +907,11 @@ def table(run: Run) -> str:
     lines += [
         f"{label} (the command's own report; the table's seconds are wall time with the "
         f"process start): {f[key]}"
-        for label, key in (("import", "import_line"), ("settlement", "settle_line"))
+        for label, key in (
+            ("import", "import_line"),
+            ("import's phases", "import_phases"),
+            ("settlement", "settle_line"),
+        )
         if f.get(key)
     ]
     if f.get("checks"):

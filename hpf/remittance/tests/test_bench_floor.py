@@ -58,12 +58,14 @@ def test_table_rows_of_the_two_floors() -> None:
     run = city.Run(0.0)
     run.fig = _figures(
         stage_s=0.3,
-        entries_s=0.01,
+        entries_s=0.1,
         update_s=1.0,
-        postings_s=1.0,
-        notices_s=0.5,
+        postings_s=0.9,
+        notices_s=0.4,
+        commit_checks_s=0.1,
         rows=20_000,
         lists=500,
+        chunks=3,
         postings=20_500,
         notices=20_000,
     )
@@ -73,7 +75,8 @@ def test_table_rows_of_the_two_floors() -> None:
     checked = _row(text, "intake vs its checked floor")
     assert checked[1] == "3.0 s"
     assert "checked floor 2.50 s" in checked[2]
-    assert "staging 0.30" in checked[2] and "checked floor ÷ write floor 2.50×" in checked[2]
+    assert "staging 0.30 not counted" in checked[2] and "500 lists in 3 chunks" in checked[2]
+    assert "checked floor ÷ write floor 2.50×" in checked[2]
     assert checked[3:] == ["1.20×", "≤ 1.25× (at the checked floor)", "met"]
     # Without a checked floor: the write floor's row as before, no second row.
     run.fig = _figures()
@@ -118,3 +121,16 @@ def test_checked_floor_sends_the_staged_imports_statements(
     (notice_params,) = [p for sql, p in sent if sql == _flat(city.CF_NOTICES)]
     assert notice_params[0] == city.CF_NOTICE_KIND
     assert tuple(notice_params[2:]) == city.CF_NOTICE_TEXTS
+
+
+def test_checked_floor_chunks_as_the_import_groups_its_lists() -> None:
+    # 1,000 lists of 300 rows: chunks of an eighth, a quarter, a half, then whole chunks of
+    # about 100,000 rows, and the rest; every list once, in order.
+    lists = [(li, 300) for li in range(1_000)]
+    chunks = city.cf_chunks(lists)
+    sizes = [300 * len(chunk) for chunk in chunks]
+    assert sizes[:4] == [12_600, 25_200, 50_100, 100_200]
+    assert all(size == 100_200 for size in sizes[4:-1]) and 0 < sizes[-1] <= 100_200
+    assert [li for chunk in chunks for li in chunk] == list(range(1_000))
+    assert city.cf_chunks([]) == []
+    assert city.cf_chunks([(7, 5)]) == [[7]]
