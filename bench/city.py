@@ -399,74 +399,123 @@ def cf_chunks(lists: list[tuple[int, int]], chunk_rows: int = CF_CHUNK_ROWS) -> 
     return chunks
 
 
+# The rest of a chunk's statements: as the import words them, its employers locked (by the
+# lists' unit numbers and credit codes; the import names every column) with the lists already
+# posted looked up by their files' hashes, and after the notices the employers' paid-through
+# moved; then one record per list (the import COPYs them: here one INSERT … SELECT).
+CF_LOCK = (
+    "SELECT * FROM registry_employer WHERE unit_no = ANY(%s) OR uscc = ANY(%s)"
+    " ORDER BY id FOR UPDATE"
+)
+CF_POSTED_BEFORE = (
+    "SELECT sha256, id, created_at FROM remittance_remittancelist"
+    " WHERE state = %s AND sha256 = ANY(%s)"
+)
+CF_EMPLOYERS = "UPDATE registry_employer SET paid_through = %s WHERE id = ANY(%s)"
+CF_RECORDS = (
+    "INSERT INTO remittance_remittancelist (employer_id, kind, period, filename, sha256,"
+    " size_bytes, state, rows, employer_fen, employee_fen, total_fen, entry_id, entries,"
+    " problem_count, problems, run_id, actor, created_at)"
+    " SELECT l.li, 'REMITTANCE', l.period, 'bench-' || l.li || '.csv',"
+    " md5('bench-cf-' || l.li) || md5('bench-cf2-' || l.li), 100 * COUNT(*), 'POSTED',"
+    " COUNT(*), SUM(m.erf), SUM(m.delta - m.erf), SUM(m.delta), l.entry_id, 1, 0,"
+    " '[]'::jsonb, NULL, 'bench', %s"
+    " FROM hpf_batch_lists l JOIN hpf_batch_moved m ON m.li = l.li"
+    " GROUP BY l.li, l.entry_id, l.period"
+)
+
+
 def checked_floor(url: str) -> dict[str, Any]:
     """What the database alone needs for one month's import with the import's checks: on
-    this copy, in one transaction rolled back (jit off; the ledger's triggers on, as the
-    import has them: they are checks too), the accounts that paid June staged for July as the
-    lists name them (once, not counted), then chunk by chunk as the import groups its lists
-    (``cf_chunks``): the import's ``SET LOCAL`` settings and temporary tables, the chunk's
-    rows into the stage (not counted: the raw COPY is the rows moved in), and counted, the
-    import's own statements: its lists' journal entries, ``CF_UPDATE``, ``CF_POSTINGS`` (with
-    the postings' reference trigger), ``CF_NOTICES``, and the entries' deferred balance check
-    that the import's commit runs (``SET CONSTRAINTS ALL IMMEDIATE`` here, before the chunk's
-    end). Seconds of each part summed over the chunks, and the rows; a staged row that did not
-    move is an error (a floor that skipped rows would be wrong)."""
+    this copy (jit off; the ledger's triggers on, as the import has them: they are checks
+    too), the accounts that paid June staged for July as the lists name them (once, not
+    counted), then chunk by chunk as the import groups its lists (``cf_chunks``), each chunk
+    one transaction committed as the import commits it: the import's ``SET LOCAL`` settings
+    and temporary tables, the chunk's rows into the stage (not counted: the raw COPY is the
+    rows moved in), and counted, the import's own statements — its employers locked and the
+    lists posted before looked up (``CF_LOCK``, ``CF_POSTED_BEFORE``), one journal entry per
+    list, ``CF_UPDATE``, ``CF_POSTINGS`` (with the postings' reference trigger),
+    ``CF_NOTICES``, the employers' paid-through (``CF_EMPLOYERS``), one record per list
+    (``CF_RECORDS``), and the commit (the entries' deferred balance check, the WAL flush).
+    Seconds of each part summed over the chunks, and the rows; a staged row that did not move
+    is an error (a floor that skipped rows would be wrong). The copy keeps what it wrote: the
+    last step, on a copy about to be dropped."""
     import datetime as dt
 
     import psycopg
 
     now = dt.datetime.now(dt.UTC)
     today = now.date()
-    names = ("stage_s", "entries_s", "update_s", "postings_s", "notices_s", "commit_checks_s")
+    names = (
+        "stage_s",
+        "lock_s",
+        "entries_s",
+        "update_s",
+        "postings_s",
+        "notices_s",
+        "employers_s",
+        "records_s",
+        "commit_s",
+    )
     parts = dict.fromkeys(names, 0.0)
     moved = postings = notices = lists = 0
     with psycopg.connect(url) as con:
         con.execute("SET jit = off")
-        con.execute(CF_TABLES[0])
+        con.execute(
+            CF_TABLES[0].replace("hpf_batch_stage", CF_MONTH).replace(" ON COMMIT DROP", "")
+        )
         t0 = time.perf_counter()
-        staged = con.execute(CF_STAGE).rowcount
+        staged = con.execute(CF_STAGE.replace("hpf_batch_stage", CF_MONTH)).rowcount
         parts["stage_s"] += time.perf_counter() - t0
-        con.execute(f"ALTER TABLE hpf_batch_stage RENAME TO {CF_MONTH}")
         con.execute(f"CREATE INDEX ON {CF_MONTH} (li)")
         con.execute(f"ANALYZE {CF_MONTH}")
         order = con.execute(
-            f"SELECT s.li, COUNT(*) FROM {CF_MONTH} s JOIN registry_employer e ON e.id = s.li"
-            " GROUP BY s.li, e.unit_no ORDER BY e.unit_no"
+            f"SELECT s.li, COUNT(*), e.unit_no, e.uscc FROM {CF_MONTH} s"
+            " JOIN registry_employer e ON e.id = s.li GROUP BY s.li, e.unit_no, e.uscc"
+            " ORDER BY e.unit_no"
         ).fetchall()
-        chunks = cf_chunks([(int(li), int(n)) for li, n in order])
+        con.commit()
+        numbers = {int(li): (unit, uscc) for li, _, unit, uscc in order}
+        chunks = cf_chunks([(int(li), int(n)) for li, n, _, _ in order])
         for chunk in chunks:
-            con.execute("SET CONSTRAINTS ALL DEFERRED")  # as in the import's own transaction
             for sql in CF_SETTINGS + CF_TABLES:
                 con.execute(sql)
-            t0 = time.perf_counter()
+            ts = [time.perf_counter()]
             con.execute(CF_CHUNK_STAGE, [chunk])
-            t1 = time.perf_counter()
+            ts.append(time.perf_counter())
+            units = sorted(numbers[li][0] for li in chunk)
+            codes = sorted(numbers[li][1] for li in chunk if numbers[li][1])
+            con.execute(CF_LOCK, [units, codes]).fetchall()
+            shas = [f"bench-cf-{li}" for li in chunk]
+            con.execute(CF_POSTED_BEFORE, ["POSTED", shas]).fetchall()
+            ts.append(time.perf_counter())
             lists += con.execute(CF_ENTRIES, [today]).rowcount
-            t2 = time.perf_counter()
+            ts.append(time.perf_counter())
             con.execute("SAVEPOINT hpf_move")  # the import's transaction.atomic() around _move
             con.execute(CF_UPDATE[0])
             con.execute(CF_UPDATE[1])
             (n_moved, _) = con.execute(CF_UPDATE[2]).fetchone()  # type: ignore[misc]
             con.execute(CF_UPDATE[3]).fetchall()
             con.execute("RELEASE SAVEPOINT hpf_move")
-            t3 = time.perf_counter()
+            ts.append(time.perf_counter())
             con.execute(CF_POSTINGS[0])
             con.execute(CF_POSTINGS[1])
             postings += con.execute(CF_POSTINGS[2], cf_posting_params(today)).rowcount
             con.execute(CF_POSTINGS[3]).fetchone()
-            t4 = time.perf_counter()
+            ts.append(time.perf_counter())
             notices += con.execute(CF_NOTICES, [CF_NOTICE_KIND, now, *CF_NOTICE_TEXTS]).rowcount
-            t5 = time.perf_counter()
-            con.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the checks the import's commit runs
-            t6 = time.perf_counter()
+            ts.append(time.perf_counter())
+            con.execute(CF_EMPLOYERS, [202607, chunk])
+            ts.append(time.perf_counter())
+            con.execute(CF_RECORDS, [now])
+            ts.append(time.perf_counter())
+            con.commit()  # the entries' deferred balance check runs here, as in the import
+            ts.append(time.perf_counter())
             moved += int(n_moved)
-            # The import's commit drops its temporary tables (ON COMMIT DROP).
-            con.execute("DROP TABLE hpf_batch_stage, hpf_batch_moved, hpf_batch_lists")
-            for key, seconds in zip(
-                names, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5), strict=True
-            ):
-                parts[key] += seconds
-        con.rollback()
+            for key, start, end in zip(names, ts, ts[1:], strict=True):
+                parts[key] += end - start
+        con.execute(f"DROP TABLE {CF_MONTH}")
+        con.commit()
     if moved != staged or postings != staged + lists:
         raise ValueError(
             f"checked floor: {staged:,} rows staged, {moved:,} moved, {postings:,} postings"
@@ -482,7 +531,16 @@ def checked_floor(url: str) -> dict[str, Any]:
     }
 
 
-CF_PARTS = ("entries_s", "update_s", "postings_s", "notices_s", "commit_checks_s")
+CF_PARTS = (
+    "lock_s",
+    "entries_s",
+    "update_s",
+    "postings_s",
+    "notices_s",
+    "employers_s",
+    "records_s",
+    "commit_s",
+)
 
 
 # What a month's import and its write floor both read and write: the accounts, holders and
@@ -770,10 +828,12 @@ def table(run: Run) -> str:
                 add(
                     "intake vs its checked floor",
                     f"{imp:.1f} s",
-                    f"checked floor {checked:.2f} s (entries {cf['entries_s']:.2f} + UPDATE with "
-                    f"the checks {cf['update_s']:.2f} + postings {cf['postings_s']:.2f} + "
-                    f"notices {cf['notices_s']:.2f} + the entries' balance check "
-                    f"{cf.get('commit_checks_s', 0):.2f}, {cf['rows']:,} rows, "
+                    f"checked floor {checked:.2f} s (lock {cf.get('lock_s', 0):.2f} + entries "
+                    f"{cf['entries_s']:.2f} + UPDATE with the checks {cf['update_s']:.2f} + "
+                    f"postings {cf['postings_s']:.2f} + notices {cf['notices_s']:.2f} + "
+                    f"employers {cf.get('employers_s', 0):.2f} + records "
+                    f"{cf.get('records_s', 0):.2f} + commits {cf.get('commit_s', 0):.2f}, "
+                    f"{cf['rows']:,} rows, "
                     f"{cf['lists']:,} lists in {cf.get('chunks', 1)} chunks; "
                     f"staging {cf['stage_s']:.2f} not counted); "
                     f"checked floor ÷ write floor {checked / floor:.2f}×",

@@ -58,11 +58,14 @@ def test_table_rows_of_the_two_floors() -> None:
     run = city.Run(0.0)
     run.fig = _figures(
         stage_s=0.3,
+        lock_s=0.05,
         entries_s=0.1,
         update_s=1.0,
-        postings_s=0.9,
-        notices_s=0.4,
-        commit_checks_s=0.1,
+        postings_s=0.8,
+        notices_s=0.3,
+        employers_s=0.05,
+        records_s=0.1,
+        commit_s=0.1,
         rows=20_000,
         lists=500,
         chunks=3,
@@ -116,6 +119,11 @@ def test_checked_floor_sends_the_staged_imports_statements(
     for sql in (*city.CF_SETTINGS, *city.CF_TABLES, *city.CF_UPDATE, *city.CF_POSTINGS):
         assert _flat(sql) in statements, sql
     assert _flat(city.CF_NOTICES) in statements
+    for sql in (city.CF_POSTED_BEFORE, city.CF_EMPLOYERS):
+        assert _flat(sql) in statements, sql
+    # The lock reads the same rows by the same conditions (the import names every column).
+    tail = _flat(city.CF_LOCK).removeprefix("SELECT * ")
+    assert any(sql.startswith("SELECT ") and sql.endswith(tail) for sql in statements)
     (posting_params,) = [p for sql, p in sent if sql == _flat(city.CF_POSTINGS[2])]
     assert list(posting_params) == city.cf_posting_params(clock.today())
     (notice_params,) = [p for sql, p in sent if sql == _flat(city.CF_NOTICES)]
