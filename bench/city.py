@@ -56,6 +56,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -512,7 +513,7 @@ def checked_floor(url: str) -> dict[str, Any]:
             con.commit()  # the entries' deferred balance check runs here, as in the import
             ts.append(time.perf_counter())
             moved += int(n_moved)
-            for key, start, end in zip(names, ts, ts[1:], strict=True):
+            for key, (start, end) in zip(names, pairwise(ts), strict=True):
                 parts[key] += end - start
         con.execute(f"DROP TABLE {CF_MONTH}")
         con.commit()
@@ -610,7 +611,10 @@ def measure(args: argparse.Namespace) -> Run:
             )
             run.fig["warm_intake_s"] = round(warm(url), 1)
             copy_s, rows = copy_baseline("postgres", url, lists)
-            imp_s, imp_mb, out = tree_peak_mb([HPF, "import-remittance", str(lists)], env)
+            # As an operator runs it: DEBUG off (``demo-lists`` above needs it on).
+            imp_s, imp_mb, out = tree_peak_mb(
+                [HPF, "import-remittance", str(lists)], {**env, "DEBUG": "0"}
+            )
             last = out.strip().splitlines()[-1]
             print(f"   | {last}", flush=True)
             run.fig.update(rows=rows, copy_s=copy_s, import_s=imp_s, import_mb=imp_mb)
