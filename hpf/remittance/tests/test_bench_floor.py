@@ -57,10 +57,11 @@ def _row(text: str, name: str) -> list[str]:
 def test_table_rows_of_the_two_floors() -> None:
     run = city.Run(0.0)
     run.fig = _figures(
-        stage_s=0.3,
+        month_s=0.3,
+        stage_s=0.2,
         lock_s=0.05,
         entries_s=0.1,
-        update_s=1.0,
+        update_s=0.8,
         postings_s=0.8,
         notices_s=0.3,
         employers_s=0.05,
@@ -78,7 +79,8 @@ def test_table_rows_of_the_two_floors() -> None:
     checked = _row(text, "intake vs its checked floor")
     assert checked[1] == "3.0 s"
     assert "checked floor 2.50 s" in checked[2]
-    assert "staging 0.30 not counted" in checked[2] and "500 lists in 3 chunks" in checked[2]
+    assert "stage COPY 0.20" in checked[2] and "500 lists in 3 chunks" in checked[2]
+    assert "read from the accounts 0.30 not counted" in checked[2]
     assert "checked floor ÷ write floor 2.50×" in checked[2]
     assert checked[3:] == ["1.20×", "≤ 1.25× (at the checked floor)", "met"]
     # Without a checked floor: the write floor's row as before, no second row.

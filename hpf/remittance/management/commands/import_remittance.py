@@ -14,6 +14,7 @@ if any other file was rejected. ``--report`` writes every problem of every file 
 from __future__ import annotations
 
 import io
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -45,9 +46,15 @@ def _files(paths: list[str]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(
-                sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
-            )
+            # ``scandir``: the directory's own file types, no ``stat`` per file.
+            with os.scandir(path) as entries:
+                found.extend(
+                    sorted(
+                        path / e.name
+                        for e in entries
+                        if e.is_file() and Path(e.name).suffix.lower() in SUFFIXES
+                    )
+                )
         elif path.is_file():
             found.append(path)
         else:
