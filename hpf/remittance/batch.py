@@ -149,12 +149,11 @@ _RECORD_COLUMNS = (
     "created_at",
 )
 _IN = 2_000  # ids per IN (…) list
-# PostgreSQL: a chunk's employers found by the lists' unit numbers or credit codes and locked,
-# every column in the model's order (``Employer.from_db``); and their paid-through moved.
-_EMPLOYER_FIELDS = [f.attname for f in Employer._meta.concrete_fields]
+# PostgreSQL: a chunk's employers found by the lists' unit numbers or credit codes and locked;
+# and their paid-through moved.
 _LOCK_EMPLOYERS_SQL = (
-    f"SELECT {', '.join(f.column for f in Employer._meta.concrete_fields)} FROM registry_employer"
-    " WHERE unit_no = ANY(%s) OR uscc = ANY(%s) ORDER BY id FOR UPDATE"
+    "SELECT * FROM registry_employer WHERE unit_no = ANY(%s) OR uscc = ANY(%s)"
+    " ORDER BY id FOR UPDATE"
 )
 _EMPLOYERS_PAID_SQL = "UPDATE registry_employer SET paid_through = %s WHERE id = ANY(%s)"
 # The staged path's tables, dropped at the chunk's commit or rollback: the lists' rows as the
@@ -956,15 +955,9 @@ class _Chunk:
         codes = sorted({p.header.uscc for p in self.lists if p.header and p.header.uscc})
         found: list[Employer] = []
         if connection.vendor == "postgresql":
-            # One query with the numbers as two arrays, each row made a model by ``from_db``
-            # (the ORM's IN lists, and a raw queryset's column mapping, cost more in Python,
-            # per employer, than the database spends on them).
-            with connection.cursor() as cur:
-                cur.execute(_LOCK_EMPLOYERS_SQL, [units, codes])
-                found.extend(
-                    Employer.from_db(connection.alias, _EMPLOYER_FIELDS, row)
-                    for row in cur.fetchall()
-                )
+            # One query with the numbers as two arrays (the ORM's IN lists cost more in
+            # Python, per number, than the database spends on them).
+            found.extend(Employer.objects.raw(_LOCK_EMPLOYERS_SQL, [units, codes]))
         else:
             for start in range(0, max(len(units), len(codes)), _IN):
                 query = Q(unit_no__in=units[start : start + _IN]) | Q(
