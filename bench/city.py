@@ -407,8 +407,9 @@ def cf_chunks(lists: list[tuple[int, int]], chunk_rows: int = CF_CHUNK_ROWS) -> 
 
 
 # The rest of a chunk's statements: as the import words them, its employers locked (by the
-# lists' unit numbers and credit codes) with the lists already posted looked up by their files' hashes, and after the notices the employers' paid-through
-# moved; then one record per list (the import COPYs them: here one INSERT … SELECT).
+# lists' unit numbers and credit codes) with the lists already posted looked up by their
+# files' hashes, and after the notices the employers' paid-through moved; then one record per
+# list (the import COPYs them: here one INSERT … SELECT).
 CF_LOCK = (
     "SELECT * FROM registry_employer WHERE unit_no = ANY(%s) OR uscc = ANY(%s)"
     " ORDER BY id FOR UPDATE"
