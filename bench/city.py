@@ -567,6 +567,19 @@ WARM_WHOLE = ("registry_fundaccount", "registry_depositor", "registry_employer")
 WARM_INDEXES = ("ledger_posting", "ledger_journalentry", "notify_outbox")
 
 
+def checkpoint(url: str) -> float:
+    """A ``CHECKPOINT`` (seconds it took): the steps that write or time requests start with no
+    checkpoint of an earlier step's writes under way. The settlement leaves gigabytes of dirty
+    buffers; the checkpoint that writes them out slowed commits threefold and put 250 ms
+    stalls into the kiosk's p99 when it ran during a later step."""
+    import psycopg
+
+    started = time.perf_counter()
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute("CHECKPOINT")
+    return time.perf_counter() - started
+
+
 def warm(url: str) -> float:
     """``pg_prewarm`` of ``WARM_WHOLE`` and their indexes and of ``WARM_INDEXES``' indexes;
     seconds it took."""
@@ -622,6 +635,7 @@ def measure(args: argparse.Namespace) -> Run:
                 capture_output=True,
                 timeout=1800,
             )
+            run.fig["checkpoint_s"] = {"intake": round(checkpoint(url), 1)}
             run.fig["warm_intake_s"] = round(warm(url), 1)
             copy_s, rows = copy_baseline("postgres", url, lists)
             # As an operator runs it: DEBUG off (``demo-lists`` above needs it on).
@@ -637,6 +651,7 @@ def measure(args: argparse.Namespace) -> Run:
                 run.fig["import_phases"] = phases[-1]
 
         def settlement() -> None:
+            run.fig.setdefault("checkpoint_s", {})["settlement"] = round(checkpoint(url), 1)
             # The settlement's write floor first (rolled back), then the bare aggregate, then
             # the settlement: its two baselines measured right before it, in the same state
             # (the floor's rolled-back rows are read by both scans alike) and at the same load.
@@ -685,6 +700,7 @@ def measure(args: argparse.Namespace) -> Run:
             print(f"   | {run.fig['deep']['phases']}", flush=True)
 
         def portal() -> None:
+            run.fig.setdefault("checkpoint_s", {})["portal"] = round(checkpoint(url), 1)
             run.fig["portal"] = run.sub(
                 [
                     PYTHON,
@@ -710,6 +726,7 @@ def measure(args: argparse.Namespace) -> Run:
             )
 
         def kiosk() -> None:
+            run.fig.setdefault("checkpoint_s", {})["kiosk"] = round(checkpoint(url), 1)
             run.fig["kiosk"] = run.sub(
                 [
                     PYTHON,
@@ -728,6 +745,7 @@ def measure(args: argparse.Namespace) -> Run:
             )
 
         def ivr() -> None:
+            run.fig.setdefault("checkpoint_s", {})["12329"] = round(checkpoint(url), 1)
             run.fig["ivr"] = run.sub(
                 [
                     PYTHON,
@@ -747,6 +765,7 @@ def measure(args: argparse.Namespace) -> Run:
             )
 
         def floor() -> None:
+            run.fig.setdefault("checkpoint_s", {})["write floor"] = round(checkpoint(url), 1)
             run.fig["warm_floor_s"] = round(warm(url), 1)
             ins, upd, n = write_floor(url)
             run.fig.update(floor_insert_s=ins, floor_update_s=upd, floor_rows=n)
@@ -977,7 +996,8 @@ def table(run: Run) -> str:
         f" load average at start {f.get('load_start')}, at end {f.get('load_end')}",
         f"server: {f.get('server')}",
         f"read into the buffers (pg_prewarm) before the import {f.get('warm_intake_s', '—')} s,"
-        f" before the write floor {f.get('warm_floor_s', '—')} s",
+        f" before the write floor {f.get('warm_floor_s', '—')} s; CHECKPOINT before the steps"
+        f" (s): {f.get('checkpoint_s', {})}",
         "",
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),

@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import socket
 import statistics
 import subprocess
@@ -423,6 +424,8 @@ def main() -> None:
     parser.add_argument("--skip-migrate", action="store_true")
     parser.add_argument("--json", metavar="PATH", help="also write the medians here (JSON)")
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: scripts/bootstrap bench (make bench runs it) installs it")
     if "city1500k" in args.database_url:
         sys.exit("work on a copy (CREATE DATABASE … TEMPLATE hpf_city1500k), not the original")
     env = env_for(args.database_url)
