@@ -433,6 +433,20 @@ CF_RECORDS = (
 )
 
 
+# The checked floor's counted parts, in the order a chunk runs them.
+CF_PARTS = (
+    "stage_s",
+    "lock_s",
+    "entries_s",
+    "update_s",
+    "postings_s",
+    "notices_s",
+    "employers_s",
+    "records_s",
+    "commit_s",
+)
+
+
 def checked_floor(url: str) -> dict[str, Any]:
     """What the database alone needs for one month's import with the import's checks: on
     this copy (jit off; the ledger's triggers on, as the import has them: they are checks
@@ -454,17 +468,7 @@ def checked_floor(url: str) -> dict[str, Any]:
 
     now = dt.datetime.now(dt.UTC)
     today = now.date()
-    names = (
-        "stage_s",
-        "lock_s",
-        "entries_s",
-        "update_s",
-        "postings_s",
-        "notices_s",
-        "employers_s",
-        "records_s",
-        "commit_s",
-    )
+    names = CF_PARTS  # in the order a chunk runs them
     parts = dict.fromkeys(names, 0.0)
     moved = postings = notices = lists = 0
     with psycopg.connect(url) as con:
@@ -543,19 +547,6 @@ def checked_floor(url: str) -> dict[str, Any]:
         "postings": postings,
         "notices": notices,
     }
-
-
-CF_PARTS = (
-    "stage_s",
-    "lock_s",
-    "entries_s",
-    "update_s",
-    "postings_s",
-    "notices_s",
-    "employers_s",
-    "records_s",
-    "commit_s",
-)
 
 
 # What a month's import and its write floor both read and write: the accounts, holders and
