@@ -141,3 +141,20 @@ def test_checked_floor_chunks_as_the_import_groups_its_lists() -> None:
     assert [li for chunk in chunks for li in chunk] == list(range(1_000))
     assert city.cf_chunks([]) == []
     assert city.cf_chunks([(7, 5)]) == [[7]]
+
+
+def test_checked_floor_chunks_match_the_imports_grouping(tmp_path) -> None:
+    # ``cf_chunks`` is ``batch._groups`` by rows instead of bytes (the benchmark runs without
+    # Django): for files of 100 bytes a row, as ``_groups`` counts them, the two agree.
+    from hpf.remittance.batch import _groups
+
+    rows = [37, 5, 120, 64, 1, 250, 9, 80, 33, 400, 17, 2, 75, 160, 44, 300, 12, 90, 6, 210]
+    paths = []
+    for li, n in enumerate(rows * 5):
+        path = tmp_path / f"{li:03d}.csv"
+        with path.open("wb") as f:
+            f.truncate(100 * n)
+        paths.append(path)
+    by_files = [[int(p.stem) for p in group] for group in _groups(paths, 1_000)]
+    assert by_files == city.cf_chunks(list(enumerate(rows * 5)), 1_000)
+    assert len(by_files) > 4  # the ramp and whole chunks both exercised
