@@ -47,22 +47,23 @@ go through ``remittance_import`` one by one, after their chunk.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import multiprocessing
 import re
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, connections, transaction
 from django.db.models import Q
 
 from hpf.audit.services import Actor, record_event
@@ -149,6 +150,7 @@ _RECORD_COLUMNS = (
     "created_at",
 )
 _IN = 2_000  # ids per IN (…) list
+_RETRYABLE = ("40P01", "40001")  # deadlock detected, serialization failure
 # PostgreSQL: a chunk's employers found by the lists' unit numbers or credit codes and locked;
 # and their paid-through moved.
 _LOCK_EMPLOYERS_SQL = (
@@ -335,9 +337,12 @@ def remittance_import_batch(
     pause_ms: int = 0,
     on_list: Callable[[Path, ImportOutcome], None] | None = None,
     staged: bool | None = None,
+    posters: int = 1,
 ) -> BatchOutcome:
     """Import ``paths`` (see the module docstring). ``workers`` processes read the files
-    (0: in this process); ``on_list`` is called once per file as its outcome is known.
+    (0: in this process); ``posters`` connections post chunks at once (staged, outside a
+    transaction; see ``_post_in_order``); ``on_list`` is called once per file as its outcome
+    is known, in the files' order.
     ``staged`` (default: on PostgreSQL) checks and posts the lists set-based from a staging
     table; without it every row is checked in Python."""
     if staged is None:
@@ -370,32 +375,61 @@ def remittance_import_batch(
         if on_list is not None:
             on_list(path, outcome)
 
+    def post(prepared: list[Prepared]) -> _Posted:
+        """A group's chunk, then its lists for the single path (in whichever thread runs it)."""
+        posted = _Posted()
+        fast, slow = _split(prepared)
+        if fast:
+            posted.chunk = _Chunk(fast, actor, run, dry_run=dry_run, staged=staged)
+            slow += posted.chunk.post()
+        started = time.perf_counter()
+        for p in slow:
+            posted.single.append(
+                (p.path, remittance_import_file(path=p.path, actor=actor, dry_run=dry_run))
+            )
+        posted.single_s = time.perf_counter() - started
+        return posted
+
+    def take(posted: _Posted) -> None:
+        """A posted group's outcomes, in the files' order (in this thread)."""
+        chunk = posted.chunk
+        if chunk is not None:
+            result.chunks += 1
+            for key, value in chunk.totals.items():
+                totals[key] += value
+            phases.add(chunk.phases.seconds)
+            for p, outcome in chunk.outcomes:
+                settle(p.path, outcome)
+        phases.add({"single path": posted.single_s})
+        for path, outcome in posted.single:
+            result.fallbacks += 1
+            settle(path, outcome)
+        run_progress(run, done)
+
+    # Chunks on connections of their own at once only where each is its own transaction: the
+    # staged path (PostgreSQL), outside a caller's transaction.
+    parallel = staged and posters > 1 and not connection.in_atomic_block
     try:
         reading = _prepared_groups(groups, current, limit, workers, staged)
-        while True:
+
+        def read() -> list[Prepared] | None:
             with phases.timed("read (waiting for files)"):
-                prepared = next(reading, None)
-            if prepared is None:
-                break
-            fast, slow = _split(prepared)
-            if fast:
-                chunk = _Chunk(fast, actor, run, dry_run=dry_run, staged=staged)
-                slow += chunk.post()
-                result.chunks += 1
-                for key, value in chunk.totals.items():
-                    totals[key] += value
-                phases.add(chunk.phases.seconds)
-                for p, outcome in chunk.outcomes:
-                    settle(p.path, outcome)
-            with phases.timed("single path"):
-                for p in slow:
-                    result.fallbacks += 1
-                    settle(
-                        p.path, remittance_import_file(path=p.path, actor=actor, dry_run=dry_run)
-                    )
-            run_progress(run, done)
-            if pause_ms:
-                time.sleep(pause_ms / 1000)
+                return next(reading, None)
+
+        if parallel:
+            _post_in_order(
+                iter(read, None),
+                posters,
+                post,
+                take,
+                wait=lambda: phases.timed("waiting for the posters"),
+                pause_s=pause_ms / 1000,
+            )
+        else:
+            while (prepared := read()) is not None:
+                take(post(prepared))
+                if pause_ms:
+                    time.sleep(pause_ms / 1000)
     except BaseException as exc:
         run_fail(run, exc, done=f"{done} of {len(paths)} files: ")
         raise
@@ -501,6 +535,13 @@ def _prepared_groups(
             pending = following
 
 
+def _employer_keys(p: Prepared) -> set[str]:
+    """The employer a list names, by unit number and by credit code (none if unread)."""
+    if p.header is None:
+        return set()
+    return {k for k in (f"u:{p.header.unit_no}", f"c:{p.header.uscc}") if len(k) > 2}
+
+
 def _split(prepared: list[Prepared]) -> tuple[list[Prepared], list[Prepared]]:
     """The lists the batched path takes; the others (and a second list of one employer in
     the same chunk, so one employer's lists stay in order) go one by one."""
@@ -511,14 +552,67 @@ def _split(prepared: list[Prepared]) -> tuple[list[Prepared], list[Prepared]]:
         if not p.fast:
             slow.append(p)
             continue
-        assert p.header is not None
-        keys = {k for k in (f"u:{p.header.unit_no}", f"c:{p.header.uscc}") if len(k) > 2}
+        keys = _employer_keys(p)
         if keys & seen:
             slow.append(p)
         else:
             seen |= keys
             fast.append(p)
     return fast, slow
+
+
+@dataclass(slots=True)
+class _Posted:
+    """What posting one group did: its chunk (if it had lists for one) and the outcomes of its
+    lists that went through the single path, with the seconds they took."""
+
+    chunk: _Chunk | None = None
+    single: list[tuple[Path, ImportOutcome]] = field(default_factory=list)
+    single_s: float = 0.0
+
+
+def _post_in_order(
+    groups: Iterator[list[Prepared]],
+    posters: int,
+    post: Callable[[list[Prepared]], _Posted],
+    take: Callable[[_Posted], None],
+    *,
+    wait: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext,
+    pause_s: float = 0.0,
+) -> None:
+    """``post`` each group in one of ``posters`` threads, each on its own database connection
+    (closed when its group is done), and ``take`` the results in the groups' order.
+
+    A month's chunks name different employers, so on two cores two chunks run at once, each
+    in its own transaction: the database's work for a chunk (the UPDATE with its checks, the
+    postings, the notices, the commit) is most of an import, and one connection keeps one
+    core busy. A group is held back while a group before it that names one of its employers
+    (by unit number or credit code) is still posting, so one employer's lists are posted in
+    the files' order, as one after another would; employers named differently but being one
+    still meet at the chunk's employer lock. If ``post`` raises, the groups under way finish
+    (each commits or rolls back alone) and the error is raised here."""
+    pending: deque[tuple[Future[_Posted], set[str]]] = deque()
+    with ThreadPoolExecutor(max_workers=posters, thread_name_prefix="hpf-import") as pool:
+        for group in groups:
+            keys: set[str] = set().union(*map(_employer_keys, group))
+            while pending and (len(pending) >= posters or any(keys & k for _, k in pending)):
+                with wait():
+                    done = pending.popleft()[0].result()
+                take(done)
+            pending.append((pool.submit(_on_own_connection, post, group), keys))
+            if pause_s:
+                time.sleep(pause_s)
+        while pending:
+            with wait():
+                done = pending.popleft()[0].result()
+            take(done)
+
+
+def _on_own_connection(post: Callable[[list[Prepared]], _Posted], group: list[Prepared]) -> _Posted:
+    try:
+        return post(group)
+    finally:
+        connections.close_all()  # this thread's connections; the next group opens its own
 
 
 # ---------------------------------------------------------------------------- one chunk
@@ -554,6 +648,13 @@ class _Chunk:
                 if self.dry_run:
                     transaction.set_rollback(True)
         except (_Stale, IntegrityError):
+            self.outcomes, self.totals = [], {}
+            return everything
+        except OperationalError as exc:
+            # Chosen as a deadlock's victim, or refused under serialization, beside another
+            # chunk or a counter posting: rolled back whole; its lists go one by one.
+            if getattr(exc.__cause__, "sqlstate", None) not in _RETRYABLE:
+                raise
             self.outcomes, self.totals = [], {}
             return everything
         if self.dry_run:

@@ -23,8 +23,9 @@ from hpf.conftest import City
 pytestmark = pytest.mark.slow
 
 
-def june(city: City) -> dict[str, Any]:
-    """What June's import changed, keyed by numbers that are the same in both cities."""
+def june(city: City, periods: tuple[int, ...] = (202606,)) -> dict[str, Any]:
+    """What June's import (or ``periods``') changed, keyed by numbers that are the same in
+    both cities."""
     return {
         "accounts": city.query(
             "SELECT account_no, balance_fen, paid_through FROM registry_fundaccount"
@@ -38,8 +39,8 @@ def june(city: City) -> dict[str, Any]:
             " CAST(p.employer_ratio AS TEXT), CAST(p.employee_ratio AS TEXT), e.source_key"
             " FROM ledger_posting p JOIN ledger_journalentry e ON e.id = p.entry_id"
             " LEFT JOIN registry_fundaccount a ON a.id = p.fund_account_id"
-            " WHERE p.period = 202606 AND p.reason = 'REMITTANCE'"
-            " ORDER BY e.source_key, a.account_no, p.amount_fen"
+            " WHERE p.period IN (%s) AND p.reason = 'REMITTANCE'"
+            " ORDER BY e.source_key, a.account_no, p.amount_fen" % ", ".join(map(str, periods))
         ),
         "lists": city.query(
             "SELECT filename, rows, total_fen FROM remittance_remittancelist"
@@ -106,3 +107,32 @@ def test_import_killed_half_way_then_rerun_matches_the_single_path(make_city, tm
     assert check.returncode == 0, check.stdout[-3000:]
     audit = victim.hpf("verify-audit")
     assert audit.returncode == 0, audit.stdout[-3000:]
+
+
+def test_two_months_at_once_post_each_employers_lists_in_order(make_city, tmp_path: Path):
+    """June's and July's lists in one folder (each employer's two side by side) imported in
+    small chunks, two posted at once on PostgreSQL: every list posts, July's after June's, and
+    the cities end as if the months were imported one list at a time, June first."""
+    reference, twice = make_city("reference"), make_city("twice")
+    both = tmp_path / "both"
+    for period in ("202606", "202607"):
+        folder = tmp_path / period
+        made = reference.hpf("demo-lists", str(folder), "--period", period)
+        assert made.returncode == 0, made.stderr[-2000:]
+        done = reference.hpf("import-remittance", str(folder), "--one-by-one")
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        both.mkdir(exist_ok=True)
+        for path in folder.glob("*.csv"):
+            (both / path.name).write_bytes(path.read_bytes())
+    files = sorted(both.glob("*.csv"))
+    assert files[0].name.endswith("-202606.csv") and files[1].name.endswith("-202607.csv")
+    assert files[0].name.split("-")[0] == files[1].name.split("-")[0]
+
+    run = twice.hpf(
+        "import-remittance", str(both), "--chunk-rows", "20", "--workers", "0", "--posters", "2"
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert f"{len(files)} files: {len(files)} posted" in run.stdout
+    assert june(twice, (202606, 202607)) == june(reference, (202606, 202607))
+    check = twice.hpf("check-ledger")
+    assert check.returncode == 0, check.stdout[-3000:]

@@ -3,7 +3,8 @@
 Each file is all or nothing: one rejected file does not stop the others and posts nothing of
 itself. Several files go through the batched path (hpf.remittance.batch: the month's lists in
 chunks of ``--chunk-rows`` rows, one transaction each; on PostgreSQL the rows are staged and
-checked against the accounts in SQL, unless ``--rows-in-python``); ``--one-by-one`` forces
+checked against the accounts in SQL, unless ``--rows-in-python``, and ``--posters`` chunks
+(default 2) are posted at once, each on its own connection); ``--one-by-one`` forces
 the single-list path. Prints a line per file (only the rejected ones beyond 200 files, unless
 ``--verbose``) and a summary. A file posted before is refused as a duplicate and said so, but
 is not a failure: rerunning a month after a crash posts what is missing and exits 0. Exits 1
@@ -117,6 +118,13 @@ class Command(BaseCommand):
             help="processes reading files ahead of the database work (0: none)",
         )
         parser.add_argument(
+            "--posters",
+            type=int,
+            default=2,
+            help="PostgreSQL, staged: chunks posted at once, each on its own connection and in"
+            " its own transaction (1: one after another)",
+        )
+        parser.add_argument(
             "--rows-in-python",
             action="store_true",
             help="PostgreSQL: check every row in Python, as on SQLite, instead of staging the"
@@ -128,6 +136,8 @@ class Command(BaseCommand):
         parser.add_argument("--verbose", action="store_true", help="a line for every file")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["posters"] < 1:
+            raise CommandError("--posters must be 1 or more")
         files = _files(options["paths"])
         if not files:
             raise CommandError("no .csv or .xlsx files found")
@@ -217,6 +227,7 @@ class Command(BaseCommand):
                 pause_ms=options["pause_ms"],
                 on_list=on_list,
                 staged=False if options["rows_in_python"] else None,
+                posters=options["posters"],
             )
             phases = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
             self.stdout.write(
