@@ -447,30 +447,32 @@ CF_PARTS = (
 )
 
 
-def checked_floor(url: str) -> dict[str, Any]:
+def checked_floor(url: str, connections: int = 1) -> dict[str, Any]:
     """What the database alone needs for one month's import with the import's checks: on
     this copy (jit off; the ledger's triggers on, as the import has them: they are checks
-    too), the accounts that paid June for July as the lists name them (read once, not
-    counted), then chunk by chunk as the import groups its lists (``cf_chunks``), each chunk
-    one transaction committed as the import commits it: the import's ``SET LOCAL`` settings
-    and temporary tables, and counted, the import's own statements — the chunk's rows COPYed
-    into the stage (``CF_CHUNK_STAGE``), its employers locked and the
-    lists posted before looked up (``CF_LOCK``, ``CF_POSTED_BEFORE``), one journal entry per
-    list, ``CF_UPDATE``, ``CF_POSTINGS`` (with the postings' reference trigger),
-    ``CF_NOTICES``, the employers' paid-through (``CF_EMPLOYERS``), one record per list
-    (``CF_RECORDS``), and the commit (the entries' deferred balance check, the WAL flush).
-    Seconds of each part summed over the chunks, and the rows; a staged row that did not move
-    is an error (a floor that skipped rows would be wrong). The copy keeps what it wrote: the
-    last step, on a copy about to be dropped."""
+    too), the accounts that paid June for July as the lists name them (read once with each
+    chunk's rows as COPY text, not counted), then chunk by chunk as the import groups its
+    lists (``cf_chunks``) on ``connections`` connections at once, as the import posts them
+    (``--posters``), each chunk one transaction committed as the import commits it: the
+    import's ``SET LOCAL`` settings and temporary tables, and counted, the import's own
+    statements — the chunk's rows COPYed into the stage (``CF_CHUNK_STAGE``), its employers
+    locked and the lists posted before looked up (``CF_LOCK``, ``CF_POSTED_BEFORE``), one
+    journal entry per list, ``CF_UPDATE``, ``CF_POSTINGS`` (with the postings' reference
+    trigger), ``CF_NOTICES``, the employers' paid-through (``CF_EMPLOYERS``), one record per
+    list (``CF_RECORDS``), and the commit (the entries' deferred balance check, the WAL
+    flush). The wall time of the chunks (``wall_s``), the seconds of each part summed over
+    the chunks and the connections, and the rows; a staged row that did not move is an error
+    (a floor that skipped rows would be wrong). The copy keeps what it wrote: the last step,
+    on a copy about to be dropped."""
     import datetime as dt
+    import threading
+    from queue import Empty, SimpleQueue
 
     import psycopg
 
     now = dt.datetime.now(dt.UTC)
-    today = now.date()
-    names = CF_PARTS  # in the order a chunk runs them
-    parts = dict.fromkeys(names, 0.0)
-    moved = postings = notices = lists = 0
+    parts = dict.fromkeys(CF_PARTS, 0.0)
+    counts = {"moved": 0, "postings": 0, "notices": 0, "lists": 0}
     with psycopg.connect(url) as con:
         con.execute("SET jit = off")
         con.execute(
@@ -486,53 +488,47 @@ def checked_floor(url: str) -> dict[str, Any]:
             " JOIN registry_employer e ON e.id = s.li GROUP BY s.li, e.unit_no, e.uscc"
             " ORDER BY e.unit_no"
         ).fetchall()
-        con.commit()
         numbers = {int(li): (unit, uscc) for li, _, unit, uscc in order}
         chunks = cf_chunks([(int(li), int(n)) for li, n, _, _ in order])
-        for chunk in chunks:
-            for sql in CF_SETTINGS + CF_TABLES:
-                con.execute(sql)
-            with con.cursor() as cur:
+        todo: SimpleQueue[tuple[list[int], bytes]] = SimpleQueue()
+        with con.cursor() as cur:
+            for chunk in chunks:
                 with cur.copy(CF_CHUNK_TEXT, [chunk]) as out:
-                    text = b"".join(bytes(block) for block in out)
-                ts = [time.perf_counter()]
-                with cur.copy(CF_CHUNK_STAGE) as copy:
-                    copy.write(text)
-            del text
-            ts.append(time.perf_counter())
-            units = sorted(numbers[li][0] for li in chunk)
-            codes = sorted(numbers[li][1] for li in chunk if numbers[li][1])
-            con.execute(CF_LOCK, [units, codes]).fetchall()
-            shas = [f"bench-cf-{li}" for li in chunk]
-            con.execute(CF_POSTED_BEFORE, ["POSTED", shas]).fetchall()
-            ts.append(time.perf_counter())
-            lists += con.execute(CF_ENTRIES, [today]).rowcount
-            ts.append(time.perf_counter())
-            con.execute("SAVEPOINT hpf_move")  # the import's transaction.atomic() around _move
-            con.execute(CF_UPDATE[0])
-            con.execute(CF_UPDATE[1])
-            (n_moved, _) = con.execute(CF_UPDATE[2]).fetchone()  # type: ignore[misc]
-            con.execute(CF_UPDATE[3]).fetchall()
-            con.execute("RELEASE SAVEPOINT hpf_move")
-            ts.append(time.perf_counter())
-            con.execute(CF_POSTINGS[0])
-            con.execute(CF_POSTINGS[1])
-            postings += con.execute(CF_POSTINGS[2], cf_posting_params(today)).rowcount
-            con.execute(CF_POSTINGS[3]).fetchone()
-            ts.append(time.perf_counter())
-            notices += con.execute(CF_NOTICES, [CF_NOTICE_KIND, now, *CF_NOTICE_TEXTS]).rowcount
-            ts.append(time.perf_counter())
-            con.execute(CF_EMPLOYERS, [202607, chunk])
-            ts.append(time.perf_counter())
-            con.execute(CF_RECORDS, [now])
-            ts.append(time.perf_counter())
-            con.commit()  # the entries' deferred balance check runs here, as in the import
-            ts.append(time.perf_counter())
-            moved += int(n_moved)
-            for key, (start, end) in zip(names, pairwise(ts), strict=True):
-                parts[key] += end - start
+                    todo.put((chunk, b"".join(bytes(block) for block in out)))
         con.execute(f"DROP TABLE {CF_MONTH}")
         con.commit()
+    lock = threading.Lock()
+    failed: list[BaseException] = []
+
+    def post() -> None:
+        try:
+            with psycopg.connect(url) as con:
+                con.execute("SET jit = off")
+                con.commit()
+                while True:
+                    try:
+                        chunk, text = todo.get_nowait()
+                    except Empty:
+                        return
+                    spent, done = _cf_chunk(con, chunk, text, numbers, now)
+                    with lock:
+                        for key, seconds in spent.items():
+                            parts[key] += seconds
+                        for key, n in done.items():
+                            counts[key] += n
+        except BaseException as exc:  # raised below, after the other connections finish
+            failed.append(exc)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=post) for _ in range(max(1, connections))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    if failed:
+        raise failed[0]
+    moved, postings, lists = counts["moved"], counts["postings"], counts["lists"]
     if moved != staged or postings != staged + lists:
         raise ValueError(
             f"checked floor: {staged:,} rows staged, {moved:,} moved, {postings:,} postings"
@@ -540,13 +536,60 @@ def checked_floor(url: str) -> dict[str, Any]:
         )
     return {
         **parts,
+        "wall_s": wall,
+        "connections": max(1, connections),
         "month_s": month_s,
         "rows": staged,
         "lists": lists,
         "chunks": len(chunks),
         "postings": postings,
-        "notices": notices,
+        "notices": counts["notices"],
     }
+
+
+def _cf_chunk(
+    con: Any, chunk: list[int], text: bytes, numbers: dict[int, tuple[str, str]], now: Any
+) -> tuple[dict[str, float], dict[str, int]]:
+    """One chunk of the checked floor in its own transaction, committed: the seconds of each
+    of ``CF_PARTS`` and what it wrote."""
+    today = now.date()
+    for sql in CF_SETTINGS + CF_TABLES:
+        con.execute(sql)
+    ts = [time.perf_counter()]
+    with con.cursor() as cur, cur.copy(CF_CHUNK_STAGE) as copy:
+        copy.write(text)
+    ts.append(time.perf_counter())
+    units = sorted(numbers[li][0] for li in chunk)
+    codes = sorted(numbers[li][1] for li in chunk if numbers[li][1])
+    con.execute(CF_LOCK, [units, codes]).fetchall()
+    shas = [f"bench-cf-{li}" for li in chunk]
+    con.execute(CF_POSTED_BEFORE, ["POSTED", shas]).fetchall()
+    ts.append(time.perf_counter())
+    lists = con.execute(CF_ENTRIES, [today]).rowcount
+    ts.append(time.perf_counter())
+    con.execute("SAVEPOINT hpf_move")  # the import's transaction.atomic() around _move
+    con.execute(CF_UPDATE[0])
+    con.execute(CF_UPDATE[1])
+    (moved, _) = con.execute(CF_UPDATE[2]).fetchone()
+    con.execute(CF_UPDATE[3]).fetchall()
+    con.execute("RELEASE SAVEPOINT hpf_move")
+    ts.append(time.perf_counter())
+    con.execute(CF_POSTINGS[0])
+    con.execute(CF_POSTINGS[1])
+    postings = con.execute(CF_POSTINGS[2], cf_posting_params(today)).rowcount
+    con.execute(CF_POSTINGS[3]).fetchone()
+    ts.append(time.perf_counter())
+    notices = con.execute(CF_NOTICES, [CF_NOTICE_KIND, now, *CF_NOTICE_TEXTS]).rowcount
+    ts.append(time.perf_counter())
+    con.execute(CF_EMPLOYERS, [202607, chunk])
+    ts.append(time.perf_counter())
+    con.execute(CF_RECORDS, [now])
+    ts.append(time.perf_counter())
+    con.commit()  # the entries' deferred balance check runs here, as in the import
+    ts.append(time.perf_counter())
+    spent = {key: end - start for key, (start, end) in zip(CF_PARTS, pairwise(ts), strict=True)}
+    done = {"moved": int(moved), "postings": postings, "notices": notices, "lists": lists}
+    return spent, done
 
 
 # What a month's import and its write floor both read and write: the accounts, holders and
@@ -557,6 +600,32 @@ def checked_floor(url: str) -> dict[str, Any]:
 # pays its read — the import, measured first, paid it, the floor, measured last, did not.
 WARM_WHOLE = ("registry_fundaccount", "registry_depositor", "registry_employer")
 WARM_INDEXES = ("ledger_posting", "ledger_journalentry", "notify_outbox")
+
+
+# The import's chunks posted at once (``import-remittance --posters``), and the connections its
+# checked floor runs its chunks on: the same, so that the floor is the database's work as the
+# import has it done.
+IMPORT_POSTERS = 2
+
+
+def children_cpu_s() -> float:
+    """CPU seconds (user + system) of this process's finished children and theirs."""
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def machine_busy(since: tuple[int, int] | None = None) -> Any:
+    """The machine's CPU counters (busy, all) from ``/proc/stat``; given earlier counters, the
+    share of every core's time spent busy since (0–1)."""
+    with open("/proc/stat") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    now = (sum(fields) - idle, sum(fields))
+    if since is None:
+        return now
+    return (now[0] - since[0]) / max(1, now[1] - since[1])
 
 
 def checkpoint(url: str) -> float:
@@ -632,9 +701,13 @@ def measure(args: argparse.Namespace) -> Run:
             run.fig["warm_intake_s"] = round(warm(url), 1)
             copy_s, rows = copy_baseline("postgres", url, lists)
             # As an operator runs it: DEBUG off (``demo-lists`` above needs it on).
+            cpu, busy = children_cpu_s(), machine_busy()
             imp_s, imp_mb, out = tree_peak_mb(
-                [HPF, "import-remittance", str(lists)], {**env, "DEBUG": "0"}
+                [HPF, "import-remittance", str(lists), "--posters", str(IMPORT_POSTERS)],
+                {**env, "DEBUG": "0"},
             )
+            run.fig["import_cpu_s"] = round(children_cpu_s() - cpu, 1)
+            run.fig["import_busy"] = round(machine_busy(busy), 2)
             last = out.strip().splitlines()[-1]
             print(f"   | {last}", flush=True)
             run.fig.update(rows=rows, copy_s=copy_s, import_s=imp_s, import_mb=imp_mb)
@@ -765,7 +838,7 @@ def measure(args: argparse.Namespace) -> Run:
             # Right after it, on the same warm buffers: the write floor with the import's
             # checks (the intake's second baseline).
             try:
-                run.fig["cfloor"] = checked_floor(url)
+                run.fig["cfloor"] = checked_floor(url, IMPORT_POSTERS)
             except Exception as exc:  # the write floor stands without it
                 run.notes.append(f"checked floor: failed ({type(exc).__name__}: {exc})")
 
@@ -846,7 +919,9 @@ def table(run: Run) -> str:
         if "floor_insert_s" in f:
             floor = f["floor_insert_s"] + f["floor_update_s"]
             cf = f.get("cfloor")
-            checked = sum(cf[k] for k in CF_PARTS) if cf else None
+            # The chunks' wall time on the import's connections (older runs: one connection,
+            # the parts' sum).
+            checked = (cf.get("wall_s") or sum(cf[k] for k in CF_PARTS)) if cf else None
             add(
                 "intake vs the write floor",
                 f"{imp:.1f} s",
@@ -860,7 +935,9 @@ def table(run: Run) -> str:
                 add(
                     "intake vs its checked floor",
                     f"{imp:.1f} s",
-                    f"checked floor {checked:.2f} s (stage COPY {cf['stage_s']:.2f} + lock "
+                    f"checked floor {checked:.2f} s on {cf.get('connections', 1)} "
+                    f"connection{'s' if cf.get('connections', 1) > 1 else ''} (seconds summed "
+                    f"over them: stage COPY {cf['stage_s']:.2f} + lock "
                     f"{cf.get('lock_s', 0):.2f} + entries "
                     f"{cf['entries_s']:.2f} + UPDATE with the checks {cf['update_s']:.2f} + "
                     f"postings {cf['postings_s']:.2f} + notices {cf['notices_s']:.2f} + "
@@ -875,6 +952,16 @@ def table(run: Run) -> str:
                     f"≤ {AT_FLOOR}× (at the checked floor)",
                     imp / checked <= AT_FLOOR,
                 )
+        if "import_cpu_s" in f:
+            add(
+                "intake: the importer's own CPU",
+                f"{f['import_cpu_s']:.1f} s of CPU (reading and checking the files, posting);"
+                f" the machine's cores {f['import_busy']:.0%} busy during the import",
+                f"{imp:.1f} s wall on {os.cpu_count()} cores",
+                None,
+                "—",
+                None,
+            )
         add(
             "intake memory (process tree)",
             f"{f['import_mb']} MB",

@@ -90,6 +90,27 @@ def test_table_rows_of_the_two_floors() -> None:
     assert "intake vs its checked floor" not in text
 
 
+def test_checked_floor_on_the_imports_connections_is_its_wall_time() -> None:
+    """On two connections the checked floor is the chunks' wall time, not the parts' sum (which
+    counts both connections' seconds); the importer's own CPU has a row of its own."""
+    run = city.Run(0.0)
+    parts = dict.fromkeys(city.CF_PARTS, 0.5)  # 4.5 s summed over both connections
+    run.fig = {
+        **_figures(**parts, wall_s=1.5, connections=2, rows=20_000, lists=500, chunks=3),
+        "import_cpu_s": 4.2,
+        "import_busy": 0.87,
+    }
+    text = city.table(run)
+    checked = _row(text, "intake vs its checked floor")
+    assert "checked floor 1.50 s on 2 connections (seconds summed over them:" in checked[2]
+    assert "checked floor ÷ write floor 1.50×" in checked[2]
+    assert checked[3:] == ["2.00×", "≤ 1.25× (at the checked floor)", "missed"]
+    # A checked floor within 2× the write floor stops nothing: the import's own work does.
+    assert _row(text, "intake vs the write floor")[3:] == ["3.00×", "≤ 2×", "missed"]
+    cpu = _row(text, "intake: the importer's own CPU")
+    assert cpu[1].startswith("4.2 s of CPU") and "87% busy" in cpu[1]
+
+
 @pytest.fixture
 def third(employer2: Any, open_account: Any) -> Any:
     return open_account(employer2, 3, base="8000.00")
