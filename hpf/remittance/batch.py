@@ -39,6 +39,11 @@ files and does that fixed work once per *chunk* of lists (``chunk_rows`` rows: 1
    transaction, so a crash leaves a chunk either wholly posted or not at all; a rerun refuses
    the posted files as duplicates (``DUPLICATE_FILE``) and posts the rest.
 
+6. Staged, outside a caller's transaction, ``posters`` chunks post at once, each on its own
+   connection in its own thread (``_post_in_order``); a chunk naming an employer that an
+   earlier chunk still posting names waits for it, so one employer's lists keep the files'
+   order, and outcomes are reported in the files' order.
+
 A list with any problem posts nothing and is recorded with its problems, exactly as the single
 path records it. Lists the fast path does not take — back payments, corrections, files that
 cannot be read, employers that cannot be matched, a second list of one employer in one chunk —
@@ -118,9 +123,9 @@ from hpf.remittance.validate import (
 CHUNK_ROWS = 50_000  # rows checked in Python
 # Staged, a chunk's rows cost the importer a few bytes of COPY text each and the database one
 # join per chunk: larger chunks spread the fixed work (the joins' scans of the accounts, the
-# lists' entries and records) over more rows. The importer holds about three chunks at once
-# (the one posting, the next one read, the one after being read): at 1.5 million depositors
-# 200,000-row chunks took the process tree over 500 MB, 100,000-row chunks stay under it.
+# lists' entries and records) over more rows. The importer holds a chunk per poster, the next
+# one read and the one after being read: at 1.5 million depositors 200,000-row chunks took the
+# process tree over 500 MB with one poster; 100,000-row chunks stay under it with two (351 MB).
 STAGED_CHUNK_ROWS = 100_000
 _DELTA = "hpf_batch_delta"
 # PostgreSQL: the accounts the balance UPDATE moved, as it returned them (depositor and new
