@@ -8,12 +8,13 @@ table — each figure, its baseline measured in the same run, the ratio, the goa
   2. one working copy, ``hpf_bench_city`` (``CREATE DATABASE … TEMPLATE``, retried while
      someone else is connected to the city), migrated to this code; never the city itself;
   3. on the copy, in this order: June 2026's remittance lists for every employer
-     (``hpf demo-lists``) imported with ``hpf import-remittance`` against a raw COPY of the
-     same rows; right after it, in the state it ran in, the import's write floor (one posting
+     (``hpf demo-lists``) imported with ``hpf import-remittance --posters 2`` against a raw
+     COPY of the same rows; right after it, in the state it ran in, the import's write floor (one posting
      INSERTed per account that paid June and those accounts' balances UPDATEd, plain SQL,
      rolled back) and its checked floor (``checked_floor``): every statement the staged
      import sends the database for a chunk, as its code words them, run in plain SQL chunk by
-     chunk as the import groups its lists, each chunk committed, the ledger's triggers on —
+     chunk as the import groups its lists on as many connections as the import posts on, each
+     chunk committed, the ledger's triggers on —
      the month's rows (the accounts that paid June, for July, with their holders' ID hash
      and name) read once from the accounts (not counted), then counted per chunk: its rows
      COPYed into the stage, its employers locked, one journal entry per list, the balance

@@ -39,8 +39,8 @@ def june(city: City, periods: tuple[int, ...] = (202606,)) -> dict[str, Any]:
             " CAST(p.employer_ratio AS TEXT), CAST(p.employee_ratio AS TEXT), e.source_key"
             " FROM ledger_posting p JOIN ledger_journalentry e ON e.id = p.entry_id"
             " LEFT JOIN registry_fundaccount a ON a.id = p.fund_account_id"
-            " WHERE p.period IN (%s) AND p.reason = 'REMITTANCE'"
-            " ORDER BY e.source_key, a.account_no, p.amount_fen" % ", ".join(map(str, periods))
+            f" WHERE p.period IN ({', '.join(str(int(p)) for p in periods)})"
+            " AND p.reason = 'REMITTANCE' ORDER BY e.source_key, a.account_no, p.amount_fen"
         ),
         "lists": city.query(
             "SELECT filename, rows, total_fen FROM remittance_remittancelist"

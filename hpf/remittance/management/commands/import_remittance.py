@@ -230,8 +230,11 @@ class Command(BaseCommand):
                 posters=options["posters"],
             )
             phases = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
+            posters = options["posters"]
+            summed = f" (seconds summed over {posters} posters)" if posters > 1 else ""
             self.stdout.write(
-                f"batched: {result.chunks} chunks, {result.fallbacks} files one by one; {phases}"
+                f"batched: {result.chunks} chunks, {result.fallbacks} files one by one;"
+                f" {phases}{summed}"
             )
             return
         for path in files:
