@@ -58,6 +58,7 @@ import hashlib
 import json
 import multiprocessing
 import re
+import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
@@ -380,8 +381,14 @@ def remittance_import_batch(
         if on_list is not None:
             on_list(path, outcome)
 
+    finished = 0  # files whose group has committed, in whichever order the groups finish
+    finishing = threading.Lock()
+
     def post(prepared: list[Prepared]) -> _Posted:
-        """A group's chunk, then its lists for the single path (in whichever thread runs it)."""
+        """A group's chunk, then its lists for the single path (in whichever thread runs it);
+        then the run's progress, as soon as the group has committed: the back office's "rows
+        so far" are the lists committed, and its count of lists done keeps pace with them."""
+        nonlocal finished
         posted = _Posted()
         fast, slow = _split(prepared)
         if fast:
@@ -393,6 +400,9 @@ def remittance_import_batch(
                 (p.path, remittance_import_file(path=p.path, actor=actor, dry_run=dry_run))
             )
         posted.single_s = time.perf_counter() - started
+        with finishing:
+            finished += len(prepared)
+            run_progress(run, finished)
         return posted
 
     def take(posted: _Posted) -> None:
@@ -409,7 +419,6 @@ def remittance_import_batch(
         for path, outcome in posted.single:
             result.fallbacks += 1
             settle(path, outcome)
-        run_progress(run, done)
 
     # Chunks on connections of their own at once only where each is its own transaction: the
     # staged path (PostgreSQL), outside a caller's transaction.
