@@ -1,8 +1,9 @@
 """Chunks posted on several connections at once (``batch._post_in_order``): results taken in
 the files' order, never more than ``posters`` at once, one employer's lists never at once, an
-error raised after the others finish. The posting itself is a stand-in that records when each
-group ran; the real posting on two connections is ``test_kill.py`` and
-``test_two_months_at_once`` (PostgreSQL), which must end exactly as the single path ends."""
+error raised after the others finish; and ``import-remittance --posters 0`` refused. The
+posting itself is a stand-in that records when each group ran; the real posting on two
+connections is ``test_kill.py`` and ``test_two_months_at_once`` (PostgreSQL), which must end
+exactly as the single path ends."""
 
 from __future__ import annotations
 
@@ -109,3 +110,15 @@ def test_one_poster_posts_one_group_at_a_time():
     post = Recorder(seconds=0.01)
     _post_in_order(iter(groups(*[(f"u{i}",) for i in range(4)])), 1, post, lambda p: None)
     assert post.most == 1
+
+
+@pytest.mark.django_db
+def test_the_command_refuses_fewer_than_one_poster(tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from hpf.remittance.models import RemittanceList
+
+    with pytest.raises(CommandError, match="--posters must be 1 or more"):
+        call_command("import_remittance", str(tmp_path), posters=0)
+    assert not RemittanceList.objects.exists()
