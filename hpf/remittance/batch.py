@@ -250,6 +250,7 @@ class BatchOutcome:
     run_id: int = 0
     chunks: int = 0
     fallbacks: int = 0  # lists that went through the single path
+    posters: int = 1  # chunks posted at once (``seconds`` summed over them)
     seconds: dict[str, float] = field(default_factory=dict)  # time spent per phase
     reconciliation: dict[str, Any] = field(default_factory=dict)
 
@@ -423,6 +424,7 @@ def remittance_import_batch(
     # Chunks on connections of their own at once only where each is its own transaction: the
     # staged path (PostgreSQL), outside a caller's transaction.
     parallel = staged and posters > 1 and not connection.in_atomic_block
+    result.posters = posters if parallel else 1
     try:
         reading = _prepared_groups(groups, current, limit, workers, staged)
 

@@ -230,7 +230,7 @@ class Command(BaseCommand):
                 posters=options["posters"],
             )
             phases = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
-            posters = options["posters"]
+            posters = result.posters  # 1 where chunks cannot post at once (SQLite)
             summed = f" (seconds summed over {posters} posters)" if posters > 1 else ""
             self.stdout.write(
                 f"batched: {result.chunks} chunks, {result.fallbacks} files one by one;"
