@@ -882,6 +882,19 @@ def settlement_verdict(settle: float, aggregate: float, floor: float | None) -> 
     return "missed"
 
 
+def round_ratios(page: dict[str, Any], base: dict[str, Any]) -> str:
+    """The range of the page's requests/s over the baseline's, round by round (each pair
+    measured within a minute of each other), as "; rounds 0.41–0.47×", to stand beside the
+    ratio of the medians: a verdict within the machine's drift shows as one. Empty without
+    the rounds."""
+    ratios = [
+        r / b for r, b in zip(page.get("rounds_rps", ()), base.get("rounds_rps", ()), strict=False)
+    ]
+    if len(ratios) < 2:
+        return ""
+    return f"; rounds {min(ratios):.2f}–{max(ratios):.2f}×"
+
+
 def intake_verdict(intake: float, floor: float, checked: float | None) -> str:
     """Goal 1: "met" within 2× the write floor; "stopped by the checks" when it is not, but
     the checked floor (the write floor with the statements of the import's checks and notices)
@@ -983,7 +996,7 @@ def table(run: Run) -> str:
             a_paced = next(v for k, v in audited.items() if k.startswith("paced"))
             add(
                 f"portal {name}: saturated",
-                f"{sat['rps']:.0f} req/s",
+                f"{sat['rps']:.0f} req/s{round_ratios(sat, a_sat)}",
                 f"audited read {a_sat['rps']:.0f} req/s",
                 sat["rps"] / a_sat["rps"],
                 "≥ 0.5×",
