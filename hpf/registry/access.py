@@ -97,6 +97,13 @@ def _accounts() -> QuerySet[FundAccount]:
     return FundAccount.objects.select_related("depositor", "employer")
 
 
+def _the_one(found: QuerySet[FundAccount]) -> FundAccount | None:
+    """The account of a query by a unique key (the primary key, the depositor), or None —
+    ``first()`` without the ORDER BY it would add and compile on every request (0.2 ms of CPU
+    on a page whose account read has its columns)."""
+    return next(iter(found[:1]), None)
+
+
 def _grant(
     actor: Actor,
     account: FundAccount | None,
@@ -171,7 +178,7 @@ def grant_account(
 ) -> AccountGrant:
     """Leave to read ``sections`` of the account in one request, if ``actor`` may read it;
     records one ``account.read`` with details ``{"view": view, "sections": [...]}``."""
-    account = _accounts().filter(pk=account_id).first()
+    account = _the_one(_accounts().filter(pk=account_id))
     return _grant(actor, account, view=view, sections=sections, purpose=purpose)
 
 
@@ -205,7 +212,7 @@ def grant_own_account(
         found = _accounts().filter(depositor_id=int(ident))
         if columns:
             found = found.annotate(**columns)
-        account = found.first()
+        account = _the_one(found)
         if account is not None and columns:
             # Off the model instance, into the memo: the account stays the plain row.
             memo = {name: account.__dict__.pop(name) for name in columns}
