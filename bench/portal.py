@@ -545,8 +545,9 @@ def main() -> None:
                     name: {
                         mode: {a: round(med(name, mode, a), 1) for a in ("rps", "p50_ms", "p99_ms")}
                         | {"non_200": sum(x.bad + x.errors for x in results[(name, mode)])}
-                        # Each round's figure, in order: a ratio to another scenario can be
-                        # taken round by round (the two measured minutes apart, not tens).
+                        # Each round's figure, in order, so that a ratio to another scenario
+                        # can be taken round by round: each pair measured within a minute,
+                        # where the medians may come from rounds minutes apart.
                         | {"rounds_rps": [round(x.rps, 1) for x in results[(name, mode)]]}
                         for mode in ("saturated", f"paced {args.rate}/s")
                     }

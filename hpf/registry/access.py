@@ -98,9 +98,9 @@ def _accounts() -> QuerySet[FundAccount]:
 
 
 def _the_one(found: QuerySet[FundAccount]) -> FundAccount | None:
-    """The account of a query by a unique key (the primary key, the depositor), or None —
-    ``first()`` without the ORDER BY it would add and compile on every request (0.2 ms of CPU
-    on a page whose account read has its columns)."""
+    """The account of a query by a unique key (the primary key, the depositor), or None:
+    ``first()`` without the ORDER BY it would add, which Django builds and compiles again on
+    every request for a result of at most one row."""
     return next(iter(found[:1]), None)
 
 
