@@ -126,7 +126,7 @@ CHUNK_ROWS = 50_000  # rows checked in Python
 # join per chunk: larger chunks spread the fixed work (the joins' scans of the accounts, the
 # lists' entries and records) over more rows. The importer holds a chunk per poster, the next
 # one read and the one after being read: at 1.5 million depositors 200,000-row chunks took the
-# process tree over 500 MB with one poster; 100,000-row chunks stay under it with two (351 MB).
+# process tree over 500 MB with one poster; 100,000-row chunks stay under it with two.
 STAGED_CHUNK_ROWS = 100_000
 _DELTA = "hpf_batch_delta"
 # PostgreSQL: the accounts the balance UPDATE moved, as it returned them (depositor and new
