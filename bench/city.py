@@ -64,6 +64,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.batch import _own_seconds, copy_baseline, settle_floor_on, tree_peak_mb
+from bench.cpu import postmaster_of, tree_cpu_s
 from bench.deepcheck import _deep_only, _total, checks
 from bench.foundation import HPF, ROOT, timed_sql
 
@@ -617,6 +618,11 @@ def children_cpu_s() -> float:
     return used.ru_utime + used.ru_stime
 
 
+def server_cpu_s(postmaster: int | None) -> float | None:
+    """CPU seconds the PostgreSQL server has used so far (``bench.cpu``), when it runs here."""
+    return tree_cpu_s(postmaster) if postmaster is not None else None
+
+
 def machine_busy(since: tuple[int, int] | None = None) -> Any:
     """The machine's CPU counters (busy, all) from ``/proc/stat``; given earlier counters, the
     share of every core's time spent busy since (0–1)."""
@@ -702,13 +708,16 @@ def measure(args: argparse.Namespace) -> Run:
             run.fig["warm_intake_s"] = round(warm(url), 1)
             copy_s, rows = copy_baseline("postgres", url, lists)
             # As an operator runs it: DEBUG off (``demo-lists`` above needs it on).
-            cpu, busy = children_cpu_s(), machine_busy()
+            server = postmaster_of(url)
+            cpu, busy, db_cpu = children_cpu_s(), machine_busy(), server_cpu_s(server)
             imp_s, imp_mb, out = tree_peak_mb(
                 [HPF, "import-remittance", str(lists), "--posters", str(IMPORT_POSTERS)],
                 {**env, "DEBUG": "0"},
             )
             run.fig["import_cpu_s"] = round(children_cpu_s() - cpu, 1)
             run.fig["import_busy"] = round(machine_busy(busy), 2)
+            if db_cpu is not None and (db_now := server_cpu_s(server)) is not None:
+                run.fig["import_db_cpu_s"] = round(db_now - db_cpu, 1)
             last = out.strip().splitlines()[-1]
             print(f"   | {last}", flush=True)
             run.fig.update(rows=rows, copy_s=copy_s, import_s=imp_s, import_mb=imp_mb)
@@ -839,7 +848,11 @@ def measure(args: argparse.Namespace) -> Run:
             # Right after it, on the same warm buffers: the write floor with the import's
             # checks (the intake's second baseline).
             try:
+                server = postmaster_of(url)
+                db_cpu = server_cpu_s(server)
                 run.fig["cfloor"] = checked_floor(url, IMPORT_POSTERS)
+                if db_cpu is not None and (db_now := server_cpu_s(server)) is not None:
+                    run.fig["cfloor"]["db_cpu_s"] = round(db_now - db_cpu, 1)
             except Exception as exc:  # the write floor stands without it
                 run.notes.append(f"checked floor: failed ({type(exc).__name__}: {exc})")
 
@@ -893,6 +906,15 @@ def round_ratios(page: dict[str, Any], base: dict[str, Any]) -> str:
     if len(ratios) < 2:
         return ""
     return f"; rounds {min(ratios):.2f}–{max(ratios):.2f}×"
+
+
+def cpu_split(figures: dict[str, Any]) -> str:
+    """The CPU a request took, by the processes that did the work (``bench.portal``'s
+    ``cpu_ms``), as "; CPU a request: server 3.64 + database 0.62 ms"; empty without it."""
+    cpu = figures.get("cpu_ms") or {}
+    if not cpu:
+        return ""
+    return "; CPU a request: " + " + ".join(f"{k} {v:.2f}" for k, v in cpu.items()) + " ms"
 
 
 def intake_verdict(intake: float, floor: float, checked: float | None) -> str:
@@ -966,7 +988,26 @@ def table(run: Run) -> str:
                     f"≤ {AT_FLOOR}× (at the checked floor)",
                     imp / checked <= AT_FLOOR,
                 )
-        if "import_cpu_s" in f:
+        if "import_cpu_s" in f and "import_db_cpu_s" in f:
+            # What the import's processes kept busy, the database's included: on this many
+            # cores it cannot take less wall time than its CPU over the cores.
+            cores = os.cpu_count() or 1
+            used = f["import_cpu_s"] + f["import_db_cpu_s"]
+            floor_s = f["floor_insert_s"] + f["floor_update_s"] if "floor_insert_s" in f else 0
+            cf_db = (f.get("cfloor") or {}).get("db_cpu_s")
+            add(
+                "intake: the CPU it used",
+                f"importer {f['import_cpu_s']:.1f} s (reading and checking the files, posting)"
+                f" + database {f['import_db_cpu_s']:.1f} s = {used:.1f} s of CPU; the"
+                f" machine's cores {f['import_busy']:.0%} busy during the import",
+                f"{used / cores:.1f} s: that CPU on {cores} cores, at the least"
+                + (f" ({used / cores / floor_s:.2f}× the write floor)" if floor_s else "")
+                + (f"; the checked floor's database CPU {cf_db:.1f} s" if cf_db else ""),
+                imp / (used / cores),
+                "—",
+                None,
+            )
+        elif "import_cpu_s" in f:
             add(
                 "intake: the importer's own CPU",
                 f"{f['import_cpu_s']:.1f} s of CPU (reading and checking the files, posting);"
@@ -996,8 +1037,8 @@ def table(run: Run) -> str:
             a_paced = next(v for k, v in audited.items() if k.startswith("paced"))
             add(
                 f"portal {name}: saturated",
-                f"{sat['rps']:.0f} req/s{round_ratios(sat, a_sat)}",
-                f"audited read {a_sat['rps']:.0f} req/s",
+                f"{sat['rps']:.0f} req/s{round_ratios(sat, a_sat)}{cpu_split(sat)}",
+                f"audited read {a_sat['rps']:.0f} req/s{cpu_split(a_sat)}",
                 sat["rps"] / a_sat["rps"],
                 "≥ 0.5×",
                 sat["rps"] / a_sat["rps"] >= 0.5,

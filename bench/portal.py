@@ -43,9 +43,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.cpu import postmaster_of, tree_cpu_s
 from bench.pacing import pace, pct
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -290,10 +291,39 @@ class Run:
     errors: int
     client_cpu_s: float
     load1: float
+    # Milliseconds of CPU a request, by the processes that did the work (``bench.cpu``): the
+    # gunicorn master and workers ("server"), the PostgreSQL server ("database"), the audit
+    # linker; empty when they could not be read (a server on another machine).
+    cpu_ms: dict[str, float] = field(default_factory=dict)
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds
+
+
+def cpu_now(pids: dict[str, int | None]) -> dict[str, float]:
+    """CPU seconds used so far by each named process tree that can be read here."""
+    found = {name: tree_cpu_s(pid) if pid else None for name, pid in pids.items()}
+    return {name: s for name, s in found.items() if s is not None}
+
+
+def cpu_per_request(
+    before: dict[str, float], after: dict[str, float], requests: int
+) -> dict[str, float]:
+    """Milliseconds of CPU a request, per process tree, between two ``cpu_now`` readings."""
+    return {
+        name: 1000 * (after[name] - before[name]) / max(1, requests)
+        for name in before
+        if name in after
+    }
+
+
+def cpu_text(cpu_ms: dict[str, float]) -> str:
+    """The CPU a request took as "  CPU a request: server 3.61 + database 0.62 ms", or nothing."""
+    if not cpu_ms:
+        return ""
+    parts = " + ".join(f"{name} {ms:.2f}" for name, ms in cpu_ms.items())
+    return f"  CPU a request: {parts} ms"
 
 
 def wrk(
@@ -499,6 +529,11 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
     )
     results: dict[tuple[str, str], list[Run]] = {}
+    workers = {
+        "server": server.pid,
+        "database": postmaster_of(args.database_url),
+        "linker": linker.pid if linker is not None else None,
+    }
     try:
         wait_up(port)
         for its in scenarios.values():  # warm up every worker's caches and connections
@@ -506,16 +541,19 @@ def main() -> None:
         for r in range(args.repeat):
             for name, its in scenarios.items():
                 for mode in ("saturated", f"paced {args.rate}/s"):
+                    cpu = cpu_now(workers)
                     if mode == "saturated":
                         run = wrk(port, its, connections=args.connections, seconds=args.duration)
                     else:
                         run = paced(port, its, rate=args.rate, seconds=args.duration)
+                    run.cpu_ms = cpu_per_request(cpu, cpu_now(workers), run.requests)
                     results.setdefault((name, mode), []).append(run)
                     print(
                         f"  round {r + 1} {name:28} {mode:12} {run.rps:7.1f} req/s  "
                         f"p50 {run.p50_ms:6.1f} ms  p99 {run.p99_ms:6.1f} ms  "
                         f"non-200 {run.bad}  errors {run.errors}  client cpu "
-                        f"{100 * run.client_cpu_s / run.seconds:.0f} %  load {run.load1:.2f}",
+                        f"{100 * run.client_cpu_s / run.seconds:.0f} %  load {run.load1:.2f}"
+                        f"{cpu_text(run.cpu_ms)}",
                         flush=True,
                     )
     finally:
@@ -527,6 +565,14 @@ def main() -> None:
 
     def med(name: str, mode: str, attr: str) -> float:
         return statistics.median(getattr(x, attr) for x in results[(name, mode)])
+
+    def med_cpu(name: str, mode: str) -> dict[str, float]:
+        runs = results[(name, mode)]
+        return {
+            group: round(statistics.median(x.cpu_ms[group] for x in runs), 2)
+            for group in runs[0].cpu_ms
+            if all(group in x.cpu_ms for x in runs)
+        }
 
     print(
         f"\nmedians of {args.repeat} runs of {args.duration} s, gunicorn {args.workers} workers "
@@ -549,6 +595,7 @@ def main() -> None:
                         # can be taken round by round: each pair measured within a minute,
                         # where the medians may come from rounds minutes apart.
                         | {"rounds_rps": [round(x.rps, 1) for x in results[(name, mode)]]}
+                        | {"cpu_ms": med_cpu(name, mode)}
                         for mode in ("saturated", f"paced {args.rate}/s")
                     }
                     for name in scenarios
@@ -566,6 +613,7 @@ def main() -> None:
                 f"  {name:28} {rps:7.1f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
                 f"load {med(name, mode, 'load1'):.2f}  client cpu "
                 f"{100 * med(name, mode, 'client_cpu_s') / args.duration:.0f} %{ratio}"
+                f"{cpu_text(med_cpu(name, mode))}"
             )
 
 

@@ -53,3 +53,60 @@ def test_portal_row_without_rounds_names_none() -> None:
         "portal": {"audited read (1 event)": audited, "overview, 2-year": overview},
     }
     assert _row(city.table(run), "portal overview, 2-year: saturated")[1] == "300 req/s"
+
+
+def test_portal_rows_give_the_cpu_a_request_of_page_and_baseline() -> None:
+    run = city.Run(0.0)
+    audited, overview = _scenario([600.0, 620.0]), _scenario([300.0, 310.0])
+    audited["saturated"]["cpu_ms"] = {"server": 1.61, "database": 0.53, "linker": 0.06}
+    overview["saturated"]["cpu_ms"] = {"server": 3.64, "database": 0.62, "linker": 0.06}
+    run.fig = {
+        "city": "hpf_city20k",
+        "portal": {"audited read (1 event)": audited, "overview, 2-year": overview},
+    }
+    row = _row(city.table(run), "portal overview, 2-year: saturated")
+    assert row[1] == (
+        "310 req/s; rounds 0.50–0.50×; CPU a request: server 3.64 + database 0.62 + linker 0.06 ms"
+    )
+    assert row[2] == (
+        "audited read 620 req/s; CPU a request: server 1.61 + database 0.53 + linker 0.06 ms"
+    )
+
+
+def _intake(**more: Any) -> dict[str, Any]:
+    return {
+        "city": "hpf_city20k",
+        "rows": 1_429_423,
+        "import_s": 38.0,
+        "copy_s": 1.61,
+        "import_mb": 354,
+        "import_cpu_s": 24.3,
+        "import_busy": 0.96,
+        "floor_insert_s": 11.4,
+        "floor_update_s": 3.1,
+        "floor_rows": 1_429_423,
+        **more,
+    }
+
+
+def test_the_intake_row_adds_the_database_cpu_to_the_importers(monkeypatch: Any) -> None:
+    monkeypatch.setattr(city.os, "cpu_count", lambda: 2)
+    run = city.Run(0.0)
+    run.fig = _intake(import_db_cpu_s=40.1)
+    row = _row(city.table(run), "intake: the CPU it used")
+    assert row[1] == (
+        "importer 24.3 s (reading and checking the files, posting) + database 40.1 s = 64.4 s"
+        " of CPU; the machine's cores 96% busy during the import"
+    )
+    # 64.4 CPU-s on 2 cores: 32.2 s at the least, 2.22× the write floor of 14.5 s; the
+    # import's 38.0 s is 1.18× that.
+    assert row[2] == "32.2 s: that CPU on 2 cores, at the least (2.22× the write floor)"
+    assert row[3] == "1.18×"
+
+
+def test_without_the_database_cpu_the_intake_row_gives_the_importers_alone() -> None:
+    run = city.Run(0.0)
+    run.fig = _intake()
+    text = city.table(run)
+    assert "| intake: the CPU it used |" not in text
+    assert _row(text, "intake: the importer's own CPU")[1].startswith("24.3 s of CPU")
