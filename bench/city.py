@@ -463,8 +463,9 @@ def checked_floor(url: str, connections: int = 1) -> dict[str, Any]:
     trigger), ``CF_NOTICES``, the employers' paid-through (``CF_EMPLOYERS``), one record per
     list (``CF_RECORDS``), and the commit (the entries' deferred balance check, the WAL
     flush). The wall time of the chunks (``wall_s``), the seconds of each part summed over
-    the chunks and the connections, and the rows; a staged row that did not move is an error
-    (a floor that skipped rows would be wrong). The copy keeps what it wrote: the last step,
+    the chunks and the connections, the rows, and the database server's CPU seconds over the
+    chunks (``db_cpu_s``, when it runs on this machine); a staged row that did not move is an
+    error (a floor that skipped rows would be wrong). The copy keeps what it wrote: the last step,
     on a copy about to be dropped."""
     import datetime as dt
     import threading
@@ -521,13 +522,15 @@ def checked_floor(url: str, connections: int = 1) -> dict[str, Any]:
         except BaseException as exc:  # raised below, after the other connections finish
             failed.append(exc)
 
-    started = time.perf_counter()
+    server = postmaster_of(url)
+    db_cpu, started = server_cpu_s(server), time.perf_counter()
     threads = [threading.Thread(target=post) for _ in range(max(1, connections))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
+    db_now = server_cpu_s(server)
     if failed:
         raise failed[0]
     moved, postings, lists = counts["moved"], counts["postings"], counts["lists"]
@@ -546,6 +549,8 @@ def checked_floor(url: str, connections: int = 1) -> dict[str, Any]:
         "chunks": len(chunks),
         "postings": postings,
         "notices": counts["notices"],
+        # The PostgreSQL server's CPU over the counted chunks, when it runs here.
+        **({"db_cpu_s": round(db_now - db_cpu, 1)} if db_cpu is not None and db_now else {}),
     }
 
 
@@ -848,11 +853,7 @@ def measure(args: argparse.Namespace) -> Run:
             # Right after it, on the same warm buffers: the write floor with the import's
             # checks (the intake's second baseline).
             try:
-                server = postmaster_of(url)
-                db_cpu = server_cpu_s(server)
                 run.fig["cfloor"] = checked_floor(url, IMPORT_POSTERS)
-                if db_cpu is not None and (db_now := server_cpu_s(server)) is not None:
-                    run.fig["cfloor"]["db_cpu_s"] = round(db_now - db_cpu, 1)
             except Exception as exc:  # the write floor stands without it
                 run.notes.append(f"checked floor: failed ({type(exc).__name__}: {exc})")
 
