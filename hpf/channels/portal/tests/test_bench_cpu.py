@@ -1,4 +1,4 @@
-"""``bench.cpu``: the CPU seconds of a process tree, read from ``/proc``, counting the children
+"""``bench.cpu``: the CPU seconds of a process tree (psutil), counting the children
 that have ended as well as those still running — what ``make bench`` divides by the requests
 or rows of a step."""
 
