@@ -54,25 +54,29 @@ def _row(text: str, name: str) -> list[str]:
     return [cell.strip() for cell in line.strip("|").split("|")]
 
 
+# A checked floor as ``checked_floor`` reports it (its parts sum to 2.5 s).
+CFLOOR: dict[str, Any] = {
+    "month_s": 0.3,
+    "stage_s": 0.2,
+    "lock_s": 0.05,
+    "entries_s": 0.1,
+    "update_s": 0.8,
+    "postings_s": 0.8,
+    "notices_s": 0.3,
+    "employers_s": 0.05,
+    "records_s": 0.1,
+    "commit_s": 0.1,
+    "rows": 20_000,
+    "lists": 500,
+    "chunks": 3,
+    "postings": 20_500,
+    "notices": 20_000,
+}
+
+
 def test_table_rows_of_the_two_floors() -> None:
     run = city.Run(0.0)
-    run.fig = _figures(
-        month_s=0.3,
-        stage_s=0.2,
-        lock_s=0.05,
-        entries_s=0.1,
-        update_s=0.8,
-        postings_s=0.8,
-        notices_s=0.3,
-        employers_s=0.05,
-        records_s=0.1,
-        commit_s=0.1,
-        rows=20_000,
-        lists=500,
-        chunks=3,
-        postings=20_500,
-        notices=20_000,
-    )
+    run.fig = _figures(**CFLOOR)
     text = city.table(run)
     write_row = _row(text, "intake vs the write floor")
     assert write_row[3:] == ["3.00×", "≤ 2×", "stopped by the checks"]
@@ -88,6 +92,30 @@ def test_table_rows_of_the_two_floors() -> None:
     text = city.table(run)
     assert _row(text, "intake vs the write floor")[5] == "missed"
     assert "intake vs its checked floor" not in text
+
+
+def test_the_cpu_row_adds_the_database_cpu_to_the_importers(monkeypatch: Any) -> None:
+    monkeypatch.setattr(city.os, "cpu_count", lambda: 2)
+    run = city.Run(0.0)
+    cpu = {"import_cpu_s": 2.4, "import_busy": 0.96}
+    run.fig = {**_figures(**CFLOOR, db_cpu_s=3.1), **cpu, "import_db_cpu_s": 4.1}
+    row = _row(city.table(run), "intake: the CPU it used")
+    assert row[1] == (
+        "importer 2.4 s (reading and checking the files, posting) + database 4.1 s = 6.5 s"
+        " of CPU; the machine's cores 96% busy during the import"
+    )
+    # 6.5 CPU-s on 2 cores: 3.25 s at the least, 3.25× the write floor of 1.0 s; the
+    # import's 3.0 s is 0.92× that.
+    assert row[2] == (
+        "3.2 s: that CPU on 2 cores, at the least (3.25× the write floor);"
+        " the checked floor's database CPU 3.1 s"
+    )
+    assert row[3] == "0.92×"
+    # Without the database's CPU (a server on another machine): the importer's alone.
+    run.fig = {**_figures(), **cpu}
+    text = city.table(run)
+    assert "| intake: the CPU it used |" not in text
+    assert _row(text, "intake: the importer's own CPU")[1].startswith("2.4 s of CPU")
 
 
 def test_checked_floor_on_the_imports_connections_is_its_wall_time() -> None:
