@@ -523,14 +523,16 @@ def checked_floor(url: str, connections: int = 1) -> dict[str, Any]:
             failed.append(exc)
 
     server = postmaster_of(url)
-    db_cpu, started = server_cpu_s(server), time.perf_counter()
+    db_cpu, started = tree_cpu_s(server), time.perf_counter()
     threads = [threading.Thread(target=post) for _ in range(max(1, connections))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
-    db_now = server_cpu_s(server)
+    db_now = tree_cpu_s(server)
+    # The PostgreSQL server's CPU over the counted chunks, when it runs here.
+    db = {} if db_cpu is None or db_now is None else {"db_cpu_s": round(db_now - db_cpu, 1)}
     if failed:
         raise failed[0]
     moved, postings, lists = counts["moved"], counts["postings"], counts["lists"]
@@ -549,8 +551,7 @@ def checked_floor(url: str, connections: int = 1) -> dict[str, Any]:
         "chunks": len(chunks),
         "postings": postings,
         "notices": counts["notices"],
-        # The PostgreSQL server's CPU over the counted chunks, when it runs here.
-        **({"db_cpu_s": round(db_now - db_cpu, 1)} if db_cpu is not None and db_now else {}),
+        **db,
     }
 
 
@@ -621,11 +622,6 @@ def children_cpu_s() -> float:
 
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     return used.ru_utime + used.ru_stime
-
-
-def server_cpu_s(postmaster: int | None) -> float | None:
-    """CPU seconds the PostgreSQL server has used so far (``bench.cpu``), when it runs here."""
-    return tree_cpu_s(postmaster) if postmaster is not None else None
 
 
 def machine_busy(since: tuple[int, int] | None = None) -> Any:
@@ -714,14 +710,14 @@ def measure(args: argparse.Namespace) -> Run:
             copy_s, rows = copy_baseline("postgres", url, lists)
             # As an operator runs it: DEBUG off (``demo-lists`` above needs it on).
             server = postmaster_of(url)
-            cpu, busy, db_cpu = children_cpu_s(), machine_busy(), server_cpu_s(server)
+            cpu, busy, db_cpu = children_cpu_s(), machine_busy(), tree_cpu_s(server)
             imp_s, imp_mb, out = tree_peak_mb(
                 [HPF, "import-remittance", str(lists), "--posters", str(IMPORT_POSTERS)],
                 {**env, "DEBUG": "0"},
             )
             run.fig["import_cpu_s"] = round(children_cpu_s() - cpu, 1)
             run.fig["import_busy"] = round(machine_busy(busy), 2)
-            if db_cpu is not None and (db_now := server_cpu_s(server)) is not None:
+            if db_cpu is not None and (db_now := tree_cpu_s(server)) is not None:
                 run.fig["import_db_cpu_s"] = round(db_now - db_cpu, 1)
             last = out.strip().splitlines()[-1]
             print(f"   | {last}", flush=True)

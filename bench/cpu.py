@@ -14,9 +14,11 @@ from __future__ import annotations
 import psutil
 
 
-def tree_cpu_s(root: int) -> float | None:
+def tree_cpu_s(root: int | None) -> float | None:
     """CPU seconds (user + system) ``root`` and its descendants have used so far, those that
-    ended included; None when ``root`` is not a process of this machine."""
+    ended included; None when ``root`` is None or not a process of this machine."""
+    if root is None:
+        return None
     try:
         parent = psutil.Process(root)
         processes = [parent, *parent.children(recursive=True)]

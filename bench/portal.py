@@ -303,7 +303,7 @@ class Run:
 
 def cpu_now(pids: dict[str, int | None]) -> dict[str, float]:
     """CPU seconds used so far by each named process tree that can be read here."""
-    found = {name: tree_cpu_s(pid) if pid else None for name, pid in pids.items()}
+    found = {name: tree_cpu_s(pid) for name, pid in pids.items()}
     return {name: s for name, s in found.items() if s is not None}
 
 
