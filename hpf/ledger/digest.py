@@ -28,7 +28,6 @@ from itertools import accumulate, repeat
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models.expressions import RawSQL
 
 from hpf.calc.interest import interest_year_start
 from hpf.calc.periods import month_ends, period_of, periods_between
@@ -64,15 +63,12 @@ _READ_SQL = """
 # digest with its grant (``grant_own_account(columns=READ_COLUMNS)``): one statement fewer, and
 # the account, its posting count and its digest from one snapshot. The grant's memo has them.
 READ_COLUMNS = {
-    "digest_count": RawSQL(
-        "SELECT COUNT(*) FROM ledger_posting WHERE fund_account_id = registry_fundaccount.id", ()
-    ),
-    "digest_postings": RawSQL(
-        "SELECT postings FROM ledger_accountdigest WHERE account_id = registry_fundaccount.id", ()
-    ),
-    "digest_data": RawSQL(
-        "SELECT data FROM ledger_accountdigest WHERE account_id = registry_fundaccount.id", ()
-    ),
+    "digest_count": "SELECT COUNT(*) FROM ledger_posting"
+    " WHERE fund_account_id = registry_fundaccount.id",
+    "digest_postings": "SELECT postings FROM ledger_accountdigest"
+    " WHERE account_id = registry_fundaccount.id",
+    "digest_data": "SELECT data FROM ledger_accountdigest"
+    " WHERE account_id = registry_fundaccount.id",
 }
 # A newer digest (more postings) is never replaced by an older one computed concurrently.
 _UPSERT = """

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.db.models.expressions import RawSQL
 
 from hpf.audit.services import Actor
 from hpf.calc.loans import Schedule, due_date_of
@@ -70,9 +69,7 @@ _RATES_SQL = """
 # (``grant_own_account(columns=LOAN_COLUMNS)``): most depositors never did, and their page then
 # asks nothing more about loans. The grant's memo has it.
 LOAN_COLUMNS = {
-    "loans_any": RawSQL(
-        "EXISTS (SELECT 1 FROM loans_loan WHERE borrower_id = registry_fundaccount.id)", ()
-    ),
+    "loans_any": "EXISTS (SELECT 1 FROM loans_loan WHERE borrower_id = registry_fundaccount.id)",
 }
 
 

@@ -19,7 +19,6 @@ from functools import wraps
 from html import escape as escape_text
 from typing import Any
 
-from django.db.models import Expression
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -79,7 +78,7 @@ def portal_page(view: PageView) -> PageView:
 
 
 def portal_read(
-    view_name: str, *sections: str, columns: Mapping[str, Expression] | None = None
+    view_name: str, *sections: str, columns: Mapping[str, str] | None = None
 ) -> Callable[[PageView], PageView]:
     """``portal_page`` for a page that shows several sections of the own account: one
     ``AccountGrant`` for the request (``grant_own_account``: the account read once, one
