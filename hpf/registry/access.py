@@ -165,7 +165,7 @@ def _read(
     db = connections[alias]
     sql, parts = _read_plan(alias, key, tuple((n, (columns or {})[n]) for n in names))
     with db.cursor() as cur:
-        cur.execute(sql, [value])
+        cur.execute(sql, [int(value)])  # as the ORM's lookup: a non-number is a ValueError
         found = cur.fetchone()
     if found is None:
         return None, {}

@@ -92,3 +92,12 @@ def test_no_such_account_is_none_and_only_unique_keys_are_read(owner):
     assert _read("depositor_id", owner.depositor_id + 1000, READ_COLUMNS) == (None, {})
     with pytest.raises(ValueError):
         _read("employer_id", owner.employer_id)
+
+
+def test_a_key_that_is_not_a_number_is_refused_as_the_orms_lookup_refused_it(owner):
+    with pytest.raises(ValueError):
+        FundAccount.objects.filter(pk="1x").first()
+    with pytest.raises(ValueError):
+        _read("id", "1x")  # type: ignore[arg-type]
+    read, _ = _read("id", str(owner.pk))  # type: ignore[arg-type]
+    assert read is not None and read.pk == owner.pk
