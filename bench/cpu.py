@@ -41,9 +41,10 @@ def postmaster_of(url: str) -> int | None:
 
     with psycopg.connect(url, autocommit=True) as con:
         (backend,) = con.execute("SELECT pg_backend_pid()").fetchone() or (0,)
-    try:
-        process = psutil.Process(int(backend))
-        # A pid of this machine that is not a PostgreSQL process: the server is elsewhere.
-        return process.ppid() if process.name().startswith("postgres") else None
-    except psutil.Error:
-        return None
+        # Looked up while the connection is open: once it closes, its backend exits.
+        try:
+            process = psutil.Process(int(backend))
+            # A pid of this machine that is not a PostgreSQL process: the server is elsewhere.
+            return process.ppid() if process.name().startswith("postgres") else None
+        except psutil.Error:
+            return None

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import psutil
 import pytest
 
 # Imported by name: ``mypy hpf`` (``make typecheck``) does not type-check the benchmarks.
@@ -64,3 +65,26 @@ def test_cpu_a_request_is_the_difference_over_the_requests() -> None:
     assert portal.cpu_text({"server": 3.6, "database": 0.62}) == (
         "  CPU a request: server 3.60 + database 0.62 ms"
     )
+
+
+@pytest.mark.django_db
+def test_the_postgresql_server_is_found_however_slow_the_lookup(monkeypatch) -> None:
+    """The server's postmaster, from a connection's backend looked up while the connection is
+    open: on a busy machine a lookup made after it closed found the backend gone (and the
+    import's row lost its database CPU). Here every lookup is slowed down."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the database server's process: PostgreSQL only")
+    s = connection.settings_dict
+    url = f"postgresql://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+    class Slow(psutil.Process):  # type: ignore[misc]
+        def __init__(self, pid: int | None = None) -> None:
+            time.sleep(0.3)
+            super().__init__(pid)
+
+    monkeypatch.setattr(cpu.psutil, "Process", Slow)
+    postmaster = cpu.postmaster_of(url)
+    monkeypatch.undo()
+    assert postmaster is not None and cpu.tree_cpu_s(postmaster)
