@@ -280,9 +280,10 @@ def grant_own_account(
     must be the actor's own — and it is not read again.
 
     ``columns``: name → the SQL of one value about the account's row (a subquery or an
-    ``EXISTS``; the account's table named ``registry_fundaccount``), selected with the account and put in the grant's ``memo`` under
-    its name, for the selector that defined it (``hpf.ledger.digest.READ_COLUMNS``,
-    ``hpf.loans.selectors.LOAN_COLUMNS``); ignored when ``account`` is given."""
+    ``EXISTS``; the account's table named ``registry_fundaccount``), selected with the account
+    and put in the grant's ``memo`` under its name, for the selector that defined it
+    (``hpf.ledger.digest.READ_COLUMNS``, ``hpf.loans.selectors.LOAN_COLUMNS``); ignored when
+    ``account`` is given."""
     kind, ident = _kind_and_id(actor)
     if kind not in DEPOSITOR_BOUND or not ident.isdigit():
         raise NotFound("个人账户不存在")
