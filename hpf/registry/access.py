@@ -160,10 +160,10 @@ def _read(
     """The account whose ``key`` (a unique column) is ``value``, its depositor and employer
     set on it as ``select_related`` would; and the values of ``columns`` by name. Read where the
     ORM would read it (``router.db_for_read``), each value converted as the ORM would."""
-    names = tuple(columns or ())
+    named = tuple((columns or {}).items())
     alias = router.db_for_read(FundAccount)
     db = connections[alias]
-    sql, parts = _read_plan(alias, key, tuple((n, (columns or {})[n]) for n in names))
+    sql, parts = _read_plan(alias, key, named)
     with db.cursor() as cur:
         cur.execute(sql, [int(value)])  # as the ORM's lookup: a non-number is a ValueError
         found = cur.fetchone()
@@ -180,7 +180,7 @@ def _read(
     assert isinstance(account, FundAccount)
     account.depositor = depositor  # type: ignore[assignment]
     account.employer = employer  # type: ignore[assignment]
-    return account, dict(zip(names, row[parts[-1].stop :], strict=True))
+    return account, dict(zip((n for n, _ in named), row[parts[-1].stop :], strict=True))
 
 
 def _grant(
