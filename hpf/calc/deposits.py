@@ -178,7 +178,7 @@ def share_rounder(ratio: Decimal, *, unit: RoundingUnit, rounding: str) -> Calla
 
         def half_up(base_fen: int) -> int:
             if base_fen < 0:  # halves away from zero, as Decimal's ROUND_HALF_UP
-                return -half_up(-base_fen)
+                return -((-2 * base_fen * num + half) // unit_den * step)
             return (2 * base_fen * num + half) // unit_den * step
 
         return half_up

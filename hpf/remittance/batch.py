@@ -75,7 +75,7 @@ from django.db.models import Q
 from hpf.audit.services import Actor, record_event
 from hpf.calc.eligibility import CLOSED, FROZEN, NO_MOVEMENT, SEALED
 from hpf.calc.periods import format_period
-from hpf.common import clock
+from hpf.common import clock, collector
 from hpf.common import notify as outbox
 from hpf.common.dbguards import plan_for_keyed_batches
 from hpf.common.errors import ValueDateSettled
@@ -328,12 +328,15 @@ def _copy_escape(text: str) -> str:
 def _prepare_many(
     paths: Sequence[Path], current_period: int, max_bytes: int, staged: bool = False
 ) -> list[Prepared]:
-    return [prepare(p, current_period, max_bytes, staged) for p in paths]
+    prepared = [prepare(p, current_period, max_bytes, staged) for p in paths]
+    collector.collect()
+    return prepared
 
 
 # ---------------------------------------------------------------------------- entry point
 
 
+@collector.batch_collection()
 def remittance_import_batch(
     paths: Sequence[Path],
     *,
@@ -408,6 +411,7 @@ def remittance_import_batch(
 
     def take(posted: _Posted) -> None:
         """A posted group's outcomes, in the files' order (in this thread)."""
+        collector.collect()
         chunk = posted.chunk
         if chunk is not None:
             result.chunks += 1

@@ -8,8 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hpf.calc.deposits import DepositRules, check_ratio, clamp_base, monthly_deposit
+from hpf.calc.deposits import (
+    DepositRules,
+    check_ratio,
+    clamp_base,
+    monthly_deposit,
+    share_rounder,
+)
 from hpf.calc.errors import DepositError
+from hpf.calc.money import round_to_unit
 
 RULES = DepositRules(
     base_floor_fen=227000,
@@ -123,3 +130,22 @@ def test_split_adds_up(base: int, employer: Decimal, employee: Decimal) -> None:
     assert RULES.base_floor_fen <= split.base_fen <= RULES.base_cap_fen
     assert abs(split.employer_fen - split.base_fen * employer) <= Decimal("0.5")
     assert abs(split.employee_fen - split.base_fen * employee) <= Decimal("0.5")
+
+
+@given(
+    st.integers(-(10**9), 10**9),
+    st.integers(1, 10**4).map(lambda n: Decimal(n).scaleb(-4)),
+    st.sampled_from(["fen", "yuan"]),
+)
+def test_share_rounder_is_decimal_half_up(base: int, ratio: Decimal, unit: str) -> None:
+    """The integer rounder the import checks with is Decimal's ROUND_HALF_UP of base × ratio,
+    halves away from zero for a negative base (a reversal) as for a positive one."""
+    expected = round_to_unit((Decimal(base) * ratio).scaleb(-2), unit, "ROUND_HALF_UP")  # type: ignore[arg-type]
+    assert share_rounder(ratio, unit=unit, rounding="ROUND_HALF_UP")(base) == expected  # type: ignore[arg-type]
+    assert share_rounder(ratio, unit=unit, rounding="ROUND_HALF_UP")(-base) == -expected  # type: ignore[arg-type]
+
+
+def test_share_rounder_halves_away_from_zero() -> None:
+    """0.5 fen rounds to 1 fen and -0.5 fen to -1 fen (base 5 fen × 10 %)."""
+    rounder = share_rounder(Decimal("0.1"), unit="fen", rounding="ROUND_HALF_UP")
+    assert (rounder(5), rounder(-5), rounder(4), rounder(-4)) == (1, -1, 0, 0)

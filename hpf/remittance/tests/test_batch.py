@@ -251,3 +251,34 @@ def test_files_read_in_worker_processes_give_the_same_outcome(
     assert [o.state for _, o in result.outcomes] == ["POSTED", "POSTED", "REJECTED"]
     assert "COUNT_MISMATCH" in codes(result.outcomes[2][1])
     assert balances(owner, other, third)[2] == (128_000, 202611)
+
+
+@pytest.mark.django_db
+def test_the_garbage_collector_is_back_after_a_batch_and_after_a_failed_one(
+    tmp_path, employer, owner, actor, monkeypatch
+):
+    """The batch runs with the automatic collector off (``hpf.common.collector``): it is on
+    again afterwards, with nothing left frozen, whether the batch finished or failed."""
+    import gc
+
+    a = write(tmp_path, "a.csv", employer, [row_for(owner)])
+    seen = []
+    real = batch._Chunk.post
+
+    def post(self: Any) -> Any:
+        seen.append((gc.isenabled(), gc.get_freeze_count() > 0))
+        return real(self)
+
+    monkeypatch.setattr(batch._Chunk, "post", post)
+    result = remittance_import_batch([a], actor=actor)
+    assert [o.state for _, o in result.outcomes] == ["POSTED"]
+    assert seen == [(False, True)]
+    assert (gc.isenabled(), gc.get_freeze_count()) == (True, 0)
+
+    def fail(self: Any) -> Any:
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(batch._Chunk, "post", fail)
+    with pytest.raises(RuntimeError, match="power cut"):
+        remittance_import_batch([a], actor=actor)
+    assert (gc.isenabled(), gc.get_freeze_count()) == (True, 0)
