@@ -8,7 +8,8 @@ again and finds nothing to free. In ``batch_collection()`` the automatic collect
 what existed before (Django, the modules, the settings) is frozen out of every later
 collection (``gc.freeze``), and the batch collects at the points it chooses with
 ``collect()``, between its units of work: the cycles a unit left are freed there, and what
-survives is frozen in turn, so no object is traversed twice. Processes forked inside it (the import's readers) inherit all of this.
+survives is frozen in turn, so no object is traversed twice. Processes forked inside it
+(the import's readers) inherit all of this.
 
 Process-wide by nature: the outermost ``batch_collection()`` of a process switches it, a
 nested one (or one in another thread) only counts, and the collector is back as it was when
