@@ -16,7 +16,7 @@ from hpf.calc.deposits import (
     share_rounder,
 )
 from hpf.calc.errors import DepositError
-from hpf.calc.money import round_to_unit
+from hpf.calc.money import RoundingUnit, round_to_unit
 
 RULES = DepositRules(
     base_floor_fen=227000,
@@ -137,12 +137,12 @@ def test_split_adds_up(base: int, employer: Decimal, employee: Decimal) -> None:
     st.integers(1, 10**4).map(lambda n: Decimal(n).scaleb(-4)),
     st.sampled_from(["fen", "yuan"]),
 )
-def test_share_rounder_is_decimal_half_up(base: int, ratio: Decimal, unit: str) -> None:
+def test_share_rounder_is_decimal_half_up(base: int, ratio: Decimal, unit: RoundingUnit) -> None:
     """The integer rounder the import checks with is Decimal's ROUND_HALF_UP of base × ratio,
     halves away from zero for a negative base (a reversal) as for a positive one."""
-    expected = round_to_unit((Decimal(base) * ratio).scaleb(-2), unit, "ROUND_HALF_UP")  # type: ignore[arg-type]
-    assert share_rounder(ratio, unit=unit, rounding="ROUND_HALF_UP")(base) == expected  # type: ignore[arg-type]
-    assert share_rounder(ratio, unit=unit, rounding="ROUND_HALF_UP")(-base) == -expected  # type: ignore[arg-type]
+    expected = round_to_unit((Decimal(base) * ratio).scaleb(-2), unit, "ROUND_HALF_UP")
+    rounder = share_rounder(ratio, unit=unit, rounding="ROUND_HALF_UP")
+    assert (rounder(base), rounder(-base)) == (expected, -expected)
 
 
 def test_share_rounder_halves_away_from_zero() -> None:
