@@ -27,7 +27,8 @@ from django.template.loader_tags import BlockNode
 from django.urls import get_script_prefix
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+
+from hpf.channels.web.i18ncache import language
 
 register = template.Library()
 
@@ -51,7 +52,7 @@ class FragmentNode(Node):
     def render(self, context: Context) -> SafeString:
         values = {name: expr.resolve(context) for name, expr in self.names.items()}
         key: Hashable = (
-            get_language(),
+            language(context),
             get_script_prefix(),
             bool(context.autoescape),
             tuple(values.items()),

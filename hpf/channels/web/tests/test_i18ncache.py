@@ -30,3 +30,25 @@ def test_same_output_as_django_in_each_language_and_mode(monkeypatch):
     assert cached == cached_again == plain
     assert "Account overview" in plain[2] and "Sign out" in plain[2]
     assert "账户总览" in plain[0]
+
+
+LANGUAGE_SOURCE = (
+    '{% load i18n %}{% translate "账户总览" %}|{% language "en" %}{% translate "账户总览" %}|'
+    '{% language "zh-hans" %}{% translate "退出登录" %}{% endlanguage %}|'
+    '{% translate "退出登录" %}{% endlanguage %}|{% translate "退出登录" %}'
+)
+
+
+def test_the_language_is_looked_up_per_render_and_again_inside_a_language_block(monkeypatch):
+    """The language is kept for one render: the same template rendered in another language
+    says the other language, and ``{% language %}`` blocks say theirs, nested or not."""
+    template = Engine.get_default().from_string(LANGUAGE_SOURCE)
+    with translation.override("zh-hans"):
+        zh = template.render(Context())
+    with translation.override("en"):
+        en = template.render(Context())
+    assert zh == "账户总览|Account overview|退出登录|Sign out|退出登录"
+    assert en == "Account overview|Account overview|退出登录|Sign out|Sign out"
+    monkeypatch.setattr(TranslateNode, "render", i18ncache._django_render)
+    with translation.override("zh-hans"):
+        assert template.render(Context()) == zh
