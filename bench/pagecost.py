@@ -140,8 +140,14 @@ def main() -> None:
     for label, account in picks.items():
         assert account is not None
         actor = Actor(f"depositor:{account.depositor_id}", "web", "127.0.0.1")
-        record = session_start(depositor_id=account.depositor_id, method="password", actor=actor)
         store = SessionStore()
+        store.create()  # the key first: the PortalSession records it, as portal_sign_in does
+        record = session_start(
+            depositor_id=account.depositor_id,
+            method="password",
+            actor=actor,
+            session_key=store.session_key or "",
+        )
         now = clock.now().timestamp()
         store[auth.SESSION_KEY] = account.depositor_id
         store[auth.SESSION_SID] = record.public_id

@@ -200,10 +200,12 @@ sample = list(
 out = []
 for account_id, depositor_id in ids + sample:
     store = SessionStore()
+    store.create()  # the key first: the PortalSession records it, as portal_sign_in does
     record = session_start(
         depositor_id=depositor_id,
         method="password",
         actor=Actor(f"depositor:{depositor_id}", "web", "127.0.0.1"),
+        session_key=store.session_key or "",
     )
     now = clock.now().timestamp()
     store[auth.SESSION_KEY] = depositor_id
@@ -211,7 +213,7 @@ for account_id, depositor_id in ids + sample:
     store[auth.SESSION_STARTED_AT] = now
     store[auth.SESSION_SEEN_AT] = now
     store[auth.SESSION_AUTH_AT] = now
-    store.create()
+    store.save()
     out.append([account_id, depositor_id, store.session_key])
 print(json.dumps({"cookie": settings.SESSION_COOKIE_NAME, "sessions": out}))
 """

@@ -666,7 +666,8 @@ def browser_sign_in(page: Any, member: Any) -> None:
 
 def depositor_session(store: Any, depositor_id: int) -> None:
     """Write into a session ``store`` what ``portal_sign_in`` writes after both factors: a live
-    ``PortalSession`` record and its keys (tests of the pages, not of the sign-in)."""
+    ``PortalSession`` record (under the store's session key, when it has one already) and its
+    keys (tests of the pages, not of the sign-in)."""
     from hpf.channels.portal import auth
     from hpf.common import clock
     from hpf.identity.services import session_start
@@ -675,6 +676,7 @@ def depositor_session(store: Any, depositor_id: int) -> None:
         depositor_id=depositor_id,
         method="password",
         actor=Actor(f"depositor:{depositor_id}", "web", "127.0.0.1"),
+        session_key=store.session_key or "",
     )
     now = clock.now().timestamp()
     store[auth.SESSION_KEY] = depositor_id
@@ -691,8 +693,9 @@ def browser_sign_in_depositor(page: Any, live_url: str, depositor_id: int) -> No
     from django.contrib.sessions.backends.db import SessionStore
 
     store = SessionStore()
+    store.create()  # the key first: the PortalSession records it
     depositor_session(store, depositor_id)
-    store.create()
+    store.save()
     page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": store.session_key, "url": live_url}]
     )

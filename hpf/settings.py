@@ -289,8 +289,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-# Django's database sessions, their per-request read written out (hpf/common/sessions.py).
-SESSION_ENGINE = "hpf.common.sessions"
+# Django's database sessions, their per-request read written out with the portal session's
+# liveness joined (hpf/identity/sessions.py).
+SESSION_ENGINE = "hpf.identity.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

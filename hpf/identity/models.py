@@ -103,9 +103,17 @@ class PortalSession(models.Model):
     last_seen_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=24, blank=True)
+    # The keyed hash of the Django session's key at sign-in (``lookup_hash``; the key is the
+    # cookie's secret, not kept here): each request's session read finds this row with it
+    # (hpf.identity.sessions). Empty for a sign-in without a browser session, or before it
+    # was recorded.
+    session_key_hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
-        indexes = [models.Index(fields=["depositor", "started_at"], name="psession_dep_time")]
+        indexes = [
+            models.Index(fields=["depositor", "started_at"], name="psession_dep_time"),
+            models.Index(fields=["session_key_hash"], name="psession_key"),
+        ]
 
     def __str__(self) -> str:
         return f"portal session {self.pk}"

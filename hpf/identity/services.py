@@ -11,12 +11,11 @@ Argon2 work, and says the access is frozen only after a right password.
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.sessions.backends.base import SessionBase
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext, gettext_noop
 
@@ -41,6 +40,7 @@ from hpf.identity.models import (
 )
 from hpf.identity.notify import notify
 from hpf.identity.passwords import check_password_policy
+from hpf.identity.sessions import LIVE, LiveSession, session_key_hash, touch_due_since
 from hpf.ledger.models import Posting, Reason
 from hpf.registry.models import Depositor, FundAccount
 from hpf.registry.services import card_lookup, id_lookup
@@ -494,8 +494,11 @@ def session_start(
     actor: Actor,
     user_agent: str = "",
     device_token: str = "",
+    session_key: str = "",
 ) -> PortalSession:
-    """Record a completed sign-in; notify the depositor of a sign-in from a new device."""
+    """Record a completed sign-in; notify the depositor of a sign-in from a new device.
+    ``session_key``: the browser's Django session, whose read then also finds this one
+    (hpf.identity.sessions); none for a sign-in without one."""
     now = clock.now()
     new_device = False
     if device_token:
@@ -518,6 +521,7 @@ def session_start(
             new_device=new_device,
             started_at=now,
             last_seen_at=now,
+            session_key_hash=session_key_hash(session_key) if session_key else "",
         )
         record_event(
             _as(actor, depositor_id),
@@ -535,40 +539,35 @@ def session_start(
     return session
 
 
-# Every request of a signed-in depositor asks this, so the statement is written out (the ORM
-# built and compiled the NOT EXISTS subquery in more CPU time than the database took) and read
-# with a plain cursor: the three values the request needs, the last-seen time compared in SQL.
-_LIVE_SESSION_SQL = """
-    SELECT s.id, s.depositor_id, s.last_seen_at <= %s FROM identity_portalsession s
-     WHERE s.public_id = %s AND s.ended_at IS NULL
-       AND NOT EXISTS (SELECT 1 FROM identity_portallogin l
-                        WHERE l.depositor_id = s.depositor_id AND l.frozen_at IS NOT NULL)"""
-# ``PortalSession.last_seen_at`` is written at most this often (seconds): the idle timeout itself
-# lives in the signed session.
-TOUCH_S = 60
-
-
-@dataclass(frozen=True, slots=True)
-class LiveSession:
-    """A live ``PortalSession`` as a request sees it."""
-
-    pk: int
-    public_id: str
-    depositor_id: int
-    touch_due: bool  # its last-seen time is ``TOUCH_S`` old or more
+# Every request of a signed-in depositor asks this (when its session's read did not already
+# answer: ``session_live_for``), so the statement is written out (the ORM built and compiled the
+# NOT EXISTS subquery in more CPU time than the database took) and read with a plain cursor: the
+# three values the request needs, the last-seen time compared in SQL.
+_LIVE_SESSION_SQL = f"""
+    SELECT p.id, p.depositor_id, p.last_seen_at <= %s FROM identity_portalsession p
+     WHERE p.public_id = %s AND {LIVE}"""
 
 
 def session_live(public_id: str) -> LiveSession | None:
     """The session if it has not been ended and its login is not frozen (one query)."""
     if not public_id:
         return None
-    due = connection.ops.adapt_datetimefield_value(clock.now() - dt.timedelta(seconds=TOUCH_S))
     with connection.cursor() as cur:
-        cur.execute(_LIVE_SESSION_SQL, [due, public_id])
+        cur.execute(_LIVE_SESSION_SQL, [touch_due_since(), public_id])
         row = cur.fetchone()
     if row is None:
         return None
     return LiveSession(pk=row[0], public_id=public_id, depositor_id=row[1], touch_due=bool(row[2]))
+
+
+def session_live_for(store: SessionBase, public_id: str) -> LiveSession | None:
+    """``session_live(public_id)`` for the request whose session is ``store``: what the
+    session's own read found under its key when that is this session (hpf.identity.sessions),
+    else asked as ``session_live`` asks."""
+    found = getattr(store, "live_portal_session", None)
+    if public_id and isinstance(found, LiveSession) and found.public_id == public_id:
+        return found
+    return session_live(public_id)
 
 
 def session_end(

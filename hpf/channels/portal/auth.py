@@ -13,8 +13,9 @@ A session counts only while its ``PortalSession`` row (``hpf.identity``) is live
 by a sign-out elsewhere, a password change or "freeze my online access" — and it is neither
 idle for ``HPF_PORTAL_IDLE_S`` (15 min) nor older than ``HPF_PORTAL_ABSOLUTE_S`` (8 h).
 
-What a signed-in request costs: the session row (read), the live ``PortalSession`` with the
-frozen-login check (one read). Nothing is written on most requests: the last-seen time in
+What a signed-in request costs: one read, the session row with its live ``PortalSession`` and
+the frozen-login check joined by the session's key (hpf.identity.sessions; a second read when
+that finds none). Nothing is written on most requests: the last-seen time in
 the session, the idle timeout's clock, is rewritten at most once every ``SEEN_WRITE_S``
 (60 s), like ``PortalSession.last_seen_at`` (``session_touch``). The idle timeout therefore
 runs from a moment up to 60 s before the last request: a session may end up to 60 s before
@@ -38,7 +39,7 @@ from django.urls import reverse
 from hpf.audit.models import Channel
 from hpf.audit.services import Actor
 from hpf.common import clock
-from hpf.identity.services import session_end, session_live, session_start, session_touch
+from hpf.identity.services import session_end, session_live_for, session_start, session_touch
 
 SESSION_KEY = "hpf_depositor_id"
 SESSION_SID = "hpf_portal_sid"  # the PortalSession's public id
@@ -74,7 +75,7 @@ def depositor_actor(request: HttpRequest, channel: str = Channel.WEB) -> Actor |
     now = clock.now().timestamp()
     started = float(request.session.get(SESSION_STARTED_AT, 0))
     seen = float(request.session.get(SESSION_SEEN_AT, 0))
-    session = session_live(str(request.session.get(SESSION_SID, "")))
+    session = session_live_for(request.session, str(request.session.get(SESSION_SID, "")))
     timed_out = (
         now - seen > settings.HPF_PORTAL_IDLE_S or now - started > settings.HPF_PORTAL_ABSOLUTE_S
     )
@@ -103,6 +104,7 @@ def portal_sign_in(request: HttpRequest, depositor_id: int, *, method: str = "pa
         actor=Actor(f"depositor:{depositor_id}", _channel(request), client_addr(request)),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
         device_token=request.COOKIES.get(DEVICE_COOKIE, ""),
+        session_key=request.session.session_key or "",
     )
     now = clock.now().timestamp()
     request.session[SESSION_KEY] = depositor_id

@@ -24,19 +24,19 @@ def _count(client, path: str) -> int:
     return len(queries)
 
 
-# The most queries each page may make, whatever the history. The overview: the session, the
-# live PortalSession (with the frozen-login check), the account with depositor and employer
+# The most queries each page may make, whatever the history. The overview: the session with its
+# live PortalSession and the frozen-login check joined (hpf.identity.sessions), the account with depositor and employer
 # and, as columns of the same statement, its posting count, its stored digest
 # (hpf.ledger.digest; the first view after a posting also reads the history and stores the
 # digest) and whether it has loans, the one audit event (an INSERT: it is linked into the chain
 # after commit, by hpf.audit), then for a borrower the loans (their repayments counted) and
-# their rates. The deposits page: the session, the live PortalSession, the account, the event,
+# their rates. The deposits page: the session with its PortalSession, the account, the event,
 # then the page (window over the history), its rows, and the paid months (missing months).
 # The API's me/account: hpf/api/tests/test_api_queries.py.
 LIMITS = {
-    "/portal/": 6,
-    "/portal/deposits/": 7,
-    "/portal/deposits/?page=2": 7,
+    "/portal/": 5,
+    "/portal/deposits/": 6,
+    "/portal/deposits/?page=2": 6,
 }
 
 
@@ -65,15 +65,15 @@ def test_queries_per_page_are_pinned(
             assert client.get(path).status_code == 200
 
 
-def test_the_overview_of_a_depositor_without_a_loan_takes_four_queries(client, owner, signed_in):
-    """The session, the live PortalSession, the account with its digest and loan flag, the
-    audit event: nothing more for a depositor who never borrowed (most of them)."""
+def test_the_overview_of_a_depositor_without_a_loan_takes_three_queries(client, owner, signed_in):
+    """The session with its live PortalSession, the account with its digest and loan flag,
+    the audit event: nothing more for a depositor who never borrowed (most of them)."""
     older_history(owner, 30)
     signed_in(client, owner)
     client.get("/portal/")
     with CaptureQueriesContext(connection) as queries:
         html = client.get("/portal/").content.decode()
-    assert len(queries) == 4, [q["sql"][:80] for q in queries]
+    assert len(queries) == 3, [q["sql"][:80] for q in queries]
     assert "您没有公积金贷款。" in html
 
 
