@@ -106,8 +106,9 @@ class PortalSession(models.Model):
     # The keyed hash of the Django session's key at sign-in (``lookup_hash``; the key is the
     # cookie's secret, not kept here): each request's session read finds this row with it
     # (hpf.identity.sessions). Empty for a sign-in without a browser session, or before it
-    # was recorded.
-    session_key_hash = models.CharField(max_length=64, blank=True, default="")
+    # was recorded; empty by the database's default too, so that the code before this column
+    # can still sign people in while servers are upgraded one by one.
+    session_key_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         indexes = [

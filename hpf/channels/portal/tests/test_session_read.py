@@ -117,3 +117,18 @@ def test_the_store_forgets_what_it_found_when_the_key_changes_or_the_session_end
     store = SessionStore(store.session_key)
     assert store.get(auth.SESSION_KEY) == owner.depositor_id
     assert store.live_portal_session is None  # the new key is not the one the row recorded
+
+
+def test_the_code_before_the_key_column_can_still_record_a_sign_in(owner):
+    """Servers are upgraded one by one: an INSERT that does not name the new column (the
+    previous code's) is taken, with no key recorded, and that session is asked by its id."""
+    now = clock.now()
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO identity_portalsession (public_id, depositor_id, method, channel,"
+            " user_agent, new_device, started_at, last_seen_at, end_reason)"
+            " VALUES (%s, %s, 'password', 'web', '', %s, %s, %s, '')",
+            ["before-the-column", owner.depositor_id, False, now, now],
+        )
+    row = PortalSession.objects.get(public_id="before-the-column")
+    assert row.session_key_hash == ""
