@@ -13,8 +13,7 @@ sign-out elsewhere, a password change or "freeze my online access", its login no
 ``LIVE``). ``portal_sign_in`` records the Django session's key on the ``PortalSession`` it
 starts — as a keyed hash (``session_key_hash``): the key is the cookie's secret, and the login
 history outlives the session — so the session's read joins that row by it and answers the
-question too:
-``live_portal_session`` is the live row it found, or None. ``session_live_for``
+question too: ``live_portal_session`` is the live row it found, or None. ``session_live_for``
 (hpf.identity.services) uses it only when it is the session the request names (its public id
 from the signed session data) and asks the database otherwise — a session started before the
 key was recorded, or none live under this key. One statement fewer on every signed-in page,

@@ -25,10 +25,10 @@ def _count(client, path: str) -> int:
 
 
 # The most queries each page may make, whatever the history. The overview: the session with its
-# live PortalSession and the frozen-login check joined (hpf.identity.sessions), the account with depositor and employer
-# and, as columns of the same statement, its posting count, its stored digest
-# (hpf.ledger.digest; the first view after a posting also reads the history and stores the
-# digest) and whether it has loans, the one audit event (an INSERT: it is linked into the chain
+# live PortalSession and the frozen-login check joined (hpf.identity.sessions), the account
+# with depositor and employer and, as columns of the same statement, its posting count, its
+# stored digest (hpf.ledger.digest; the first view after a posting also reads the history and
+# stores the digest) and whether it has loans, the one audit event (an INSERT: it is linked into the chain
 # after commit, by hpf.audit), then for a borrower the loans (their repayments counted) and
 # their rates. The deposits page: the session with its PortalSession, the account, the event,
 # then the page (window over the history), its rows, and the paid months (missing months).
