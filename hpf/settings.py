@@ -156,7 +156,9 @@ WSGI_APPLICATION = "hpf.wsgi.application"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's, freeing each render's context at once (hpf.channels.web.backend).
+        "BACKEND": "hpf.channels.web.backend.DjangoTemplates",
+        "NAME": "django",
         "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
