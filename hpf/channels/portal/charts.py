@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -29,12 +30,13 @@ def _frame(chart_id: str, title: str, desc: str, body: str) -> SafeString:
     )
 
 
-def _points(xs: list[float], ys: list[float]) -> str:
-    """``"x,y x,y …"`` with one decimal each, as ``f"{x:.1f},{y:.1f}"`` per point would write
-    them, in one ``%`` formatting of the whole list: a thirty-year line has 360 points."""
-    coords = [0.0] * (2 * len(xs))
-    coords[0::2], coords[1::2] = xs, ys
-    return " ".join(["%.1f,%.1f"] * len(xs)) % tuple(coords)
+@lru_cache(maxsize=64)
+def _line_template(n: int) -> str:
+    """The points of an ``n``-month line with each x written out and each y a ``%.1f`` slot:
+    ``"8.0,%.1f 8.8,%.1f …"``. The xs depend only on ``n``, so a thirty-year line formats its
+    360 ys alone, writing exactly what ``f"{x:.1f},{y:.1f}"`` per point writes."""
+    step = (WIDTH - PAD_LEFT - PAD_RIGHT) / max(n - 1, 1)
+    return " ".join([f"{PAD_LEFT + i * step:.1f},%.1f" for i in range(n)])
 
 
 def balance_chart(
@@ -51,9 +53,8 @@ def balance_chart(
     inner_h = HEIGHT - PAD_TOP - PAD_BOTTOM
     step = inner_w / max(len(series) - 1, 1)
     base_y = PAD_TOP + inner_h
-    points = _points(
-        [PAD_LEFT + i * step for i in range(len(values))],
-        [base_y - (v - low) / span * inner_h for v in values],
+    points = _line_template(len(values)) % tuple(
+        [base_y - (v - low) / span * inner_h for v in values]
     )
     first, last = series[0], series[-1]
     area = f"{PAD_LEFT:.1f},{base_y:.1f} {points} {PAD_LEFT + (len(series) - 1) * step:.1f},{base_y:.1f}"
