@@ -12,7 +12,8 @@ Works on a copy of a seeded city in PostgreSQL (never on the seeded original):
      journal entry; the recorded balance and ``opened_on`` moved accordingly), once per copy;
   3. signs in ``--sessions`` depositors as ``portal_sign_in`` leaves them (a live
      ``PortalSession`` row and the session keys in a database session), plus every
-     thirty-year account's depositor;
+     thirty-year account's depositor; each browser also sends the CSRF cookie the sign-in
+     page left it, as a real one does;
   4. starts gunicorn (``--workers``, ``HPF_DB_CONN_MAX_AGE=60``, DEBUG off) on a loopback
      port and runs ``wrk`` (a Lua script cycling through the session cookies) against each
      scenario, ``--duration`` seconds each, ``--repeat`` rounds interleaved, twice: closed
@@ -177,6 +178,8 @@ import django
 django.setup()
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+from django.utils.crypto import get_random_string
 from hpf.audit.services import Actor
 from hpf.channels.portal import auth
 from hpf.common import clock
@@ -214,14 +217,21 @@ for account_id, depositor_id in ids + sample:
     store[auth.SESSION_SEEN_AT] = now
     store[auth.SESSION_AUTH_AT] = now
     store.save()
-    out.append([account_id, depositor_id, store.session_key])
-print(json.dumps({"cookie": settings.SESSION_COOKIE_NAME, "sessions": out}))
+    # The Cookie header of the depositor's browser: the session, and the CSRF secret the
+    # sign-in page's form left (a browser sends it back with every page; without it each page
+    # would mint a new secret and set it again, which no signed-in browser makes it do).
+    secret = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
+    out.append([
+        account_id,
+        depositor_id,
+        f"{settings.SESSION_COOKIE_NAME}={store.session_key}; {settings.CSRF_COOKIE_NAME}={secret}",
+    ])
+print(json.dumps({"sessions": out}))
 """
 
 
-def sign_in(
-    env: dict[str, str], thirty: list[int], n: int
-) -> tuple[str, dict[int, tuple[int, str]]]:
+def sign_in(env: dict[str, str], thirty: list[int], n: int) -> dict[int, tuple[int, str]]:
+    """account id → (depositor id, the Cookie header of the depositor's browser)."""
     import json
 
     started = time.perf_counter()
@@ -237,7 +247,7 @@ def sign_in(
     data = json.loads(proc.stdout.strip().splitlines()[-1])
     sessions = {int(a): (int(d), k) for a, d, k in data["sessions"]}
     print(f"  {len(sessions)} sessions in {time.perf_counter() - started:.1f} s")
-    return data["cookie"], sessions
+    return sessions
 
 
 # At most this many paced requests in flight at once (a thread each, keep-alive connections).
@@ -480,12 +490,12 @@ def main() -> None:
 
     print(f"  server: {server_settings(args.database_url)}", flush=True)
     thirty = thirty_years(args.database_url, args.thirty)
-    cookie, sessions = sign_in(env, thirty, args.sessions)
+    sessions = sign_in(env, thirty, args.sessions)
     two = [(a, d, k) for a, (d, k) in sessions.items() if a not in set(thirty)]
     old = [(a, d, k) for a, (d, k) in sessions.items() if a in set(thirty)]
 
     def items(path: str, who: list[tuple[int, int, str]]) -> list[tuple[str, str]]:
-        return [(f"{cookie}={k}", path) for _, _, k in who]
+        return [(header, path) for _, _, header in who]
 
     scenarios: dict[str, list[tuple[str, str]]] = {
         # the ceiling: one primary-key read of a random sampled account, no session
