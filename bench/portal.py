@@ -219,7 +219,7 @@ for account_id, depositor_id in ids + sample:
     store.save()
     # The Cookie header of the depositor's browser: the session, and the CSRF secret the
     # sign-in page's form left (a browser sends it back with every page; without it each page
-    # would mint a new secret and set it again, which no signed-in browser makes it do).
+    # would mint a new secret, which no signed-in browser makes it do).
     secret = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
     out.append([
         account_id,
