@@ -30,7 +30,9 @@ def _frame(chart_id: str, title: str, desc: str, body: str) -> SafeString:
     )
 
 
-@lru_cache(maxsize=64)
+# One template per history length in months: fifty years of them, about 2 MB at most, so
+# that a city's accounts of every length find theirs.
+@lru_cache(maxsize=600)
 def _line_template(n: int) -> str:
     """The points of an ``n``-month line with each x written out and each y a ``%.1f`` slot:
     ``"8.0,%.1f 8.8,%.1f …"``. The xs depend only on ``n``, so a thirty-year line formats its
