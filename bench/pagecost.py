@@ -1,5 +1,7 @@
 """Page cost in one process (no server, no load): queries and time per request of the portal's
-overview and deposits pages and the API's ``me/account``, through Django's test client, for
+overview and deposits pages, the API's ``me/account``, and the overview's two baselines (the
+audited one-account read, and the signed-in frame with nothing in it), through Django's test
+client, for
 the depositors with the shortest and the longest history of a seeded city. A quick check to
 run before the load benchmark (bench/portal.py), on a small city:
 
@@ -95,7 +97,7 @@ def main() -> None:
     parser.add_argument("--profile", default="", help="profile this path (pyinstrument)")
     parser.add_argument("--sql", action="store_true", help="print the queries of each page")
     parser.add_argument(
-        "--only", default="", help="comma-separated paths to time (default: all four)"
+        "--only", default="", help="comma-separated paths to time (default: all five)"
     )
     parser.add_argument(
         "--thirty",
@@ -163,7 +165,13 @@ def main() -> None:
         clients[label] = (client, token, account.n)
         audited[token] = f"{account.pk}/{account.depositor_id}"
 
-    paths = ("/portal/", "/portal/deposits/", "/api/v1/me/account", "/bench/audited/")
+    paths = (
+        "/portal/",
+        "/portal/deposits/",
+        "/api/v1/me/account",
+        "/bench/audited/",
+        "/bench/frame/",
+    )
     if args.only:
         paths = tuple(p for p in paths if p in args.only.split(","))
 

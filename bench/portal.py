@@ -502,6 +502,8 @@ def main() -> None:
         "minimal (1 PK query)": [("x=1", f"/bench/pk/{a}") for a, _, _ in two],
         # the same read through access_account: one audit event (chain head row, one commit)
         "audited read (1 event)": [("x=1", f"/bench/audited/{a}/{d}") for a, d, _ in two],
+        # a personal page with nothing in it: the session, the same audited read, the frame
+        "signed-in frame (floor)": items("/bench/frame/", two),
         "overview, 2-year": items("/portal/", two),
         "overview, 30-year": items("/portal/", old),
         "deposits p1, 2-year": items("/portal/deposits/?page=1", two),

@@ -4,6 +4,7 @@ from django.urls import include, path
 from oauth2_provider import views as oauth_views
 
 from hpf.channels.govapp import consent
+from hpf.channels.portal import views_pages as portal_pages
 from hpf.channels.web import views
 from hpf.ops import views as ops_views
 
@@ -40,4 +41,5 @@ if settings.HPF_BENCH_ENDPOINTS:  # bench/portal.py only; off unless HPF_BENCH_E
             views.bench_audited,
             name="bench_audited",
         ),
+        path("bench/frame/", portal_pages.bench_frame, name="bench_frame"),
     ]

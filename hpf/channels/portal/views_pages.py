@@ -165,6 +165,15 @@ def overview(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
     )
 
 
+@portal_read("bench", "overview")
+def bench_frame(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
+    """Benchmarks only (routed when ``HPF_BENCH_ENDPOINTS`` is set): the least a personal page
+    costs — the session checked, the account read once with its audit event, and the portal's
+    frame rendered with nothing in it. bench/portal.py measures the overview against it and
+    against the audited read alone (``bench_audited``)."""
+    return _render(request, "portal/base.html", "overview")
+
+
 @portal_read("deposits", "movements", "summary")
 def deposits(request: HttpRequest, grant: AccountGrant) -> HttpResponse:
     actor, account_id = grant.actor, grant.account.pk

@@ -71,3 +71,36 @@ def test_portal_rows_give_the_cpu_a_request_of_page_and_baseline() -> None:
     assert row[2] == (
         "audited read 620 req/s; CPU a request: server 1.61 + database 0.53 + linker 0.06 ms"
     )
+
+
+def test_the_signed_in_frame_has_its_own_row_and_each_overview_its_ratio_to_it() -> None:
+    run = city.Run(0.0)
+    run.fig = {
+        "city": "hpf_city20k",
+        "portal": {
+            "audited read (1 event)": _scenario([600.0, 640.0]),
+            "signed-in frame (floor)": _scenario([420.0, 440.0]),
+            "overview, 2-year": _scenario([300.0, 320.0]),
+        },
+    }
+    text = city.table(run)
+    frame = _row(text, "portal signed-in frame (no figures)")
+    # Not a goal: no verdict; the ratio is to the audited read (440 ÷ 640).
+    assert frame[1] == "440 req/s; rounds 0.69–0.70×"
+    assert frame[2:] == ["audited read 640 req/s", "0.69×", "—", "—"]
+    two = _row(text, "portal overview, 2-year: saturated")
+    assert two[1] == "320 req/s; rounds 0.50–0.50×; 0.73× the signed-in frame"
+    assert two[3:] == ["0.50×", "≥ 0.5×", "met"]
+
+
+def test_without_the_frame_there_is_no_frame_row() -> None:
+    run = city.Run(0.0)
+    run.fig = {
+        "city": "hpf_city20k",
+        "portal": {
+            "audited read (1 event)": _scenario([600.0]),
+            "overview, 2-year": _scenario([300.0]),
+        },
+    }
+    text = city.table(run)
+    assert "signed-in frame" not in text
