@@ -225,6 +225,21 @@ def load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def machine() -> str:
+    """The cores and the processor as Linux names them, with the cache size it reports: the
+    same code's ratios have differed by a fifth between machines of the same kind."""
+    info: dict[str, str] = {}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            info.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    name = info.get("model name", "processor unknown")
+    cache = f", cache {info['cache size']}" if "cache size" in info else ""
+    return f"{os.cpu_count()} cores, {name}{cache}"
+
+
 def write_floor(url: str) -> tuple[float, float, int]:
     """What the database alone needs for one month's import on this copy: one posting per
     account that paid June INSERTed from a SELECT (its indexes maintained, no triggers) and
@@ -687,6 +702,7 @@ def measure(args: argparse.Namespace) -> Run:
     from bench.pgconfig import server_settings
 
     run.fig["server"] = server_settings(f"{HOST}/postgres")
+    run.fig["machine"] = machine()
     run.fig["load_start"] = load()
     run.fig["city_copy_s"] = round(make_copy(city, args.copy), 1)
     try:
@@ -1147,7 +1163,7 @@ def table(run: Run) -> str:
     lines = [
         f"city {f['city']} ({f.get('postings', 0):,} postings), copy made in {f.get('city_copy_s')} s;"
         f" load average at start {f.get('load_start')}, at end {f.get('load_end')}",
-        f"server: {f.get('server')}",
+        f"machine: {f.get('machine', '—')}; server: {f.get('server')}",
         f"read into the buffers (pg_prewarm) before the import {f.get('warm_intake_s', '—')} s,"
         f" before the write floor {f.get('warm_floor_s', '—')} s; CHECKPOINT before the steps"
         f" (s): {f.get('checkpoint_s', {})}",
