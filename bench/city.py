@@ -226,8 +226,9 @@ def load() -> str:
 
 
 def machine() -> str:
-    """The cores and the processor as Linux names them, with the cache size it reports: the
-    same code's ratios have differed by a fifth between machines of the same kind."""
+    """The cores and the processor as Linux names them, with the cache size it reports: a
+    template-heavy page's ratio to a lean read depends on the processor, so the table names
+    the machine it was measured on."""
     info: dict[str, str] = {}
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

@@ -1,9 +1,8 @@
 """Page cost in one process (no server, no load): queries and time per request of the portal's
 overview and deposits pages, the API's ``me/account``, and the overview's two baselines (the
 audited one-account read, and the signed-in frame with nothing in it), through Django's test
-client, for
-the depositors with the shortest and the longest history of a seeded city. A quick check to
-run before the load benchmark (bench/portal.py), on a small city:
+client, for the depositors with the shortest and the longest history of a seeded city. A quick
+check to run before the load benchmark (bench/portal.py), on a small city:
 
     HPF_VAR_DIR=/tmp/city HPF_GENERATE_SECRETS=1 DEBUG=1 .venv/bin/hpf seed --depositors 2000
     HPF_VAR_DIR=/tmp/city HPF_GENERATE_SECRETS=1 .venv/bin/python -m bench.pagecost [-n 200]
